@@ -1,0 +1,185 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, ItemId, Result, Timestamp};
+
+/// Identifies an annotation event; ids grow with time within a project.
+pub type AnnotationId = i64;
+
+/// Who or what gave a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnnotationSource {
+    /// A person in this project.
+    Human,
+    /// A model of this project, with its version and confidence.
+    Model,
+    /// A label that came in with the data (a folder name, a label column, an
+    /// earlier job's manifest).
+    Import,
+    /// Several people's answers merged into one.
+    Consolidated,
+}
+
+impl AnnotationSource {
+    /// The name stored in the project file and shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Model => "model",
+            Self::Import => "import",
+            Self::Consolidated => "consolidated",
+        }
+    }
+
+    /// Precedence when sources disagree: a person always wins. An import is
+    /// an earlier, settled decision, so a fresh model guess must not hide it.
+    fn rank(self) -> u8 {
+        match self {
+            Self::Human => 3,
+            Self::Consolidated => 2,
+            Self::Import => 1,
+            Self::Model => 0,
+        }
+    }
+}
+
+impl std::str::FromStr for AnnotationSource {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "human" => Ok(Self::Human),
+            "model" => Ok(Self::Model),
+            "import" => Ok(Self::Import),
+            "consolidated" => Ok(Self::Consolidated),
+            other => Err(Error::UnknownSource(other.to_owned())),
+        }
+    }
+}
+
+/// One append-only annotation event. A label sets `class`; an undo sets
+/// `undoes` and leaves `class` empty. Nothing is ever overwritten, so every
+/// label keeps its lineage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    /// The event's id.
+    pub id: AnnotationId,
+    /// The item it is about.
+    pub item: ItemId,
+    /// The class index given, or `None` for an undo.
+    pub class: Option<u32>,
+    /// Who or what gave it.
+    pub source: AnnotationSource,
+    /// The person, for human events.
+    pub annotator: Option<String>,
+    /// The model version, for model events.
+    pub model_version: Option<i64>,
+    /// The model's confidence, or the imported metadata's.
+    pub confidence: Option<f64>,
+    /// When it was given.
+    pub at: Timestamp,
+    /// How long the person spent on the item.
+    pub time_spent_ms: Option<i64>,
+    /// The event this one takes back.
+    pub undoes: Option<AnnotationId>,
+    /// Imported metadata kept verbatim (a Ground Truth `<attr>-metadata`
+    /// object), so a chained job writes it back unchanged.
+    pub meta: Option<String>,
+}
+
+/// The label an item shows now, and the event it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrentLabel {
+    /// The event that gave it.
+    pub event: AnnotationId,
+    /// The class index.
+    pub class: u32,
+    /// Its source.
+    pub source: AnnotationSource,
+    /// Its confidence, if any.
+    pub confidence: Option<f64>,
+}
+
+/// Derives an item's current label from its events: undone events drop out,
+/// then the highest-precedence source wins, and within a source the latest.
+pub fn current_label(events: &[Annotation]) -> Option<CurrentLabel> {
+    let undone: std::collections::HashSet<AnnotationId> =
+        events.iter().filter_map(|e| e.undoes).collect();
+    events
+        .iter()
+        .filter(|e| !undone.contains(&e.id))
+        .filter_map(|e| e.class.map(|class| (e, class)))
+        .max_by_key(|(e, _)| (e.source.rank(), e.id))
+        .map(|(e, class)| CurrentLabel {
+            event: e.id,
+            class,
+            source: e.source,
+            confidence: e.confidence,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AnnotationSource::*;
+
+    fn ev(id: i64, class: Option<u32>, source: AnnotationSource, undoes: Option<i64>) -> Annotation {
+        Annotation {
+            id,
+            item: 1,
+            class,
+            source,
+            annotator: None,
+            model_version: None,
+            confidence: None,
+            at: chrono::DateTime::UNIX_EPOCH,
+            time_spent_ms: None,
+            undoes,
+            meta: None,
+        }
+    }
+
+    fn class_of(events: &[Annotation]) -> Option<(u32, AnnotationSource)> {
+        current_label(events).map(|c| (c.class, c.source))
+    }
+
+    #[test]
+    fn no_events_means_no_label() {
+        assert_eq!(class_of(&[]), None);
+    }
+
+    #[test]
+    fn human_beats_later_model_and_import() {
+        let e = [ev(1, Some(2), Human, None), ev(2, Some(5), Model, None), ev(3, Some(4), Import, None)];
+        assert_eq!(class_of(&e), Some((2, Human)));
+    }
+
+    #[test]
+    fn precedence_is_human_consolidated_import_model() {
+        let e = [ev(1, Some(0), Model, None), ev(2, Some(1), Import, None)];
+        assert_eq!(class_of(&e), Some((1, Import)));
+        let e = [ev(1, Some(1), Import, None), ev(2, Some(3), Consolidated, None)];
+        assert_eq!(class_of(&e), Some((3, Consolidated)));
+    }
+
+    #[test]
+    fn latest_within_a_source_wins() {
+        let e = [ev(1, Some(2), Human, None), ev(2, Some(7), Human, None)];
+        assert_eq!(class_of(&e), Some((7, Human)));
+    }
+
+    #[test]
+    fn undo_restores_what_was_there() {
+        let e = [ev(1, Some(2), Model, None), ev(2, Some(7), Human, None), ev(3, None, Human, Some(2))];
+        assert_eq!(class_of(&e), Some((2, Model)));
+        let e = [ev(1, Some(7), Human, None), ev(2, None, Human, Some(1))];
+        assert_eq!(class_of(&e), None);
+    }
+
+    #[test]
+    fn source_names_round_trip() {
+        for s in [Human, Model, Import, Consolidated] {
+            assert_eq!(s.as_str().parse::<AnnotationSource>().unwrap(), s);
+        }
+        assert!("robot".parse::<AnnotationSource>().is_err());
+    }
+}

@@ -1,0 +1,160 @@
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// What people are asked to do with each item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaskKind {
+    /// One class per image.
+    ImageClassification,
+    /// One class per table row.
+    RowClassification,
+}
+
+impl TaskKind {
+    /// The name used on the command line and in the project file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ImageClassification => "image-classification",
+            Self::RowClassification => "row-classification",
+        }
+    }
+
+    /// Ground Truth's metadata `type` for this task. Rows are labeled as text
+    /// classification, the closest type Ground Truth has for them.
+    pub fn gt_type(self) -> &'static str {
+        match self {
+            Self::ImageClassification => "groundtruth/image-classification",
+            Self::RowClassification => "groundtruth/text-classification",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "image-classification" => Ok(Self::ImageClassification),
+            "row-classification" => Ok(Self::RowClassification),
+            other => Err(Error::UnknownTask(other.to_owned())),
+        }
+    }
+}
+
+/// One class of the schema. Its index is its position in
+/// [`LabelSchema::classes`], which is also the value Ground Truth writes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassDef {
+    /// The name shown to people and written as `class-name`.
+    pub name: String,
+    /// The key that applies this class in the labeling screen.
+    pub hotkey: Option<char>,
+    /// A CSS colour, so every shell shows a class the same way.
+    pub colour: String,
+}
+
+/// The task and its classes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelSchema {
+    /// What is being labeled.
+    pub task: TaskKind,
+    /// The classes, in index order.
+    pub classes: Vec<ClassDef>,
+}
+
+/// A palette that stays distinguishable for the first ten classes.
+const PALETTE: [&str; 10] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac",
+];
+
+impl LabelSchema {
+    /// Builds a schema from class names, giving the first nine the keys 1–9
+    /// (and a tenth the key 0) and a colour each.
+    pub fn new(task: TaskKind, names: &[String]) -> Result<Self> {
+        let mut classes = Vec::with_capacity(names.len());
+        for (i, raw) in names.iter().enumerate() {
+            let name = raw.trim();
+            if name.is_empty() {
+                return Err(Error::Schema(format!("class {} has an empty name", i + 1)));
+            }
+            if classes.iter().any(|c: &ClassDef| c.name == name) {
+                return Err(Error::Schema(format!("class '{name}' is named twice")));
+            }
+            let hotkey = match i {
+                0..=8 => char::from_digit(i as u32 + 1, 10),
+                9 => Some('0'),
+                _ => None,
+            };
+            classes.push(ClassDef {
+                name: name.to_owned(),
+                hotkey,
+                colour: PALETTE[i % PALETTE.len()].to_owned(),
+            });
+        }
+        if classes.len() < 2 {
+            return Err(Error::Schema("a classification task needs at least two classes".into()));
+        }
+        Ok(Self { task, classes })
+    }
+
+    /// The index of a class by its name.
+    pub fn index_of(&self, name: &str) -> Result<u32> {
+        self.classes
+            .iter()
+            .position(|c| c.name == name)
+            .map(|i| i as u32)
+            .ok_or_else(|| Error::UnknownClass(name.to_owned()))
+    }
+
+    /// The name of the class at an index, if there is one.
+    pub fn name_of(&self, index: u32) -> Option<&str> {
+        self.classes.get(index as usize).map(|c| c.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn hotkeys_follow_the_number_row() {
+        let s = LabelSchema::new(
+            TaskKind::ImageClassification,
+            &names(&["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "x"]),
+        )
+        .unwrap();
+        assert_eq!(s.classes[0].hotkey, Some('1'));
+        assert_eq!(s.classes[8].hotkey, Some('9'));
+        assert_eq!(s.classes[9].hotkey, Some('0'));
+        assert_eq!(s.classes[10].hotkey, None);
+        assert_eq!(s.index_of("x").unwrap(), 10);
+        assert_eq!(s.name_of(3), Some("3"));
+        assert_eq!(s.name_of(11), None);
+    }
+
+    #[test]
+    fn rejects_bad_schemas() {
+        let t = TaskKind::RowClassification;
+        assert!(LabelSchema::new(t, &names(&["a"])).is_err());
+        assert!(LabelSchema::new(t, &names(&["a", " a "])).is_err());
+        assert!(LabelSchema::new(t, &names(&["a", ""])).is_err());
+        assert_eq!(
+            LabelSchema::new(t, &names(&["a", "b"])).unwrap().index_of("c"),
+            Err(Error::UnknownClass("c".into()))
+        );
+    }
+
+    #[test]
+    fn task_names_round_trip() {
+        for t in [TaskKind::ImageClassification, TaskKind::RowClassification] {
+            assert_eq!(t.as_str().parse::<TaskKind>().unwrap(), t);
+        }
+        assert!("boxes".parse::<TaskKind>().is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! Readers for everything Triage imports: image folders, tables (CSV, Parquet,
+//! JSON Lines, through polars) and SageMaker Ground Truth manifests.
+//!
+//! Every reader works like a warning reporter: a bad file or row becomes a
+//! [`Problem`] in the [`Report`], naming the file and the position, and the
+//! reader carries on with the rest. One bad file never stops an import, and no
+//! input makes a reader panic.
+//!
+//! Images are never decoded blind: [`image_file::ImageLimits`] are checked
+//! against the header before any pixel is allocated.
+
+pub mod image_file;
+pub mod manifest;
+mod report;
+pub mod table;
+
+pub use report::{Problem, Report};
+
+/// Content hashes are BLAKE3, written as hex: fast enough to hash every image
+/// on import, and collision-proof for de-duplication.
+pub fn content_hash(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Progress of a long read: how many units are done out of how many.
+pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);

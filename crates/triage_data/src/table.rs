@@ -1,0 +1,456 @@
+//! Tables (CSV, Parquet, JSON Lines), read through polars into one item per
+//! row.
+//!
+//! polars stops at the first bad row and cannot say which rows it would have
+//! skipped, so text formats get a cheap validation pass first: each ragged
+//! row, invalid UTF-8 sequence or bad JSON line is reported with its position
+//! and left out, and polars reads what is left. When nothing is wrong, polars
+//! reads the original bytes untouched.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::Report;
+
+/// One row, ready to become an item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// The row's 0-based position among the data rows of its file.
+    pub index: i64,
+    /// The id column's value.
+    pub external_id: Option<String>,
+    /// The label column's value.
+    pub label: Option<String>,
+    /// The whole row as a JSON object, in column order.
+    pub payload: String,
+}
+
+/// The table formats Triage reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Apache Parquet.
+    Parquet,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl TableFormat {
+    /// The format a file's ending names, if any.
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Self::Csv),
+            "parquet" | "pq" => Some(Self::Parquet),
+            "jsonl" | "ndjson" => Some(Self::JsonLines),
+            _ => None,
+        }
+    }
+}
+
+/// Which columns carry the id and the label.
+#[derive(Debug, Clone, Default)]
+pub struct TableOptions {
+    /// The column whose value identifies a row.
+    pub id_column: Option<String>,
+    /// The column whose value is a row's class name.
+    pub label_column: Option<String>,
+}
+
+/// Reads a table file into rows, reporting what it skipped.
+pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report) {
+    let mut report = Report::default();
+    let shown = path.display().to_string();
+    let Some(format) = TableFormat::from_path(path) else {
+        report.file(&shown, "unknown table format (expected .csv, .parquet or .jsonl)");
+        return (Vec::new(), report);
+    };
+    let frame = match format {
+        TableFormat::Parquet => std::fs::File::open(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|f| ParquetReader::new(f).finish().map_err(|e| format!("cannot read Parquet: {e}")))
+            .map(|df| (df, None)),
+        TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
+            Err(e) => Err(format!("cannot read: {e}")),
+            Ok(bytes) => {
+                let (clean, kept) = if format == TableFormat::Csv {
+                    validate_csv(&shown, &bytes, &mut report)
+                } else {
+                    validate_json_lines(&shown, &bytes, &mut report)
+                };
+                read_text_frame(format, clean).map(|df| (df, kept))
+            }
+        },
+    };
+    match frame {
+        Err(reason) => {
+            report.file(&shown, reason);
+            (Vec::new(), report)
+        }
+        Ok((df, kept)) => {
+            let rows = frame_to_rows(&shown, &df, kept.as_deref(), options, &mut report);
+            (rows, report)
+        }
+    }
+}
+
+fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFrame, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DataFrame::empty());
+    }
+    match format {
+        TableFormat::Csv => {
+            let read = |infer: Option<usize>| {
+                CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(infer)
+                    .into_reader_with_file_handle(Cursor::new(bytes.as_ref()))
+                    .finish()
+            };
+            // A column whose type changes after the inferred rows is read as
+            // text rather than refused.
+            read(Some(10_000))
+                .or_else(|_| read(Some(0)))
+                .map_err(|e| format!("cannot read CSV: {e}"))
+        }
+        _ => JsonReader::new(Cursor::new(bytes.as_ref()))
+            .with_json_format(JsonFormat::JsonLines)
+            .finish()
+            .map_err(|e| format!("cannot read JSON Lines: {e}")),
+    }
+}
+
+/// Checks each CSV record for its field count and UTF-8. Returns the bytes
+/// polars should read and, when rows were dropped, the original index of each
+/// row kept.
+fn validate_csv<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    report: &mut Report,
+) -> (Cow<'a, [u8]>, Option<Vec<i64>>) {
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let mut header: Option<csv::ByteRecord> = None;
+    let mut kept = Vec::new();
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut dropped = false;
+    let mut index = 0i64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                report.at(file, format!("row {}", index + 1), format!("cannot parse CSV: {e}"));
+                return (Cow::Owned(Vec::new()), Some(Vec::new()));
+            }
+        }
+        let line = record.position().map_or(0, csv::Position::line);
+        if let Some((field, offset)) = first_invalid_utf8(&record) {
+            let at = match &header {
+                None => format!("header, line {line}, field {}, byte {offset}", field + 1),
+                Some(_) => format!("row {}, line {line}, field {}, byte {offset}", index + 1, field + 1),
+            };
+            report.at(file, at, "invalid UTF-8; row skipped");
+            if header.is_none() {
+                return (Cow::Owned(Vec::new()), Some(Vec::new()));
+            }
+            dropped = true;
+            index += 1;
+            continue;
+        }
+        let Some(head) = &header else {
+            header = Some(record.clone());
+            // Writing cannot fail on a Vec.
+            let _ = writer.write_byte_record(&record);
+            continue;
+        };
+        if record.len() != head.len() {
+            report.at(
+                file,
+                format!("row {}, line {line}", index + 1),
+                format!("has {} fields but the header has {}; row skipped", record.len(), head.len()),
+            );
+            dropped = true;
+        } else {
+            kept.push(index);
+            let _ = writer.write_byte_record(&record);
+        }
+        index += 1;
+    }
+    if !dropped {
+        return (Cow::Borrowed(bytes), None);
+    }
+    match writer.into_inner() {
+        Ok(clean) => (Cow::Owned(clean), Some(kept)),
+        Err(_) => (Cow::Owned(Vec::new()), Some(Vec::new())),
+    }
+}
+
+/// The first field with invalid UTF-8, and the file offset of the bad byte
+/// (exact for unquoted fields, which is where stray bytes usually are).
+fn first_invalid_utf8(record: &csv::ByteRecord) -> Option<(usize, u64)> {
+    let mut offset = record.position().map_or(0, csv::Position::byte);
+    for (i, field) in record.iter().enumerate() {
+        if let Err(e) = std::str::from_utf8(field) {
+            return Some((i, offset + e.valid_up_to() as u64));
+        }
+        offset += field.len() as u64 + 1;
+    }
+    None
+}
+
+/// Checks each line is valid UTF-8 holding one JSON object.
+fn validate_json_lines<'a>(
+    file: &str,
+    bytes: &'a [u8],
+    report: &mut Report,
+) -> (Cow<'a, [u8]>, Option<Vec<i64>>) {
+    let mut clean = Vec::with_capacity(bytes.len());
+    let mut kept = Vec::new();
+    let mut dropped = false;
+    let mut index = 0i64;
+    let mut offset = 0usize;
+    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_start = offset;
+        offset += line.len() + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let problem = match std::str::from_utf8(line) {
+            Err(e) => Some(format!("invalid UTF-8 at byte {}", line_start + e.valid_up_to())),
+            Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                Err(e) => Some(format!("bad JSON at column {}: {e}", e.column())),
+                Ok(serde_json::Value::Object(_)) => None,
+                Ok(_) => Some("not a JSON object".to_owned()),
+            },
+        };
+        match problem {
+            Some(reason) => {
+                report.at(file, format!("line {}", n + 1), format!("{reason}; line skipped"));
+                dropped = true;
+            }
+            None => {
+                kept.push(index);
+                clean.extend_from_slice(line);
+                clean.push(b'\n');
+            }
+        }
+        index += 1;
+    }
+    if dropped { (Cow::Owned(clean), Some(kept)) } else { (Cow::Borrowed(bytes), None) }
+}
+
+fn column<'a>(
+    df: &'a DataFrame,
+    name: Option<&String>,
+    file: &str,
+    what: &str,
+    report: &mut Report,
+) -> Result<Option<&'a Column>, ()> {
+    let Some(name) = name else { return Ok(None) };
+    match df.column(name) {
+        Ok(c) => Ok(Some(c)),
+        Err(_) => {
+            report.file(file, format!("no {what} column named \"{name}\""));
+            Err(())
+        }
+    }
+}
+
+fn frame_to_rows(
+    file: &str,
+    df: &DataFrame,
+    kept: Option<&[i64]>,
+    options: &TableOptions,
+    report: &mut Report,
+) -> Vec<TableRow> {
+    let Ok(id_col) = column(df, options.id_column.as_ref(), file, "id", report) else {
+        return Vec::new();
+    };
+    let Ok(label_col) = column(df, options.label_column.as_ref(), file, "label", report) else {
+        return Vec::new();
+    };
+    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let series: Vec<Series> =
+        df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
+    let mut seen_ids: HashMap<String, i64> = HashMap::new();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let index = kept.map_or(i as i64, |k| k[i]);
+        let mut object = serde_json::Map::with_capacity(names.len());
+        for (name, s) in names.iter().zip(&series) {
+            object.insert(name.clone(), any_to_json(s.get(i).unwrap_or(AnyValue::Null)));
+        }
+        let external_id = id_col.and_then(|c| cell_text(c, i));
+        if id_col.is_some() {
+            match &external_id {
+                None => {
+                    report.at(file, format!("row {}", index + 1), "the id column is empty; row skipped");
+                    continue;
+                }
+                Some(id) => {
+                    if let Some(first) = seen_ids.insert(id.clone(), index) {
+                        seen_ids.insert(id.clone(), first);
+                        report.at(
+                            file,
+                            format!("row {}", index + 1),
+                            format!("id \"{id}\" repeats row {}; row skipped", first + 1),
+                        );
+                        continue;
+                    }
+                }
+            }
+        }
+        rows.push(TableRow {
+            index,
+            external_id,
+            label: label_col.and_then(|c| cell_text(c, i)),
+            payload: serde_json::Value::Object(object).to_string(),
+        });
+    }
+    rows
+}
+
+fn cell_text(column: &Column, i: usize) -> Option<String> {
+    match column.get(i).ok()? {
+        AnyValue::Null => None,
+        AnyValue::String(s) => Some(s.to_owned()),
+        AnyValue::StringOwned(s) => Some(s.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Cell values as JSON: numbers stay numbers, NaN becomes null, and
+/// everything else is its polars text form.
+pub fn any_to_json(value: AnyValue<'_>) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(b),
+        AnyValue::String(s) => Value::String(s.to_owned()),
+        AnyValue::StringOwned(s) => Value::String(s.to_string()),
+        AnyValue::Int8(v) => v.into(),
+        AnyValue::Int16(v) => v.into(),
+        AnyValue::Int32(v) => v.into(),
+        AnyValue::Int64(v) => v.into(),
+        AnyValue::UInt8(v) => v.into(),
+        AnyValue::UInt16(v) => v.into(),
+        AnyValue::UInt32(v) => v.into(),
+        AnyValue::UInt64(v) => v.into(),
+        AnyValue::Float32(v) => serde_json::Number::from_f64(f64::from(v)).map_or(Value::Null, Value::Number),
+        AnyValue::Float64(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+        other => Value::String(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, content: &[u8], options: &TableOptions) -> (Vec<TableRow>, Report) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        read_table(&path, options)
+    }
+
+    fn ids(id: &str, label: &str) -> TableOptions {
+        TableOptions { id_column: Some(id.into()), label_column: Some(label.into()) }
+    }
+
+    #[test]
+    fn reads_csv_rows_with_ids_and_labels() {
+        let (rows, report) =
+            read("t.csv", b"id,x,species\na,1.5,Adelie\nb,,Gentoo\nc,2,\n", &ids("id", "species"));
+        assert!(report.problems.is_empty(), "{report:?}");
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].external_id.as_deref(), Some("a"));
+        assert_eq!(rows[0].label.as_deref(), Some("Adelie"));
+        assert_eq!(rows[0].payload, r#"{"id":"a","x":1.5,"species":"Adelie"}"#);
+        assert_eq!(rows[1].payload, r#"{"id":"b","x":null,"species":"Gentoo"}"#);
+        assert_eq!(rows[2].label, None);
+        assert_eq!(rows[2].index, 2);
+    }
+
+    #[test]
+    fn ragged_rows_are_reported_and_skipped() {
+        let (rows, report) = read("r.csv", b"a,b\n1,2\n3\n4,5,6\n7,8\n", &TableOptions::default());
+        let kept: Vec<i64> = rows.iter().map(|r| r.index).collect();
+        assert_eq!(kept, vec![0, 3]);
+        assert_eq!(report.problems.len(), 2);
+        assert_eq!(report.problems[0].position.as_deref(), Some("row 2, line 3"));
+        assert!(report.problems[0].reason.contains("has 1 fields but the header has 2"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_its_position() {
+        let (rows, report) = read("u.csv", b"a,b\n1,ok\n2,b\xffd\n3,x\n", &TableOptions::default());
+        assert_eq!(rows.len(), 2);
+        let p = &report.problems[0];
+        assert!(p.file.ends_with("u.csv"));
+        assert_eq!(p.position.as_deref(), Some("row 2, line 3, field 2, byte 12"));
+        assert!(p.reason.contains("invalid UTF-8"));
+    }
+
+    #[test]
+    fn mixed_types_fall_back_to_text() {
+        let mut csv = b"v\n".to_vec();
+        for i in 0..10_050 {
+            csv.extend_from_slice(format!("{i}\n").as_bytes());
+        }
+        csv.extend_from_slice(b"n/a\n");
+        let (rows, report) = read("m.csv", &csv, &TableOptions::default());
+        assert!(report.problems.is_empty(), "{report:?}");
+        assert_eq!(rows.len(), 10_051);
+        assert_eq!(rows[10_050].payload, r#"{"v":"n/a"}"#);
+    }
+
+    #[test]
+    fn missing_and_repeated_ids_are_reported() {
+        let (rows, report) = read("i.csv", b"id,y\na,1\n,2\na,3\nb,4\n", &ids("id", "y"));
+        assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 3]);
+        assert_eq!(report.problems.len(), 2);
+        assert!(report.problems[1].reason.contains("repeats row 1"));
+        let (rows, report) = read("i.csv", b"x\n1\n", &ids("id", "y"));
+        assert!(rows.is_empty());
+        assert!(report.problems[0].reason.contains("no id column named \"id\""));
+    }
+
+    #[test]
+    fn json_lines_with_bad_lines() {
+        let (rows, report) =
+            read("t.jsonl", b"{\"a\":1}\n{bad\n\n[1]\n{\"a\":2}\n", &TableOptions::default());
+        assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 3]);
+        let positions: Vec<_> = report.problems.iter().map(|p| p.position.clone().unwrap()).collect();
+        assert_eq!(positions, vec!["line 2", "line 4"]);
+    }
+
+    #[test]
+    fn parquet_round_trips_through_polars() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut df = df!("id" => ["x", "y"], "v" => [1i64, 2]).unwrap();
+        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+        let (rows, report) = read_table(&path, &TableOptions { id_column: Some("id".into()), label_column: None });
+        assert!(report.problems.is_empty());
+        assert_eq!(rows[1].payload, r#"{"id":"y","v":2}"#);
+        let (rows, report) = read("broken.parquet", b"PAR1 not really", &TableOptions::default());
+        assert!(rows.is_empty());
+        assert!(report.problems[0].reason.starts_with("cannot read Parquet"));
+    }
+
+    #[test]
+    fn empty_and_unknown_files() {
+        let (rows, report) = read("e.csv", b"", &TableOptions::default());
+        assert!(rows.is_empty() && report.problems.is_empty());
+        let (rows, report) = read("t.xlsx", b"x", &TableOptions::default());
+        assert!(rows.is_empty());
+        assert!(report.problems[0].reason.contains("unknown table format"));
+    }
+}

@@ -1,0 +1,117 @@
+//! Schema migrations keyed on `PRAGMA user_version`. Each step runs in its own
+//! immediate transaction together with the version bump, so a crash leaves the
+//! file at one version or the next, never between.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::{Error, Result};
+
+/// Version 1: the event log and everything it refers to.
+const V1: &str = "
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE classes (
+    idx    INTEGER PRIMARY KEY,
+    name   TEXT NOT NULL UNIQUE,
+    hotkey TEXT,
+    colour TEXT NOT NULL
+);
+CREATE TABLE sources (
+    id       INTEGER PRIMARY KEY,
+    kind     TEXT NOT NULL,
+    uri      TEXT NOT NULL,
+    root     TEXT,
+    added_at TEXT NOT NULL
+);
+CREATE TABLE items (
+    id           INTEGER PRIMARY KEY,
+    source_id    INTEGER NOT NULL REFERENCES sources(id),
+    kind         TEXT NOT NULL,
+    ref_key      TEXT NOT NULL UNIQUE,
+    uri          TEXT,
+    row_index    INTEGER,
+    external_id  TEXT,
+    content_hash TEXT NOT NULL,
+    width        INTEGER,
+    height       INTEGER,
+    payload      TEXT
+);
+CREATE INDEX items_hash ON items(content_hash);
+CREATE INDEX items_external_id ON items(external_id) WHERE external_id IS NOT NULL;
+CREATE TABLE annotations (
+    id            INTEGER PRIMARY KEY,
+    item_id       INTEGER NOT NULL REFERENCES items(id),
+    class         INTEGER,
+    source        TEXT NOT NULL,
+    annotator     TEXT,
+    model_version INTEGER,
+    confidence    REAL,
+    created_at    TEXT NOT NULL,
+    time_spent_ms INTEGER,
+    undoes        INTEGER REFERENCES annotations(id),
+    meta          TEXT
+);
+CREATE INDEX annotations_item ON annotations(item_id);
+CREATE INDEX annotations_undoes ON annotations(undoes) WHERE undoes IS NOT NULL;
+CREATE TABLE models (
+    version        INTEGER PRIMARY KEY,
+    algorithm      TEXT NOT NULL,
+    params         TEXT NOT NULL,
+    features       TEXT NOT NULL,
+    training_items TEXT NOT NULL,
+    metrics        TEXT NOT NULL,
+    thresholds     TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+);
+CREATE TABLE rounds (
+    id            INTEGER PRIMARY KEY,
+    model_version INTEGER REFERENCES models(version),
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    stats         TEXT
+);
+CREATE TABLE exports (
+    id           INTEGER PRIMARY KEY,
+    created_at   TEXT NOT NULL,
+    destination  TEXT NOT NULL,
+    format       TEXT NOT NULL,
+    counts       TEXT NOT NULL,
+    checksums    TEXT NOT NULL,
+    manifest_key TEXT NOT NULL
+);
+";
+
+/// Version 2: each item caches its current label, with a partial index over
+/// the unlabeled items, so that taking the next item never scans the table.
+/// The cache is filled from the event log after the step.
+const V2: &str = "
+ALTER TABLE items ADD COLUMN label_event INTEGER REFERENCES annotations(id);
+ALTER TABLE items ADD COLUMN label_class INTEGER;
+ALTER TABLE items ADD COLUMN label_source TEXT;
+ALTER TABLE items ADD COLUMN label_confidence REAL;
+CREATE INDEX items_unlabeled ON items(id) WHERE label_event IS NULL;
+CREATE INDEX items_label_source ON items(label_source);
+";
+
+const STEPS: [&str; 2] = [V1, V2];
+
+/// The schema version this build writes.
+pub const LATEST_VERSION: i64 = STEPS.len() as i64;
+
+/// Brings the file to `target` (at most [`LATEST_VERSION`]). Returns the
+/// version the file had before, so the caller can rebuild derived data.
+pub fn migrate_to(conn: &mut Connection, path: &str, target: i64) -> Result<i64> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > LATEST_VERSION {
+        return Err(Error::TooNew { path: path.to_owned(), found, supported: LATEST_VERSION });
+    }
+    for version in found + 1..=target.min(LATEST_VERSION) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(STEPS[(version - 1) as usize])?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(found)
+}

@@ -1,0 +1,747 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use triage_core::{
+    Annotation, AnnotationId, AnnotationSource, ClassDef, ItemId, LabelSchema, TaskKind, Timestamp,
+    current_label,
+};
+
+use crate::migrate::{LATEST_VERSION, migrate_to};
+use crate::{Error, Result};
+
+/// How long a writer waits for another writer before giving up. Labeling and
+/// a background round may write at once; both must get through.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What kind of thing an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    /// An image file, referenced by path or URI.
+    Image,
+    /// A row of a table.
+    Row,
+    /// Inline text from a manifest's `source`.
+    Text,
+}
+
+impl ItemKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Row => "row",
+            Self::Text => "text",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "image" => Ok(Self::Image),
+            "row" => Ok(Self::Row),
+            "text" => Ok(Self::Text),
+            other => Err(Error::Corrupt(format!("item kind '{other}'"))),
+        }
+    }
+}
+
+/// What kind of source items were imported from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A folder of images.
+    ImageFolder,
+    /// A CSV, Parquet or JSON Lines table.
+    Table,
+    /// A Ground Truth manifest.
+    Manifest,
+}
+
+impl SourceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ImageFolder => "image-folder",
+            Self::Table => "table",
+            Self::Manifest => "manifest",
+        }
+    }
+}
+
+/// An item to insert, with the label it came with, if any.
+#[derive(Debug, Clone)]
+pub struct NewItem {
+    /// What it is.
+    pub kind: ItemKind,
+    /// Identifies the item's origin, so importing the same data twice adds
+    /// nothing: the image's path or URI, or `file#row`.
+    pub ref_key: String,
+    /// The image path or URI.
+    pub uri: Option<String>,
+    /// The row's position in its table, or the line's in its manifest.
+    pub row_index: Option<i64>,
+    /// The value of the table's id column.
+    pub external_id: Option<String>,
+    /// A hash of the content, for lineage and de-duplication.
+    pub content_hash: String,
+    /// Image width in pixels.
+    pub width: Option<u32>,
+    /// Image height in pixels.
+    pub height: Option<u32>,
+    /// The row's values as a JSON object, or the manifest line as it came in.
+    pub payload: Option<String>,
+    /// A label that came with the item; stored as an `import` event.
+    pub label: Option<ImportedLabel>,
+}
+
+/// A label that arrived with the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedLabel {
+    /// The class index.
+    pub class: u32,
+    /// The confidence the data gave, if any.
+    pub confidence: Option<f64>,
+    /// Metadata kept verbatim (a Ground Truth `<attr>-metadata` object).
+    pub meta: Option<String>,
+}
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewAnnotation {
+    /// The item.
+    pub item: ItemId,
+    /// The class, or `None` for an undo.
+    pub class: Option<u32>,
+    /// Who gave it.
+    pub source: AnnotationSource,
+    /// The person.
+    pub annotator: Option<String>,
+    /// The model version.
+    pub model_version: Option<i64>,
+    /// The confidence.
+    pub confidence: Option<f64>,
+    /// When.
+    pub at: Timestamp,
+    /// Time spent on the item.
+    pub time_spent_ms: Option<i64>,
+    /// The event taken back.
+    pub undoes: Option<AnnotationId>,
+    /// Metadata kept verbatim.
+    pub meta: Option<String>,
+}
+
+/// An item with the event behind its current label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemRow {
+    /// Its id.
+    pub id: ItemId,
+    /// What it is.
+    pub kind: ItemKind,
+    /// The image path or URI.
+    pub uri: Option<String>,
+    /// Its row or line number in its source.
+    pub row_index: Option<i64>,
+    /// The table's id column value.
+    pub external_id: Option<String>,
+    /// The content hash.
+    pub content_hash: String,
+    /// Image width.
+    pub width: Option<u32>,
+    /// Image height.
+    pub height: Option<u32>,
+    /// Row values or the original manifest line.
+    pub payload: Option<String>,
+    /// The file it came from.
+    pub source_uri: String,
+    /// The event that gives its current label.
+    pub label: Option<Annotation>,
+}
+
+/// How many items there are and where their labels come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelCounts {
+    /// All items.
+    pub items: u64,
+    /// Items whose current label is a person's.
+    pub human: u64,
+    /// Items whose current label is a model's.
+    pub model: u64,
+    /// Items whose current label came with the data.
+    pub import: u64,
+    /// Items whose current label is consolidated.
+    pub consolidated: u64,
+    /// Items with no label.
+    pub unlabeled: u64,
+}
+
+/// An export, as recorded in the project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportRecord {
+    /// When it finished.
+    pub at: Timestamp,
+    /// Where it went.
+    pub destination: String,
+    /// Which format.
+    pub format: String,
+    /// Counts, as JSON.
+    pub counts: serde_json::Value,
+    /// Checksums of what was written, as JSON.
+    pub checksums: serde_json::Value,
+    /// The key of its manifest or main file.
+    pub manifest_key: String,
+}
+
+/// An open project file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Item columns, then the columns of the event behind its current label.
+const ITEM_COLUMNS: &str = "i.id, i.kind, i.uri, i.row_index, i.external_id, i.content_hash, \
+     i.width, i.height, i.payload, s.uri, \
+     a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, a.created_at, \
+     a.time_spent_ms, a.undoes, a.meta, a.item_id";
+const ITEM_FROM: &str = "FROM items i JOIN sources s ON s.id = i.source_id \
+     LEFT JOIN annotations a ON a.id = i.label_event";
+const EVENT_COLUMNS: &str = "a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, \
+     a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id";
+
+impl Store {
+    /// Creates a new project file. Fails if the file exists.
+    pub fn create(
+        path: &Path,
+        schema: &LabelSchema,
+        settings: &[(&str, &str)],
+        at: Timestamp,
+    ) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        if path.exists() {
+            return Err(Error::NotAProject {
+                path: path.display().to_string(),
+                reason: "a file is already there".into(),
+            });
+        }
+        let mut store = Self::connect(path, flags)?;
+        let path_str = store.path_str();
+        migrate_to(&mut store.conn, &path_str, LATEST_VERSION)?;
+        let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO settings(key, value) VALUES ('task', ?1), ('created_at', ?2)",
+            params![schema.task.as_str(), time_str(at)],
+        )?;
+        for (key, value) in settings {
+            tx.execute("INSERT INTO settings(key, value) VALUES (?1, ?2)", params![key, value])?;
+        }
+        for (i, class) in schema.classes.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO classes(idx, name, hotkey, colour) VALUES (?1, ?2, ?3, ?4)",
+                params![i as i64, class.name, class.hotkey.map(String::from), class.colour],
+            )?;
+        }
+        tx.commit()?;
+        Ok(store)
+    }
+
+    /// Opens an existing project file, migrating it to the latest schema.
+    pub fn open(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::NotAProject {
+                path: path.display().to_string(),
+                reason: "no such file".into(),
+            });
+        }
+        let path_str = path.display().to_string();
+        let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| Error::NotAProject { path: path_str.clone(), reason: e.to_string() })?;
+        let has_settings: bool = store
+            .conn
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE type='table' AND name='settings')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| Error::NotAProject { path: path_str.clone(), reason: e.to_string() })?;
+        if !has_settings {
+            return Err(Error::NotAProject { path: path_str, reason: "no settings table".into() });
+        }
+        let before = migrate_to(&mut store.conn, &path_str, LATEST_VERSION)?;
+        if before < 2 {
+            store.rebuild_current_labels()?;
+        }
+        Ok(store)
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Self> {
+        let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(Self { conn, path: path.to_owned() })
+    }
+
+    fn path_str(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    /// The task and classes.
+    pub fn schema(&self) -> Result<LabelSchema> {
+        let task: String = self.conn.query_row(
+            "SELECT value FROM settings WHERE key = 'task'",
+            [],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare("SELECT name, hotkey, colour FROM classes ORDER BY idx")?;
+        let classes = stmt
+            .query_map([], |r| {
+                let hotkey: Option<String> = r.get(1)?;
+                Ok(ClassDef {
+                    name: r.get(0)?,
+                    hotkey: hotkey.and_then(|h| h.chars().next()),
+                    colour: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(LabelSchema { task: task.parse::<TaskKind>()?, classes })
+    }
+
+    /// A project setting.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Records where a batch of items comes from.
+    pub fn add_source(
+        &mut self,
+        kind: SourceKind,
+        uri: &str,
+        root: Option<&str>,
+        at: Timestamp,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO sources(kind, uri, root, added_at) VALUES (?1, ?2, ?3, ?4)",
+            params![kind.as_str(), uri, root, time_str(at)],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Inserts items and their imported labels in one transaction. Items
+    /// whose `ref_key` is already in the project are left alone; their keys
+    /// are returned.
+    pub fn insert_items(
+        &mut self,
+        source_id: i64,
+        items: &[NewItem],
+        at: Timestamp,
+    ) -> Result<Vec<String>> {
+        let classes = self.class_count()?;
+        let at_str = time_str(at);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut present = Vec::new();
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO items(source_id, kind, ref_key, uri, row_index, external_id, \
+                 content_hash, width, height, payload) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?;
+            let mut event = tx.prepare_cached(
+                "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta) \
+                 VALUES (?1, ?2, 'import', ?3, ?4, ?5)",
+            )?;
+            let mut cache = tx.prepare_cached(
+                "UPDATE items SET label_event = ?2, label_class = ?3, label_source = 'import', \
+                 label_confidence = ?4 WHERE id = ?1",
+            )?;
+            for item in items {
+                let inserted = insert.execute(params![
+                    source_id,
+                    item.kind.as_str(),
+                    item.ref_key,
+                    item.uri,
+                    item.row_index,
+                    item.external_id,
+                    item.content_hash,
+                    item.width,
+                    item.height,
+                    item.payload,
+                ])?;
+                if inserted == 0 {
+                    present.push(item.ref_key.clone());
+                    continue;
+                }
+                let item_id = tx.last_insert_rowid();
+                if let Some(label) = &item.label {
+                    if label.class >= classes {
+                        return Err(Error::Corrupt(format!(
+                            "imported class index {} is outside the schema",
+                            label.class
+                        )));
+                    }
+                    event.execute(params![item_id, label.class, label.confidence, at_str, label.meta])?;
+                    let event_id = tx.last_insert_rowid();
+                    cache.execute(params![item_id, event_id, label.class, label.confidence])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(present)
+    }
+
+    fn class_count(&self) -> Result<u32> {
+        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM classes", [], |r| r.get(0))?;
+        Ok(n as u32)
+    }
+
+    /// Appends one event and updates the item's current label, in one
+    /// immediate transaction. Returns after the commit, so a caller may show
+    /// the label as saved.
+    pub fn append(&mut self, new: &NewAnnotation) -> Result<Annotation> {
+        if let Some(class) = new.class
+            && class >= self.class_count()?
+        {
+            return Err(Error::Corrupt(format!("class index {class} is outside the schema")));
+        }
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool =
+            tx.query_row("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)", [new.item], |r| r.get(0))?;
+        if !exists {
+            return Err(Error::NoSuchItem(new.item));
+        }
+        tx.execute(
+            "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
+             created_at, time_spent_ms, undoes, meta) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            params![
+                new.item,
+                new.class,
+                new.source.as_str(),
+                new.annotator,
+                new.model_version,
+                new.confidence,
+                time_str(new.at),
+                new.time_spent_ms,
+                new.undoes,
+                new.meta,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        refresh_current_label(&tx, new.item)?;
+        tx.commit()?;
+        Ok(Annotation {
+            id,
+            item: new.item,
+            class: new.class,
+            source: new.source,
+            annotator: new.annotator.clone(),
+            model_version: new.model_version,
+            confidence: new.confidence,
+            at: new.at,
+            time_spent_ms: new.time_spent_ms,
+            undoes: new.undoes,
+            meta: new.meta.clone(),
+        })
+    }
+
+    /// Takes back the latest human label that is still in force, by anyone or
+    /// by one annotator, with a new undo event. Returns the label undone.
+    pub fn undo_last_human(
+        &mut self,
+        annotator: Option<&str>,
+        at: Timestamp,
+    ) -> Result<Option<Annotation>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.source = 'human' \
+             AND a.class IS NOT NULL AND (?1 IS NULL OR a.annotator = ?1) \
+             AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
+             ORDER BY a.id DESC LIMIT 1"
+        );
+        let last = self.conn.query_row(&sql, [annotator], read_event).optional()?;
+        let Some(last) = last else { return Ok(None) };
+        self.append(&NewAnnotation {
+            item: last.item,
+            class: None,
+            source: AnnotationSource::Human,
+            annotator: annotator.map(str::to_owned).or_else(|| last.annotator.clone()),
+            model_version: None,
+            confidence: None,
+            at,
+            time_spent_ms: None,
+            undoes: Some(last.id),
+            meta: None,
+        })?;
+        Ok(Some(last))
+    }
+
+    /// The next `n` items with no label, in import order.
+    pub fn next_unlabeled(&self, n: usize) -> Result<Vec<ItemRow>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_event IS NULL ORDER BY i.id LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([n as i64], read_item)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// One item.
+    pub fn item(&self, id: ItemId) -> Result<ItemRow> {
+        let sql = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.id = ?1");
+        self.conn.query_row(&sql, [id], read_item).optional()?.ok_or(Error::NoSuchItem(id))
+    }
+
+    /// Finds an item by its table id, its path or URI (its `ref_key`), or
+    /// its numeric id, in that order.
+    pub fn find_item(&self, key: &str) -> Result<Option<ItemId>> {
+        let by_ref: Option<ItemId> = self
+            .conn
+            .query_row(
+                "SELECT id FROM items WHERE external_id = ?1 \
+                 UNION ALL SELECT id FROM items WHERE ref_key = ?1 LIMIT 1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if by_ref.is_some() {
+            return Ok(by_ref);
+        }
+        match key.parse::<ItemId>() {
+            Ok(id) => Ok(self
+                .conn
+                .query_row("SELECT id FROM items WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Every event about an item, oldest first.
+    pub fn events(&self, item: ItemId) -> Result<Vec<Annotation>> {
+        load_events(&self.conn, item)
+    }
+
+    /// Counts of items by the source of their current label.
+    pub fn counts(&self) -> Result<LabelCounts> {
+        let mut counts = LabelCounts::default();
+        let mut stmt =
+            self.conn.prepare("SELECT label_source, COUNT(*) FROM items GROUP BY label_source")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let source: Option<String> = row.get(0)?;
+            let n: i64 = row.get(1)?;
+            let n = n as u64;
+            counts.items += n;
+            match source.as_deref().map(str::parse::<AnnotationSource>).transpose()? {
+                None => counts.unlabeled += n,
+                Some(AnnotationSource::Human) => counts.human += n,
+                Some(AnnotationSource::Model) => counts.model += n,
+                Some(AnnotationSource::Import) => counts.import += n,
+                Some(AnnotationSource::Consolidated) => counts.consolidated += n,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Calls `f` with every item in id order, for exports. Streams rows, so
+    /// memory stays flat however large the project.
+    pub fn for_each_item<E: From<Error>>(
+        &self,
+        mut f: impl FnMut(ItemRow) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let sql = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} ORDER BY i.id");
+        let mut stmt = self.conn.prepare(&sql).map_err(Error::from)?;
+        let mut rows = stmt.query([]).map_err(Error::from)?;
+        while let Some(row) = rows.next().map_err(Error::from)? {
+            f(read_item(row).map_err(Error::from)?)?;
+        }
+        Ok(())
+    }
+
+    /// Records a finished export.
+    pub fn record_export(&mut self, record: &ExportRecord) -> Result<i64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO exports(created_at, destination, format, counts, checksums, manifest_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                time_str(record.at),
+                record.destination,
+                record.format,
+                record.counts.to_string(),
+                record.checksums.to_string(),
+                record.manifest_key,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The exports recorded so far, oldest first.
+    pub fn exports(&self) -> Result<Vec<ExportRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT created_at, destination, format, counts, checksums, manifest_key \
+             FROM exports ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (at, destination, format, counts, checksums, manifest_key) = row?;
+            Ok(ExportRecord {
+                at: parse_time(&at)?,
+                destination,
+                format,
+                counts: parse_json(&counts)?,
+                checksums: parse_json(&checksums)?,
+                manifest_key,
+            })
+        })
+        .collect()
+    }
+
+    /// SQLite's own consistency check: `"ok"` for a sound file.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Recomputes every item's cached current label from the event log.
+    pub fn rebuild_current_labels(&mut self) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let ids: Vec<ItemId> = {
+            let mut stmt = tx.prepare("SELECT DISTINCT item_id FROM annotations")?;
+            stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        };
+        for id in ids {
+            refresh_current_label(&tx, id)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Inserts a large number of items quickly, for benchmarks and generated
+    /// projects: one transaction, prepared once.
+    pub fn bulk_insert(&mut self, source_id: i64, items: impl Iterator<Item = NewItem>) -> Result<u64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut n = 0;
+        {
+            let mut insert = tx.prepare(
+                "INSERT OR IGNORE INTO items(source_id, kind, ref_key, uri, row_index, external_id, \
+                 content_hash, width, height, payload) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+            )?;
+            for item in items {
+                n += insert.execute(params![
+                    source_id,
+                    item.kind.as_str(),
+                    item.ref_key,
+                    item.uri,
+                    item.row_index,
+                    item.external_id,
+                    item.content_hash,
+                    item.width,
+                    item.height,
+                    item.payload,
+                ])? as u64;
+            }
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+}
+
+fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<()> {
+    let events = load_events(conn, item)?;
+    let current = current_label(&events);
+    conn.execute(
+        "UPDATE items SET label_event = ?2, label_class = ?3, label_source = ?4, \
+         label_confidence = ?5 WHERE id = ?1",
+        params![
+            item,
+            current.as_ref().map(|c| c.event),
+            current.as_ref().map(|c| c.class),
+            current.as_ref().map(|c| c.source.as_str()),
+            current.as_ref().and_then(|c| c.confidence),
+        ],
+    )?;
+    Ok(())
+}
+
+fn load_events(conn: &Connection, item: ItemId) -> Result<Vec<Annotation>> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.item_id = ?1 ORDER BY a.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([item], read_event)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Times are stored as RFC 3339 UTC with microseconds, which sort as text.
+fn time_str(at: Timestamp) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn to_sql_err(e: Error) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+}
+
+fn parse_time(s: &str) -> Result<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| Error::Corrupt(format!("time '{s}': {e}")))
+}
+
+fn parse_json(s: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(s).map_err(|e| Error::Corrupt(format!("JSON '{s}': {e}")))
+}
+
+/// Reads an event from [`EVENT_COLUMNS`], which start at column `at`.
+fn event_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Annotation> {
+    let source: String = r.get(at + 2)?;
+    let created: String = r.get(at + 6)?;
+    Ok(Annotation {
+        id: r.get(at)?,
+        class: r.get(at + 1)?,
+        source: source.parse().map_err(|e| to_sql_err(Error::Core(e)))?,
+        annotator: r.get(at + 3)?,
+        model_version: r.get(at + 4)?,
+        confidence: r.get(at + 5)?,
+        at: parse_time(&created).map_err(to_sql_err)?,
+        time_spent_ms: r.get(at + 7)?,
+        undoes: r.get(at + 8)?,
+        meta: r.get(at + 9)?,
+        item: r.get(at + 10)?,
+    })
+}
+
+fn read_event(r: &Row<'_>) -> rusqlite::Result<Annotation> {
+    event_from(r, 0)
+}
+
+fn read_item(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
+    let id: ItemId = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let event_id: Option<AnnotationId> = r.get(10)?;
+    let label = event_id.map(|_| event_from(r, 10)).transpose()?;
+    Ok(ItemRow {
+        id,
+        kind: ItemKind::parse(&kind).map_err(to_sql_err)?,
+        uri: r.get(2)?,
+        row_index: r.get(3)?,
+        external_id: r.get(4)?,
+        content_hash: r.get(5)?,
+        width: r.get(6)?,
+        height: r.get(7)?,
+        payload: r.get(8)?,
+        source_uri: r.get(9)?,
+        label,
+    })
+}
+
+#[cfg(test)]
+mod tests;
