@@ -1,1 +1,30 @@
-//! placeholder
+//! Triage's use cases, and the one entry point for every shell: the CLI, the
+//! desktop app and the explorer call this crate and nothing below it.
+//!
+//! A [`Project`] is a folder holding the SQLite project file and a cache of
+//! thumbnails. Each use case is a plain method that takes what it needs,
+//! including the time (`at`), so tests are deterministic and shells stay thin.
+//! Results are serialisable DTOs; errors carry a stable [`Error::code`] so a
+//! UI can match on codes, never on messages.
+#![deny(missing_docs)]
+
+mod dto;
+mod error;
+mod export;
+mod import;
+mod project;
+
+pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
+pub use error::{Error, Result};
+pub use export::{ExportOptions, ExportSummary};
+pub use import::ImportOptions;
+pub use project::{CreateOptions, DB_FILE, Project};
+pub use triage_core::{TaskKind, Timestamp};
+pub use triage_data::Problem;
+pub use triage_lake::{ExportFormat, WrittenFile};
+pub use triage_store::LabelCounts;
+
+/// The current time, for shells; use cases take the time as an argument.
+pub fn now() -> Timestamp {
+    chrono::Utc::now()
+}

@@ -8,10 +8,12 @@
 #![deny(missing_docs)]
 
 mod annotation;
+mod item;
 mod schema;
 mod time;
 
 pub use annotation::{Annotation, AnnotationId, AnnotationSource, CurrentLabel, current_label};
+pub use item::{ItemKind, ItemRow};
 pub use schema::{ClassDef, LabelSchema, TaskKind};
 pub use time::{Timestamp, format_gt_date};
 
@@ -30,6 +32,9 @@ pub enum Error {
     /// A task name that Triage does not support.
     #[error("unknown task '{0}' (expected image-classification or row-classification)")]
     UnknownTask(String),
+    /// An item kind that Triage does not know.
+    #[error("unknown item kind '{0}'")]
+    UnknownItemKind(String),
     /// A label source name that Triage does not know.
     #[error("unknown annotation source '{0}'")]
     UnknownSource(String),

@@ -1,1 +1,128 @@
-//! placeholder
+//! Export formats and destinations: what leaves a project for the lake.
+//!
+//! Formats are written row by row from [`ItemRow`]s, so memory stays flat for
+//! the text formats however large the project. Every file goes to a
+//! temporary name, is flushed to disk, and is renamed into place; the
+//! manifest is written last, so a reader that sees a manifest can trust that
+//! everything it refers to is complete.
+//!
+//! Key types: [`ExportFormat`], [`GtManifestWriter`] (the Ground Truth
+//! augmented manifest, field for field), [`csv_guard`] and [`LocalFolder`].
+
+mod csv_out;
+mod gt_manifest;
+mod local;
+mod parquet_out;
+
+pub use csv_out::{CsvWriter, csv_guard};
+pub use gt_manifest::{GtManifestWriter, ManifestSettings};
+pub use local::{LocalFolder, WrittenFile};
+pub use parquet_out::ParquetBuilder;
+
+use triage_core::ItemRow;
+
+/// Errors from writing an export.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// polars refused to build or write a table.
+    #[error("Parquet export: {0}")]
+    Parquet(String),
+    /// A stored value cannot be exported.
+    #[error("item {item}: {reason}")]
+    Item {
+        /// The item id.
+        item: i64,
+        /// Why.
+        reason: String,
+    },
+    /// An export option is not usable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The formats Triage writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// The SageMaker Ground Truth augmented manifest (JSON Lines).
+    GtManifest,
+    /// CSV, guarded against formula injection.
+    Csv,
+    /// Parquet, one row per item.
+    Parquet,
+}
+
+impl ExportFormat {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GtManifest => "gt-manifest",
+            Self::Csv => "csv",
+            Self::Parquet => "parquet",
+        }
+    }
+
+    /// The file name written in the destination.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Self::GtManifest => "output.manifest",
+            Self::Csv => "labels.csv",
+            Self::Parquet => "labels.parquet",
+        }
+    }
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "gt-manifest" => Ok(Self::GtManifest),
+            "csv" => Ok(Self::Csv),
+            "parquet" => Ok(Self::Parquet),
+            other => Err(Error::Invalid(format!(
+                "unknown export format '{other}' (expected gt-manifest, csv or parquet)"
+            ))),
+        }
+    }
+}
+
+/// The flat columns shared by the CSV and Parquet exports, one row per item.
+pub const TABLE_COLUMNS: [&str; 12] = [
+    "id",
+    "external_id",
+    "source_ref",
+    "row_index",
+    "label",
+    "class_index",
+    "label_source",
+    "annotator",
+    "model_version",
+    "confidence",
+    "labeled_at",
+    "time_spent_ms",
+];
+
+/// Where an item's data is, as a reference a reader can follow: the image's
+/// path or URI, or `row N of FILE` (1-based) for a table row.
+pub fn source_ref(item: &ItemRow) -> String {
+    match (&item.uri, item.row_index) {
+        (Some(uri), _) => uri.clone(),
+        (None, Some(row)) => {
+            let file = std::path::Path::new(&item.source_uri)
+                .file_name()
+                .map_or_else(|| item.source_uri.clone(), |f| f.to_string_lossy().into_owned());
+            format!("row {} of {file}", row + 1)
+        }
+        (None, None) => item.source_uri.clone(),
+    }
+}

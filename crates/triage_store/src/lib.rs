@@ -18,9 +18,10 @@
 mod migrate;
 mod store;
 
+pub use triage_core::{ItemKind, ItemRow};
 pub use migrate::{LATEST_VERSION, migrate_to};
 pub use store::{
-    ExportRecord, ImportedLabel, ItemKind, ItemRow, LabelCounts, NewAnnotation, NewItem, SourceKind,
+    ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, SourceKind,
     Store,
 };
 

@@ -4,8 +4,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use triage_core::{
-    Annotation, AnnotationId, AnnotationSource, ClassDef, ItemId, LabelSchema, TaskKind, Timestamp,
-    current_label,
+    Annotation, AnnotationId, AnnotationSource, ClassDef, ItemId, ItemKind, ItemRow, LabelSchema,
+    TaskKind, Timestamp, current_label,
 };
 
 use crate::migrate::{LATEST_VERSION, migrate_to};
@@ -14,37 +14,6 @@ use crate::{Error, Result};
 /// How long a writer waits for another writer before giving up. Labeling and
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// What kind of thing an item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ItemKind {
-    /// An image file, referenced by path or URI.
-    Image,
-    /// A row of a table.
-    Row,
-    /// Inline text from a manifest's `source`.
-    Text,
-}
-
-impl ItemKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Image => "image",
-            Self::Row => "row",
-            Self::Text => "text",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self> {
-        match s {
-            "image" => Ok(Self::Image),
-            "row" => Ok(Self::Row),
-            "text" => Ok(Self::Text),
-            other => Err(Error::Corrupt(format!("item kind '{other}'"))),
-        }
-    }
-}
 
 /// What kind of source items were imported from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,33 +96,6 @@ pub struct NewAnnotation {
     pub undoes: Option<AnnotationId>,
     /// Metadata kept verbatim.
     pub meta: Option<String>,
-}
-
-/// An item with the event behind its current label.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ItemRow {
-    /// Its id.
-    pub id: ItemId,
-    /// What it is.
-    pub kind: ItemKind,
-    /// The image path or URI.
-    pub uri: Option<String>,
-    /// Its row or line number in its source.
-    pub row_index: Option<i64>,
-    /// The table's id column value.
-    pub external_id: Option<String>,
-    /// The content hash.
-    pub content_hash: String,
-    /// Image width.
-    pub width: Option<u32>,
-    /// Image height.
-    pub height: Option<u32>,
-    /// Row values or the original manifest line.
-    pub payload: Option<String>,
-    /// The file it came from.
-    pub source_uri: String,
-    /// The event that gives its current label.
-    pub label: Option<Annotation>,
 }
 
 /// How many items there are and where their labels come from.
@@ -730,7 +672,7 @@ fn read_item(r: &Row<'_>) -> rusqlite::Result<ItemRow> {
     let label = event_id.map(|_| event_from(r, 10)).transpose()?;
     Ok(ItemRow {
         id,
-        kind: ItemKind::parse(&kind).map_err(to_sql_err)?,
+        kind: kind.parse().map_err(|e| to_sql_err(Error::Core(e)))?,
         uri: r.get(2)?,
         row_index: r.get(3)?,
         external_id: r.get(4)?,

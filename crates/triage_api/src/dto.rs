@@ -1,0 +1,144 @@
+//! What use cases return: plain serialisable values, shaped for shells.
+
+use serde::Serialize;
+use triage_core::{ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp};
+use triage_data::Problem;
+use triage_store::LabelCounts;
+
+/// A class as shells show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassDto {
+    /// Its index, which Ground Truth writes as the label value.
+    pub index: u32,
+    /// Its name.
+    pub name: String,
+    /// The key that applies it.
+    pub hotkey: Option<char>,
+    /// Its CSS colour.
+    pub colour: String,
+}
+
+impl ClassDto {
+    pub(crate) fn all(schema: &LabelSchema) -> Vec<Self> {
+        schema
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Self { index: i as u32, name: c.name.clone(), hotkey: c.hotkey, colour: c.colour.clone() })
+            .collect()
+    }
+}
+
+/// A project at a glance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// The project folder.
+    pub dir: String,
+    /// The task.
+    pub task: TaskKind,
+    /// The classes.
+    pub classes: Vec<ClassDto>,
+    /// The Ground Truth job name.
+    pub job_name: String,
+    /// The Ground Truth label attribute.
+    pub attribute: String,
+    /// Items by the source of their current label.
+    pub counts: LabelCounts,
+}
+
+/// A label as shells show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelDto {
+    /// The item.
+    pub item: i64,
+    /// The event that gives it.
+    pub event: i64,
+    /// The class index.
+    pub class: u32,
+    /// The class name.
+    pub class_name: String,
+    /// `human`, `model`, `import` or `consolidated`.
+    pub source: String,
+    /// The person.
+    pub annotator: Option<String>,
+    /// The model's confidence.
+    pub confidence: Option<f64>,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An item as shells show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemDto {
+    /// Its id.
+    pub id: i64,
+    /// `image`, `row` or `text`.
+    pub kind: ItemKind,
+    /// The image's path or URI.
+    pub uri: Option<String>,
+    /// The table's id value.
+    pub external_id: Option<String>,
+    /// Its row in its table.
+    pub row_index: Option<i64>,
+    /// Image width.
+    pub width: Option<u32>,
+    /// Image height.
+    pub height: Option<u32>,
+    /// The cached thumbnail, when one was made.
+    pub thumbnail: Option<String>,
+    /// A row's values, or the manifest line it came from.
+    pub payload: Option<serde_json::Value>,
+    /// Its current label.
+    pub label: Option<LabelDto>,
+}
+
+impl ItemDto {
+    pub(crate) fn new(row: ItemRow, schema: &LabelSchema, thumbs_dir: &std::path::Path) -> Self {
+        let thumbnail = (row.kind == ItemKind::Image)
+            .then(|| triage_data::image_file::thumbnail_path(thumbs_dir, &row.content_hash))
+            .filter(|p| p.is_file())
+            .map(|p| p.display().to_string());
+        let label = row.label.as_ref().and_then(|l| {
+            let class = l.class?;
+            Some(LabelDto {
+                item: row.id,
+                event: l.id,
+                class,
+                class_name: schema.name_of(class).unwrap_or("?").to_owned(),
+                source: l.source.as_str().to_owned(),
+                annotator: l.annotator.clone(),
+                confidence: l.confidence,
+                at: l.at,
+            })
+        });
+        Self {
+            id: row.id,
+            kind: row.kind,
+            uri: row.uri,
+            external_id: row.external_id,
+            row_index: row.row_index,
+            width: row.width,
+            height: row.height,
+            thumbnail,
+            payload: row.payload.and_then(|p| serde_json::from_str(&p).ok()),
+            label,
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// What was imported.
+    pub path: String,
+    /// `image-folder`, `table` or `manifest`.
+    pub kind: String,
+    /// Items added.
+    pub added: u64,
+    /// Items that were already in the project and left alone.
+    pub already_present: u64,
+    /// Items added with a label that came with them.
+    pub labeled: u64,
+    /// Everything skipped, with its file, position and reason.
+    pub problems: Vec<Problem>,
+}

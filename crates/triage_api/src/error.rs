@@ -1,0 +1,56 @@
+use serde::ser::SerializeStruct;
+
+/// Errors from a use case.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The project file refused an operation.
+    #[error(transparent)]
+    Store(#[from] triage_store::Error),
+    /// A domain rule was broken (an unknown class, a bad schema).
+    #[error(transparent)]
+    Core(#[from] triage_core::Error),
+    /// An export could not be written.
+    #[error(transparent)]
+    Export(#[from] triage_lake::Error),
+    /// The request itself is not usable.
+    #[error("{0}")]
+    Invalid(String),
+    /// A file or folder could not be used.
+    #[error("{path}: {reason}")]
+    Path {
+        /// The file or folder.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Error {
+    /// A stable code a UI can match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Store(triage_store::Error::NoSuchItem(_)) => "item_not_found",
+            Self::Store(triage_store::Error::NotAProject { .. }) => "not_a_project",
+            Self::Store(triage_store::Error::TooNew { .. }) => "project_too_new",
+            Self::Store(_) => "store",
+            Self::Core(triage_core::Error::UnknownClass(_)) => "unknown_class",
+            Self::Core(_) => "invalid_schema",
+            Self::Export(_) => "export",
+            Self::Invalid(_) => "invalid_request",
+            Self::Path { .. } => "path",
+        }
+    }
+}
+
+/// Serialises as `{"code": ..., "message": ...}` for shells.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,312 @@
+//! Import: turns what the readers found into items and `import` events.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use triage_core::{ItemKind, TaskKind, Timestamp};
+use triage_data::image_file::{self, ImageLimits};
+use triage_data::manifest::{self, EntrySource, ManifestEntry};
+use triage_data::table::{self, TableOptions};
+use triage_data::{ProgressFn, Report};
+use triage_store::{ImportedLabel, NewItem, SourceKind};
+
+use crate::{Error, ImportReport, Project, Result};
+
+/// Items are inserted in batches of this many, each its own transaction, so
+/// a long import shows progress and a crash loses at most the open batch.
+const BATCH: usize = 5_000;
+
+/// How to read what is imported.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Take each image's class from its first folder below the root.
+    pub labels_from_folders: bool,
+    /// A table's id column.
+    pub id_column: Option<String>,
+    /// A table's label column.
+    pub label_column: Option<String>,
+    /// The folder that a manifest's local paths must stay inside; defaults
+    /// to the manifest's own folder.
+    pub root: Option<std::path::PathBuf>,
+}
+
+fn path_err(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Path { path: path.display().to_string(), reason: reason.into() }
+}
+
+/// Whether a file is a Ground Truth manifest: a `.manifest` file, or JSON
+/// Lines whose first object has `source-ref` or `source`.
+fn is_manifest(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("manifest") => true,
+        Some("jsonl" | "ndjson" | "json") => {
+            use std::io::BufRead;
+            let Ok(file) = std::fs::File::open(path) else { return false };
+            let first = std::io::BufReader::new(file)
+                .lines()
+                .map_while(std::result::Result::ok)
+                .find(|l| !l.trim().is_empty());
+            first
+                .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
+                .is_some_and(|v| v.get("source-ref").is_some() || v.get("source").is_some())
+        }
+        _ => false,
+    }
+}
+
+impl Project {
+    /// Imports an image folder, a table or a manifest. Bad files and rows
+    /// are reported in the result and skipped; the rest comes in.
+    pub fn import(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        if path.to_str().is_some_and(|p| p.starts_with("s3://")) {
+            return Err(Error::Invalid(
+                "importing from S3 is not available yet; download the manifest and import the file".into(),
+            ));
+        }
+        let abs = std::path::absolute(path).map_err(|e| path_err(path, e.to_string()))?;
+        if !abs.exists() {
+            return Err(path_err(&abs, "no such file or folder"));
+        }
+        if abs.is_dir() {
+            self.import_folder(&abs, options, at, progress)
+        } else if is_manifest(&abs) {
+            self.import_manifest(&abs, options, at, progress)
+        } else {
+            self.import_table(&abs, options, at, progress)
+        }
+    }
+
+    fn expect_task(&self, task: TaskKind, path: &Path, what: &str) -> Result<()> {
+        if self.schema.task != task {
+            return Err(path_err(
+                path,
+                format!("{what} cannot be imported into a {} project", self.schema.task.as_str()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Maps a class name to its index, or records why the label is dropped.
+    fn class_or_warn(&self, name: &str, file: &str, position: String, report: &mut Report) -> Option<u32> {
+        match self.schema.index_of(name) {
+            Ok(i) => Some(i),
+            Err(_) => {
+                report.at(
+                    file,
+                    position,
+                    format!("class '{name}' is not in the project's classes; imported without a label"),
+                );
+                None
+            }
+        }
+    }
+
+    fn import_folder(
+        &mut self,
+        root: &Path,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        self.expect_task(TaskKind::ImageClassification, root, "an image folder")?;
+        let thumbs = self.thumbs_dir();
+        let (images, mut report) = image_file::scan_folder(
+            root,
+            options.labels_from_folders,
+            ImageLimits::default(),
+            Some(&thumbs),
+            progress,
+        );
+        let mut items = Vec::with_capacity(images.len());
+        for image in images {
+            let uri = image.path.display().to_string();
+            let label = image.folder_label.as_deref().and_then(|name| {
+                self.class_or_warn(name, &uri, "folder".into(), &mut report).map(|class| {
+                    ImportedLabel { class, confidence: None, meta: None }
+                })
+            });
+            items.push(NewItem {
+                kind: ItemKind::Image,
+                ref_key: uri.clone(),
+                uri: Some(uri),
+                row_index: None,
+                external_id: None,
+                content_hash: image.content_hash,
+                width: Some(image.width),
+                height: Some(image.height),
+                payload: None,
+                label,
+            });
+        }
+        self.finish_import(SourceKind::ImageFolder, "image-folder", root, items, report, at)
+    }
+
+    fn import_table(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        self.expect_task(TaskKind::RowClassification, path, "a table")?;
+        let table_options =
+            TableOptions { id_column: options.id_column.clone(), label_column: options.label_column.clone() };
+        let (rows, mut report) = table::read_table(path, &table_options);
+        let file = path.display().to_string();
+        let total = rows.len() as u64;
+        let mut items = Vec::with_capacity(rows.len());
+        for (n, row) in rows.into_iter().enumerate() {
+            let label = row.label.as_deref().and_then(|name| {
+                let position = format!("row {}", row.index + 1);
+                self.class_or_warn(name, &file, position, &mut report)
+                    .map(|class| ImportedLabel { class, confidence: None, meta: None })
+            });
+            items.push(NewItem {
+                kind: ItemKind::Row,
+                ref_key: format!("{file}#{}", row.index),
+                uri: None,
+                row_index: Some(row.index),
+                external_id: row.external_id,
+                content_hash: triage_data::content_hash(row.payload.as_bytes()),
+                width: None,
+                height: None,
+                payload: Some(row.payload),
+                label,
+            });
+            progress(n as u64 + 1, total);
+        }
+        self.finish_import(SourceKind::Table, "table", path, items, report, at)
+    }
+
+    fn import_manifest(
+        &mut self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        let root = match &options.root {
+            Some(r) => std::path::absolute(r).map_err(|e| path_err(r, e.to_string()))?,
+            None => path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let (entries, mut report) = manifest::read_manifest(path, &root, &self.attribute);
+        let file = path.display().to_string();
+        let task = self.schema.task;
+        let thumbs = self.thumbs_dir();
+        let total = entries.len() as u64;
+        let done = std::sync::atomic::AtomicU64::new(0);
+        // Local images are checked and thumbnailed in parallel, as in a folder.
+        let inspected: Vec<_> = entries
+            .into_par_iter()
+            .map(|entry| {
+                let info = match &entry.source {
+                    EntrySource::LocalImage(p) if task == TaskKind::ImageClassification => {
+                        Some(image_file::inspect(p, ImageLimits::default(), Some(&thumbs)))
+                    }
+                    _ => None,
+                };
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                (entry, info)
+            })
+            .collect();
+        let mut items = Vec::with_capacity(inspected.len());
+        for (entry, info) in inspected {
+            let position = format!("line {}", entry.line);
+            let fits = matches!(
+                (&entry.source, task),
+                (EntrySource::Text(_), TaskKind::RowClassification)
+                    | (EntrySource::LocalImage(_) | EntrySource::Remote(_), TaskKind::ImageClassification)
+            );
+            if !fits {
+                report.at(&file, position, format!("does not fit a {} project; line skipped", task.as_str()));
+                continue;
+            }
+            let (hash, width, height) = match info {
+                Some(Err(reason)) => {
+                    report.at(&file, position, format!("{reason}; line skipped"));
+                    continue;
+                }
+                Some(Ok(image)) => (image.content_hash, Some(image.width), Some(image.height)),
+                None => (triage_data::content_hash(entry.raw.as_bytes()), None, None),
+            };
+            let label = self.manifest_label(&entry, &file, position, &mut report);
+            let (kind, uri) = match &entry.source {
+                EntrySource::LocalImage(p) => (ItemKind::Image, Some(p.display().to_string())),
+                EntrySource::Remote(u) => (ItemKind::Image, Some(u.clone())),
+                EntrySource::Text(_) => (ItemKind::Text, None),
+            };
+            items.push(NewItem {
+                kind,
+                ref_key: uri.clone().unwrap_or_else(|| format!("{file}#{}", entry.line)),
+                uri,
+                row_index: Some(entry.line as i64 - 1),
+                external_id: None,
+                content_hash: hash,
+                width,
+                height,
+                payload: Some(entry.raw),
+                label,
+            });
+        }
+        self.finish_import(SourceKind::Manifest, "manifest", path, items, report, at)
+    }
+
+    /// A manifest label comes in by its class name when it has one (indices
+    /// differ between jobs), else by its index.
+    fn manifest_label(
+        &self,
+        entry: &ManifestEntry,
+        file: &str,
+        position: String,
+        report: &mut Report,
+    ) -> Option<ImportedLabel> {
+        let label = entry.label.as_ref()?;
+        let class = match (&label.class_name, label.class_index) {
+            (Some(name), _) => self.class_or_warn(name, file, position, report)?,
+            (None, Some(i)) if (i as usize) < self.schema.classes.len() => i,
+            (None, Some(i)) => {
+                report.at(file, position, format!("class index {i} is outside the project's classes"));
+                return None;
+            }
+            (None, None) => return None,
+        };
+        Some(ImportedLabel { class, confidence: label.confidence, meta: Some(label.metadata.clone()) })
+    }
+
+    fn finish_import(
+        &mut self,
+        kind: SourceKind,
+        kind_name: &str,
+        path: &Path,
+        items: Vec<NewItem>,
+        report: Report,
+        at: Timestamp,
+    ) -> Result<ImportReport> {
+        let shown = path.display().to_string();
+        let source = self.store.add_source(kind, &shown, Some(&shown), at)?;
+        let mut present = std::collections::HashSet::new();
+        for chunk in items.chunks(BATCH) {
+            present.extend(self.store.insert_items(source, chunk, at)?);
+        }
+        let already = present.len() as u64;
+        let labeled = items
+            .iter()
+            .filter(|i| i.label.is_some() && !present.contains(&i.ref_key))
+            .count() as u64;
+        Ok(ImportReport {
+            path: shown,
+            kind: kind_name.to_owned(),
+            added: items.len() as u64 - already,
+            already_present: already,
+            labeled,
+            problems: report.problems,
+        })
+    }
+}

@@ -1,0 +1,179 @@
+use std::path::{Path, PathBuf};
+
+use triage_core::{AnnotationSource, LabelSchema, TaskKind, Timestamp};
+use triage_store::{NewAnnotation, Store};
+
+use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
+use crate::{Error, Result};
+
+/// The project file's name inside a project folder.
+pub const DB_FILE: &str = "project.triage";
+/// Thumbnails live here, under the project folder; they can be rebuilt.
+const THUMBS_DIR: &str = "cache/thumbs";
+
+/// What a new project is for.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// The task.
+    pub task: TaskKind,
+    /// The class names, in index order.
+    pub classes: Vec<String>,
+    /// The Ground Truth job name; defaults to the folder's name.
+    pub job_name: Option<String>,
+    /// The Ground Truth label attribute; defaults to `label`.
+    pub attribute: Option<String>,
+}
+
+/// An open project.
+pub struct Project {
+    pub(crate) dir: PathBuf,
+    pub(crate) store: Store,
+    pub(crate) schema: LabelSchema,
+    pub(crate) job_name: String,
+    pub(crate) attribute: String,
+}
+
+/// Ground Truth job names are lowercase letters, digits and hyphens.
+fn job_name_from(dir: &Path) -> String {
+    let raw = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let name: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let name = name.trim_matches('-').to_owned();
+    if name.is_empty() { "triage".into() } else { name }
+}
+
+impl Project {
+    /// Creates a project in `dir` (made if missing). Fails if one is there.
+    pub fn create(dir: &Path, options: &CreateOptions, at: Timestamp) -> Result<Self> {
+        let schema = LabelSchema::new(options.task, &options.classes)?;
+        std::fs::create_dir_all(dir.join(THUMBS_DIR))
+            .map_err(|e| Error::Path { path: dir.display().to_string(), reason: e.to_string() })?;
+        let job_name = options.job_name.clone().unwrap_or_else(|| job_name_from(dir));
+        let attribute = options.attribute.clone().unwrap_or_else(|| "label".into());
+        triage_lake::ManifestSettings {
+            attribute: attribute.clone(),
+            job_name: job_name.clone(),
+            schema: schema.clone(),
+            labeled_only: false,
+        }
+        .validate()?;
+        let store = Store::create(
+            &dir.join(DB_FILE),
+            &schema,
+            &[("job_name", &job_name), ("attribute", &attribute)],
+            at,
+        )?;
+        Ok(Self { dir: dir.to_owned(), store, schema, job_name, attribute })
+    }
+
+    /// Opens the project in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let store = Store::open(&dir.join(DB_FILE))?;
+        let schema = store.schema()?;
+        let job_name = store.setting("job_name")?.unwrap_or_else(|| job_name_from(dir));
+        let attribute = store.setting("attribute")?.unwrap_or_else(|| "label".into());
+        Ok(Self { dir: dir.to_owned(), store, schema, job_name, attribute })
+    }
+
+    /// The project folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub(crate) fn thumbs_dir(&self) -> PathBuf {
+        self.dir.join(THUMBS_DIR)
+    }
+
+    /// The task, classes and counts.
+    pub fn status(&self) -> Result<Status> {
+        Ok(Status {
+            dir: self.dir.display().to_string(),
+            task: self.schema.task,
+            classes: ClassDto::all(&self.schema),
+            job_name: self.job_name.clone(),
+            attribute: self.attribute.clone(),
+            counts: self.store.counts()?,
+        })
+    }
+
+    /// The next `n` items that need a person, in order.
+    pub fn next_items(&self, n: usize) -> Result<Vec<ItemDto>> {
+        let thumbs = self.thumbs_dir();
+        Ok(self
+            .store
+            .next_unlabeled(n)?
+            .into_iter()
+            .map(|row| ItemDto::new(row, &self.schema, &thumbs))
+            .collect())
+    }
+
+    /// One item, found by its table id, path or URI, or numeric id.
+    pub fn item(&self, key: &str) -> Result<ItemDto> {
+        let id = self.resolve(key)?;
+        Ok(ItemDto::new(self.store.item(id)?, &self.schema, &self.thumbs_dir()))
+    }
+
+    fn resolve(&self, key: &str) -> Result<i64> {
+        self.store
+            .find_item(key)?
+            .ok_or_else(|| Error::Invalid(format!("no item '{key}' in this project")))
+    }
+
+    /// A person labels an item. Returns once the label is committed to disk.
+    pub fn label(
+        &mut self,
+        item_key: &str,
+        class_name: &str,
+        annotator: Option<&str>,
+        time_spent_ms: Option<i64>,
+        at: Timestamp,
+    ) -> Result<LabelDto> {
+        let item = self.resolve(item_key)?;
+        let class = self.schema.index_of(class_name)?;
+        let event = self.store.append(&NewAnnotation {
+            item,
+            class: Some(class),
+            source: AnnotationSource::Human,
+            annotator: annotator.map(str::to_owned),
+            model_version: None,
+            confidence: None,
+            at,
+            time_spent_ms,
+            undoes: None,
+            meta: None,
+        })?;
+        Ok(LabelDto {
+            item,
+            event: event.id,
+            class,
+            class_name: class_name.to_owned(),
+            source: event.source.as_str().to_owned(),
+            annotator: event.annotator,
+            confidence: None,
+            at,
+        })
+    }
+
+    /// Takes back the latest human label still in force (by `annotator`, if
+    /// given). Returns the label undone, or `None` when there is nothing to
+    /// undo.
+    pub fn undo(&mut self, annotator: Option<&str>, at: Timestamp) -> Result<Option<LabelDto>> {
+        let Some(undone) = self.store.undo_last_human(annotator, at)? else { return Ok(None) };
+        let class = undone.class.unwrap_or_default();
+        Ok(Some(LabelDto {
+            item: undone.item,
+            event: undone.id,
+            class,
+            class_name: self.schema.name_of(class).unwrap_or("?").to_owned(),
+            source: undone.source.as_str().to_owned(),
+            annotator: undone.annotator,
+            confidence: undone.confidence,
+            at: undone.at,
+        }))
+    }
+
+    /// SQLite's consistency check of the project file: `"ok"` when sound.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.store.integrity_check()?)
+    }
+}

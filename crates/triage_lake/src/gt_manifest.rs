@@ -1,0 +1,126 @@
+//! The SageMaker Ground Truth augmented manifest, field for field (see
+//! `shared/formats/ground-truth-manifest.md`).
+//!
+//! An item that came from a manifest starts from its original line, so every
+//! key the job did not touch passes through unchanged and in order. Its
+//! labels are set as two keys: the label attribute (the class index, an
+//! integer) and `<attr>-metadata`. A label imported from a manifest and still
+//! current is written back byte for byte, which is what makes job chaining
+//! lossless.
+
+use serde_json::{Map, Value};
+use triage_core::{AnnotationSource, ItemKind, ItemRow, LabelSchema, format_gt_date};
+
+use crate::{Error, Result, source_ref};
+
+/// What every line's metadata shares.
+#[derive(Debug, Clone)]
+pub struct ManifestSettings {
+    /// The label attribute, e.g. `species`.
+    pub attribute: String,
+    /// The metadata's `job-name`.
+    pub job_name: String,
+    /// The task and classes.
+    pub schema: LabelSchema,
+    /// Write only labeled items, as a training job needs; otherwise one line
+    /// per item, as Ground Truth writes.
+    pub labeled_only: bool,
+}
+
+impl ManifestSettings {
+    /// Checks the attribute name against Ground Truth's rules.
+    pub fn validate(&self) -> Result<()> {
+        let a = &self.attribute;
+        if a.is_empty() || a.starts_with('$') || a.contains("-metadata") || a.ends_with("-ref") {
+            return Err(Error::Invalid(format!(
+                "label attribute '{a}' is not allowed: it may not be empty, start with $, \
+                 contain -metadata or end in -ref"
+            )));
+        }
+        if a == "source" || a == "source-ref" {
+            return Err(Error::Invalid(format!("label attribute '{a}' would replace the data")));
+        }
+        Ok(())
+    }
+}
+
+/// Turns items into manifest lines.
+pub struct GtManifestWriter {
+    settings: ManifestSettings,
+    meta_key: String,
+}
+
+impl GtManifestWriter {
+    /// A writer for these settings.
+    pub fn new(settings: ManifestSettings) -> Result<Self> {
+        settings.validate()?;
+        let meta_key = format!("{}-metadata", settings.attribute);
+        Ok(Self { settings, meta_key })
+    }
+
+    /// The line for one item, without its newline, or `None` when the item is
+    /// left out.
+    pub fn line(&self, item: &ItemRow) -> Result<Option<String>> {
+        let original = match (item.kind, &item.payload) {
+            (ItemKind::Image | ItemKind::Text, Some(line)) => Some(line.as_str()),
+            _ => None,
+        };
+        let Some(label) = &item.label else {
+            if self.settings.labeled_only {
+                return Ok(None);
+            }
+            return match original {
+                Some(line) => Ok(Some(line.to_owned())),
+                None => Ok(Some(Value::Object(self.base(item)).to_string())),
+            };
+        };
+        let mut object = match original {
+            Some(line) => match serde_json::from_str::<Value>(line) {
+                Ok(Value::Object(o)) => o,
+                _ => return Err(self.item_err(item, "its stored manifest line is not a JSON object")),
+            },
+            None => self.base(item),
+        };
+        if label.source == AnnotationSource::Import
+            && let (Some(line), Some(_)) = (original, object.get(&self.settings.attribute))
+        {
+            return Ok(Some(line.to_owned()));
+        }
+        let class = label.class.ok_or_else(|| self.item_err(item, "its label has no class"))?;
+        let class_name = self
+            .settings
+            .schema
+            .name_of(class)
+            .ok_or_else(|| self.item_err(item, &format!("class {class} is not in the schema")))?;
+        // Human and model confidences are on different scales; a single
+        // human worker's is 0.0, as Ground Truth writes it.
+        let (human, confidence) = match label.source {
+            AnnotationSource::Model => ("no", label.confidence.unwrap_or(0.0)),
+            AnnotationSource::Consolidated => ("yes", label.confidence.unwrap_or(0.0)),
+            AnnotationSource::Human | AnnotationSource::Import => ("yes", 0.0),
+        };
+        let mut meta = Map::new();
+        meta.insert("class-name".into(), class_name.into());
+        meta.insert("confidence".into(), confidence.into());
+        meta.insert("type".into(), self.settings.schema.task.gt_type().into());
+        meta.insert("job-name".into(), self.settings.job_name.clone().into());
+        meta.insert("human-annotated".into(), human.into());
+        meta.insert("creation-date".into(), format_gt_date(label.at).into());
+        object.insert(self.settings.attribute.clone(), class.into());
+        object.insert(self.meta_key.clone(), Value::Object(meta));
+        Ok(Some(Value::Object(object).to_string()))
+    }
+
+    /// An item's line before labels: `source-ref` for an image, `source` for
+    /// text or a table row.
+    fn base(&self, item: &ItemRow) -> Map<String, Value> {
+        let mut object = Map::new();
+        let key = if item.kind == ItemKind::Image { "source-ref" } else { "source" };
+        object.insert(key.into(), source_ref(item).into());
+        object
+    }
+
+    fn item_err(&self, item: &ItemRow, reason: &str) -> Error {
+        Error::Item { item: item.id, reason: reason.to_owned() }
+    }
+}
