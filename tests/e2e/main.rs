@@ -1,1 +1,57 @@
+//! End-to-end tests: the real `triage` binary and the real project file, as
+//! a user or a crash would meet them. Run `cargo build -p triage_cli` first
+//! (`make test` does).
 
+mod cli;
+mod corpus;
+mod crash;
+mod roundtrip;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root, where `datasets/` and `tests/corpus/` are.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+pub const DIGITS: &str = "datasets/digits";
+pub const PENGUINS_CSV: &str = "datasets/penguins.csv";
+pub const DIGITS_V1_MANIFEST: &str = "datasets/digits-v1.manifest";
+
+/// The `triage` binary of the same build as this test.
+pub fn triage_bin() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join(format!("triage{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.is_file(), "{} is missing: run `cargo build -p triage_cli` first", bin.display());
+    bin
+}
+
+/// Runs `triage` with arguments; returns its output.
+pub fn triage(args: &[&str]) -> Output {
+    Command::new(triage_bin()).args(args).current_dir(repo()).output().unwrap()
+}
+
+/// Runs `triage`, asserts success, returns stdout.
+pub fn triage_ok(args: &[&str]) -> String {
+    let out = triage(args);
+    assert!(
+        out.status.success(),
+        "triage {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `triage`, asserts failure, returns stderr.
+pub fn triage_err(args: &[&str]) -> String {
+    let out = triage(args);
+    assert!(!out.status.success(), "triage {args:?} should have failed");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().unwrap()
+}

@@ -87,7 +87,7 @@ impl Project {
         if self.schema.task != task {
             return Err(path_err(
                 path,
-                format!("{what} cannot be imported into a {} project", self.schema.task.as_str()),
+                format!("{what} cannot be imported: this project's task is {}", self.schema.task.as_str()),
             ));
         }
         Ok(())

@@ -85,7 +85,7 @@ pub fn inspect(
         return Err("not a recognised image format".into());
     }
     let (width, height) =
-        reader.into_dimensions().map_err(|e| format!("unreadable image header: {e}"))?;
+        reader.into_dimensions().map_err(|e| format!("unreadable image header: {}", one_line(&e)))?;
     check_limits(width, height, limits)?;
     if let Some(dir) = thumbs_dir {
         let thumb = thumbnail_path(dir, &hash);
@@ -95,6 +95,12 @@ pub fn inspect(
         }
     }
     Ok(ImageInfo { path: path.to_owned(), content_hash: hash, width, height, folder_label: None })
+}
+
+/// Decoder messages sometimes end in a newline or span lines; a report
+/// entry is one line.
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn check_limits(width: u32, height: u32, limits: ImageLimits) -> Result<(), String> {
@@ -124,7 +130,7 @@ pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<image::RgbImage, Stri
     decode_limits.max_image_height = Some(limits.max_height_px);
     decode_limits.max_alloc = Some(limits.max_alloc_bytes);
     reader.limits(decode_limits);
-    let image = reader.decode().map_err(|e| format!("cannot decode: {e}"))?;
+    let image = reader.decode().map_err(|e| format!("cannot decode: {}", one_line(&e)))?;
     Ok(image.into_rgb8())
 }
 
