@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Checks the dependency rules in ARCHITECTURE.md against `cargo metadata`.
+
+- triage_core depends on no crate of ours;
+- domain crates depend on triage_core, and on each other only where allowed;
+- only triage_api combines domain crates; shells depend on triage_api alone;
+- rusqlite only in triage_store, linfa only in triage_learn, object_store only
+  in triage_lake, tauri only in src-tauri, egui/eframe only in triage_explore;
+- nothing below triage_api has tauri or egui anywhere in its normal tree.
+"""
+import json
+import subprocess
+import sys
+
+DOMAIN = {"triage_store", "triage_data", "triage_learn", "triage_profile", "triage_lake"}
+SHELLS = {"triage_cli", "triage_explore", "triage_desktop"}
+# Domain-to-domain edges written down in ARCHITECTURE.md.
+ALLOWED_DOMAIN_EDGES = set()
+# Direct dependencies that only one crate of ours may have.
+OWNED = {
+    "rusqlite": {"triage_store"},
+    "linfa": {"triage_learn"},
+    "object_store": {"triage_lake"},
+    "tauri": {"triage_desktop"},
+    "egui": {"triage_explore"},
+    "eframe": {"triage_explore"},
+}
+UI_CRATES = ("tauri", "egui", "eframe", "wry", "winit")
+
+meta = json.loads(subprocess.check_output(["cargo", "metadata", "--format-version", "1", ]))
+members = set(meta["workspace_members"])
+by_id = {p["id"]: p for p in meta["packages"]}
+nodes = {n["id"]: n for n in meta["resolve"]["nodes"]}
+
+
+def normal_deps(pid):
+    for d in nodes[pid]["deps"]:
+        if any(k["kind"] is None for k in d["dep_kinds"]):
+            yield d["pkg"]
+
+
+def closure(pid):
+    seen, stack = set(), [pid]
+    while stack:
+        for dep in normal_deps(stack.pop()):
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return seen
+
+
+errors = []
+for pid in members:
+    name = by_id[pid]["name"]
+    direct = {by_id[d]["name"] for d in normal_deps(pid)}
+    ours = {d for d in direct if d.startswith("triage_")}
+    if name == "triage_core" and ours:
+        errors.append(f"triage_core depends on {sorted(ours)}")
+    if name in DOMAIN:
+        for dep in ours - {"triage_core"}:
+            if (name, dep) not in ALLOWED_DOMAIN_EDGES:
+                errors.append(f"{name} depends on {dep}, which ARCHITECTURE.md does not allow")
+    if name in SHELLS and ours - {"triage_api"}:
+        errors.append(f"shell {name} depends on {sorted(ours - {'triage_api'})}; shells use triage_api alone")
+    for dep in direct:
+        key = dep.split("-")[0] if dep.startswith("linfa") else dep
+        if key in OWNED and name not in OWNED[key]:
+            errors.append(f"{name} uses {dep}, which belongs to {sorted(OWNED[key])}")
+    if name.startswith("triage_") and name not in SHELLS:
+        ui = sorted({by_id[d]["name"] for d in closure(pid)} & set(UI_CRATES))
+        if ui:
+            errors.append(f"{name} has {ui} in its dependency tree")
+
+if errors:
+    print("architecture check failed:", *errors, sep="\n  ")
+    sys.exit(1)
+print(f"architecture check: {len(members)} crates follow the dependency rules")

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, and only what is missing, so it
+# is quick to run again. Safe with no standard input (CI).
+set -euo pipefail
+
+# Debian packages: a C compiler for bundled SQLite, pkg-config, python3 for
+# the architecture check.
+packages=(build-essential pkg-config python3)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" </dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is missing: install Rust 1.95 (rustup) first" >&2
+  exit 1
+fi
