@@ -27,4 +27,5 @@ test: deps lint check-architecture
 	$(CARGO) test --workspace --locked
 
 bench: deps
+	$(CARGO) build --release --locked -p triage_cli -p triage_bench
 	$(CARGO) run --release --locked -p triage_bench

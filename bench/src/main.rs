@@ -1,1 +1,331 @@
-fn main() {}
+//! `make bench`: the foundation's benchmarks, in release, each against a
+//! named peer measured in the same run.
+//!
+//! - import of 10,000 generated 640×480 JPEGs with thumbnails, against a plain
+//!   decode-only loop over the same files;
+//! - label commit latency (p50, p99) with `synchronous=FULL`;
+//! - opening a project of 1,000,000 items and taking the next item, in-process
+//!   and as a `triage queue --n 1` process.
+//!
+//! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
+//! Usage: triage_bench [import|commit|scale|all]
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use triage_api::{CreateOptions, ImportOptions, Project, TaskKind};
+
+const JPEGS: usize = 10_000;
+const SCALE_ITEMS: usize = 1_000_000;
+const COMMITS: usize = 2_000;
+
+fn data_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("no target folder")?;
+    let dir = target.join("bench-data");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+/// 640×480 JPEGs with smooth gradients, shapes and noise, so they compress
+/// like photographs (about 40–60 KB each), not like flat colour.
+fn make_jpegs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = (0..JPEGS)
+        .map(|i| dir.join(format!("c{}/{i:05}.jpg", i % 10)))
+        .collect();
+    if paths.iter().all(|p| p.is_file()) {
+        return Ok(paths);
+    }
+    eprintln!("generating {JPEGS} JPEGs in {}", dir.display());
+    paths
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(i, path)| -> Result<()> {
+            let seed = i as u32;
+            let img = image::RgbImage::from_fn(640, 480, |x, y| {
+                let noise = (x
+                    .wrapping_mul(2_654_435_761)
+                    .wrapping_add(y.wrapping_mul(40_503))
+                    ^ seed.wrapping_mul(97))
+                    % 23;
+                let cx = (x as i32 - (seed % 640) as i32).abs() as u32;
+                let cy = (y as i32 - (seed * 7 % 480) as i32).abs() as u32;
+                let disc = if cx * cx + cy * cy < 90 * 90 { 120 } else { 0 };
+                image::Rgb([
+                    ((x / 3 + seed) % 256) as u8 ^ noise as u8,
+                    ((y / 2 + disc) % 256) as u8,
+                    (((x + y) / 5 + seed * 3) % 256) as u8 ^ (noise as u8 * 3),
+                ])
+            });
+            std::fs::create_dir_all(path.parent().context("no parent")?)?;
+            img.save_with_format(path, image::ImageFormat::Jpeg)?;
+            Ok(())
+        })?;
+    Ok(paths)
+}
+
+fn bench_import() -> Result<()> {
+    let data = data_dir()?;
+    let jpeg_dir = data.join("jpegs");
+    let paths = make_jpegs(&jpeg_dir)?;
+    // Warm the page cache so both sides read from memory.
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::read(p).map(|b| b.len() as u64))
+        .sum::<std::io::Result<u64>>()?;
+
+    let start = Instant::now();
+    for p in &paths {
+        let img = image::ImageReader::open(p)?
+            .with_guessed_format()?
+            .decode()?;
+        std::hint::black_box(img);
+    }
+    let decode_loop = start.elapsed();
+
+    let start = Instant::now();
+    paths.par_iter().try_for_each(|p| -> Result<()> {
+        std::hint::black_box(
+            image::ImageReader::open(p)?
+                .with_guessed_format()?
+                .decode()?,
+        );
+        Ok(())
+    })?;
+    let decode_parallel = start.elapsed();
+
+    let tmp = tempfile::tempdir_in(&data)?;
+    let mut project = Project::create(
+        &tmp.path().join("p"),
+        &CreateOptions {
+            task: TaskKind::ImageClassification,
+            classes: (0..10).map(|c| format!("c{c}")).collect(),
+            job_name: None,
+            attribute: None,
+        },
+        triage_api::now(),
+    )?;
+    let options = ImportOptions {
+        labels_from_folders: true,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let report = project.import(&jpeg_dir, &options, triage_api::now(), &|_, _| {})?;
+    let import = start.elapsed();
+    anyhow::ensure!(
+        report.added == JPEGS as u64 && report.problems.is_empty(),
+        "import: {report:?}"
+    );
+
+    let n = JPEGS as f64;
+    println!(
+        "## import: {JPEGS} JPEGs 640×480 ({:.0} MB), {} cores",
+        bytes as f64 / 1e6,
+        rayon::current_num_threads()
+    );
+    println!(
+        "plain decode-only loop (peer):   {:>7.2} s  {:>7.0} images/s",
+        secs(decode_loop),
+        n / secs(decode_loop)
+    );
+    println!(
+        "parallel decode-only (context):  {:>7.2} s  {:>7.0} images/s",
+        secs(decode_parallel),
+        n / secs(decode_parallel)
+    );
+    println!(
+        "triage import + thumbnails:      {:>7.2} s  {:>7.0} images/s",
+        secs(import),
+        n / secs(import)
+    );
+    println!(
+        "ratio import / plain loop:       {:>7.2}x (target >= 0.7x)",
+        secs(decode_loop) / secs(import)
+    );
+    println!(
+        "ratio import / parallel decode:  {:>7.2}x",
+        secs(decode_parallel) / secs(import)
+    );
+    Ok(())
+}
+
+fn bench_commit() -> Result<()> {
+    let data = data_dir()?;
+    let tmp = tempfile::tempdir_in(&data)?;
+    let table = tmp.path().join("rows.csv");
+    let mut csv = String::from("id,x\n");
+    for i in 0..COMMITS {
+        csv.push_str(&format!("r{i},{i}\n"));
+    }
+    std::fs::write(&table, csv)?;
+    let mut project = Project::create(
+        &tmp.path().join("p"),
+        &CreateOptions {
+            task: TaskKind::RowClassification,
+            classes: vec!["a".into(), "b".into()],
+            job_name: None,
+            attribute: None,
+        },
+        triage_api::now(),
+    )?;
+    let options = ImportOptions {
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    project.import(&table, &options, triage_api::now(), &|_, _| {})?;
+    let mut times = Vec::with_capacity(COMMITS);
+    for i in 0..COMMITS {
+        let start = Instant::now();
+        project.label(
+            &format!("r{i}"),
+            if i % 2 == 0 { "a" } else { "b" },
+            Some("bench"),
+            Some(1),
+            triage_api::now(),
+        )?;
+        times.push(start.elapsed());
+    }
+    times.sort();
+    println!(
+        "## label commit latency: {COMMITS} labels, WAL, synchronous=FULL, on {}",
+        data.display()
+    );
+    println!(
+        "p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms (target p99 < 10 ms)",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        ms(*times.last().context("no samples")?)
+    );
+    Ok(())
+}
+
+fn bench_scale() -> Result<()> {
+    let data = data_dir()?;
+    let dir = data.join("million");
+    if !dir.join(triage_api::DB_FILE).is_file() {
+        eprintln!(
+            "generating a project of {SCALE_ITEMS} items in {}",
+            dir.display()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let table = data.join("million.csv");
+        let mut csv = String::with_capacity(SCALE_ITEMS * 40);
+        csv.push_str("id,a,b,label\n");
+        // The first half comes labeled, so the next item sits half-way down.
+        for i in 0..SCALE_ITEMS {
+            let label = if i < SCALE_ITEMS / 2 {
+                ["x", "y"][i % 2]
+            } else {
+                ""
+            };
+            csv.push_str(&format!("r{i},{},{:.3},{label}\n", i % 97, i as f64 / 7.0));
+        }
+        std::fs::write(&table, csv)?;
+        let mut project = Project::create(
+            &dir,
+            &CreateOptions {
+                task: TaskKind::RowClassification,
+                classes: vec!["x".into(), "y".into()],
+                job_name: None,
+                attribute: None,
+            },
+            triage_api::now(),
+        )?;
+        let options = ImportOptions {
+            id_column: Some("id".into()),
+            label_column: Some("label".into()),
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let report = project.import(&table, &options, triage_api::now(), &|_, _| {})?;
+        println!(
+            "(import of {} rows took {:.1} s)",
+            report.added,
+            secs(start.elapsed())
+        );
+        std::fs::remove_file(&table)?;
+    }
+    let start = Instant::now();
+    let project = Project::open(&dir)?;
+    let open = start.elapsed();
+    let start = Instant::now();
+    let next = project.next_items(1)?;
+    let queue = start.elapsed();
+    anyhow::ensure!(next.len() == 1, "no next item");
+    let start = Instant::now();
+    let status = project.status()?;
+    let status_time = start.elapsed();
+    drop(project);
+
+    println!(
+        "## scale: {} items, {} labeled",
+        status.counts.items,
+        status.counts.items - status.counts.unlabeled
+    );
+    println!(
+        "open project (in-process):       {:>8.2} ms (target < 200 ms)",
+        ms(open)
+    );
+    println!(
+        "next item (in-process):          {:>8.2} ms (target < 200 ms)",
+        ms(queue)
+    );
+    println!(
+        "status counts (in-process):      {:>8.2} ms",
+        ms(status_time)
+    );
+    let cli = std::env::current_exe()?.with_file_name("triage");
+    if cli.is_file() {
+        let mut runs = Vec::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let out = std::process::Command::new(&cli)
+                .args(["queue"])
+                .arg(&dir)
+                .args(["--n", "1"])
+                .output()?;
+            runs.push(start.elapsed());
+            anyhow::ensure!(out.status.success(), "triage queue failed");
+        }
+        runs.sort();
+        println!(
+            "`triage queue --n 1` process:    {:>8.2} ms (median of 5, includes process start)",
+            ms(runs[2])
+        );
+    } else {
+        println!("(build triage_cli in release to time the `triage queue` process)");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    if matches!(which.as_str(), "import" | "all") {
+        bench_import()?;
+    }
+    if matches!(which.as_str(), "commit" | "all") {
+        bench_commit()?;
+    }
+    if matches!(which.as_str(), "scale" | "all") {
+        bench_scale()?;
+    }
+    Ok(())
+}

@@ -26,7 +26,10 @@ fn image_folder_flow_from_init_to_export() {
 
     // Importing again adds nothing.
     let out = triage_ok(&["import", path_str(&p), DIGITS]);
-    assert!(out.contains("imported 0 items") && out.contains("1797 already present"), "{out}");
+    assert!(
+        out.contains("imported 0 items") && out.contains("1797 already present"),
+        "{out}"
+    );
 
     let status: serde_json::Value =
         serde_json::from_str(&triage_ok(&["status", path_str(&p), "--json"])).unwrap();
@@ -44,7 +47,11 @@ fn walk_count(dir: &Path) -> usize {
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() { walk_count(&e.path()) } else { 1 }
+            if e.file_type().unwrap().is_dir() {
+                walk_count(&e.path())
+            } else {
+                1
+            }
         })
         .sum()
 }
@@ -54,13 +61,25 @@ fn label_queue_undo_and_export_a_table() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("penguins");
     let ps = path_str(&p);
-    triage_ok(&["init", ps, "--task", "row-classification", "--classes", "Adelie,Chinstrap,Gentoo"]);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "Adelie,Chinstrap,Gentoo",
+    ]);
     let out = triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
     assert!(out.contains("imported 344 items"), "{out}");
 
     let queue: serde_json::Value =
         serde_json::from_str(&triage_ok(&["queue", ps, "--n", "3", "--json"])).unwrap();
-    let ids: Vec<&str> = queue.as_array().unwrap().iter().map(|i| i["external_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["external_id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["p001", "p002", "p003"]);
     assert_eq!(queue[0]["payload"]["island"], "Torgersen");
 
@@ -73,7 +92,14 @@ fn label_queue_undo_and_export_a_table() {
     assert_eq!(queue[0]["external_id"], "p002");
 
     let to = tmp.path().join("out");
-    let out = triage_ok(&["export", ps, "--to", path_str(&to), "--format", "gt-manifest,csv,parquet"]);
+    let out = triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&to),
+        "--format",
+        "gt-manifest,csv,parquet",
+    ]);
     assert!(out.contains("exported 344 items (1 labeled)"), "{out}");
     let manifest = std::fs::read_to_string(to.join("output.manifest")).unwrap();
     let lines: Vec<&str> = manifest.lines().collect();
@@ -83,15 +109,37 @@ fn label_queue_undo_and_export_a_table() {
     assert_eq!(first["label"], 0);
     assert_eq!(first["label-metadata"]["class-name"], "Adelie");
     assert_eq!(first["label-metadata"]["human-annotated"], "yes");
-    assert_eq!(first["label-metadata"]["type"], "groundtruth/text-classification");
+    assert_eq!(
+        first["label-metadata"]["type"],
+        "groundtruth/text-classification"
+    );
     assert_eq!(lines[1], r#"{"source":"row 2 of penguins.csv"}"#);
     let csv = std::fs::read_to_string(to.join("labels.csv")).unwrap();
-    assert!(csv.lines().nth(1).unwrap().starts_with("1,p001,row 1 of penguins.csv,0,Adelie,0,human,ana,"));
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("1,p001,row 1 of penguins.csv,0,Adelie,0,human,ana,")
+    );
     assert!(std::fs::metadata(to.join("labels.parquet")).unwrap().len() > 0);
 
     let labeled_only = tmp.path().join("train");
-    triage_ok(&["export", ps, "--to", path_str(&labeled_only), "--format", "gt-manifest", "--labeled-only"]);
-    assert_eq!(std::fs::read_to_string(labeled_only.join("output.manifest")).unwrap().lines().count(), 1);
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&labeled_only),
+        "--format",
+        "gt-manifest",
+        "--labeled-only",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(labeled_only.join("output.manifest"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -100,9 +148,19 @@ fn errors_are_clear_and_exit_non_zero() {
     let p = tmp.path().join("proj");
     let ps = path_str(&p);
     let err = triage_err(&["status", ps]);
-    assert!(err.contains("opening the project") && err.contains("project.triage"), "{err}");
+    assert!(
+        err.contains("opening the project") && err.contains("project.triage"),
+        "{err}"
+    );
     digits_project(&p);
-    let err = triage_err(&["init", ps, "--task", "image-classification", "--classes", "a,b"]);
+    let err = triage_err(&[
+        "init",
+        ps,
+        "--task",
+        "image-classification",
+        "--classes",
+        "a,b",
+    ]);
     assert!(err.contains("already there"), "{err}");
     let err = triage_err(&["init", "x", "--task", "boxes", "--classes", "a,b"]);
     assert!(err.contains("unknown task 'boxes'"), "{err}");
@@ -114,7 +172,10 @@ fn errors_are_clear_and_exit_non_zero() {
     let err = triage_err(&["undo", ps]);
     assert!(err.contains("no human label to undo"), "{err}");
     let err = triage_err(&["import", ps, PENGUINS_CSV]);
-    assert!(err.contains("a table cannot be imported: this project's task is image-classification"), "{err}");
+    assert!(
+        err.contains("a table cannot be imported: this project's task is image-classification"),
+        "{err}"
+    );
     let err = triage_err(&["export", ps, "--to", "/tmp/x", "--format", "xml"]);
     assert!(err.contains("unknown export format 'xml'"), "{err}");
 }

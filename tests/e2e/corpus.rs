@@ -17,7 +17,9 @@ fn project(dir: &Path, task: TaskKind) -> Project {
 }
 
 fn import(project: &mut Project, rel: &str, options: &ImportOptions) -> ImportReport {
-    project.import(&repo().join(rel), options, triage_api::now(), &|_, _| {}).unwrap()
+    project
+        .import(&repo().join(rel), options, triage_api::now(), &|_, _| {})
+        .unwrap()
 }
 
 /// Each problem as `file-name: position: reason`, in report order.
@@ -26,7 +28,11 @@ fn problems(report: &ImportReport) -> Vec<String> {
         .problems
         .iter()
         .map(|p| {
-            let name = Path::new(&p.file).file_name().unwrap().to_string_lossy().into_owned();
+            let name = Path::new(&p.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             match &p.position {
                 Some(pos) => format!("{name}: {pos}: {}", p.reason),
                 None => format!("{name}: {}", p.reason),
@@ -36,7 +42,10 @@ fn problems(report: &ImportReport) -> Vec<String> {
 }
 
 fn assert_has(problems: &[String], want: &str) {
-    assert!(problems.iter().any(|p| p.contains(want)), "no problem contains {want:?} in {problems:#?}");
+    assert!(
+        problems.iter().any(|p| p.contains(want)),
+        "no problem contains {want:?} in {problems:#?}"
+    );
 }
 
 #[test]
@@ -47,7 +56,10 @@ fn broken_images_are_reported_and_good_ones_imported() {
     assert_eq!(report.added, 2, "good.png and good.jpg");
     let got = problems(&report);
     assert_eq!(got.len(), 6, "{got:#?}");
-    assert_has(&got, "huge.png: image header claims 100000×100000 pixels, over the limit");
+    assert_has(
+        &got,
+        "huge.png: image header claims 100000×100000 pixels, over the limit",
+    );
     assert_has(&got, "truncated.png: cannot decode");
     assert_has(&got, "truncated.jpg: unreadable image header");
     assert_has(&got, "corrupt.jpg: ");
@@ -59,11 +71,17 @@ fn broken_images_are_reported_and_good_ones_imported() {
 fn broken_tables_are_reported_row_by_row() {
     let tmp = tempfile::tempdir().unwrap();
     let mut p = project(&tmp.path().join("p"), TaskKind::RowClassification);
-    let ids = ImportOptions { id_column: Some("id".into()), ..Default::default() };
+    let ids = ImportOptions {
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
 
     let report = import(&mut p, "tests/corpus/tables/bad_utf8.csv", &ids);
     assert_eq!(report.added, 2);
-    assert_eq!(problems(&report), ["bad_utf8.csv: row 2, line 3, field 2, byte 25: invalid UTF-8; row skipped"]);
+    assert_eq!(
+        problems(&report),
+        ["bad_utf8.csv: row 2, line 3, field 2, byte 25: invalid UTF-8; row skipped"]
+    );
 
     let report = import(&mut p, "tests/corpus/tables/ragged.csv", &ids);
     assert_eq!(report.added, 2);
@@ -88,7 +106,10 @@ fn broken_tables_are_reported_row_by_row() {
 fn broken_manifests_are_reported_line_by_line() {
     let tmp = tempfile::tempdir().unwrap();
     let mut p = project(&tmp.path().join("p"), TaskKind::ImageClassification);
-    let rooted = ImportOptions { root: Some(repo().join("tests/corpus")), ..Default::default() };
+    let rooted = ImportOptions {
+        root: Some(repo().join("tests/corpus")),
+        ..Default::default()
+    };
 
     let report = import(&mut p, "tests/corpus/manifests/bad_json.manifest", &rooted);
     assert_eq!(report.added, 1);
@@ -100,13 +121,22 @@ fn broken_manifests_are_reported_line_by_line() {
     let report = import(&mut p, "tests/corpus/manifests/escapes.manifest", &rooted);
     let got = problems(&report);
     assert_eq!(got.len(), 2, "{got:#?}");
-    assert_has(&got, "escapes.manifest: line 2: \"../../../../../../etc/passwd\" is outside the dataset root");
-    assert_has(&got, "escapes.manifest: line 3: \"/etc/passwd\" is outside the dataset root");
+    assert_has(
+        &got,
+        "escapes.manifest: line 2: \"../../../../../../etc/passwd\" is outside the dataset root",
+    );
+    assert_has(
+        &got,
+        "escapes.manifest: line 3: \"/etc/passwd\" is outside the dataset root",
+    );
     assert_eq!(report.added + report.already_present, 2);
 
     let report = import(&mut p, "tests/corpus/manifests/missing.manifest", &rooted);
     assert_eq!(problems(&report).len(), 1);
-    assert_has(&problems(&report), "missing.manifest: line 1: \"../images/nope.png\": file not found");
+    assert_has(
+        &problems(&report),
+        "missing.manifest: line 1: \"../images/nope.png\": file not found",
+    );
 }
 
 #[test]
@@ -114,12 +144,26 @@ fn a_symlink_cannot_lead_out_of_the_root() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("root");
     std::fs::create_dir_all(&root).unwrap();
-    std::os::unix::fs::symlink(repo().join("tests/corpus/images/good.png"), root.join("link.png")).unwrap();
+    std::os::unix::fs::symlink(
+        repo().join("tests/corpus/images/good.png"),
+        root.join("link.png"),
+    )
+    .unwrap();
     std::fs::write(root.join("m.manifest"), "{\"source-ref\":\"link.png\"}\n").unwrap();
     let mut p = project(&tmp.path().join("p"), TaskKind::ImageClassification);
-    let report = p.import(&root.join("m.manifest"), &ImportOptions::default(), triage_api::now(), &|_, _| {}).unwrap();
+    let report = p
+        .import(
+            &root.join("m.manifest"),
+            &ImportOptions::default(),
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
     assert_eq!(report.added, 0);
-    assert_has(&problems(&report), "m.manifest: line 1: \"link.png\" leads outside the dataset root");
+    assert_has(
+        &problems(&report),
+        "m.manifest: line 1: \"link.png\" leads outside the dataset root",
+    );
 }
 
 #[test]
@@ -128,10 +172,18 @@ fn a_missing_path_is_an_error_and_nothing_saved_is_lost() {
     let mut p = project(&tmp.path().join("p"), TaskKind::ImageClassification);
     import(&mut p, "tests/corpus/images", &ImportOptions::default());
     p.label("1", "b", None, None, triage_api::now()).unwrap();
-    let err = p.import(&tmp.path().join("nope"), &ImportOptions::default(), triage_api::now(), &|_, _| {});
+    let err = p.import(
+        &tmp.path().join("nope"),
+        &ImportOptions::default(),
+        triage_api::now(),
+        &|_, _| {},
+    );
     let err = err.err().unwrap();
     assert_eq!(err.code(), "path");
-    assert!(err.to_string().contains("nope: no such file or folder"), "{err}");
+    assert!(
+        err.to_string().contains("nope: no such file or folder"),
+        "{err}"
+    );
     drop(p);
     let p = Project::open(&tmp.path().join("p")).unwrap();
     assert_eq!(p.status().unwrap().counts.human, 1);

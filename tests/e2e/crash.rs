@@ -10,7 +10,6 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use triage_api::{CreateOptions, ImportOptions, Project, TaskKind};
 
-
 const KILLS: usize = 25;
 
 #[test]
@@ -30,8 +29,13 @@ fn sigkill_never_loses_a_confirmed_label() {
         attribute: None,
     };
     let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
-    let import = ImportOptions { id_column: Some("id".into()), ..Default::default() };
-    project.import(&table, &import, triage_api::now(), &|_, _| {}).unwrap();
+    let import = ImportOptions {
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    project
+        .import(&table, &import, triage_api::now(), &|_, _| {})
+        .unwrap();
     drop(project);
 
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
@@ -65,13 +69,21 @@ fn sigkill_never_loses_a_confirmed_label() {
             confirmed.push((item, parts.next().unwrap().to_owned()));
         }
     }
-    assert!(confirmed.len() > KILLS, "the loop labeled too little to test anything: {}", confirmed.len());
+    assert!(
+        confirmed.len() > KILLS,
+        "the loop labeled too little to test anything: {}",
+        confirmed.len()
+    );
 
     let project = Project::open(&dir).unwrap();
     assert_eq!(project.integrity_check().unwrap(), "ok");
     for (item, class) in &confirmed {
         let label = project.item(&item.to_string()).unwrap().label;
-        assert_eq!(label.map(|l| l.class_name).as_deref(), Some(class.as_str()), "item {item}");
+        assert_eq!(
+            label.map(|l| l.class_name).as_deref(),
+            Some(class.as_str()),
+            "item {item}"
+        );
     }
     // Labels may exist that were committed but not yet printed; never fewer.
     assert!(project.status().unwrap().counts.human >= confirmed.len() as u64);

@@ -2,6 +2,9 @@
 //! a user or a crash would meet them. Run `cargo build -p triage_cli` first
 //! (`make test` does).
 
+// A test binary: helpers panic on purpose so that failures point at them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod cli;
 mod corpus;
 mod crash;
@@ -12,7 +15,10 @@ use std::process::{Command, Output};
 
 /// The repository root, where `datasets/` and `tests/corpus/` are.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 pub const DIGITS: &str = "datasets/digits";
@@ -24,13 +30,21 @@ pub fn triage_bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let bin = dir.join(format!("triage{}", std::env::consts::EXE_SUFFIX));
-    assert!(bin.is_file(), "{} is missing: run `cargo build -p triage_cli` first", bin.display());
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p triage_cli` first",
+        bin.display()
+    );
     bin
 }
 
 /// Runs `triage` with arguments; returns its output.
 pub fn triage(args: &[&str]) -> Output {
-    Command::new(triage_bin()).args(args).current_dir(repo()).output().unwrap()
+    Command::new(triage_bin())
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap()
 }
 
 /// Runs `triage`, asserts success, returns stdout.

@@ -8,7 +8,10 @@ use triage_api::{CreateOptions, ExportFormat, ExportOptions, ImportOptions, Proj
 use crate::*;
 
 fn at(sec: u32, micros: u32) -> triage_api::Timestamp {
-    chrono::Utc.with_ymd_and_hms(2026, 11, 29, 9, 30, sec).unwrap() + chrono::Duration::microseconds(micros.into())
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 29, 9, 30, sec)
+        .unwrap()
+        + chrono::Duration::microseconds(micros.into())
 }
 
 #[test]
@@ -21,17 +24,34 @@ fn chained_manifest_round_trip_is_exact() {
         attribute: Some("digit".into()),
     };
     let mut p = Project::create(&tmp.path().join("p"), &options, at(0, 0)).unwrap();
-    let rooted = ImportOptions { root: Some(repo().join("datasets")), ..Default::default() };
-    let report = p.import(&repo().join(DIGITS_V1_MANIFEST), &rooted, at(1, 0), &|_, _| {}).unwrap();
-    assert_eq!((report.added, report.labeled, report.problems.len()), (12, 8, 0));
+    let rooted = ImportOptions {
+        root: Some(repo().join("datasets")),
+        ..Default::default()
+    };
+    let report = p
+        .import(
+            &repo().join(DIGITS_V1_MANIFEST),
+            &rooted,
+            at(1, 0),
+            &|_, _| {},
+        )
+        .unwrap();
+    assert_eq!(
+        (report.added, report.labeled, report.problems.len()),
+        (12, 8, 0)
+    );
 
-    p.label("9", "8", Some("ana"), Some(1500), at(2, 527_256)).unwrap(); // unlabeled before
+    p.label("9", "8", Some("ana"), Some(1500), at(2, 527_256))
+        .unwrap(); // unlabeled before
     p.label("1", "6", Some("ana"), Some(900), at(3, 0)).unwrap(); // corrects an earlier human label
     p.label("10", "9", Some("ana"), None, at(4, 0)).unwrap();
     p.undo(Some("ana"), at(5, 0)).unwrap(); // takes item 10 back
 
     let out = tmp.path().join("out");
-    let export = ExportOptions { formats: vec![ExportFormat::GtManifest], labeled_only: false };
+    let export = ExportOptions {
+        formats: vec![ExportFormat::GtManifest],
+        labeled_only: false,
+    };
     let summary = p.export(&out, &export, at(6, 0), &|_, _| {}).unwrap();
     assert_eq!((summary.items, summary.labeled), (12, 9));
     let written = std::fs::read_to_string(out.join("output.manifest")).unwrap();
@@ -40,7 +60,12 @@ fn chained_manifest_round_trip_is_exact() {
     let input = std::fs::read_to_string(repo().join(DIGITS_V1_MANIFEST)).unwrap();
     let unchanged: Vec<usize> = (0..12).filter(|&i| i != 0 && i != 8).collect();
     for i in unchanged {
-        assert_eq!(written.lines().nth(i), input.lines().nth(i), "line {}", i + 1);
+        assert_eq!(
+            written.lines().nth(i),
+            input.lines().nth(i),
+            "line {}",
+            i + 1
+        );
     }
     insta::assert_snapshot!(written);
 }

@@ -11,14 +11,29 @@ use anyhow::{Context, Result};
 use triage_api::Project;
 
 fn main() -> Result<()> {
-    let dir = std::env::args().nth(1).context("usage: label_loop PROJECT_DIR")?;
+    let dir = std::env::args()
+        .nth(1)
+        .context("usage: label_loop PROJECT_DIR")?;
     let mut project = Project::open(dir.as_ref())?;
-    let classes: Vec<String> = project.status()?.classes.into_iter().map(|c| c.name).collect();
+    let classes: Vec<String> = project
+        .status()?
+        .classes
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
     let mut stdout = std::io::stdout().lock();
     for n in 0.. {
-        let Some(item) = project.next_items(1)?.into_iter().next() else { break };
+        let Some(item) = project.next_items(1)?.into_iter().next() else {
+            break;
+        };
         let class = &classes[n % classes.len()];
-        let label = project.label(&item.id.to_string(), class, Some("loop"), Some(5), triage_api::now())?;
+        let label = project.label(
+            &item.id.to_string(),
+            class,
+            Some("loop"),
+            Some(5),
+            triage_api::now(),
+        )?;
         writeln!(stdout, "ok {} {}", label.item, label.class_name)?;
         stdout.flush()?;
     }

@@ -24,7 +24,12 @@ impl ClassDto {
             .classes
             .iter()
             .enumerate()
-            .map(|(i, c)| Self { index: i as u32, name: c.name.clone(), hotkey: c.hotkey, colour: c.colour.clone() })
+            .map(|(i, c)| Self {
+                index: i as u32,
+                name: c.name.clone(),
+                hotkey: c.hotkey,
+                colour: c.colour.clone(),
+            })
             .collect()
     }
 }

@@ -75,7 +75,12 @@ impl Project {
             })?;
             files.push(file);
         }
-        Ok(ExportSummary { destination: to.display().to_string(), files, items: counts.items, labeled })
+        Ok(ExportSummary {
+            destination: to.display().to_string(),
+            files,
+            items: counts.items,
+            labeled,
+        })
     }
 
     /// Writes one format; returns the file and how many labeled items it holds.
@@ -93,7 +98,7 @@ impl Project {
         let mut tick = |has_label: bool| {
             done += 1;
             labeled += u64::from(has_label);
-            if done % 1024 == 0 || done == total {
+            if done.is_multiple_of(1024) || done == total {
                 progress(done, total);
             }
         };
@@ -124,7 +129,9 @@ impl Project {
                     }
                     Ok(())
                 })?;
-                csv.finish()?.flush().map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
+                csv.finish()?
+                    .flush()
+                    .map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());

@@ -31,18 +31,26 @@ pub struct ImportOptions {
 }
 
 fn path_err(path: &Path, reason: impl Into<String>) -> Error {
-    Error::Path { path: path.display().to_string(), reason: reason.into() }
+    Error::Path {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
 }
 
 /// Whether a file is a Ground Truth manifest: a `.manifest` file, or JSON
 /// Lines whose first object has `source-ref` or `source`.
 fn is_manifest(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("manifest") => true,
         Some("jsonl" | "ndjson" | "json") => {
             use std::io::BufRead;
-            let Ok(file) = std::fs::File::open(path) else { return false };
+            let Ok(file) = std::fs::File::open(path) else {
+                return false;
+            };
             let first = std::io::BufReader::new(file)
                 .lines()
                 .map_while(std::result::Result::ok)
@@ -67,7 +75,8 @@ impl Project {
     ) -> Result<ImportReport> {
         if path.to_str().is_some_and(|p| p.starts_with("s3://")) {
             return Err(Error::Invalid(
-                "importing from S3 is not available yet; download the manifest and import the file".into(),
+                "importing from S3 is not available yet; download the manifest and import the file"
+                    .into(),
             ));
         }
         let abs = std::path::absolute(path).map_err(|e| path_err(path, e.to_string()))?;
@@ -87,21 +96,32 @@ impl Project {
         if self.schema.task != task {
             return Err(path_err(
                 path,
-                format!("{what} cannot be imported: this project's task is {}", self.schema.task.as_str()),
+                format!(
+                    "{what} cannot be imported: this project's task is {}",
+                    self.schema.task.as_str()
+                ),
             ));
         }
         Ok(())
     }
 
     /// Maps a class name to its index, or records why the label is dropped.
-    fn class_or_warn(&self, name: &str, file: &str, position: String, report: &mut Report) -> Option<u32> {
+    fn class_or_warn(
+        &self,
+        name: &str,
+        file: &str,
+        position: String,
+        report: &mut Report,
+    ) -> Option<u32> {
         match self.schema.index_of(name) {
             Ok(i) => Some(i),
             Err(_) => {
                 report.at(
                     file,
                     position,
-                    format!("class '{name}' is not in the project's classes; imported without a label"),
+                    format!(
+                        "class '{name}' is not in the project's classes; imported without a label"
+                    ),
                 );
                 None
             }
@@ -128,9 +148,12 @@ impl Project {
         for image in images {
             let uri = image.path.display().to_string();
             let label = image.folder_label.as_deref().and_then(|name| {
-                self.class_or_warn(name, &uri, "folder".into(), &mut report).map(|class| {
-                    ImportedLabel { class, confidence: None, meta: None }
-                })
+                self.class_or_warn(name, &uri, "folder".into(), &mut report)
+                    .map(|class| ImportedLabel {
+                        class,
+                        confidence: None,
+                        meta: None,
+                    })
             });
             items.push(NewItem {
                 kind: ItemKind::Image,
@@ -145,7 +168,14 @@ impl Project {
                 label,
             });
         }
-        self.finish_import(SourceKind::ImageFolder, "image-folder", root, items, report, at)
+        self.finish_import(
+            SourceKind::ImageFolder,
+            "image-folder",
+            root,
+            items,
+            report,
+            at,
+        )
     }
 
     fn import_table(
@@ -156,8 +186,10 @@ impl Project {
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
         self.expect_task(TaskKind::RowClassification, path, "a table")?;
-        let table_options =
-            TableOptions { id_column: options.id_column.clone(), label_column: options.label_column.clone() };
+        let table_options = TableOptions {
+            id_column: options.id_column.clone(),
+            label_column: options.label_column.clone(),
+        };
         let (rows, mut report) = table::read_table(path, &table_options);
         let file = path.display().to_string();
         let total = rows.len() as u64;
@@ -166,7 +198,11 @@ impl Project {
             let label = row.label.as_deref().and_then(|name| {
                 let position = format!("row {}", row.index + 1);
                 self.class_or_warn(name, &file, position, &mut report)
-                    .map(|class| ImportedLabel { class, confidence: None, meta: None })
+                    .map(|class| ImportedLabel {
+                        class,
+                        confidence: None,
+                        meta: None,
+                    })
             });
             items.push(NewItem {
                 kind: ItemKind::Row,
@@ -207,12 +243,15 @@ impl Project {
             .into_par_iter()
             .map(|entry| {
                 let info = match &entry.source {
-                    EntrySource::LocalImage(p) if task == TaskKind::ImageClassification => {
-                        Some(image_file::inspect(p, ImageLimits::default(), Some(&thumbs)))
-                    }
+                    EntrySource::LocalImage(p) if task == TaskKind::ImageClassification => Some(
+                        image_file::inspect(p, ImageLimits::default(), Some(&thumbs)),
+                    ),
                     _ => None,
                 };
-                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+                progress(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    total,
+                );
                 (entry, info)
             })
             .collect();
@@ -222,10 +261,17 @@ impl Project {
             let fits = matches!(
                 (&entry.source, task),
                 (EntrySource::Text(_), TaskKind::RowClassification)
-                    | (EntrySource::LocalImage(_) | EntrySource::Remote(_), TaskKind::ImageClassification)
+                    | (
+                        EntrySource::LocalImage(_) | EntrySource::Remote(_),
+                        TaskKind::ImageClassification
+                    )
             );
             if !fits {
-                report.at(&file, position, format!("does not fit a {} project; line skipped", task.as_str()));
+                report.at(
+                    &file,
+                    position,
+                    format!("does not fit a {} project; line skipped", task.as_str()),
+                );
                 continue;
             }
             let (hash, width, height) = match info {
@@ -244,7 +290,9 @@ impl Project {
             };
             items.push(NewItem {
                 kind,
-                ref_key: uri.clone().unwrap_or_else(|| format!("{file}#{}", entry.line)),
+                ref_key: uri
+                    .clone()
+                    .unwrap_or_else(|| format!("{file}#{}", entry.line)),
                 uri,
                 row_index: Some(entry.line as i64 - 1),
                 external_id: None,
@@ -272,12 +320,20 @@ impl Project {
             (Some(name), _) => self.class_or_warn(name, file, position, report)?,
             (None, Some(i)) if (i as usize) < self.schema.classes.len() => i,
             (None, Some(i)) => {
-                report.at(file, position, format!("class index {i} is outside the project's classes"));
+                report.at(
+                    file,
+                    position,
+                    format!("class index {i} is outside the project's classes"),
+                );
                 return None;
             }
             (None, None) => return None,
         };
-        Some(ImportedLabel { class, confidence: label.confidence, meta: Some(label.metadata.clone()) })
+        Some(ImportedLabel {
+            class,
+            confidence: label.confidence,
+            meta: Some(label.metadata.clone()),
+        })
     }
 
     fn finish_import(

@@ -35,20 +35,34 @@ pub struct Project {
 
 /// Ground Truth job names are lowercase letters, digits and hyphens.
 fn job_name_from(dir: &Path) -> String {
-    let raw = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-    let name: String =
-        raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let raw = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
     let name = name.trim_matches('-').to_owned();
-    if name.is_empty() { "triage".into() } else { name }
+    if name.is_empty() {
+        "triage".into()
+    } else {
+        name
+    }
 }
 
 impl Project {
     /// Creates a project in `dir` (made if missing). Fails if one is there.
     pub fn create(dir: &Path, options: &CreateOptions, at: Timestamp) -> Result<Self> {
         let schema = LabelSchema::new(options.task, &options.classes)?;
-        std::fs::create_dir_all(dir.join(THUMBS_DIR))
-            .map_err(|e| Error::Path { path: dir.display().to_string(), reason: e.to_string() })?;
-        let job_name = options.job_name.clone().unwrap_or_else(|| job_name_from(dir));
+        std::fs::create_dir_all(dir.join(THUMBS_DIR)).map_err(|e| Error::Path {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let job_name = options
+            .job_name
+            .clone()
+            .unwrap_or_else(|| job_name_from(dir));
         let attribute = options.attribute.clone().unwrap_or_else(|| "label".into());
         triage_lake::ManifestSettings {
             attribute: attribute.clone(),
@@ -63,16 +77,32 @@ impl Project {
             &[("job_name", &job_name), ("attribute", &attribute)],
             at,
         )?;
-        Ok(Self { dir: dir.to_owned(), store, schema, job_name, attribute })
+        Ok(Self {
+            dir: dir.to_owned(),
+            store,
+            schema,
+            job_name,
+            attribute,
+        })
     }
 
     /// Opens the project in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         let store = Store::open(&dir.join(DB_FILE))?;
         let schema = store.schema()?;
-        let job_name = store.setting("job_name")?.unwrap_or_else(|| job_name_from(dir));
-        let attribute = store.setting("attribute")?.unwrap_or_else(|| "label".into());
-        Ok(Self { dir: dir.to_owned(), store, schema, job_name, attribute })
+        let job_name = store
+            .setting("job_name")?
+            .unwrap_or_else(|| job_name_from(dir));
+        let attribute = store
+            .setting("attribute")?
+            .unwrap_or_else(|| "label".into());
+        Ok(Self {
+            dir: dir.to_owned(),
+            store,
+            schema,
+            job_name,
+            attribute,
+        })
     }
 
     /// The project folder.
@@ -110,7 +140,11 @@ impl Project {
     /// One item, found by its table id, path or URI, or numeric id.
     pub fn item(&self, key: &str) -> Result<ItemDto> {
         let id = self.resolve(key)?;
-        Ok(ItemDto::new(self.store.item(id)?, &self.schema, &self.thumbs_dir()))
+        Ok(ItemDto::new(
+            self.store.item(id)?,
+            &self.schema,
+            &self.thumbs_dir(),
+        ))
     }
 
     fn resolve(&self, key: &str) -> Result<i64> {
@@ -158,7 +192,9 @@ impl Project {
     /// given). Returns the label undone, or `None` when there is nothing to
     /// undo.
     pub fn undo(&mut self, annotator: Option<&str>, at: Timestamp) -> Result<Option<LabelDto>> {
-        let Some(undone) = self.store.undo_last_human(annotator, at)? else { return Ok(None) };
+        let Some(undone) = self.store.undo_last_human(annotator, at)? else {
+            return Ok(None);
+        };
         let class = undone.class.unwrap_or_default();
         Ok(Some(LabelDto {
             item: undone.item,

@@ -11,7 +11,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use triage_api::{CreateOptions, ExportFormat, ExportOptions, ImportOptions, Project, TaskKind};
 
 #[derive(Parser)]
-#[command(name = "triage", version, about = "Label images and table rows with a model that learns as you go")]
+#[command(
+    name = "triage",
+    version,
+    about = "Label images and table rows with a model that learns as you go"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -101,7 +105,9 @@ fn open(dir: &std::path::Path) -> Result<Project> {
 
 fn bar(what: &str) -> ProgressBar {
     let bar = ProgressBar::new(0);
-    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_owned());
@@ -116,8 +122,19 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     let at = triage_api::now();
     match cli.command {
-        Command::Init { dir, task, classes, job_name, attribute } => {
-            let options = CreateOptions { task, classes, job_name, attribute };
+        Command::Init {
+            dir,
+            task,
+            classes,
+            job_name,
+            attribute,
+        } => {
+            let options = CreateOptions {
+                task,
+                classes,
+                job_name,
+                attribute,
+            };
             let project = Project::create(&dir, &options, at)
                 .with_context(|| format!("creating a project in {}", dir.display()))?;
             let status = project.status()?;
@@ -130,9 +147,21 @@ fn run(cli: Cli) -> Result<()> {
                 status.attribute
             );
         }
-        Command::Import { dir, path, labels_from_folders, id_column, label_column, root } => {
+        Command::Import {
+            dir,
+            path,
+            labels_from_folders,
+            id_column,
+            label_column,
+            root,
+        } => {
             let mut project = open(&dir)?;
-            let options = ImportOptions { labels_from_folders, id_column, label_column, root };
+            let options = ImportOptions {
+                labels_from_folders,
+                id_column,
+                label_column,
+                root,
+            };
             let bar = bar("importing");
             let report = project
                 .import(&path, &options, at, &|done, total| {
@@ -159,7 +188,13 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&status);
             }
             let c = &status.counts;
-            println!("{} ({}), job {}, attribute {}", status.dir, status.task.as_str(), status.job_name, status.attribute);
+            println!(
+                "{} ({}), job {}, attribute {}",
+                status.dir,
+                status.task.as_str(),
+                status.job_name,
+                status.attribute
+            );
             let classes: Vec<&str> = status.classes.iter().map(|c| c.name.as_str()).collect();
             println!("classes: {}", classes.join(", "));
             println!(
@@ -181,18 +216,31 @@ fn run(cli: Cli) -> Result<()> {
                 println!("{}\t{}", item.id, what);
             }
         }
-        Command::Label { dir, item_id, class, annotator } => {
+        Command::Label {
+            dir,
+            item_id,
+            class,
+            annotator,
+        } => {
             let mut project = open(&dir)?;
             let label = project
                 .label(&item_id, &class, annotator.as_deref(), None, at)
                 .with_context(|| format!("labeling item '{item_id}'"))?;
-            println!("item {} labeled {} (event {})", label.item, label.class_name, label.event);
+            println!(
+                "item {} labeled {} (event {})",
+                label.item, label.class_name, label.event
+            );
         }
         Command::Undo { dir, annotator } => match open(&dir)?.undo(annotator.as_deref(), at)? {
             Some(undone) => println!("undid label {} on item {}", undone.class_name, undone.item),
             None => bail!("there is no human label to undo"),
         },
-        Command::Export { dir, to, format, labeled_only } => {
+        Command::Export {
+            dir,
+            to,
+            format,
+            labeled_only,
+        } => {
             let formats = format
                 .iter()
                 .map(|f| f.parse::<ExportFormat>())
@@ -200,15 +248,29 @@ fn run(cli: Cli) -> Result<()> {
             let mut project = open(&dir)?;
             let bar = bar("exporting");
             let summary = project
-                .export(&to, &ExportOptions { formats, labeled_only }, at, &|done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                })
+                .export(
+                    &to,
+                    &ExportOptions {
+                        formats,
+                        labeled_only,
+                    },
+                    at,
+                    &|done, total| {
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    },
+                )
                 .with_context(|| format!("exporting to {}", to.display()))?;
             bar.finish_and_clear();
-            println!("exported {} items ({} labeled) to {}", summary.items, summary.labeled, summary.destination);
+            println!(
+                "exported {} items ({} labeled) to {}",
+                summary.items, summary.labeled, summary.destination
+            );
             for file in &summary.files {
-                println!("  {}  {} bytes  sha256 {}", file.key, file.size_bytes, file.sha256);
+                println!(
+                    "  {}  {} bytes  sha256 {}",
+                    file.key, file.size_bytes, file.sha256
+                );
             }
         }
     }

@@ -122,7 +122,12 @@ mod tests {
     use super::*;
     use AnnotationSource::*;
 
-    fn ev(id: i64, class: Option<u32>, source: AnnotationSource, undoes: Option<i64>) -> Annotation {
+    fn ev(
+        id: i64,
+        class: Option<u32>,
+        source: AnnotationSource,
+        undoes: Option<i64>,
+    ) -> Annotation {
         Annotation {
             id,
             item: 1,
@@ -149,7 +154,11 @@ mod tests {
 
     #[test]
     fn human_beats_later_model_and_import() {
-        let e = [ev(1, Some(2), Human, None), ev(2, Some(5), Model, None), ev(3, Some(4), Import, None)];
+        let e = [
+            ev(1, Some(2), Human, None),
+            ev(2, Some(5), Model, None),
+            ev(3, Some(4), Import, None),
+        ];
         assert_eq!(class_of(&e), Some((2, Human)));
     }
 
@@ -157,7 +166,10 @@ mod tests {
     fn precedence_is_human_consolidated_import_model() {
         let e = [ev(1, Some(0), Model, None), ev(2, Some(1), Import, None)];
         assert_eq!(class_of(&e), Some((1, Import)));
-        let e = [ev(1, Some(1), Import, None), ev(2, Some(3), Consolidated, None)];
+        let e = [
+            ev(1, Some(1), Import, None),
+            ev(2, Some(3), Consolidated, None),
+        ];
         assert_eq!(class_of(&e), Some((3, Consolidated)));
     }
 
@@ -169,7 +181,11 @@ mod tests {
 
     #[test]
     fn undo_restores_what_was_there() {
-        let e = [ev(1, Some(2), Model, None), ev(2, Some(7), Human, None), ev(3, None, Human, Some(2))];
+        let e = [
+            ev(1, Some(2), Model, None),
+            ev(2, Some(7), Human, None),
+            ev(3, None, Human, Some(2)),
+        ];
         assert_eq!(class_of(&e), Some((2, Model)));
         let e = [ev(1, Some(7), Human, None), ev(2, None, Human, Some(1))];
         assert_eq!(class_of(&e), None);

@@ -23,7 +23,6 @@ impl ItemKind {
             Self::Text => "text",
         }
     }
-
 }
 
 impl std::str::FromStr for ItemKind {
@@ -65,4 +64,3 @@ pub struct ItemRow {
     /// The event that gives its current label.
     pub label: Option<Annotation>,
 }
-

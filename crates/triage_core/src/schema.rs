@@ -94,7 +94,9 @@ impl LabelSchema {
             });
         }
         if classes.len() < 2 {
-            return Err(Error::Schema("a classification task needs at least two classes".into()));
+            return Err(Error::Schema(
+                "a classification task needs at least two classes".into(),
+            ));
         }
         Ok(Self { task, classes })
     }
@@ -145,7 +147,9 @@ mod tests {
         assert!(LabelSchema::new(t, &names(&["a", " a "])).is_err());
         assert!(LabelSchema::new(t, &names(&["a", ""])).is_err());
         assert_eq!(
-            LabelSchema::new(t, &names(&["a", "b"])).unwrap().index_of("c"),
+            LabelSchema::new(t, &names(&["a", "b"]))
+                .unwrap()
+                .index_of("c"),
             Err(Error::UnknownClass("c".into()))
         );
     }

@@ -37,7 +37,11 @@ pub struct ImageLimits {
 impl Default for ImageLimits {
     /// 20000 pixels a side and 512 MiB cover real photographs and scans.
     fn default() -> Self {
-        Self { max_width_px: 20_000, max_height_px: 20_000, max_alloc_bytes: 512 << 20 }
+        Self {
+            max_width_px: 20_000,
+            max_height_px: 20_000,
+            max_alloc_bytes: 512 << 20,
+        }
     }
 }
 
@@ -84,8 +88,9 @@ pub fn inspect(
     if reader.format().is_none() {
         return Err("not a recognised image format".into());
     }
-    let (width, height) =
-        reader.into_dimensions().map_err(|e| format!("unreadable image header: {}", one_line(&e)))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| format!("unreadable image header: {}", one_line(&e)))?;
     check_limits(width, height, limits)?;
     if let Some(dir) = thumbs_dir {
         let thumb = thumbnail_path(dir, &hash);
@@ -94,13 +99,22 @@ pub fn inspect(
             write_thumbnail(&image, &thumb).map_err(|e| format!("cannot write thumbnail: {e}"))?;
         }
     }
-    Ok(ImageInfo { path: path.to_owned(), content_hash: hash, width, height, folder_label: None })
+    Ok(ImageInfo {
+        path: path.to_owned(),
+        content_hash: hash,
+        width,
+        height,
+        folder_label: None,
+    })
 }
 
 /// Decoder messages sometimes end in a newline or span lines; a report
 /// entry is one line.
 fn one_line(e: &dyn std::fmt::Display) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    e.to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn check_limits(width: u32, height: u32, limits: ImageLimits) -> Result<(), String> {
@@ -108,7 +122,9 @@ fn check_limits(width: u32, height: u32, limits: ImageLimits) -> Result<(), Stri
     if width == 0 || height == 0 {
         return Err(format!("image header claims {width}×{height} pixels"));
     }
-    if width > limits.max_width_px || height > limits.max_height_px || bytes > limits.max_alloc_bytes
+    if width > limits.max_width_px
+        || height > limits.max_height_px
+        || bytes > limits.max_alloc_bytes
     {
         return Err(format!(
             "image header claims {width}×{height} pixels, over the limit of {}×{} pixels and {} MiB",
@@ -130,7 +146,9 @@ pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<image::RgbImage, Stri
     decode_limits.max_image_height = Some(limits.max_height_px);
     decode_limits.max_alloc = Some(limits.max_alloc_bytes);
     reader.limits(decode_limits);
-    let image = reader.decode().map_err(|e| format!("cannot decode: {}", one_line(&e)))?;
+    let image = reader
+        .decode()
+        .map_err(|e| format!("cannot decode: {}", one_line(&e)))?;
     Ok(image.into_rgb8())
 }
 
@@ -154,10 +172,17 @@ fn write_thumbnail(image: &image::RgbImage, dest: &Path) -> Result<(), String> {
     let pixels: Vec<u8> = if (w, h) == image.dimensions() {
         image.as_raw().clone()
     } else {
-        let src = Image::from_vec_u8(image.width(), image.height(), image.as_raw().clone(), PixelType::U8x3)
-            .map_err(|e| e.to_string())?;
+        let src = Image::from_vec_u8(
+            image.width(),
+            image.height(),
+            image.as_raw().clone(),
+            PixelType::U8x3,
+        )
+        .map_err(|e| e.to_string())?;
         let mut dst = Image::new(w, h, PixelType::U8x3);
-        Resizer::new().resize(&src, &mut dst, &ResizeOptions::new()).map_err(|e| e.to_string())?;
+        Resizer::new()
+            .resize(&src, &mut dst, &ResizeOptions::new())
+            .map_err(|e| e.to_string())?;
         dst.into_vec()
     };
     let dir = dest.parent().ok_or("thumbnail path has no folder")?;
@@ -175,10 +200,15 @@ fn write_thumbnail(image: &image::RgbImage, dest: &Path) -> Result<(), String> {
 /// Symbolic links are not followed, so a scan never leaves its root.
 pub fn find_images(root: &Path, report: &mut Report) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         match entry {
             Err(e) => {
-                let at = e.path().map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                let at = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
                 report.file(at, format!("cannot read folder entry: {e}"));
             }
             Ok(entry) if entry.file_type().is_symlink() && has_image_extension(entry.path()) => {
@@ -266,8 +296,13 @@ mod tests {
         std::fs::write(root.join("README.txt"), "not an image").unwrap();
         std::fs::write(root.join("dog/broken.png"), b"\x89PNG\r\n\x1a\nnope").unwrap();
         let thumbs = dir.path().join("thumbs");
-        let (images, report) =
-            scan_folder(&root, true, ImageLimits::default(), Some(&thumbs), &|_, _| {});
+        let (images, report) = scan_folder(
+            &root,
+            true,
+            ImageLimits::default(),
+            Some(&thumbs),
+            &|_, _| {},
+        );
         let labels: Vec<_> = images.iter().map(|i| i.folder_label.clone()).collect();
         assert_eq!(labels, vec![Some("cat".into()), Some("dog".into()), None]);
         assert_eq!(report.problems.len(), 1, "{report:?}");
@@ -279,11 +314,18 @@ mod tests {
 
     #[test]
     fn refuses_huge_headers_before_decoding() {
-        let limits = ImageLimits { max_width_px: 100, max_height_px: 100, max_alloc_bytes: 1 << 20 };
+        let limits = ImageLimits {
+            max_width_px: 100,
+            max_height_px: 100,
+            max_alloc_bytes: 1 << 20,
+        };
         assert!(check_limits(100, 100, limits).is_ok());
         assert!(check_limits(101, 1, limits).unwrap_err().contains("101×1"));
         assert!(check_limits(0, 5, limits).is_err());
-        let tight = ImageLimits { max_alloc_bytes: 100, ..limits };
+        let tight = ImageLimits {
+            max_alloc_bytes: 100,
+            ..limits
+        };
         assert!(check_limits(10, 10, tight).is_err());
     }
 }

@@ -72,7 +72,9 @@ pub fn read_manifest(path: &Path, root: &Path, attribute: &str) -> (Vec<Manifest
             return (Vec::new(), report);
         }
     };
-    let base = path.parent().map_or_else(|| root.clone(), Path::to_path_buf);
+    let base = path
+        .parent()
+        .map_or_else(|| root.clone(), Path::to_path_buf);
     let mut reader = std::io::BufReader::new(file);
     let mut entries = Vec::new();
     let mut buf = Vec::new();
@@ -84,7 +86,11 @@ pub fn read_manifest(path: &Path, root: &Path, attribute: &str) -> (Vec<Manifest
             Ok(0) => break,
             Ok(n) => n,
             Err(e) => {
-                report.at(&shown, format!("line {}", line_no + 1), format!("cannot read: {e}"));
+                report.at(
+                    &shown,
+                    format!("line {}", line_no + 1),
+                    format!("cannot read: {e}"),
+                );
                 break;
             }
         };
@@ -102,9 +108,16 @@ pub fn read_manifest(path: &Path, root: &Path, attribute: &str) -> (Vec<Manifest
                 if let Some(w) = warning {
                     report.at(&shown, format!("line {line_no}"), w);
                 }
-                entries.push(ManifestEntry { line: line_no, ..entry });
+                entries.push(ManifestEntry {
+                    line: line_no,
+                    ..entry
+                });
             }
-            Err(reason) => report.at(&shown, format!("line {line_no}"), format!("{reason}; line skipped")),
+            Err(reason) => report.at(
+                &shown,
+                format!("line {line_no}"),
+                format!("{reason}; line skipped"),
+            ),
         }
     }
     (entries, report)
@@ -123,10 +136,12 @@ fn parse_line(
         .map_err(|e| format!("invalid UTF-8 at byte {}", start + e.valid_up_to() as u64))?;
     let chars = text.chars().count();
     if chars > MAX_LINE_CHARS {
-        return Err(format!("line has {chars} characters, over Ground Truth's limit of {MAX_LINE_CHARS}"));
+        return Err(format!(
+            "line has {chars} characters, over Ground Truth's limit of {MAX_LINE_CHARS}"
+        ));
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| format!("bad JSON at column {}: {e}", e.column()))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| format!("bad JSON at column {}: {e}", e.column()))?;
     let Value::Object(object) = value else {
         return Err("not a JSON object".into());
     };
@@ -144,11 +159,24 @@ fn parse_line(
         Ok(label) => (label, None),
         Err(w) => (None, Some(format!("{w}; imported without a label"))),
     };
-    Ok((ManifestEntry { line: 0, raw: text.to_owned(), source, label }, warning))
+    Ok((
+        ManifestEntry {
+            line: 0,
+            raw: text.to_owned(),
+            source,
+            label,
+        },
+        warning,
+    ))
 }
 
-fn read_label(object: &Map<String, Value>, attribute: &str) -> Result<Option<ManifestLabel>, String> {
-    let Some(value) = object.get(attribute) else { return Ok(None) };
+fn read_label(
+    object: &Map<String, Value>,
+    attribute: &str,
+) -> Result<Option<ManifestLabel>, String> {
+    let Some(value) = object.get(attribute) else {
+        return Ok(None);
+    };
     let meta_key = format!("{attribute}-metadata");
     let Some(Value::Object(meta)) = object.get(&meta_key) else {
         return Err(format!("\"{attribute}\" has no \"{meta_key}\" object"));
@@ -163,7 +191,9 @@ fn read_label(object: &Map<String, Value>, attribute: &str) -> Result<Option<Man
         _ => None,
     };
     if class_index.is_none() && class_name.is_none() {
-        return Err(format!("\"{attribute}\" is not a class index and has no class-name"));
+        return Err(format!(
+            "\"{attribute}\" is not a class index and has no class-name"
+        ));
     }
     let confidence = meta.get("confidence").and_then(Value::as_f64);
     if confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
@@ -189,7 +219,9 @@ pub fn resolve_ref(reference: &str, base: &Path, root: &Path) -> Result<EntrySou
     }
     let local = reference.strip_prefix("file://").unwrap_or(reference);
     if local.contains("://") {
-        return Err(format!("\"{reference}\": only s3:// and local paths are supported"));
+        return Err(format!(
+            "\"{reference}\": only s3:// and local paths are supported"
+        ));
     }
     if local.is_empty() {
         return Err("source-ref is empty".into());
@@ -197,7 +229,10 @@ pub fn resolve_ref(reference: &str, base: &Path, root: &Path) -> Result<EntrySou
     let joined = base.join(local);
     let lexical = normalize(&joined);
     if !lexical.starts_with(root) {
-        return Err(format!("\"{reference}\" is outside the dataset root {}", root.display()));
+        return Err(format!(
+            "\"{reference}\" is outside the dataset root {}",
+            root.display()
+        ));
     }
     let resolved = lexical
         .canonicalize()
@@ -267,10 +302,19 @@ mod tests {
         );
         assert!(report.problems.is_empty(), "{report:?}");
         assert_eq!(entries.len(), 3);
-        assert_eq!(entries[0].source, EntrySource::LocalImage(f.root.join("img/a.png")));
-        assert_eq!(entries[1].source, EntrySource::Remote("s3://b/k.png".into()));
+        assert_eq!(
+            entries[0].source,
+            EntrySource::LocalImage(f.root.join("img/a.png"))
+        );
+        assert_eq!(
+            entries[1].source,
+            EntrySource::Remote("s3://b/k.png".into())
+        );
         let label = entries[1].label.clone().unwrap();
-        assert_eq!((label.class_index, label.class_name.as_deref()), (Some(1), Some("dog")));
+        assert_eq!(
+            (label.class_index, label.class_name.as_deref()),
+            (Some(1), Some("dog"))
+        );
         assert_eq!(label.metadata, r#"{"class-name":"dog","confidence":0.9}"#);
         assert_eq!(entries[2].line, 4);
         assert_eq!(entries[2].label.clone().unwrap().class_index, Some(0));
@@ -297,7 +341,11 @@ mod tests {
             r#"{"source-ref":"img/a.png","animal":2}"#.into(),
         ];
         let (entries, report) = read(&f, &lines.join("\n"));
-        assert_eq!(entries.len(), 1, "only the last line is usable: {entries:?}");
+        assert_eq!(
+            entries.len(),
+            1,
+            "only the last line is usable: {entries:?}"
+        );
         assert!(entries[0].label.is_none());
         let reasons: Vec<String> = report.problems.iter().map(ToString::to_string).collect();
         let expect = [
@@ -332,8 +380,16 @@ mod tests {
         let (entries, report) = read_manifest(&path, &f.root, "animal");
         assert_eq!(entries.len(), 1);
         assert_eq!(report.problems[0].position.as_deref(), Some("line 2"));
-        assert!(report.problems[0].reason.contains("invalid UTF-8 at byte 28"));
-        assert!(report.problems[1].reason.contains("over Ground Truth's limit"));
+        assert!(
+            report.problems[0]
+                .reason
+                .contains("invalid UTF-8 at byte 28")
+        );
+        assert!(
+            report.problems[1]
+                .reason
+                .contains("over Ground Truth's limit")
+        );
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub struct Report {
 impl Report {
     /// Records a problem with a whole file.
     pub fn file(&mut self, file: impl std::fmt::Display, reason: impl Into<String>) {
-        self.problems.push(Problem { file: file.to_string(), position: None, reason: reason.into() });
+        self.problems.push(Problem {
+            file: file.to_string(),
+            position: None,
+            reason: reason.into(),
+        });
     }
 
     /// Records a problem at a position in a file.

@@ -67,13 +67,20 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
     let mut report = Report::default();
     let shown = path.display().to_string();
     let Some(format) = TableFormat::from_path(path) else {
-        report.file(&shown, "unknown table format (expected .csv, .parquet or .jsonl)");
+        report.file(
+            &shown,
+            "unknown table format (expected .csv, .parquet or .jsonl)",
+        );
         return (Vec::new(), report);
     };
     let frame = match format {
         TableFormat::Parquet => std::fs::File::open(path)
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|f| ParquetReader::new(f).finish().map_err(|e| format!("cannot read Parquet: {e}")))
+            .and_then(|f| {
+                ParquetReader::new(f)
+                    .finish()
+                    .map_err(|e| format!("cannot read Parquet: {e}"))
+            })
             .map(|df| (df, None)),
         TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
             Err(e) => Err(format!("cannot read: {e}")),
@@ -133,8 +140,10 @@ fn validate_csv<'a>(
     bytes: &'a [u8],
     report: &mut Report,
 ) -> (Cow<'a, [u8]>, Option<Vec<i64>>) {
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
     let mut header: Option<csv::ByteRecord> = None;
     let mut kept = Vec::new();
@@ -146,7 +155,11 @@ fn validate_csv<'a>(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                report.at(file, format!("row {}", index + 1), format!("cannot parse CSV: {e}"));
+                report.at(
+                    file,
+                    format!("row {}", index + 1),
+                    format!("cannot parse CSV: {e}"),
+                );
                 return (Cow::Owned(Vec::new()), Some(Vec::new()));
             }
         }
@@ -154,7 +167,11 @@ fn validate_csv<'a>(
         if let Some((field, offset)) = first_invalid_utf8(&record) {
             let at = match &header {
                 None => format!("header, line {line}, field {}, byte {offset}", field + 1),
-                Some(_) => format!("row {}, line {line}, field {}, byte {offset}", index + 1, field + 1),
+                Some(_) => format!(
+                    "row {}, line {line}, field {}, byte {offset}",
+                    index + 1,
+                    field + 1
+                ),
             };
             report.at(file, at, "invalid UTF-8; row skipped");
             if header.is_none() {
@@ -174,7 +191,11 @@ fn validate_csv<'a>(
             report.at(
                 file,
                 format!("row {}, line {line}", index + 1),
-                format!("has {} fields but the header has {}; row skipped", record.len(), head.len()),
+                format!(
+                    "has {} fields but the header has {}; row skipped",
+                    record.len(),
+                    head.len()
+                ),
             );
             dropped = true;
         } else {
@@ -223,7 +244,10 @@ fn validate_json_lines<'a>(
             continue;
         }
         let problem = match std::str::from_utf8(line) {
-            Err(e) => Some(format!("invalid UTF-8 at byte {}", line_start + e.valid_up_to())),
+            Err(e) => Some(format!(
+                "invalid UTF-8 at byte {}",
+                line_start + e.valid_up_to()
+            )),
             Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Err(e) => Some(format!("bad JSON at column {}: {e}", e.column())),
                 Ok(serde_json::Value::Object(_)) => None,
@@ -232,7 +256,11 @@ fn validate_json_lines<'a>(
         };
         match problem {
             Some(reason) => {
-                report.at(file, format!("line {}", n + 1), format!("{reason}; line skipped"));
+                report.at(
+                    file,
+                    format!("line {}", n + 1),
+                    format!("{reason}; line skipped"),
+                );
                 dropped = true;
             }
             None => {
@@ -243,7 +271,11 @@ fn validate_json_lines<'a>(
         }
         index += 1;
     }
-    if dropped { (Cow::Owned(clean), Some(kept)) } else { (Cow::Borrowed(bytes), None) }
+    if dropped {
+        (Cow::Owned(clean), Some(kept))
+    } else {
+        (Cow::Borrowed(bytes), None)
+    }
 }
 
 fn column<'a>(
@@ -276,22 +308,36 @@ fn frame_to_rows(
     let Ok(label_col) = column(df, options.label_column.as_ref(), file, "label", report) else {
         return Vec::new();
     };
-    let names: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
-    let series: Vec<Series> =
-        df.columns().iter().map(|c| c.as_materialized_series().clone()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let series: Vec<Series> = df
+        .columns()
+        .iter()
+        .map(|c| c.as_materialized_series().clone())
+        .collect();
     let mut seen_ids: HashMap<String, i64> = HashMap::new();
     let mut rows = Vec::with_capacity(df.height());
     for i in 0..df.height() {
         let index = kept.map_or(i as i64, |k| k[i]);
         let mut object = serde_json::Map::with_capacity(names.len());
         for (name, s) in names.iter().zip(&series) {
-            object.insert(name.clone(), any_to_json(s.get(i).unwrap_or(AnyValue::Null)));
+            object.insert(
+                name.clone(),
+                any_to_json(s.get(i).unwrap_or(AnyValue::Null)),
+            );
         }
         let external_id = id_col.and_then(|c| cell_text(c, i));
         if id_col.is_some() {
             match &external_id {
                 None => {
-                    report.at(file, format!("row {}", index + 1), "the id column is empty; row skipped");
+                    report.at(
+                        file,
+                        format!("row {}", index + 1),
+                        "the id column is empty; row skipped",
+                    );
                     continue;
                 }
                 Some(id) => {
@@ -343,7 +389,9 @@ pub fn any_to_json(value: AnyValue<'_>) -> serde_json::Value {
         AnyValue::UInt16(v) => v.into(),
         AnyValue::UInt32(v) => v.into(),
         AnyValue::UInt64(v) => v.into(),
-        AnyValue::Float32(v) => serde_json::Number::from_f64(f64::from(v)).map_or(Value::Null, Value::Number),
+        AnyValue::Float32(v) => {
+            serde_json::Number::from_f64(f64::from(v)).map_or(Value::Null, Value::Number)
+        }
         AnyValue::Float64(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
         other => Value::String(other.to_string()),
     }
@@ -361,13 +409,19 @@ mod tests {
     }
 
     fn ids(id: &str, label: &str) -> TableOptions {
-        TableOptions { id_column: Some(id.into()), label_column: Some(label.into()) }
+        TableOptions {
+            id_column: Some(id.into()),
+            label_column: Some(label.into()),
+        }
     }
 
     #[test]
     fn reads_csv_rows_with_ids_and_labels() {
-        let (rows, report) =
-            read("t.csv", b"id,x,species\na,1.5,Adelie\nb,,Gentoo\nc,2,\n", &ids("id", "species"));
+        let (rows, report) = read(
+            "t.csv",
+            b"id,x,species\na,1.5,Adelie\nb,,Gentoo\nc,2,\n",
+            &ids("id", "species"),
+        );
         assert!(report.problems.is_empty(), "{report:?}");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].external_id.as_deref(), Some("a"));
@@ -380,21 +434,39 @@ mod tests {
 
     #[test]
     fn ragged_rows_are_reported_and_skipped() {
-        let (rows, report) = read("r.csv", b"a,b\n1,2\n3\n4,5,6\n7,8\n", &TableOptions::default());
+        let (rows, report) = read(
+            "r.csv",
+            b"a,b\n1,2\n3\n4,5,6\n7,8\n",
+            &TableOptions::default(),
+        );
         let kept: Vec<i64> = rows.iter().map(|r| r.index).collect();
         assert_eq!(kept, vec![0, 3]);
         assert_eq!(report.problems.len(), 2);
-        assert_eq!(report.problems[0].position.as_deref(), Some("row 2, line 3"));
-        assert!(report.problems[0].reason.contains("has 1 fields but the header has 2"));
+        assert_eq!(
+            report.problems[0].position.as_deref(),
+            Some("row 2, line 3")
+        );
+        assert!(
+            report.problems[0]
+                .reason
+                .contains("has 1 fields but the header has 2")
+        );
     }
 
     #[test]
     fn invalid_utf8_is_reported_with_its_position() {
-        let (rows, report) = read("u.csv", b"a,b\n1,ok\n2,b\xffd\n3,x\n", &TableOptions::default());
+        let (rows, report) = read(
+            "u.csv",
+            b"a,b\n1,ok\n2,b\xffd\n3,x\n",
+            &TableOptions::default(),
+        );
         assert_eq!(rows.len(), 2);
         let p = &report.problems[0];
         assert!(p.file.ends_with("u.csv"));
-        assert_eq!(p.position.as_deref(), Some("row 2, line 3, field 2, byte 12"));
+        assert_eq!(
+            p.position.as_deref(),
+            Some("row 2, line 3, field 2, byte 12")
+        );
         assert!(p.reason.contains("invalid UTF-8"));
     }
 
@@ -419,15 +491,26 @@ mod tests {
         assert!(report.problems[1].reason.contains("repeats row 1"));
         let (rows, report) = read("i.csv", b"x\n1\n", &ids("id", "y"));
         assert!(rows.is_empty());
-        assert!(report.problems[0].reason.contains("no id column named \"id\""));
+        assert!(
+            report.problems[0]
+                .reason
+                .contains("no id column named \"id\"")
+        );
     }
 
     #[test]
     fn json_lines_with_bad_lines() {
-        let (rows, report) =
-            read("t.jsonl", b"{\"a\":1}\n{bad\n\n[1]\n{\"a\":2}\n", &TableOptions::default());
+        let (rows, report) = read(
+            "t.jsonl",
+            b"{\"a\":1}\n{bad\n\n[1]\n{\"a\":2}\n",
+            &TableOptions::default(),
+        );
         assert_eq!(rows.iter().map(|r| r.index).collect::<Vec<_>>(), vec![0, 3]);
-        let positions: Vec<_> = report.problems.iter().map(|p| p.position.clone().unwrap()).collect();
+        let positions: Vec<_> = report
+            .problems
+            .iter()
+            .map(|p| p.position.clone().unwrap())
+            .collect();
         assert_eq!(positions, vec!["line 2", "line 4"]);
     }
 
@@ -436,11 +519,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let mut df = df!("id" => ["x", "y"], "v" => [1i64, 2]).unwrap();
-        ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
-        let (rows, report) = read_table(&path, &TableOptions { id_column: Some("id".into()), label_column: None });
+        ParquetWriter::new(std::fs::File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let (rows, report) = read_table(
+            &path,
+            &TableOptions {
+                id_column: Some("id".into()),
+                label_column: None,
+            },
+        );
         assert!(report.problems.is_empty());
         assert_eq!(rows[1].payload, r#"{"id":"y","v":2}"#);
-        let (rows, report) = read("broken.parquet", b"PAR1 not really", &TableOptions::default());
+        let (rows, report) = read(
+            "broken.parquet",
+            b"PAR1 not really",
+            &TableOptions::default(),
+        );
         assert!(rows.is_empty());
         assert!(report.problems[0].reason.starts_with("cannot read Parquet"));
     }

@@ -41,21 +41,41 @@ impl<W: Write> CsvWriter<W> {
             item.external_id.clone().unwrap_or_default(),
             source_ref(item),
             item.row_index.map(|r| r.to_string()).unwrap_or_default(),
-            class.and_then(|c| self.schema.name_of(c)).unwrap_or_default().to_owned(),
+            class
+                .and_then(|c| self.schema.name_of(c))
+                .unwrap_or_default()
+                .to_owned(),
             class.map(|c| c.to_string()).unwrap_or_default(),
-            label.map(|l| l.source.as_str().to_owned()).unwrap_or_default(),
+            label
+                .map(|l| l.source.as_str().to_owned())
+                .unwrap_or_default(),
             label.and_then(|l| l.annotator.clone()).unwrap_or_default(),
-            label.and_then(|l| l.model_version).map(|v| v.to_string()).unwrap_or_default(),
-            label.and_then(|l| l.confidence).map(|c| c.to_string()).unwrap_or_default(),
-            label.map(|l| l.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).unwrap_or_default(),
-            label.and_then(|l| l.time_spent_ms).map(|t| t.to_string()).unwrap_or_default(),
+            label
+                .and_then(|l| l.model_version)
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            label
+                .and_then(|l| l.confidence)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            label
+                .map(|l| l.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+                .unwrap_or_default(),
+            label
+                .and_then(|l| l.time_spent_ms)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
         ];
-        self.out.write_record(cells.iter().map(|c| csv_guard(c).into_owned())).map_err(csv_err)
+        self.out
+            .write_record(cells.iter().map(|c| csv_guard(c).into_owned()))
+            .map_err(csv_err)
     }
 
     /// Flushes and returns the underlying writer.
     pub fn finish(self) -> Result<W> {
-        self.out.into_inner().map_err(|e| Error::Invalid(format!("CSV export: {}", e.error())))
+        self.out
+            .into_inner()
+            .map_err(|e| Error::Invalid(format!("CSV export: {}", e.error())))
     }
 }
 
@@ -69,7 +89,15 @@ mod tests {
 
     #[test]
     fn guards_formulas_but_not_numbers() {
-        for risky in ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"x\")"] {
+        for risky in [
+            "=1+1",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+        ] {
             assert_eq!(csv_guard(risky), format!("'{risky}"));
         }
         for safe in ["-1.5", "+3", "plain", "", "a=b", "1e-3"] {

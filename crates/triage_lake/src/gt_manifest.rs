@@ -38,7 +38,9 @@ impl ManifestSettings {
             )));
         }
         if a == "source" || a == "source-ref" {
-            return Err(Error::Invalid(format!("label attribute '{a}' would replace the data")));
+            return Err(Error::Invalid(format!(
+                "label attribute '{a}' would replace the data"
+            )));
         }
         Ok(())
     }
@@ -77,7 +79,11 @@ impl GtManifestWriter {
         let mut object = match original {
             Some(line) => match serde_json::from_str::<Value>(line) {
                 Ok(Value::Object(o)) => o,
-                _ => return Err(self.item_err(item, "its stored manifest line is not a JSON object")),
+                _ => {
+                    return Err(
+                        self.item_err(item, "its stored manifest line is not a JSON object")
+                    );
+                }
             },
             None => self.base(item),
         };
@@ -86,12 +92,13 @@ impl GtManifestWriter {
         {
             return Ok(Some(line.to_owned()));
         }
-        let class = label.class.ok_or_else(|| self.item_err(item, "its label has no class"))?;
-        let class_name = self
-            .settings
-            .schema
-            .name_of(class)
-            .ok_or_else(|| self.item_err(item, &format!("class {class} is not in the schema")))?;
+        let class = label
+            .class
+            .ok_or_else(|| self.item_err(item, "its label has no class"))?;
+        let class_name =
+            self.settings.schema.name_of(class).ok_or_else(|| {
+                self.item_err(item, &format!("class {class} is not in the schema"))
+            })?;
         // Human and model confidences are on different scales; a single
         // human worker's is 0.0, as Ground Truth writes it.
         let (human, confidence) = match label.source {
@@ -115,12 +122,133 @@ impl GtManifestWriter {
     /// text or a table row.
     fn base(&self, item: &ItemRow) -> Map<String, Value> {
         let mut object = Map::new();
-        let key = if item.kind == ItemKind::Image { "source-ref" } else { "source" };
+        let key = if item.kind == ItemKind::Image {
+            "source-ref"
+        } else {
+            "source"
+        };
         object.insert(key.into(), source_ref(item).into());
         object
     }
 
     fn item_err(&self, item: &ItemRow, reason: &str) -> Error {
-        Error::Item { item: item.id, reason: reason.to_owned() }
+        Error::Item {
+            item: item.id,
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use triage_core::{Annotation, TaskKind};
+
+    use super::*;
+
+    fn settings(labeled_only: bool) -> ManifestSettings {
+        let names: Vec<String> = ["cat", "dog"].iter().map(|s| s.to_string()).collect();
+        ManifestSettings {
+            attribute: "animal".into(),
+            job_name: "pets".into(),
+            schema: LabelSchema::new(TaskKind::ImageClassification, &names).unwrap(),
+            labeled_only,
+        }
+    }
+
+    fn item(label: Option<Annotation>, payload: Option<&str>) -> ItemRow {
+        ItemRow {
+            id: 7,
+            kind: ItemKind::Image,
+            uri: Some("/data/a.png".into()),
+            row_index: None,
+            external_id: None,
+            content_hash: "h".into(),
+            width: None,
+            height: None,
+            payload: payload.map(str::to_owned),
+            source_uri: "/data".into(),
+            label,
+        }
+    }
+
+    fn event(source: AnnotationSource, class: u32, confidence: Option<f64>) -> Annotation {
+        Annotation {
+            id: 1,
+            item: 7,
+            class: Some(class),
+            source,
+            annotator: None,
+            model_version: Some(3),
+            confidence,
+            at: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 28, 10, 0, 0)
+                .unwrap(),
+            time_spent_ms: None,
+            undoes: None,
+            meta: None,
+        }
+    }
+
+    #[test]
+    fn model_labels_are_not_human_annotated_and_keep_their_confidence() {
+        let w = GtManifestWriter::new(settings(false)).unwrap();
+        let line = w
+            .line(&item(
+                Some(event(AnnotationSource::Model, 1, Some(0.97))),
+                None,
+            ))
+            .unwrap();
+        assert_eq!(
+            line.unwrap(),
+            r#"{"source-ref":"/data/a.png","animal":1,"animal-metadata":{"class-name":"dog","confidence":0.97,"type":"groundtruth/image-classification","job-name":"pets","human-annotated":"no","creation-date":"2026-11-28T10:00:00.000000"}}"#
+        );
+    }
+
+    #[test]
+    fn unlabeled_items_pass_through_or_are_left_out() {
+        let original = r#"{"source-ref":"s3://b/a.png","extra":[1,2]}"#;
+        let w = GtManifestWriter::new(settings(false)).unwrap();
+        assert_eq!(
+            w.line(&item(None, Some(original))).unwrap().as_deref(),
+            Some(original)
+        );
+        assert_eq!(
+            w.line(&item(None, None)).unwrap().as_deref(),
+            Some(r#"{"source-ref":"/data/a.png"}"#)
+        );
+        let only = GtManifestWriter::new(settings(true)).unwrap();
+        assert_eq!(only.line(&item(None, Some(original))).unwrap(), None);
+    }
+
+    #[test]
+    fn a_new_label_replaces_an_old_one_in_place() {
+        let original = r#"{"source-ref":"s3://b/a.png","animal":0,"animal-metadata":{"class-name":"cat"},"z":1}"#;
+        let w = GtManifestWriter::new(settings(false)).unwrap();
+        let line = w
+            .line(&item(
+                Some(event(AnnotationSource::Human, 1, None)),
+                Some(original),
+            ))
+            .unwrap()
+            .unwrap();
+        assert!(line.starts_with(r#"{"source-ref":"s3://b/a.png","animal":1,"animal-metadata":{"class-name":"dog","confidence":0.0,"#), "{line}");
+        assert!(
+            line.ends_with(
+                r#""human-annotated":"yes","creation-date":"2026-11-28T10:00:00.000000"},"z":1}"#
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn attribute_names_follow_ground_truth_rules() {
+        for bad in ["", "$x", "a-metadata-b", "mask-ref", "source", "source-ref"] {
+            let s = ManifestSettings {
+                attribute: bad.into(),
+                ..settings(false)
+            };
+            assert!(GtManifestWriter::new(s).is_err(), "{bad}");
+        }
     }
 }

@@ -120,7 +120,10 @@ pub fn source_ref(item: &ItemRow) -> String {
         (None, Some(row)) => {
             let file = std::path::Path::new(&item.source_uri)
                 .file_name()
-                .map_or_else(|| item.source_uri.clone(), |f| f.to_string_lossy().into_owned());
+                .map_or_else(
+                    || item.source_uri.clone(),
+                    |f| f.to_string_lossy().into_owned(),
+                );
             format!("row {} of {file}", row + 1)
         }
         (None, None) => item.source_uri.clone(),

@@ -34,22 +34,35 @@ pub struct PendingFile {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.display().to_string(), source }
+    move |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 impl LocalFolder {
     /// A destination folder, created if missing.
     pub fn new(root: &Path) -> Result<Self> {
         std::fs::create_dir_all(root).map_err(io_err(root))?;
-        Ok(Self { root: root.to_owned() })
+        Ok(Self {
+            root: root.to_owned(),
+        })
     }
 
     /// Starts writing `name` inside the folder.
     pub fn create(&self, name: &str) -> Result<PendingFile> {
         let dest = self.root.join(name);
-        let tmp = self.root.join(format!(".{name}.partial-{}", std::process::id()));
+        let tmp = self
+            .root
+            .join(format!(".{name}.partial-{}", std::process::id()));
         let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        Ok(PendingFile { tmp, dest, out: BufWriter::new(file), hash: Sha256::new(), size_bytes: 0 })
+        Ok(PendingFile {
+            tmp,
+            dest,
+            out: BufWriter::new(file),
+            hash: Sha256::new(),
+            size_bytes: 0,
+        })
     }
 }
 
@@ -67,7 +80,9 @@ impl PendingFile {
         std::fs::rename(&self.tmp, &self.dest).map_err(io_err(&self.dest))?;
         if let Some(dir) = self.dest.parent() {
             // The rename itself is durable only once the folder is synced.
-            File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))?;
+            File::open(dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io_err(dir))?;
         }
         Ok(WrittenFile {
             key: self.dest.display().to_string(),
@@ -110,7 +125,10 @@ mod tests {
         f.append(b"hello").unwrap();
         assert!(!dir.path().join("out/a.txt").exists());
         let written = f.commit().unwrap();
-        assert_eq!(std::fs::read(dir.path().join("out/a.txt")).unwrap(), b"hello");
+        assert_eq!(
+            std::fs::read(dir.path().join("out/a.txt")).unwrap(),
+            b"hello"
+        );
         assert_eq!(written.size_bytes, 5);
         assert_eq!(
             written.sha256,
@@ -118,7 +136,10 @@ mod tests {
         );
         let abandoned = folder.create("b.txt").unwrap();
         drop(abandoned);
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("out")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("a.txt")]);
     }
 }

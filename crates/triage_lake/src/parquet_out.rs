@@ -50,23 +50,43 @@ impl ParquetBuilder {
         self.external_id.push(item.external_id.clone());
         self.source_ref.push(source_ref(item));
         self.row_index.push(item.row_index);
-        self.label.push(class.and_then(|c| self.schema.name_of(c)).map(str::to_owned));
+        self.label.push(
+            class
+                .and_then(|c| self.schema.name_of(c))
+                .map(str::to_owned),
+        );
         self.class_index.push(class);
         self.label_source.push(label.map(|l| l.source.as_str()));
         self.annotator.push(label.and_then(|l| l.annotator.clone()));
         self.model_version.push(label.and_then(|l| l.model_version));
         self.confidence.push(label.and_then(|l| l.confidence));
-        self.labeled_at_us.push(label.map(|l| l.at.timestamp_micros()));
+        self.labeled_at_us
+            .push(label.map(|l| l.at.timestamp_micros()));
         self.time_spent_ms.push(label.and_then(|l| l.time_spent_ms));
     }
 
     /// Writes the Parquet file.
     pub fn write(self, out: impl std::io::Write) -> Result<()> {
         let err = |e: PolarsError| Error::Parquet(e.to_string());
-        let [id, external_id, source_ref, row_index, label, class_index, label_source, annotator, model_version, confidence, labeled_at, time_spent_ms] =
-            TABLE_COLUMNS;
+        let [
+            id,
+            external_id,
+            source_ref,
+            row_index,
+            label,
+            class_index,
+            label_source,
+            annotator,
+            model_version,
+            confidence,
+            labeled_at,
+            time_spent_ms,
+        ] = TABLE_COLUMNS;
         let labeled_at = Series::new(labeled_at.into(), self.labeled_at_us)
-            .cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC)))
+            .cast(&DataType::Datetime(
+                TimeUnit::Microseconds,
+                Some(TimeZone::UTC),
+            ))
             .map_err(err)?;
         let mut df = DataFrame::new_infer_height(vec![
             Column::new(id.into(), self.id),

@@ -18,12 +18,11 @@
 mod migrate;
 mod store;
 
-pub use triage_core::{ItemKind, ItemRow};
 pub use migrate::{LATEST_VERSION, migrate_to};
 pub use store::{
-    ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, SourceKind,
-    Store,
+    ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, SourceKind, Store,
 };
+pub use triage_core::{ItemKind, ItemRow};
 
 /// Errors from the project file.
 #[derive(Debug, thiserror::Error)]

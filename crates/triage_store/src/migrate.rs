@@ -105,7 +105,11 @@ pub const LATEST_VERSION: i64 = STEPS.len() as i64;
 pub fn migrate_to(conn: &mut Connection, path: &str, target: i64) -> Result<i64> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > LATEST_VERSION {
-        return Err(Error::TooNew { path: path.to_owned(), found, supported: LATEST_VERSION });
+        return Err(Error::TooNew {
+            path: path.to_owned(),
+            found,
+            supported: LATEST_VERSION,
+        });
     }
     for version in found + 1..=target.min(LATEST_VERSION) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -166,18 +166,28 @@ impl Store {
         let mut store = Self::connect(path, flags)?;
         let path_str = store.path_str();
         migrate_to(&mut store.conn, &path_str, LATEST_VERSION)?;
-        let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = store
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO settings(key, value) VALUES ('task', ?1), ('created_at', ?2)",
             params![schema.task.as_str(), time_str(at)],
         )?;
         for (key, value) in settings {
-            tx.execute("INSERT INTO settings(key, value) VALUES (?1, ?2)", params![key, value])?;
+            tx.execute(
+                "INSERT INTO settings(key, value) VALUES (?1, ?2)",
+                params![key, value],
+            )?;
         }
         for (i, class) in schema.classes.iter().enumerate() {
             tx.execute(
                 "INSERT INTO classes(idx, name, hotkey, colour) VALUES (?1, ?2, ?3, ?4)",
-                params![i as i64, class.name, class.hotkey.map(String::from), class.colour],
+                params![
+                    i as i64,
+                    class.name,
+                    class.hotkey.map(String::from),
+                    class.colour
+                ],
             )?;
         }
         tx.commit()?;
@@ -193,8 +203,12 @@ impl Store {
             });
         }
         let path_str = path.display().to_string();
-        let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| Error::NotAProject { path: path_str.clone(), reason: e.to_string() })?;
+        let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
+            Error::NotAProject {
+                path: path_str.clone(),
+                reason: e.to_string(),
+            }
+        })?;
         let has_settings: bool = store
             .conn
             .query_row(
@@ -202,9 +216,15 @@ impl Store {
                 [],
                 |r| r.get(0),
             )
-            .map_err(|e| Error::NotAProject { path: path_str.clone(), reason: e.to_string() })?;
+            .map_err(|e| Error::NotAProject {
+                path: path_str.clone(),
+                reason: e.to_string(),
+            })?;
         if !has_settings {
-            return Err(Error::NotAProject { path: path_str, reason: "no settings table".into() });
+            return Err(Error::NotAProject {
+                path: path_str,
+                reason: "no settings table".into(),
+            });
         }
         let before = migrate_to(&mut store.conn, &path_str, LATEST_VERSION)?;
         if before < 2 {
@@ -219,7 +239,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        Ok(Self { conn, path: path.to_owned() })
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
     }
 
     fn path_str(&self) -> String {
@@ -228,12 +251,14 @@ impl Store {
 
     /// The task and classes.
     pub fn schema(&self) -> Result<LabelSchema> {
-        let task: String = self.conn.query_row(
-            "SELECT value FROM settings WHERE key = 'task'",
-            [],
-            |r| r.get(0),
-        )?;
-        let mut stmt = self.conn.prepare("SELECT name, hotkey, colour FROM classes ORDER BY idx")?;
+        let task: String =
+            self.conn
+                .query_row("SELECT value FROM settings WHERE key = 'task'", [], |r| {
+                    r.get(0)
+                })?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT name, hotkey, colour FROM classes ORDER BY idx")?;
         let classes = stmt
             .query_map([], |r| {
                 let hotkey: Option<String> = r.get(1)?;
@@ -244,14 +269,19 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(LabelSchema { task: task.parse::<TaskKind>()?, classes })
+        Ok(LabelSchema {
+            task: task.parse::<TaskKind>()?,
+            classes,
+        })
     }
 
     /// A project setting.
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -263,7 +293,9 @@ impl Store {
         root: Option<&str>,
         at: Timestamp,
     ) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO sources(kind, uri, root, added_at) VALUES (?1, ?2, ?3, ?4)",
             params![kind.as_str(), uri, root, time_str(at)],
@@ -284,7 +316,9 @@ impl Store {
     ) -> Result<Vec<String>> {
         let classes = self.class_count()?;
         let at_str = time_str(at);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut present = Vec::new();
         {
             let mut insert = tx.prepare_cached(
@@ -324,7 +358,13 @@ impl Store {
                             label.class
                         )));
                     }
-                    event.execute(params![item_id, label.class, label.confidence, at_str, label.meta])?;
+                    event.execute(params![
+                        item_id,
+                        label.class,
+                        label.confidence,
+                        at_str,
+                        label.meta
+                    ])?;
                     let event_id = tx.last_insert_rowid();
                     cache.execute(params![item_id, event_id, label.class, label.confidence])?;
                 }
@@ -335,7 +375,9 @@ impl Store {
     }
 
     fn class_count(&self) -> Result<u32> {
-        let n: i64 = self.conn.query_row("SELECT COUNT(*) FROM classes", [], |r| r.get(0))?;
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM classes", [], |r| r.get(0))?;
         Ok(n as u32)
     }
 
@@ -346,11 +388,18 @@ impl Store {
         if let Some(class) = new.class
             && class >= self.class_count()?
         {
-            return Err(Error::Corrupt(format!("class index {class} is outside the schema")));
+            return Err(Error::Corrupt(format!(
+                "class index {class} is outside the schema"
+            )));
         }
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let exists: bool =
-            tx.query_row("SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)", [new.item], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
+            [new.item],
+            |r| r.get(0),
+        )?;
         if !exists {
             return Err(Error::NoSuchItem(new.item));
         }
@@ -401,13 +450,18 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
              ORDER BY a.id DESC LIMIT 1"
         );
-        let last = self.conn.query_row(&sql, [annotator], read_event).optional()?;
+        let last = self
+            .conn
+            .query_row(&sql, [annotator], read_event)
+            .optional()?;
         let Some(last) = last else { return Ok(None) };
         self.append(&NewAnnotation {
             item: last.item,
             class: None,
             source: AnnotationSource::Human,
-            annotator: annotator.map(str::to_owned).or_else(|| last.annotator.clone()),
+            annotator: annotator
+                .map(str::to_owned)
+                .or_else(|| last.annotator.clone()),
             model_version: None,
             confidence: None,
             at,
@@ -431,7 +485,10 @@ impl Store {
     /// One item.
     pub fn item(&self, id: ItemId) -> Result<ItemRow> {
         let sql = format!("SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.id = ?1");
-        self.conn.query_row(&sql, [id], read_item).optional()?.ok_or(Error::NoSuchItem(id))
+        self.conn
+            .query_row(&sql, [id], read_item)
+            .optional()?
+            .ok_or(Error::NoSuchItem(id))
     }
 
     /// Finds an item by its table id, its path or URI (its `ref_key`), or
@@ -466,15 +523,20 @@ impl Store {
     /// Counts of items by the source of their current label.
     pub fn counts(&self) -> Result<LabelCounts> {
         let mut counts = LabelCounts::default();
-        let mut stmt =
-            self.conn.prepare("SELECT label_source, COUNT(*) FROM items GROUP BY label_source")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT label_source, COUNT(*) FROM items GROUP BY label_source")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let source: Option<String> = row.get(0)?;
             let n: i64 = row.get(1)?;
             let n = n as u64;
             counts.items += n;
-            match source.as_deref().map(str::parse::<AnnotationSource>).transpose()? {
+            match source
+                .as_deref()
+                .map(str::parse::<AnnotationSource>)
+                .transpose()?
+            {
                 None => counts.unlabeled += n,
                 Some(AnnotationSource::Human) => counts.human += n,
                 Some(AnnotationSource::Model) => counts.model += n,
@@ -502,7 +564,9 @@ impl Store {
 
     /// Records a finished export.
     pub fn record_export(&mut self, record: &ExportRecord) -> Result<i64> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO exports(created_at, destination, format, counts, checksums, manifest_key) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -552,50 +616,26 @@ impl Store {
 
     /// SQLite's own consistency check: `"ok"` for a sound file.
     pub fn integrity_check(&self) -> Result<String> {
-        Ok(self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
     /// Recomputes every item's cached current label from the event log.
     pub fn rebuild_current_labels(&mut self) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let ids: Vec<ItemId> = {
             let mut stmt = tx.prepare("SELECT DISTINCT item_id FROM annotations")?;
-            stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
         };
         for id in ids {
             refresh_current_label(&tx, id)?;
         }
         tx.commit()?;
         Ok(())
-    }
-
-    /// Inserts a large number of items quickly, for benchmarks and generated
-    /// projects: one transaction, prepared once.
-    pub fn bulk_insert(&mut self, source_id: i64, items: impl Iterator<Item = NewItem>) -> Result<u64> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut n = 0;
-        {
-            let mut insert = tx.prepare(
-                "INSERT OR IGNORE INTO items(source_id, kind, ref_key, uri, row_index, external_id, \
-                 content_hash, width, height, payload) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-            )?;
-            for item in items {
-                n += insert.execute(params![
-                    source_id,
-                    item.kind.as_str(),
-                    item.ref_key,
-                    item.uri,
-                    item.row_index,
-                    item.external_id,
-                    item.content_hash,
-                    item.width,
-                    item.height,
-                    item.payload,
-                ])? as u64;
-            }
-        }
-        tx.commit()?;
-        Ok(n)
     }
 }
 
@@ -617,7 +657,8 @@ fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<()> {
 }
 
 fn load_events(conn: &Connection, item: ItemId) -> Result<Vec<Annotation>> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.item_id = ?1 ORDER BY a.id");
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.item_id = ?1 ORDER BY a.id");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([item], read_event)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -2,11 +2,16 @@ use super::*;
 use chrono::TimeZone;
 
 fn at(sec: u32) -> Timestamp {
-    chrono::Utc.with_ymd_and_hms(2026, 11, 28, 10, 0, sec).unwrap()
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 28, 10, 0, sec)
+        .unwrap()
 }
 
 fn schema() -> LabelSchema {
-    let names: Vec<String> = ["cat", "dog", "bird"].iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = ["cat", "dog", "bird"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     LabelSchema::new(TaskKind::ImageClassification, &names).unwrap()
 }
 
@@ -21,7 +26,11 @@ fn item(n: usize, label: Option<u32>) -> NewItem {
         width: Some(8),
         height: Some(8),
         payload: None,
-        label: label.map(|class| ImportedLabel { class, confidence: None, meta: None }),
+        label: label.map(|class| ImportedLabel {
+            class,
+            confidence: None,
+            meta: None,
+        }),
     }
 }
 
@@ -42,9 +51,16 @@ fn human(item: ItemId, class: u32, sec: u32) -> NewAnnotation {
 
 fn project(n: usize) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store =
-        Store::create(&dir.path().join("p.triage"), &schema(), &[("job_name", "j")], at(0)).unwrap();
-    let src = store.add_source(SourceKind::ImageFolder, "/data", Some("/data"), at(0)).unwrap();
+    let mut store = Store::create(
+        &dir.path().join("p.triage"),
+        &schema(),
+        &[("job_name", "j")],
+        at(0),
+    )
+    .unwrap();
+    let src = store
+        .add_source(SourceKind::ImageFolder, "/data", Some("/data"), at(0))
+        .unwrap();
     let items: Vec<NewItem> = (0..n).map(|i| item(i, None)).collect();
     assert!(store.insert_items(src, &items, at(0)).unwrap().is_empty());
     (dir, store)
@@ -60,9 +76,15 @@ fn create_then_open_keeps_schema_and_settings() {
     assert_eq!(store.setting("missing").unwrap(), None);
     assert_eq!(store.counts().unwrap().items, 3);
     assert_eq!(store.integrity_check().unwrap(), "ok");
-    let mode: String = store.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = store
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
-    let sync: i64 = store.conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    let sync: i64 = store
+        .conn
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(sync, 2, "synchronous=FULL");
 }
 
@@ -70,15 +92,25 @@ fn create_then_open_keeps_schema_and_settings() {
 fn create_refuses_an_existing_file_and_open_a_missing_one() {
     let (dir, _store) = project(1);
     let path = dir.path().join("p.triage");
-    assert!(matches!(Store::create(&path, &schema(), &[], at(0)), Err(Error::NotAProject { .. })));
-    assert!(matches!(Store::open(&dir.path().join("nope")), Err(Error::NotAProject { .. })));
+    assert!(matches!(
+        Store::create(&path, &schema(), &[], at(0)),
+        Err(Error::NotAProject { .. })
+    ));
+    assert!(matches!(
+        Store::open(&dir.path().join("nope")),
+        Err(Error::NotAProject { .. })
+    ));
 }
 
 #[test]
 fn open_rejects_a_file_that_is_not_a_project() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.db");
-    std::fs::write(&path, b"this is not sqlite at all, just text that is long enough").unwrap();
+    std::fs::write(
+        &path,
+        b"this is not sqlite at all, just text that is long enough",
+    )
+    .unwrap();
     let err = Store::open(&path).err().unwrap().to_string();
     assert!(err.contains("x.db"), "{err}");
 }
@@ -86,11 +118,21 @@ fn open_rejects_a_file_that_is_not_a_project() {
 #[test]
 fn label_undo_and_queue() {
     let (_dir, mut store) = project(4);
-    let first: Vec<ItemId> = store.next_unlabeled(10).unwrap().iter().map(|i| i.id).collect();
+    let first: Vec<ItemId> = store
+        .next_unlabeled(10)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
     assert_eq!(first.len(), 4);
     store.append(&human(first[0], 1, 1)).unwrap();
     store.append(&human(first[1], 2, 2)).unwrap();
-    let queue: Vec<ItemId> = store.next_unlabeled(10).unwrap().iter().map(|i| i.id).collect();
+    let queue: Vec<ItemId> = store
+        .next_unlabeled(10)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
     assert_eq!(queue, first[2..]);
     assert_eq!(store.item(first[1]).unwrap().label.unwrap().class, Some(2));
 
@@ -109,17 +151,27 @@ fn label_undo_and_queue() {
 fn undo_can_be_limited_to_one_annotator() {
     let (_dir, mut store) = project(2);
     store.append(&human(1, 0, 1)).unwrap();
-    store.append(&NewAnnotation { annotator: Some("bo".into()), ..human(2, 1, 2) }).unwrap();
+    store
+        .append(&NewAnnotation {
+            annotator: Some("bo".into()),
+            ..human(2, 1, 2)
+        })
+        .unwrap();
     let undone = store.undo_last_human(Some("ana"), at(3)).unwrap().unwrap();
     assert_eq!(undone.item, 1);
-    assert_eq!(store.item(2).unwrap().label.unwrap().annotator.as_deref(), Some("bo"));
+    assert_eq!(
+        store.item(2).unwrap().label.unwrap().annotator.as_deref(),
+        Some("bo")
+    );
 }
 
 #[test]
 fn human_label_wins_over_import_and_model() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("p.triage"), &schema(), &[], at(0)).unwrap();
-    let src = store.add_source(SourceKind::ImageFolder, "/data", None, at(0)).unwrap();
+    let src = store
+        .add_source(SourceKind::ImageFolder, "/data", None, at(0))
+        .unwrap();
     store.insert_items(src, &[item(0, Some(0))], at(0)).unwrap();
     assert_eq!(store.counts().unwrap().import, 1);
     store.append(&human(1, 2, 1)).unwrap();
@@ -133,7 +185,10 @@ fn human_label_wins_over_import_and_model() {
         })
         .unwrap();
     let label = store.item(1).unwrap().label.unwrap();
-    assert_eq!((label.class, label.source), (Some(2), AnnotationSource::Human));
+    assert_eq!(
+        (label.class, label.source),
+        (Some(2), AnnotationSource::Human)
+    );
     let counts = store.counts().unwrap();
     assert_eq!((counts.human, counts.import, counts.model), (1, 0, 0));
 }
@@ -141,8 +196,12 @@ fn human_label_wins_over_import_and_model() {
 #[test]
 fn reimporting_the_same_items_adds_nothing() {
     let (_dir, mut store) = project(3);
-    let src = store.add_source(SourceKind::ImageFolder, "/data", None, at(0)).unwrap();
-    let again = store.insert_items(src, &[item(1, None), item(7, None)], at(1)).unwrap();
+    let src = store
+        .add_source(SourceKind::ImageFolder, "/data", None, at(0))
+        .unwrap();
+    let again = store
+        .insert_items(src, &[item(1, None), item(7, None)], at(1))
+        .unwrap();
     assert_eq!(again, vec!["/data/1.png".to_string()]);
     assert_eq!(store.counts().unwrap().items, 4);
 }
@@ -150,7 +209,10 @@ fn reimporting_the_same_items_adds_nothing() {
 #[test]
 fn bad_labels_are_refused() {
     let (_dir, mut store) = project(1);
-    assert!(matches!(store.append(&human(99, 0, 1)), Err(Error::NoSuchItem(99))));
+    assert!(matches!(
+        store.append(&human(99, 0, 1)),
+        Err(Error::NoSuchItem(99))
+    ));
     assert!(store.append(&human(1, 3, 1)).is_err());
     assert_eq!(store.counts().unwrap().unlabeled, 1);
 }
@@ -202,22 +264,35 @@ fn opens_a_file_made_by_the_previous_schema() {
                  VALUES (3, 2, NULL, 'human', '2026-01-01T00:00:03Z', 2);",
         )
         .unwrap();
-        let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        let v: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
         assert_eq!(v, 1);
     }
     let store = Store::open(&path).unwrap();
-    let v: i64 = store.conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    let v: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
     assert_eq!(v, LATEST_VERSION);
     assert_eq!(store.item(1).unwrap().label.unwrap().class, Some(1));
     assert!(store.item(2).unwrap().label.is_none());
-    let queue: Vec<ItemId> = store.next_unlabeled(5).unwrap().iter().map(|i| i.id).collect();
+    let queue: Vec<ItemId> = store
+        .next_unlabeled(5)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
     assert_eq!(queue, vec![2]);
 }
 
 #[test]
 fn refuses_a_file_from_a_newer_triage() {
     let (dir, store) = project(1);
-    store.conn.pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
+    store
+        .conn
+        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .unwrap();
     drop(store);
     let err = Store::open(&dir.path().join("p.triage")).err().unwrap();
     assert!(matches!(err, Error::TooNew { .. }), "{err}");
