@@ -366,3 +366,26 @@ impl Project {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_are_told_from_tables_by_their_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        assert!(is_manifest(&write("a.manifest", "anything")));
+        assert!(is_manifest(&write(
+            "b.jsonl",
+            "\n{\"source-ref\":\"s3://b/k\"}\n"
+        )));
+        assert!(is_manifest(&write("c.jsonl", "{\"source\":\"t\"}")));
+        assert!(!is_manifest(&write("d.jsonl", "{\"id\":1}")));
+        assert!(!is_manifest(&write("e.csv", "source-ref\nx")));
+    }
+}

@@ -55,10 +55,6 @@ impl Project {
     /// Creates a project in `dir` (made if missing). Fails if one is there.
     pub fn create(dir: &Path, options: &CreateOptions, at: Timestamp) -> Result<Self> {
         let schema = LabelSchema::new(options.task, &options.classes)?;
-        std::fs::create_dir_all(dir.join(THUMBS_DIR)).map_err(|e| Error::Path {
-            path: dir.display().to_string(),
-            reason: e.to_string(),
-        })?;
         let job_name = options
             .job_name
             .clone()
@@ -71,6 +67,10 @@ impl Project {
             labeled_only: false,
         }
         .validate()?;
+        std::fs::create_dir_all(dir.join(THUMBS_DIR)).map_err(|e| Error::Path {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
         let store = Store::create(
             &dir.join(DB_FILE),
             &schema,
@@ -211,5 +211,46 @@ impl Project {
     /// SQLite's consistency check of the project file: `"ok"` when sound.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.store.integrity_check()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_names_follow_ground_truth_rules() {
+        assert_eq!(job_name_from(Path::new("/x/My Digits_v2")), "my-digits-v2");
+        assert_eq!(job_name_from(Path::new("/x/__")), "triage");
+        assert_eq!(job_name_from(Path::new("/")), "triage");
+    }
+
+    #[test]
+    fn create_refuses_a_bad_attribute_and_leaves_no_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = CreateOptions {
+            task: TaskKind::RowClassification,
+            classes: vec!["a".into(), "b".into()],
+            job_name: None,
+            attribute: Some("x-metadata".into()),
+        };
+        let err = Project::create(dir.path(), &options, crate::now())
+            .err()
+            .unwrap();
+        assert_eq!(err.code(), "export");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "nothing was written"
+        );
+    }
+
+    #[test]
+    fn errors_serialise_with_a_stable_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Project::open(dir.path()).err().unwrap();
+        let json = serde_json::to_value(&err).unwrap();
+        assert_eq!(json["code"], "not_a_project");
+        assert!(json["message"].as_str().unwrap().contains("project.triage"));
     }
 }

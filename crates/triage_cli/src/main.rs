@@ -3,6 +3,7 @@
 //! and prints results. Its commands and flags are a contract that scripts and
 //! tests rely on (see the README).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
@@ -99,6 +100,14 @@ enum Command {
     },
 }
 
+/// Prints a line to stdout. Unlike `println!`, a closed pipe (`triage queue
+/// | head`) is an error that `main` handles, not a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
+}
+
 fn open(dir: &std::path::Path) -> Result<Project> {
     Project::open(dir).with_context(|| format!("opening the project in {}", dir.display()))
 }
@@ -115,7 +124,7 @@ fn bar(what: &str) -> ProgressBar {
 }
 
 fn print_json(value: &impl serde::Serialize) -> Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    say!("{}", serde_json::to_string_pretty(value)?);
     Ok(())
 }
 
@@ -138,7 +147,7 @@ fn run(cli: Cli) -> Result<()> {
             let project = Project::create(&dir, &options, at)
                 .with_context(|| format!("creating a project in {}", dir.display()))?;
             let status = project.status()?;
-            println!(
+            say!(
                 "created {} project in {} with {} classes (job {}, attribute {})",
                 task.as_str(),
                 dir.display(),
@@ -170,7 +179,7 @@ fn run(cli: Cli) -> Result<()> {
                 })
                 .with_context(|| format!("importing {}", path.display()))?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "imported {} items from {} ({} with labels, {} already present, {} problems)",
                 report.added,
                 report.path,
@@ -188,7 +197,7 @@ fn run(cli: Cli) -> Result<()> {
                 return print_json(&status);
             }
             let c = &status.counts;
-            println!(
+            say!(
                 "{} ({}), job {}, attribute {}",
                 status.dir,
                 status.task.as_str(),
@@ -196,10 +205,15 @@ fn run(cli: Cli) -> Result<()> {
                 status.attribute
             );
             let classes: Vec<&str> = status.classes.iter().map(|c| c.name.as_str()).collect();
-            println!("classes: {}", classes.join(", "));
-            println!(
+            say!("classes: {}", classes.join(", "));
+            say!(
                 "items: {}  human: {}  model: {}  import: {}  consolidated: {}  unlabeled: {}",
-                c.items, c.human, c.model, c.import, c.consolidated, c.unlabeled
+                c.items,
+                c.human,
+                c.model,
+                c.import,
+                c.consolidated,
+                c.unlabeled
             );
         }
         Command::Queue { dir, n, json } => {
@@ -213,7 +227,7 @@ fn run(cli: Cli) -> Result<()> {
                     .or(item.external_id)
                     .or(item.row_index.map(|r| format!("row {}", r + 1)))
                     .unwrap_or_default();
-                println!("{}\t{}", item.id, what);
+                say!("{}\t{}", item.id, what);
             }
         }
         Command::Label {
@@ -226,13 +240,15 @@ fn run(cli: Cli) -> Result<()> {
             let label = project
                 .label(&item_id, &class, annotator.as_deref(), None, at)
                 .with_context(|| format!("labeling item '{item_id}'"))?;
-            println!(
+            say!(
                 "item {} labeled {} (event {})",
-                label.item, label.class_name, label.event
+                label.item,
+                label.class_name,
+                label.event
             );
         }
         Command::Undo { dir, annotator } => match open(&dir)?.undo(annotator.as_deref(), at)? {
-            Some(undone) => println!("undid label {} on item {}", undone.class_name, undone.item),
+            Some(undone) => say!("undid label {} on item {}", undone.class_name, undone.item),
             None => bail!("there is no human label to undo"),
         },
         Command::Export {
@@ -262,14 +278,18 @@ fn run(cli: Cli) -> Result<()> {
                 )
                 .with_context(|| format!("exporting to {}", to.display()))?;
             bar.finish_and_clear();
-            println!(
+            say!(
                 "exported {} items ({} labeled) to {}",
-                summary.items, summary.labeled, summary.destination
+                summary.items,
+                summary.labeled,
+                summary.destination
             );
             for file in &summary.files {
-                println!(
+                say!(
                     "  {}  {} bytes  sha256 {}",
-                    file.key, file.size_bytes, file.sha256
+                    file.key,
+                    file.size_bytes,
+                    file.sha256
                 );
             }
         }
@@ -277,9 +297,18 @@ fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader went away (`| head`): what it wanted was printed.
+        Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
