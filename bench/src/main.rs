@@ -82,6 +82,16 @@ fn make_jpegs(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(paths)
 }
 
+fn new_project(dir: &Path, task: TaskKind, classes: &[&str]) -> Result<Project> {
+    let options = CreateOptions {
+        task,
+        classes: classes.iter().map(|c| c.to_string()).collect(),
+        job_name: None,
+        attribute: None,
+    };
+    Ok(Project::create(dir, &options, triage_api::now())?)
+}
+
 fn bench_import() -> Result<()> {
     let data = data_dir()?;
     let jpeg_dir = data.join("jpegs");
@@ -113,15 +123,10 @@ fn bench_import() -> Result<()> {
     let decode_parallel = start.elapsed();
 
     let tmp = tempfile::tempdir_in(&data)?;
-    let mut project = Project::create(
+    let mut project = new_project(
         &tmp.path().join("p"),
-        &CreateOptions {
-            task: TaskKind::ImageClassification,
-            classes: (0..10).map(|c| format!("c{c}")).collect(),
-            job_name: None,
-            attribute: None,
-        },
-        triage_api::now(),
+        TaskKind::ImageClassification,
+        &["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8", "c9"],
     )?;
     let options = ImportOptions {
         labels_from_folders: true,
@@ -176,15 +181,10 @@ fn bench_commit() -> Result<()> {
         csv.push_str(&format!("r{i},{i}\n"));
     }
     std::fs::write(&table, csv)?;
-    let mut project = Project::create(
+    let mut project = new_project(
         &tmp.path().join("p"),
-        &CreateOptions {
-            task: TaskKind::RowClassification,
-            classes: vec!["a".into(), "b".into()],
-            job_name: None,
-            attribute: None,
-        },
-        triage_api::now(),
+        TaskKind::RowClassification,
+        &["a", "b"],
     )?;
     let options = ImportOptions {
         id_column: Some("id".into()),
@@ -239,16 +239,7 @@ fn bench_scale() -> Result<()> {
             csv.push_str(&format!("r{i},{},{:.3},{label}\n", i % 97, i as f64 / 7.0));
         }
         std::fs::write(&table, csv)?;
-        let mut project = Project::create(
-            &dir,
-            &CreateOptions {
-                task: TaskKind::RowClassification,
-                classes: vec!["x".into(), "y".into()],
-                job_name: None,
-                attribute: None,
-            },
-            triage_api::now(),
-        )?;
+        let mut project = new_project(&dir, TaskKind::RowClassification, &["x", "y"])?;
         let options = ImportOptions {
             id_column: Some("id".into()),
             label_column: Some("label".into()),

@@ -1,7 +1,7 @@
 //! What use cases return: plain serialisable values, shaped for shells.
 
 use serde::Serialize;
-use triage_core::{ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp};
+use triage_core::{Annotation, ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp};
 use triage_data::Problem;
 use triage_store::LabelCounts;
 
@@ -72,6 +72,23 @@ pub struct LabelDto {
     pub at: Timestamp,
 }
 
+impl LabelDto {
+    /// The label an event gives, or `None` for an undo.
+    pub(crate) fn from_event(event: &Annotation, schema: &LabelSchema) -> Option<Self> {
+        let class = event.class?;
+        Some(Self {
+            item: event.item,
+            event: event.id,
+            class,
+            class_name: schema.name_of(class).unwrap_or("?").to_owned(),
+            source: event.source.as_str().to_owned(),
+            annotator: event.annotator.clone(),
+            confidence: event.confidence,
+            at: event.at,
+        })
+    }
+}
+
 /// An item as shells show it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ItemDto {
@@ -103,19 +120,10 @@ impl ItemDto {
             .then(|| triage_data::image_file::thumbnail_path(thumbs_dir, &row.content_hash))
             .filter(|p| p.is_file())
             .map(|p| p.display().to_string());
-        let label = row.label.as_ref().and_then(|l| {
-            let class = l.class?;
-            Some(LabelDto {
-                item: row.id,
-                event: l.id,
-                class,
-                class_name: schema.name_of(class).unwrap_or("?").to_owned(),
-                source: l.source.as_str().to_owned(),
-                annotator: l.annotator.clone(),
-                confidence: l.confidence,
-                at: l.at,
-            })
-        });
+        let label = row
+            .label
+            .as_ref()
+            .and_then(|l| LabelDto::from_event(l, schema));
         Self {
             id: row.id,
             kind: row.kind,

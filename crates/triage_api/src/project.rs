@@ -176,16 +176,8 @@ impl Project {
             undoes: None,
             meta: None,
         })?;
-        Ok(LabelDto {
-            item,
-            event: event.id,
-            class,
-            class_name: class_name.to_owned(),
-            source: event.source.as_str().to_owned(),
-            annotator: event.annotator,
-            confidence: None,
-            at,
-        })
+        LabelDto::from_event(&event, &self.schema)
+            .ok_or_else(|| Error::Invalid("a label event without a class".into()))
     }
 
     /// Takes back the latest human label still in force (by `annotator`, if
@@ -195,17 +187,7 @@ impl Project {
         let Some(undone) = self.store.undo_last_human(annotator, at)? else {
             return Ok(None);
         };
-        let class = undone.class.unwrap_or_default();
-        Ok(Some(LabelDto {
-            item: undone.item,
-            event: undone.id,
-            class,
-            class_name: self.schema.name_of(class).unwrap_or("?").to_owned(),
-            source: undone.source.as_str().to_owned(),
-            annotator: undone.annotator,
-            confidence: undone.confidence,
-            at: undone.at,
-        }))
+        Ok(LabelDto::from_event(&undone, &self.schema))
     }
 
     /// SQLite's consistency check of the project file: `"ok"` when sound.
