@@ -66,8 +66,8 @@ fn make_jpegs(dir: &Path) -> Result<Vec<PathBuf>> {
                     .wrapping_add(y.wrapping_mul(40_503))
                     ^ seed.wrapping_mul(97))
                     % 23;
-                let cx = (x as i32 - (seed % 640) as i32).abs() as u32;
-                let cy = (y as i32 - (seed * 7 % 480) as i32).abs() as u32;
+                let cx = (x as i32 - (seed % 640) as i32).unsigned_abs();
+                let cy = (y as i32 - (seed * 7 % 480) as i32).unsigned_abs();
                 let disc = if cx * cx + cy * cy < 90 * 90 { 120 } else { 0 };
                 image::Rgb([
                     ((x / 3 + seed) % 256) as u8 ^ noise as u8,
