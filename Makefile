@@ -1,11 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 # Both install what is missing first (scripts/install-deps.sh).
 
+SHELL := /bin/bash
 CARGO ?= cargo
+TEST_LOG ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/test-output.log
 DEMO_DIR ?= $(CURDIR)/target/demo-project
 TRIAGE = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage
 
-.PHONY: deps run demo test lint check-architecture bench
+.PHONY: deps run test lint check-architecture bench
 
 deps:
 	@bash scripts/install-deps.sh
@@ -24,7 +26,8 @@ check-architecture:
 
 test: deps lint check-architecture
 	$(CARGO) build --workspace --bins --locked
-	$(CARGO) test --workspace --locked
+	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee "$(TEST_LOG)"
+	@python3 scripts/test_summary.py "$(TEST_LOG)"
 
 bench: deps
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench
