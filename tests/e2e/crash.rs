@@ -58,7 +58,7 @@ fn sigkill_never_loses_a_confirmed_label() {
                 }
             }
         });
-        std::thread::sleep(Duration::from_millis(rng.random_range(5..150)));
+        std::thread::sleep(Duration::from_millis(rng.gen_range(5..150)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         reader.join().unwrap();

@@ -15,9 +15,11 @@
 //! The schema is versioned with `PRAGMA user_version`; [`migrate`] brings an
 //! older file forward when it is opened.
 
+mod learning;
 mod migrate;
 mod store;
 
+pub use learning::{ModelRecord, RoundApplied, RoundRecord, SnapshotItem, SpotCheckCounts};
 pub use migrate::{LATEST_VERSION, migrate_to};
 pub use store::{
     ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, SourceKind, Store,

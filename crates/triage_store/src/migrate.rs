@@ -95,7 +95,42 @@ CREATE INDEX items_unlabeled ON items(id) WHERE label_event IS NULL;
 CREATE INDEX items_label_source ON items(label_source);
 ";
 
-const STEPS: [&str; 2] = [V1, V2];
+/// Version 3: active learning. Cached image descriptors, the human queue
+/// (with which items were drawn at random for the audit set), spot checks of
+/// auto-labels, and the label-error suspects of the latest round.
+const V3: &str = "
+CREATE TABLE features (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    kind    TEXT NOT NULL,
+    vec     BLOB NOT NULL
+);
+CREATE TABLE queue (
+    item_id  INTEGER PRIMARY KEY REFERENCES items(id),
+    round_id INTEGER REFERENCES rounds(id),
+    position INTEGER NOT NULL,
+    audit    INTEGER NOT NULL,
+    score    REAL
+);
+CREATE INDEX queue_position ON queue(position);
+CREATE TABLE audit_items (
+    item_id  INTEGER PRIMARY KEY REFERENCES items(id),
+    round_id INTEGER REFERENCES rounds(id)
+);
+CREATE TABLE spot_checks (
+    item_id     INTEGER PRIMARY KEY REFERENCES items(id),
+    model_event INTEGER NOT NULL REFERENCES annotations(id),
+    sampled_at  TEXT NOT NULL
+);
+CREATE TABLE suspects (
+    item_id    INTEGER PRIMARY KEY REFERENCES items(id),
+    round_id   INTEGER REFERENCES rounds(id),
+    given      INTEGER NOT NULL,
+    predicted  INTEGER NOT NULL,
+    confidence REAL NOT NULL
+);
+";
+
+const STEPS: [&str; 3] = [V1, V2, V3];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

@@ -134,7 +134,7 @@ pub struct ExportRecord {
 
 /// An open project file.
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
     path: PathBuf,
 }
 
@@ -403,23 +403,7 @@ impl Store {
         if !exists {
             return Err(Error::NoSuchItem(new.item));
         }
-        tx.execute(
-            "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
-             created_at, time_spent_ms, undoes, meta) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-            params![
-                new.item,
-                new.class,
-                new.source.as_str(),
-                new.annotator,
-                new.model_version,
-                new.confidence,
-                time_str(new.at),
-                new.time_spent_ms,
-                new.undoes,
-                new.meta,
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_event(&tx, new)?;
         refresh_current_label(&tx, new.item)?;
         tx.commit()?;
         Ok(Annotation {
@@ -472,14 +456,26 @@ impl Store {
         Ok(Some(last))
     }
 
-    /// The next `n` items with no label, in import order.
+    /// The next `n` items with no label: the queue a round chose first, in
+    /// its order, then the rest in import order.
     pub fn next_unlabeled(&self, n: usize) -> Result<Vec<ItemRow>> {
-        let sql = format!(
-            "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_event IS NULL ORDER BY i.id LIMIT ?1"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([n as i64], read_item)?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        let mut out: Vec<ItemRow> = self
+            .queued_unlabeled(n)?
+            .into_iter()
+            .map(|id| self.item(id))
+            .collect::<Result<_>>()?;
+        if out.len() < n {
+            let sql = format!(
+                "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_event IS NULL \
+                 AND i.id NOT IN (SELECT item_id FROM queue) ORDER BY i.id LIMIT ?1"
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([(n - out.len()) as i64], read_item)?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
     }
 
     /// One item.
@@ -639,7 +635,29 @@ impl Store {
     }
 }
 
-fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<()> {
+/// Appends an event inside the caller's transaction; returns its id.
+pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<AnnotationId> {
+    conn.prepare_cached(
+        "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
+         created_at, time_spent_ms, undoes, meta) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+    )?
+    .execute(params![
+        new.item,
+        new.class,
+        new.source.as_str(),
+        new.annotator,
+        new.model_version,
+        new.confidence,
+        time_str(new.at),
+        new.time_spent_ms,
+        new.undoes,
+        new.meta,
+    ])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Recomputes one item's cached current label from its events.
+pub(crate) fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<()> {
     let events = load_events(conn, item)?;
     let current = current_label(&events);
     conn.execute(
@@ -665,7 +683,7 @@ fn load_events(conn: &Connection, item: ItemId) -> Result<Vec<Annotation>> {
 }
 
 /// Times are stored as RFC 3339 UTC with microseconds, which sort as text.
-fn time_str(at: Timestamp) -> String {
+pub(crate) fn time_str(at: Timestamp) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -679,7 +697,7 @@ fn parse_time(s: &str) -> Result<Timestamp> {
         .map_err(|e| Error::Corrupt(format!("time '{s}': {e}")))
 }
 
-fn parse_json(s: &str) -> Result<serde_json::Value> {
+pub(crate) fn parse_json(s: &str) -> Result<serde_json::Value> {
     serde_json::from_str(s).map_err(|e| Error::Corrupt(format!("JSON '{s}': {e}")))
 }
 

@@ -297,3 +297,123 @@ fn refuses_a_file_from_a_newer_triage() {
     let err = Store::open(&dir.path().join("p.triage")).err().unwrap();
     assert!(matches!(err, Error::TooNew { .. }), "{err}");
 }
+
+fn round(
+    considered: Vec<ItemId>,
+    auto: Vec<(ItemId, u32, f64)>,
+    queue: Vec<(ItemId, bool, f64)>,
+) -> crate::RoundRecord {
+    crate::RoundRecord {
+        started_at: at(10),
+        finished_at: at(11),
+        model: Some(crate::ModelRecord {
+            algorithm: "logistic".into(),
+            params: serde_json::json!({}),
+            features: serde_json::json!({}),
+            training_items: vec![1],
+            metrics: serde_json::json!({"cv_accuracy": 0.9}),
+            thresholds: serde_json::json!({"pooled": 0.9}),
+        }),
+        considered,
+        auto,
+        queue,
+        suspects: vec![(1, 0, 2, 0.97)],
+        stats: serde_json::json!({}),
+    }
+}
+
+#[test]
+fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
+    let (_dir, mut store) = project(6);
+    store.append(&human(1, 0, 1)).unwrap();
+    let applied = store
+        .apply_round(&round(
+            vec![1, 2, 3, 4, 5, 6],
+            vec![(1, 2, 0.99), (2, 1, 0.98), (3, 1, 0.97)],
+            vec![(6, true, 0.0), (5, false, 0.4)],
+        ))
+        .unwrap();
+    assert_eq!(
+        (
+            applied.model_version,
+            applied.auto_labeled,
+            applied.revoked,
+            applied.skipped
+        ),
+        (Some(1), 2, 0, 1)
+    );
+    assert_eq!(
+        store.item(1).unwrap().label.unwrap().source,
+        AnnotationSource::Human
+    );
+    let l2 = store.item(2).unwrap().label.unwrap();
+    assert_eq!(
+        (l2.source, l2.class, l2.model_version, l2.confidence),
+        (AnnotationSource::Model, Some(1), Some(1), Some(0.98))
+    );
+    // The queue comes first, in its order, then the rest by id.
+    let next: Vec<ItemId> = store
+        .next_unlabeled(3)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(next, vec![6, 5, 4]);
+    let snap = store.snapshot().unwrap();
+    assert!(!snap[5].audit, "audit only once a person labels it");
+    store.append(&human(6, 1, 12)).unwrap();
+    assert!(store.snapshot().unwrap()[5].audit);
+    assert_eq!(store.suspects().unwrap(), vec![(1, 0, 2, 0.97)]);
+
+    // Next round: item 2 keeps its class (no new event), item 3 falls below.
+    let events_before = store.events(2).unwrap().len();
+    let applied = store
+        .apply_round(&round(vec![2, 3, 4, 5], vec![(2, 1, 0.99)], vec![]))
+        .unwrap();
+    assert_eq!((applied.auto_labeled, applied.revoked), (0, 1));
+    assert_eq!(store.events(2).unwrap().len(), events_before);
+    assert!(store.item(3).unwrap().label.is_none());
+    assert_eq!(store.counts().unwrap().model, 1);
+
+    assert_eq!(store.revoke_model(1, at(20)).unwrap(), 1);
+    assert_eq!(store.counts().unwrap().model, 0);
+    assert!(store.model_exists(2).unwrap() && !store.model_exists(3).unwrap());
+}
+
+#[test]
+fn spot_checks_compare_a_person_with_the_sampled_auto_label() {
+    let (_dir, mut store) = project(5);
+    store
+        .apply_round(&round(
+            vec![1, 2, 3, 4, 5],
+            vec![(1, 0, 0.99), (2, 1, 0.99), (3, 2, 0.99)],
+            vec![],
+        ))
+        .unwrap();
+    let drawn = store.sample_spot_checks(2, 42, at(12)).unwrap();
+    assert_eq!(drawn.len(), 2);
+    assert_eq!(
+        store.sample_spot_checks(2, 42, at(13)).unwrap().len(),
+        1,
+        "only one auto-label left to draw"
+    );
+    assert_eq!(store.pending_spot_checks().unwrap().len(), 3);
+    let class_of = |id: ItemId| store.item(id).unwrap().label.unwrap().class.unwrap();
+    let (a, b) = (drawn[0], drawn[1]);
+    let (ca, cb) = (class_of(a), class_of(b));
+    store.append(&human(a, ca, 14)).unwrap(); // agrees
+    store.append(&human(b, (cb + 1) % 3, 15)).unwrap(); // corrects
+    let counts = store.spot_check_counts().unwrap();
+    assert_eq!((counts.checked, counts.agreed, counts.pending), (2, 1, 1));
+}
+
+#[test]
+fn features_round_trip_as_f32() {
+    let (_dir, mut store) = project(2);
+    store
+        .save_features("image-v1", &[(1, vec![0.5, -1.25]), (2, vec![3.0, 0.0])])
+        .unwrap();
+    let f = store.features("image-v1").unwrap();
+    assert_eq!(f[&1], vec![0.5, -1.25]);
+    assert!(store.features("other").unwrap().is_empty());
+}

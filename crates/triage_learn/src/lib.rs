@@ -1,0 +1,40 @@
+//! Active learning: features, linfa models, thresholds backed by a lower
+//! confidence bound, and query strategies.
+//!
+//! Everything here is a pure function of arrays: [`round::run_round`] takes
+//! features and labels and returns a model, thresholds, predictions, the next
+//! human batch and likely label errors. The caller reads the project before
+//! and writes it after, so training never holds a lock that a person
+//! labeling would wait on, and a round can be cancelled at any step.
+//!
+//! linfa 0.8 works on ndarray 0.16; tables arrive as polars frames and leave
+//! as ndarray matrices through plain vectors.
+
+pub mod calibrate;
+pub mod features;
+pub mod model;
+pub mod round;
+pub mod strategy;
+
+/// Errors from learning.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Too few labels, or too few classes among them, to train.
+    #[error("not enough labels to train: {0}")]
+    NotEnoughLabels(String),
+    /// A model could not be fitted.
+    #[error("model: {0}")]
+    Model(String),
+    /// Features could not be built.
+    #[error("features: {0}")]
+    Features(String),
+    /// The round was cancelled.
+    #[error("the round was cancelled")]
+    Cancelled,
+    /// A setting is not usable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,281 @@
+//! The models: linfa's multinomial logistic regression (the default) and
+//! Gaussian naive Bayes (the fast baseline), chosen with their settings by
+//! cross-validation on the trusted labels.
+
+use std::collections::HashMap;
+
+use linfa::Dataset;
+use linfa::traits::Fit;
+use linfa_bayes::{GaussianNb, NaiveBayes};
+use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A model family with its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "algorithm", rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Multinomial logistic regression with L2 weight `alpha`.
+    Logistic {
+        /// The L2 penalty.
+        alpha: f64,
+    },
+    /// Gaussian naive Bayes.
+    GaussianNb,
+}
+
+impl Algorithm {
+    /// The candidates cross-validation chooses from.
+    pub fn candidates() -> Vec<Self> {
+        vec![
+            Self::Logistic { alpha: 0.01 },
+            Self::Logistic { alpha: 0.1 },
+            Self::Logistic { alpha: 1.0 },
+            Self::GaussianNb,
+        ]
+    }
+
+    /// A short name, e.g. `logistic(alpha=0.1)`.
+    pub fn name(&self) -> String {
+        match self {
+            Self::Logistic { alpha } => format!("logistic(alpha={alpha})"),
+            Self::GaussianNb => "gaussian-nb".into(),
+        }
+    }
+}
+
+/// A fitted model over `n_classes` classes, of which it may have seen fewer.
+pub struct Model {
+    /// What it is.
+    pub algorithm: Algorithm,
+    n_classes: usize,
+    fitted: Fitted,
+}
+
+enum Fitted {
+    Logistic(MultiFittedLogisticRegression<f64, usize>),
+    Nb(GaussianNb<f64, usize>),
+}
+
+/// Fits a model on rows `x` with classes `y`. Needs at least two classes.
+pub fn fit(
+    x: ArrayView2<'_, f64>,
+    y: &[u32],
+    n_classes: usize,
+    algorithm: Algorithm,
+) -> Result<Model> {
+    let distinct: std::collections::BTreeSet<u32> = y.iter().copied().collect();
+    if distinct.len() < 2 {
+        return Err(Error::NotEnoughLabels(format!(
+            "{} class(es) labeled; need two",
+            distinct.len()
+        )));
+    }
+    let targets: Array1<usize> = y.iter().map(|&c| c as usize).collect();
+    let data = Dataset::new(x.to_owned(), targets);
+    let fitted = match algorithm {
+        Algorithm::Logistic { alpha } => Fitted::Logistic(
+            MultiLogisticRegression::default()
+                .alpha(alpha)
+                .max_iterations(150)
+                .fit(&data)
+                .map_err(|e| Error::Model(e.to_string()))?,
+        ),
+        Algorithm::GaussianNb => Fitted::Nb(
+            GaussianNb::params()
+                .fit(&data)
+                .map_err(|e| Error::Model(e.to_string()))?,
+        ),
+    };
+    Ok(Model {
+        algorithm,
+        n_classes,
+        fitted,
+    })
+}
+
+impl Model {
+    /// Class probabilities, one row per input row and one column per class
+    /// of the schema; classes the model never saw get 0.
+    pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
+        let mut out = Array2::zeros((x.nrows(), self.n_classes));
+        match &self.fitted {
+            Fitted::Logistic(m) => {
+                let p = m.predict_probabilities(&x);
+                for (j, &class) in m.classes().iter().enumerate() {
+                    if class < self.n_classes {
+                        out.column_mut(class).assign(&p.column(j));
+                    }
+                }
+            }
+            Fitted::Nb(m) => {
+                let jll: HashMap<&usize, Array1<f64>> = m.joint_log_likelihood(x);
+                // Softmax over the joint log-likelihoods, stably.
+                let mut max = Array1::from_elem(x.nrows(), f64::NEG_INFINITY);
+                for ll in jll.values() {
+                    max.zip_mut_with(ll, |m, &v| *m = m.max(v));
+                }
+                for (&&class, ll) in &jll {
+                    if class < self.n_classes {
+                        let mut col = out.column_mut(class);
+                        col.assign(&(ll - &max).mapv(f64::exp));
+                    }
+                }
+                for mut row in out.axis_iter_mut(Axis(0)) {
+                    let sum = row.sum();
+                    if sum > 0.0 {
+                        row /= sum;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The fitted parameters as JSON, so a stored model can be inspected.
+    pub fn params_json(&self) -> serde_json::Value {
+        match &self.fitted {
+            Fitted::Logistic(m) => serde_json::json!({
+                "classes": m.classes(),
+                "intercept": m.intercept().to_vec(),
+                "weights": m.params().outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
+            }),
+            Fitted::Nb(_) => serde_json::json!({ "classes": self.n_classes }),
+        }
+    }
+}
+
+/// Out-of-fold class probabilities from stratified `folds`-fold
+/// cross-validation: each row is predicted by a model that never saw it.
+pub fn out_of_fold(
+    x: ArrayView2<'_, f64>,
+    y: &[u32],
+    n_classes: usize,
+    algorithm: Algorithm,
+    folds: usize,
+    seed: u64,
+) -> Result<Array2<f64>> {
+    let fold_of = stratified_folds(y, folds, seed);
+    let mut out = Array2::zeros((y.len(), n_classes));
+    for k in 0..folds {
+        let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != k).collect();
+        let test: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == k).collect();
+        if test.is_empty() {
+            continue;
+        }
+        let y_train: Vec<u32> = train.iter().map(|&i| y[i]).collect();
+        let model = fit(
+            x.select(Axis(0), &train).view(),
+            &y_train,
+            n_classes,
+            algorithm,
+        )?;
+        let p = model.predict_proba(x.select(Axis(0), &test).view());
+        for (row, &i) in test.iter().enumerate() {
+            out.row_mut(i).assign(&p.row(row));
+        }
+    }
+    Ok(out)
+}
+
+/// Assigns each row a fold, dealing each class's rows round-robin after a
+/// seeded shuffle, so every fold sees every class in proportion.
+pub fn stratified_folds(y: &[u32], folds: usize, seed: u64) -> Vec<usize> {
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut by_class: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, &c) in y.iter().enumerate() {
+        by_class.entry(c).or_default().push(i);
+    }
+    let mut fold_of = vec![0; y.len()];
+    let mut next = 0;
+    for rows in by_class.values_mut() {
+        rows.shuffle(&mut rng);
+        for &i in rows.iter() {
+            fold_of[i] = next % folds;
+            next += 1;
+        }
+    }
+    fold_of
+}
+
+/// Mean log-loss of probabilities against true classes (lower is better).
+pub fn log_loss(p: &Array2<f64>, y: &[u32]) -> f64 {
+    let eps = 1e-12;
+    let total: f64 = y
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| -(p[[i, c as usize]].max(eps)).ln())
+        .sum();
+    total / y.len().max(1) as f64
+}
+
+/// The most likely class of a probability row, and its probability.
+pub fn argmax(row: ndarray::ArrayView1<'_, f64>) -> (u32, f64) {
+    row.iter()
+        .enumerate()
+        .fold((0u32, f64::NEG_INFINITY), |best, (i, &p)| {
+            if p > best.1 { (i as u32, p) } else { best }
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    fn blobs() -> (Array2<f64>, Vec<u32>) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for i in 0..60 {
+            let c = (i % 3) as u32;
+            let jitter = ((i * 37) % 11) as f64 / 20.0;
+            x.extend([c as f64 * 3.0 + jitter, -(c as f64) * 2.0 + jitter]);
+            y.push(c);
+        }
+        (Array2::from_shape_vec((60, 2), x).unwrap(), y)
+    }
+
+    #[test]
+    fn both_algorithms_separate_blobs_with_rows_summing_to_one() {
+        let (x, y) = blobs();
+        for algo in Algorithm::candidates() {
+            let m = fit(x.view(), &y, 4, algo).unwrap();
+            let p = m.predict_proba(x.view());
+            assert_eq!(p.dim(), (60, 4));
+            for (i, row) in p.outer_iter().enumerate() {
+                assert!((row.sum() - 1.0).abs() < 1e-6, "{}", algo.name());
+                assert_eq!(argmax(row).0, y[i], "{}", algo.name());
+                assert_eq!(row[3], 0.0, "an unseen class gets nothing");
+            }
+        }
+    }
+
+    #[test]
+    fn one_class_is_not_enough() {
+        let x = array![[1.0], [2.0]];
+        assert!(matches!(
+            fit(x.view(), &[1, 1], 2, Algorithm::GaussianNb),
+            Err(Error::NotEnoughLabels(_))
+        ));
+    }
+
+    #[test]
+    fn folds_are_stratified_and_out_of_fold_predictions_are_good() {
+        let (x, y) = blobs();
+        let folds = stratified_folds(&y, 5, 1);
+        for k in 0..5 {
+            for c in 0..3 {
+                let n = (0..60).filter(|&i| folds[i] == k && y[i] == c).count();
+                assert_eq!(n, 4, "fold {k} class {c}");
+            }
+        }
+        let p = out_of_fold(x.view(), &y, 3, Algorithm::Logistic { alpha: 0.1 }, 5, 1).unwrap();
+        let correct = (0..60).filter(|&i| argmax(p.row(i)).0 == y[i]).count();
+        assert_eq!(correct, 60);
+        assert!(log_loss(&p, &y) < 0.5);
+    }
+}

@@ -1,0 +1,405 @@
+//! One active-learning round as a pure function of the data: choose and
+//! train a model, calibrate thresholds on the audit set, score the rest,
+//! pick what to auto-label, queue the next human batch, and list likely
+//! label errors. Reading and writing the project is the caller's business,
+//! so the project is never locked while this runs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ndarray::{Array2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::calibrate::{AuditPrediction, Thresholds, choose_thresholds};
+use crate::model::{Algorithm, argmax, fit, log_loss, out_of_fold};
+use crate::strategy::{Pick, Strategy, select_batch};
+use crate::{Error, Result};
+
+/// Cross-validation folds.
+const FOLDS: usize = 5;
+/// Fewer trusted labels than this and no model is trained; the round only
+/// queues a random batch.
+pub const MIN_LABELS: usize = 10;
+
+/// A trusted label on a row: a person's, imported or consolidated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainLabel {
+    /// The class.
+    pub class: u32,
+    /// The row was queued at random, so its label is in the audit set.
+    pub audit: bool,
+}
+
+/// What a round works on.
+pub struct RoundInput<'a> {
+    /// Features of every row.
+    pub x: &'a Array2<f64>,
+    /// Classes in the schema.
+    pub n_classes: usize,
+    /// Each row's trusted label, if it has one.
+    pub labels: &'a [Option<TrainLabel>],
+    /// Rows a model may label or queue (no trusted label).
+    pub open: &'a [bool],
+    /// The accuracy target for auto-labels.
+    pub target: f64,
+    /// How to rank uncertainty.
+    pub strategy: Strategy,
+    /// The size of the next human batch.
+    pub batch: usize,
+    /// The share of each batch drawn at random for the audit set.
+    pub random_share: f64,
+    /// Seed for folds, clustering and sampling.
+    pub seed: u64,
+    /// Set to stop the round early.
+    pub cancel: &'a AtomicBool,
+}
+
+/// How a candidate algorithm did in cross-validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    /// The algorithm and its settings.
+    pub algorithm: Algorithm,
+    /// Out-of-fold accuracy on the trusted labels.
+    pub accuracy: f64,
+    /// Out-of-fold log-loss (what the choice minimises).
+    pub log_loss: f64,
+}
+
+/// The model a round trained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainedModel {
+    /// The chosen algorithm.
+    pub algorithm: Algorithm,
+    /// Its fitted parameters.
+    pub params: serde_json::Value,
+    /// Every candidate's cross-validation scores.
+    pub candidates: Vec<CandidateScore>,
+    /// Rows it was trained on.
+    pub training_rows: Vec<usize>,
+    /// Its thresholds.
+    pub thresholds: Thresholds,
+}
+
+/// A prediction for an open row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// The row.
+    pub row: usize,
+    /// The predicted class.
+    pub class: u32,
+    /// The model's confidence.
+    pub confidence: f64,
+    /// It clears its class's threshold: auto-label it.
+    pub accepted: bool,
+}
+
+/// A trusted label the model contradicts with high out-of-fold confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SuspectLabel {
+    /// The row.
+    pub row: usize,
+    /// The label given.
+    pub given: u32,
+    /// What the model predicts instead.
+    pub predicted: u32,
+    /// Its out-of-fold confidence in that.
+    pub confidence: f64,
+}
+
+/// What a round decided.
+pub struct RoundOutput {
+    /// The model, when there were enough labels to train one.
+    pub model: Option<TrainedModel>,
+    /// A prediction for every open row (empty without a model).
+    pub predictions: Vec<Prediction>,
+    /// The next human batch.
+    pub queue: Vec<Pick>,
+    /// Likely label errors, most confident first.
+    pub suspects: Vec<SuspectLabel>,
+}
+
+fn check(cancel: &AtomicBool) -> Result<()> {
+    if cancel.load(Ordering::Relaxed) {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// Runs one round.
+pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
+    let rows: Vec<usize> = (0..input.labels.len())
+        .filter(|&i| input.labels[i].is_some())
+        .collect();
+    let y: Vec<u32> = rows
+        .iter()
+        .filter_map(|&i| input.labels[i].map(|l| l.class))
+        .collect();
+    let open: Vec<usize> = (0..input.open.len()).filter(|&i| input.open[i]).collect();
+    let classes_seen = y.iter().collect::<std::collections::BTreeSet<_>>().len();
+    if rows.len() < MIN_LABELS || classes_seen < 2 {
+        let queue = select_batch(
+            &open,
+            None,
+            input.x,
+            input.strategy,
+            input.batch,
+            1.0,
+            input.seed,
+        );
+        return Ok(RoundOutput {
+            model: None,
+            predictions: Vec::new(),
+            queue,
+            suspects: Vec::new(),
+        });
+    }
+    let x_train = input.x.select(Axis(0), &rows);
+    let folds = FOLDS.min(rows.len());
+
+    // Choose the algorithm by out-of-fold log-loss.
+    let mut candidates = Vec::new();
+    let mut best: Option<(Algorithm, Array2<f64>, f64)> = None;
+    for algorithm in Algorithm::candidates() {
+        check(input.cancel)?;
+        let oof = out_of_fold(
+            x_train.view(),
+            &y,
+            input.n_classes,
+            algorithm,
+            folds,
+            input.seed,
+        )?;
+        let loss = log_loss(&oof, &y);
+        let correct = (0..y.len())
+            .filter(|&i| argmax(oof.row(i)).0 == y[i])
+            .count();
+        candidates.push(CandidateScore {
+            algorithm,
+            accuracy: correct as f64 / y.len() as f64,
+            log_loss: loss,
+        });
+        if best.as_ref().is_none_or(|b| loss < b.2) {
+            best = Some((algorithm, oof, loss));
+        }
+    }
+    let Some((algorithm, oof, _)) = best else {
+        return Err(Error::Model("no candidate model".into()));
+    };
+
+    // Calibrate on the audit items only: they were chosen at random.
+    let audit: Vec<AuditPrediction> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| input.labels[**row].is_some_and(|l| l.audit))
+        .map(|(k, _)| {
+            let (predicted, confidence) = argmax(oof.row(k));
+            AuditPrediction {
+                predicted,
+                confidence,
+                correct: predicted == y[k],
+            }
+        })
+        .collect();
+    let thresholds = choose_thresholds(&audit, input.n_classes, input.target);
+
+    check(input.cancel)?;
+    let model = fit(x_train.view(), &y, input.n_classes, algorithm)?;
+    let x_open = input.x.select(Axis(0), &open);
+    let probs_open = model.predict_proba(x_open.view());
+    let predictions: Vec<Prediction> = open
+        .iter()
+        .enumerate()
+        .map(|(k, &row)| {
+            let (class, confidence) = argmax(probs_open.row(k));
+            Prediction {
+                row,
+                class,
+                confidence,
+                accepted: thresholds.accepts(class, confidence),
+            }
+        })
+        .collect();
+
+    // People see what the model could not settle.
+    check(input.cancel)?;
+    let unsettled: Vec<usize> = predictions
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.accepted)
+        .map(|(k, _)| k)
+        .collect();
+    let unsettled_probs = probs_open.select(Axis(0), &unsettled);
+    let unsettled_x = x_open.select(Axis(0), &unsettled);
+    let local: Vec<usize> = (0..unsettled.len()).collect();
+    let queue = select_batch(
+        &local,
+        Some(&unsettled_probs),
+        &unsettled_x,
+        input.strategy,
+        input.batch,
+        input.random_share,
+        input.seed,
+    )
+    .into_iter()
+    .map(|p| Pick {
+        row: open[unsettled[p.row]],
+        ..p
+    })
+    .collect();
+
+    let suspects = suspect_labels(&oof, &y, &rows, input.n_classes);
+    Ok(RoundOutput {
+        model: Some(TrainedModel {
+            algorithm,
+            params: model.params_json(),
+            candidates,
+            training_rows: rows,
+            thresholds,
+        }),
+        predictions,
+        queue,
+        suspects,
+    })
+}
+
+/// Confident learning: a class's bar is the mean out-of-fold probability
+/// its own labeled rows give it. A row labeled `i` is suspect when the
+/// model's top class `j ≠ i` clears `j`'s bar and has at least 0.5.
+fn suspect_labels(
+    oof: &Array2<f64>,
+    y: &[u32],
+    rows: &[usize],
+    n_classes: usize,
+) -> Vec<SuspectLabel> {
+    let mut sums = vec![0.0; n_classes];
+    let mut counts = vec![0usize; n_classes];
+    for (k, &c) in y.iter().enumerate() {
+        sums[c as usize] += oof[[k, c as usize]];
+        counts[c as usize] += 1;
+    }
+    let bar: Vec<f64> = sums
+        .iter()
+        .zip(&counts)
+        .map(|(s, &n)| if n > 0 { s / n as f64 } else { 1.0 })
+        .collect();
+    let mut out: Vec<SuspectLabel> = y
+        .iter()
+        .enumerate()
+        .filter_map(|(k, &given)| {
+            let (predicted, confidence) = argmax(oof.row(k));
+            (predicted != given && confidence >= bar[predicted as usize].max(0.5)).then_some(
+                SuspectLabel {
+                    row: rows[k],
+                    given,
+                    predicted,
+                    confidence,
+                },
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three well-separated classes in 2-D, 300 rows.
+    fn data() -> (Array2<f64>, Vec<u32>) {
+        let mut x = Vec::new();
+        let mut truth = Vec::new();
+        for i in 0..300 {
+            let c = (i % 3) as u32;
+            let a = ((i * 7919) % 101) as f64 / 101.0 - 0.5;
+            let b = ((i * 104_729) % 97) as f64 / 97.0 - 0.5;
+            x.extend([c as f64 * 4.0 + a, (c as f64 - 1.0).abs() * 3.0 + b]);
+            truth.push(c);
+        }
+        (Array2::from_shape_vec((300, 2), x).unwrap(), truth)
+    }
+
+    fn input<'a>(
+        x: &'a Array2<f64>,
+        labels: &'a [Option<TrainLabel>],
+        open: &'a [bool],
+        cancel: &'a AtomicBool,
+    ) -> RoundInput<'a> {
+        RoundInput {
+            x,
+            n_classes: 3,
+            labels,
+            open,
+            target: 0.95,
+            strategy: Strategy::Margin,
+            batch: 20,
+            random_share: 0.1,
+            seed: 5,
+            cancel,
+        }
+    }
+
+    #[test]
+    fn without_labels_the_round_queues_a_random_audit_batch() {
+        let (x, _) = data();
+        let labels = vec![None; 300];
+        let open = vec![true; 300];
+        let cancel = AtomicBool::new(false);
+        let out = run_round(&input(&x, &labels, &open, &cancel)).unwrap();
+        assert!(out.model.is_none());
+        assert_eq!(out.queue.len(), 20);
+        assert!(out.queue.iter().all(|p| p.audit));
+    }
+
+    #[test]
+    fn with_a_random_audit_set_it_auto_labels_accurately_and_flags_a_wrong_label() {
+        let (x, truth) = data();
+        // 120 random audit labels (every 5th row is not random, but rows are
+        // interleaved by class, so these are as good as random here).
+        let mut labels: Vec<Option<TrainLabel>> = (0..300)
+            .map(|i| {
+                (i % 5 == 0 || i % 5 == 1).then_some(TrainLabel {
+                    class: truth[i],
+                    audit: true,
+                })
+            })
+            .collect();
+        labels[10] = Some(TrainLabel {
+            class: (truth[10] + 1) % 3,
+            audit: false,
+        }); // a wrong label
+        let open: Vec<bool> = labels.iter().map(Option::is_none).collect();
+        let cancel = AtomicBool::new(false);
+        let out = run_round(&input(&x, &labels, &open, &cancel)).unwrap();
+        let model = out.model.unwrap();
+        assert!(model.thresholds.pooled.is_some());
+        let accepted: Vec<&Prediction> = out.predictions.iter().filter(|p| p.accepted).collect();
+        assert!(accepted.len() > 150, "{}", accepted.len());
+        assert!(accepted.iter().all(|p| p.class == truth[p.row]));
+        assert_eq!(out.suspects.first().map(|s| s.row), Some(10));
+        assert!(
+            out.queue
+                .iter()
+                .all(|p| open[p.row] && !accepted.iter().any(|a| a.row == p.row))
+        );
+    }
+
+    #[test]
+    fn a_cancelled_round_stops() {
+        let (x, truth) = data();
+        let labels: Vec<Option<TrainLabel>> = (0..300)
+            .map(|i| {
+                Some(TrainLabel {
+                    class: truth[i],
+                    audit: true,
+                })
+            })
+            .collect();
+        let open = vec![false; 300];
+        let cancel = AtomicBool::new(true);
+        assert!(matches!(
+            run_round(&input(&x, &labels, &open, &cancel)),
+            Err(Error::Cancelled)
+        ));
+    }
+}

@@ -1,0 +1,459 @@
+//! What active learning reads and writes: cached features, the queue, the
+//! audit set, models and rounds, revocations and spot checks.
+//!
+//! A round reads a snapshot, trains with no transaction open, then applies
+//! its result in one short immediate transaction ([`Store::apply_round`]).
+//! Labeling therefore never waits for training, and a label given while the
+//! round trained always wins: the round skips items that a person labeled
+//! in the meantime.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use triage_core::{AnnotationSource, ItemId, Timestamp};
+
+use crate::store::{NewAnnotation, insert_event, refresh_current_label, time_str};
+use crate::{Result, Store};
+
+/// A model's record, written with its round.
+#[derive(Debug, Clone)]
+pub struct ModelRecord {
+    /// The algorithm's name.
+    pub algorithm: String,
+    /// Its fitted parameters.
+    pub params: serde_json::Value,
+    /// How its features were made.
+    pub features: serde_json::Value,
+    /// The items it was trained on.
+    pub training_items: Vec<ItemId>,
+    /// Its cross-validation and audit metrics.
+    pub metrics: serde_json::Value,
+    /// Its thresholds.
+    pub thresholds: serde_json::Value,
+}
+
+/// Everything a round decided, applied at once.
+#[derive(Debug, Clone)]
+pub struct RoundRecord {
+    /// When training started.
+    pub started_at: Timestamp,
+    /// When it finished.
+    pub finished_at: Timestamp,
+    /// The model, if one was trained.
+    pub model: Option<ModelRecord>,
+    /// Items the round considered for auto-labeling.
+    pub considered: Vec<ItemId>,
+    /// Auto-labels: item, class, confidence.
+    pub auto: Vec<(ItemId, u32, f64)>,
+    /// The next human batch, in order: item, audit, uncertainty.
+    pub queue: Vec<(ItemId, bool, f64)>,
+    /// Likely label errors: item, given, predicted, confidence.
+    pub suspects: Vec<(ItemId, u32, u32, f64)>,
+    /// Figures to keep with the round.
+    pub stats: serde_json::Value,
+}
+
+/// What applying a round changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RoundApplied {
+    /// The round's id.
+    pub round_id: i64,
+    /// The model's version, if one was trained.
+    pub model_version: Option<i64>,
+    /// New auto-labels written.
+    pub auto_labeled: u64,
+    /// Earlier auto-labels taken back.
+    pub revoked: u64,
+    /// Items skipped because a person labeled them while the round ran.
+    pub skipped: u64,
+}
+
+/// The state of each item, as a round reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotItem {
+    /// The item.
+    pub id: ItemId,
+    /// Its current label: class and source.
+    pub label: Option<(u32, AnnotationSource)>,
+    /// Its human label is in the audit set.
+    pub audit: bool,
+}
+
+/// Spot checks of auto-labels: a random sample that people verified.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SpotCheckCounts {
+    /// Sampled and verified by a person.
+    pub checked: u64,
+    /// Of those, the person agreed with the model.
+    pub agreed: u64,
+    /// Sampled, not verified yet.
+    pub pending: u64,
+}
+
+impl Store {
+    /// Every item's label state, in id order.
+    pub fn snapshot(&self) -> Result<Vec<SnapshotItem>> {
+        let audit: HashSet<ItemId> = self.audit_items()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, label_class, label_source FROM items ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, ItemId>(0)?,
+                r.get::<_, Option<u32>>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, class, source) = row?;
+            let label = match (class, source) {
+                (Some(c), Some(s)) => Some((c, s.parse::<AnnotationSource>()?)),
+                _ => None,
+            };
+            let audit =
+                audit.contains(&id) && label.is_some_and(|l| l.1 == AnnotationSource::Human);
+            out.push(SnapshotItem { id, label, audit });
+        }
+        Ok(out)
+    }
+
+    fn audit_items(&self) -> Result<HashSet<ItemId>> {
+        let mut stmt = self.conn.prepare("SELECT item_id FROM audit_items")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// Cached feature vectors of one kind, by item.
+    pub fn features(&self, kind: &str) -> Result<HashMap<ItemId, Vec<f32>>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT item_id, vec FROM features WHERE kind = ?1")?;
+        let rows = stmt.query_map([kind], |r| {
+            Ok((r.get::<_, ItemId>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, bytes) = row?;
+            let v = bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            out.insert(id, v);
+        }
+        Ok(out)
+    }
+
+    /// Caches feature vectors (little-endian f32).
+    pub fn save_features(&mut self, kind: &str, vectors: &[(ItemId, Vec<f32>)]) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT OR REPLACE INTO features(item_id, kind, vec) VALUES (?1, ?2, ?3)",
+            )?;
+            for (id, v) in vectors {
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                stmt.execute(params![id, kind, bytes])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Applies a round: its model, auto-labels, revocations, queue and
+    /// suspects, in one transaction. Human labels always win: an item a
+    /// person labeled while the round ran is left alone.
+    pub fn apply_round(&mut self, record: &RoundRecord) -> Result<RoundApplied> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let model_version = match &record.model {
+            None => None,
+            Some(m) => {
+                tx.execute(
+                    "INSERT INTO models(algorithm, params, features, training_items, metrics, thresholds, \
+                     created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        m.algorithm,
+                        m.params.to_string(),
+                        m.features.to_string(),
+                        serde_json::to_string(&m.training_items).unwrap_or_default(),
+                        m.metrics.to_string(),
+                        m.thresholds.to_string(),
+                        time_str(record.finished_at),
+                    ],
+                )?;
+                Some(tx.last_insert_rowid())
+            }
+        };
+        tx.execute(
+            "INSERT INTO rounds(model_version, started_at, finished_at, stats) VALUES (?1, ?2, ?3, ?4)",
+            params![model_version, time_str(record.started_at), time_str(record.finished_at), record.stats.to_string()],
+        )?;
+        let round_id = tx.last_insert_rowid();
+        let mut applied = RoundApplied {
+            round_id,
+            model_version,
+            ..Default::default()
+        };
+
+        let accepted: HashMap<ItemId, (u32, f64)> =
+            record.auto.iter().map(|&(i, c, p)| (i, (c, p))).collect();
+        let event_of = |id: ItemId| -> Result<Option<(i64, Option<u32>, String)>> {
+            Ok(tx
+                .query_row(
+                    "SELECT a.id, a.class, a.source FROM items i JOIN annotations a ON a.id = i.label_event \
+                     WHERE i.id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()?)
+        };
+        for &item in &record.considered {
+            let current = event_of(item)?;
+            let current_model = match &current {
+                Some((_, _, source)) if source != "model" => {
+                    applied.skipped += u64::from(accepted.contains_key(&item));
+                    continue;
+                }
+                Some((event, class, _)) => Some((*event, *class)),
+                None => None,
+            };
+            let base = NewAnnotation {
+                item,
+                class: None,
+                source: AnnotationSource::Model,
+                annotator: None,
+                model_version,
+                confidence: None,
+                at: record.finished_at,
+                time_spent_ms: None,
+                undoes: None,
+                meta: None,
+            };
+            match (accepted.get(&item), current_model) {
+                // Still the same class: the earlier event stands.
+                (Some(&(class, _)), Some((_, Some(old)))) if old == class => {}
+                (Some(&(class, confidence)), _) => {
+                    insert_event(
+                        &tx,
+                        &NewAnnotation {
+                            class: Some(class),
+                            confidence: Some(confidence),
+                            ..base
+                        },
+                    )?;
+                    refresh_current_label(&tx, item)?;
+                    applied.auto_labeled += 1;
+                }
+                (None, Some((event, _))) => {
+                    insert_event(
+                        &tx,
+                        &NewAnnotation {
+                            undoes: Some(event),
+                            ..base
+                        },
+                    )?;
+                    refresh_current_label(&tx, item)?;
+                    applied.revoked += 1;
+                }
+                (None, None) => {}
+            }
+        }
+
+        tx.execute("DELETE FROM queue", [])?;
+        for (position, &(item, audit, score)) in record.queue.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO queue(item_id, round_id, position, audit, score) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![item, round_id, position as i64, audit, score],
+            )?;
+            if audit {
+                tx.execute(
+                    "INSERT OR IGNORE INTO audit_items(item_id, round_id) VALUES (?1, ?2)",
+                    params![item, round_id],
+                )?;
+            }
+        }
+        if record.model.is_some() {
+            tx.execute("DELETE FROM suspects", [])?;
+            for &(item, given, predicted, confidence) in &record.suspects {
+                tx.execute(
+                    "INSERT INTO suspects(item_id, round_id, given, predicted, confidence) VALUES (?1,?2,?3,?4,?5)",
+                    params![item, round_id, given, predicted, confidence],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Takes back every current auto-label made by one model version.
+    pub fn revoke_model(&mut self, version: i64, at: Timestamp) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let targets: Vec<(ItemId, i64)> = {
+            let mut stmt = tx.prepare(
+                "SELECT i.id, a.id FROM items i JOIN annotations a ON a.id = i.label_event \
+                 WHERE a.source = 'model' AND a.model_version = ?1",
+            )?;
+            stmt.query_map([version], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for &(item, event) in &targets {
+            insert_event(
+                &tx,
+                &NewAnnotation {
+                    item,
+                    class: None,
+                    source: AnnotationSource::Model,
+                    annotator: None,
+                    model_version: Some(version),
+                    confidence: None,
+                    at,
+                    time_spent_ms: None,
+                    undoes: Some(event),
+                    meta: None,
+                },
+            )?;
+            refresh_current_label(&tx, item)?;
+        }
+        tx.commit()?;
+        Ok(targets.len() as u64)
+    }
+
+    /// The latest model's version and stored thresholds and metrics.
+    pub fn latest_model(
+        &self,
+    ) -> Result<Option<(i64, String, serde_json::Value, serde_json::Value)>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT version, algorithm, thresholds, metrics FROM models ORDER BY version DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+            )
+            .optional()?;
+        row.map(|(v, a, t, m)| {
+            Ok((
+                v,
+                a,
+                crate::store::parse_json(&t)?,
+                crate::store::parse_json(&m)?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Model versions that exist.
+    pub fn model_exists(&self, version: i64) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM models WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The latest round's likely label errors: item, given, predicted,
+    /// confidence, most confident first.
+    pub fn suspects(&self) -> Result<Vec<(ItemId, u32, u32, f64)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.item_id, s.given, s.predicted, s.confidence FROM suspects s \
+             JOIN items i ON i.id = s.item_id WHERE i.label_class = s.given \
+             ORDER BY s.confidence DESC",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Draws up to `n` current auto-labels at random for people to verify.
+    /// Returns the items drawn.
+    pub fn sample_spot_checks(
+        &mut self,
+        n: usize,
+        seed: u64,
+        at: Timestamp,
+    ) -> Result<Vec<ItemId>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut candidates: Vec<(ItemId, i64)> = {
+            let mut stmt = tx.prepare(
+                "SELECT id, label_event FROM items WHERE label_source = 'model' \
+                 AND id NOT IN (SELECT item_id FROM spot_checks) ORDER BY id",
+            )?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        // A seeded Fisher-Yates shuffle (SplitMix64), so a sample can be redrawn.
+        let mut state = seed;
+        let mut next = || {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        for i in (1..candidates.len()).rev() {
+            let j = (next() % (i as u64 + 1)) as usize;
+            candidates.swap(i, j);
+        }
+        candidates.truncate(n);
+        for &(item, event) in &candidates {
+            tx.execute(
+                "INSERT INTO spot_checks(item_id, model_event, sampled_at) VALUES (?1, ?2, ?3)",
+                params![item, event, time_str(at)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(candidates.into_iter().map(|c| c.0).collect())
+    }
+
+    /// Spot-check items still waiting for a person, in draw order.
+    pub fn pending_spot_checks(&self) -> Result<Vec<ItemId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.item_id FROM spot_checks s JOIN items i ON i.id = s.item_id \
+             WHERE i.label_source IS NOT 'human' ORDER BY s.rowid",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How the spot checks came out: a person's label on a sampled item is
+    /// its verdict on the auto-label that was sampled.
+    pub fn spot_check_counts(&self) -> Result<SpotCheckCounts> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.label_source = 'human', i.label_class = m.class FROM spot_checks s \
+             JOIN items i ON i.id = s.item_id JOIN annotations m ON m.id = s.model_event",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, bool>(0)?, r.get::<_, Option<bool>>(1)?))
+        })?;
+        let mut counts = SpotCheckCounts::default();
+        for row in rows {
+            match row? {
+                (true, agreed) => {
+                    counts.checked += 1;
+                    counts.agreed += u64::from(agreed.unwrap_or(false));
+                }
+                (false, _) => counts.pending += 1,
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Items queued for people, in order, that still have no label.
+    pub(crate) fn queued_unlabeled(&self, n: usize) -> Result<Vec<ItemId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT q.item_id FROM queue q JOIN items i ON i.id = q.item_id \
+             WHERE i.label_event IS NULL ORDER BY q.position LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([n as i64], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
