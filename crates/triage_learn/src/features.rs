@@ -45,7 +45,7 @@ pub fn table_matrix(df: &DataFrame, skip: &[String]) -> Result<(Array2<f64>, Vec
                 let values: Vec<Option<f64>> = values
                     .f64()
                     .map_err(|e| Error::Features(e.to_string()))?
-                    .into_iter()
+                    .iter()
                     .collect();
                 push_numeric(&name, &values, &mut columns, &mut names);
             }
@@ -53,7 +53,7 @@ pub fn table_matrix(df: &DataFrame, skip: &[String]) -> Result<(Array2<f64>, Vec
                 let values: Vec<Option<&str>> = series
                     .str()
                     .map_err(|e| Error::Features(e.to_string()))?
-                    .into_iter()
+                    .iter()
                     .collect();
                 push_categorical(&name, &values, &mut columns, &mut names);
             }
@@ -170,13 +170,13 @@ fn push_embedding(
         .cast(&DataType::List(Box::new(DataType::Float64)))
         .map_err(|e| Error::Features(format!("column {name}: {e}")))?;
     let lists = cast.list().map_err(|e| Error::Features(e.to_string()))?;
-    let rows: Vec<Option<Vec<f64>>> = lists
-        .into_iter()
+    let rows: Vec<Option<Vec<f64>>> = (0..n)
+        .map(|i| lists.get_as_series(i))
         .map(|s| {
             s.and_then(|s| {
                 s.f64()
                     .ok()
-                    .map(|ca| ca.into_iter().map(|v| v.unwrap_or(0.0)).collect())
+                    .map(|ca| ca.iter().map(|v| v.unwrap_or(0.0)).collect())
             })
         })
         .collect();
