@@ -15,6 +15,9 @@ pub enum Error {
     /// The request itself is not usable.
     #[error("{0}")]
     Invalid(String),
+    /// A long operation was cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// A file or folder could not be used.
     #[error("{path}: {reason}")]
     Path {
@@ -38,6 +41,7 @@ impl Error {
             Self::Export(_) => "export",
             Self::Invalid(_) => "invalid_request",
             Self::Path { .. } => "path",
+            Self::Cancelled => "cancelled",
         }
     }
 }

@@ -218,6 +218,9 @@ impl Project {
             });
             progress(n as u64 + 1, total);
         }
+        if let Some(column) = &options.label_column {
+            self.skip_feature(column)?;
+        }
         self.finish_import(SourceKind::Table, "table", path, items, report, at)
     }
 
@@ -334,6 +337,23 @@ impl Project {
             confidence: label.confidence,
             meta: Some(label.metadata.clone()),
         })
+    }
+
+    /// Keeps a column out of the model's features: a label column in the
+    /// features would make every prediction a copy of the answer.
+    pub fn skip_feature(&mut self, column: &str) -> Result<()> {
+        let key = crate::learn::FEATURE_SKIP;
+        let mut skip: Vec<String> = self
+            .store
+            .setting(key)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        if !skip.iter().any(|c| c == column) {
+            skip.push(column.to_owned());
+            self.store
+                .set_setting(key, &serde_json::to_string(&skip).unwrap_or_default())?;
+        }
+        Ok(())
     }
 
     fn finish_import(

@@ -12,16 +12,21 @@ mod dto;
 mod error;
 mod export;
 mod import;
+mod learn;
 mod project;
+mod simulate;
 
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportSummary};
 pub use import::ImportOptions;
+pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
 pub use project::{CreateOptions, DB_FILE, Project};
+pub use simulate::{SimRound, SimSummary, Truth, simulate};
 pub use triage_core::{TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};
+pub use triage_learn::strategy::Strategy;
 pub use triage_store::LabelCounts;
 
 /// The current time, for shells; use cases take the time as an argument.

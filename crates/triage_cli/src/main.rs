@@ -9,7 +9,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use triage_api::{CreateOptions, ExportFormat, ExportOptions, ImportOptions, Project, TaskKind};
+use triage_api::{
+    CreateOptions, ExportFormat, ExportOptions, ImportOptions, Project, RoundOptions, Strategy,
+    TaskKind, Truth,
+};
 
 #[derive(Parser)]
 #[command(
@@ -85,6 +88,72 @@ enum Command {
         /// Only this annotator's labels.
         #[arg(long)]
         annotator: Option<String>,
+    },
+    /// Run one active-learning round: train, calibrate, auto-label, queue the next batch.
+    Train {
+        dir: PathBuf,
+        /// The accuracy auto-labels must reach (95% lower confidence bound).
+        #[arg(long, default_value_t = 0.95)]
+        target: f64,
+        /// margin, entropy, least-confidence or random.
+        #[arg(long, default_value = "margin")]
+        strategy: Strategy,
+        /// The size of the next human batch.
+        #[arg(long, default_value_t = 50)]
+        batch: usize,
+        /// The share of each batch drawn at random for the audit set.
+        #[arg(long, default_value_t = 0.1)]
+        random_share: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review: likely label errors, or a random spot check of auto-labels.
+    Review {
+        dir: PathBuf,
+        /// List human labels the model contradicts with high confidence.
+        #[arg(long)]
+        errors: bool,
+        /// Draw N auto-labels at random for people to verify (label them to record the verdict).
+        #[arg(long, value_name = "N")]
+        spot_check: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take back every current auto-label of one model version.
+    Revoke {
+        dir: PathBuf,
+        #[arg(long)]
+        model_version: i64,
+    },
+    /// Run the whole loop on data with known truth, with a simulated annotator.
+    Simulate {
+        /// An image folder with one subfolder per class, or a table.
+        path: PathBuf,
+        /// `folders`, or the table column that holds the truth.
+        #[arg(long)]
+        truth: String,
+        /// Checked against the data: folders are images, a column is a table.
+        #[arg(long)]
+        task: Option<TaskKind>,
+        #[arg(long, default_value_t = 0.95)]
+        target: f64,
+        #[arg(long, default_value_t = 50)]
+        batch: usize,
+        #[arg(long, default_value = "margin")]
+        strategy: Strategy,
+        #[arg(long, default_value_t = 0.1)]
+        random_share: f64,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value_t = 200)]
+        max_rounds: u64,
+        /// Print a JSON summary as the last line.
+        #[arg(long)]
+        json: bool,
     },
     /// Export the labels to a folder.
     Export {
@@ -192,7 +261,8 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Status { dir, json } => {
-            let status = open(&dir)?.status()?;
+            let project = open(&dir)?;
+            let status = project.status()?;
             if json {
                 return print_json(&status);
             }
@@ -215,6 +285,31 @@ fn run(cli: Cli) -> Result<()> {
                 c.consolidated,
                 c.unlabeled
             );
+            if let Some(m) = project.model_status()? {
+                let show = |i: Option<triage_api::Interval>| {
+                    i.map_or("-".into(), |i| {
+                        format!(
+                            "{:.3} (95% CI {:.3}-{:.3}, n={})",
+                            i.estimate, i.low, i.high, i.n
+                        )
+                    })
+                };
+                say!(
+                    "model {} ({}), target {}",
+                    m.model_version,
+                    m.algorithm,
+                    m.target
+                );
+                say!(
+                    "  estimated accuracy of auto-labels: {}",
+                    show(m.estimated_accuracy)
+                );
+                say!(
+                    "  spot-checked accuracy:             {} ({} pending)",
+                    show(m.spot_checked_accuracy),
+                    m.spot_checks_pending
+                );
+            }
         }
         Command::Queue { dir, n, json } => {
             let items = open(&dir)?.next_items(n)?;
@@ -251,6 +346,196 @@ fn run(cli: Cli) -> Result<()> {
             Some(undone) => say!("undid label {} on item {}", undone.class_name, undone.item),
             None => bail!("there is no human label to undo"),
         },
+        Command::Train {
+            dir,
+            target,
+            strategy,
+            batch,
+            random_share,
+            seed,
+            json,
+        } => {
+            let mut project = open(&dir)?;
+            let options = RoundOptions {
+                target,
+                strategy,
+                batch,
+                random_share,
+                seed,
+            };
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let summary = project
+                .run_round(&options, &cancel, at)
+                .context("running a round")?;
+            if json {
+                return print_json(&summary);
+            }
+            match (&summary.model_version, &summary.algorithm) {
+                (Some(v), Some(a)) => say!(
+                    "round {}: model {v} ({a}), cross-validated accuracy {:.3}",
+                    summary.round_id,
+                    summary.cv_accuracy.unwrap_or_default()
+                ),
+                _ => say!(
+                    "round {}: too few labels to train; queued a random batch for the audit set",
+                    summary.round_id
+                ),
+            }
+            match (summary.threshold, summary.estimated_accuracy) {
+                (Some(t), Some(e)) => say!(
+                    "threshold {t:.3}: estimated accuracy of auto-labels {:.3} (95% CI {:.3}-{:.3}, {} audit items)",
+                    e.estimate,
+                    e.low,
+                    e.high,
+                    e.n
+                ),
+                _ => say!(
+                    "no threshold reaches the target {target} yet ({} audit labels); nothing auto-labeled",
+                    summary.audit_size
+                ),
+            }
+            for c in &summary.class_thresholds {
+                if c.threshold != summary.threshold {
+                    let t = c
+                        .threshold
+                        .map_or("no auto-labels".into(), |t| format!("threshold {t:.3}"));
+                    say!("  class {}: {t}", c.class_name);
+                }
+            }
+            say!(
+                "auto-labeled {} new, revoked {}; queued {} for people; {} suspect labels",
+                summary.auto_labeled,
+                summary.revoked,
+                summary.queued,
+                summary.suspects
+            );
+            let n = &summary.counts;
+            say!(
+                "items: {}  human: {}  model: {}  import: {}  unlabeled: {}",
+                n.items,
+                n.human,
+                n.model,
+                n.import,
+                n.unlabeled
+            );
+        }
+        Command::Review {
+            dir,
+            errors,
+            spot_check,
+            seed,
+            json,
+        } => {
+            let mut project = open(&dir)?;
+            if errors {
+                let suspects = project.label_errors()?;
+                if json {
+                    return print_json(&suspects);
+                }
+                say!("{} labels the model doubts:", suspects.len());
+                for s in suspects {
+                    let what = s.item.uri.or(s.item.external_id).unwrap_or_default();
+                    say!(
+                        "{}\t{what}\tgiven {}\tmodel says {} ({:.3})",
+                        s.item.id,
+                        s.given,
+                        s.predicted,
+                        s.confidence
+                    );
+                }
+            } else if let Some(n) = spot_check {
+                let items = project.spot_check(n, seed, at)?;
+                if json {
+                    return print_json(&items);
+                }
+                say!(
+                    "{} auto-labels to verify (label each with `triage label`):",
+                    items.len()
+                );
+                for item in items {
+                    let label = item.label.map(|l| {
+                        format!("{} ({:.3})", l.class_name, l.confidence.unwrap_or_default())
+                    });
+                    let what = item.uri.or(item.external_id).unwrap_or_default();
+                    say!(
+                        "{}\t{what}\tmodel says {}",
+                        item.id,
+                        label.unwrap_or_default()
+                    );
+                }
+            } else {
+                bail!("say what to review: --errors or --spot-check N");
+            }
+        }
+        Command::Revoke { dir, model_version } => {
+            let n = open(&dir)?.revoke_model(model_version, at)?;
+            say!("revoked {n} auto-labels of model {model_version}");
+        }
+        Command::Simulate {
+            path,
+            truth,
+            task,
+            target,
+            batch,
+            strategy,
+            random_share,
+            seed,
+            max_rounds,
+            json,
+        } => {
+            let truth = if truth == "folders" {
+                Truth::Folders
+            } else {
+                Truth::Column(truth)
+            };
+            let expected = match truth {
+                Truth::Folders => TaskKind::ImageClassification,
+                Truth::Column(_) => TaskKind::RowClassification,
+            };
+            if let Some(task) = task.filter(|t| *t != expected) {
+                bail!(
+                    "--task {} does not fit this --truth: folders means images, a column means a table",
+                    task.as_str()
+                );
+            }
+            let options = RoundOptions {
+                target,
+                strategy,
+                batch,
+                random_share,
+                seed,
+            };
+            let fmt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
+            let summary = triage_api::simulate(&path, &truth, &options, max_rounds, &|r| {
+                // Progress lines; a closed pipe ends the run at the next say!.
+                let _ = writeln!(
+                    std::io::stdout().lock(),
+                    "round {:>3}  human {:>5}  auto {:>5}  estimated {}  true {}",
+                    r.round,
+                    r.human_labels,
+                    r.auto_labeled,
+                    fmt(r.auto_accuracy_estimated),
+                    fmt(r.auto_accuracy_true)
+                );
+            })
+            .with_context(|| format!("simulating on {}", path.display()))?;
+            if json {
+                let mut value = serde_json::to_value(&summary)?;
+                if let Some(obj) = value.as_object_mut() {
+                    obj.remove("per_round");
+                }
+                say!("{}", serde_json::to_string(&value)?);
+            } else {
+                say!(
+                    "{} items: {} human labels, {} auto-labeled ({:.1}%), true accuracy {}",
+                    summary.items,
+                    summary.human_labels,
+                    summary.auto_labeled,
+                    100.0 * summary.auto_labeled as f64 / summary.items.max(1) as f64,
+                    fmt(summary.auto_accuracy_true)
+                );
+            }
+        }
         Command::Export {
             dir,
             to,

@@ -106,6 +106,17 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
     }
 }
 
+/// Rebuilds a table from rows stored as JSON objects (one per row, in
+/// order), so features can be computed from polars columns again.
+pub fn frame_from_json_rows(rows: &[&str]) -> Result<DataFrame, String> {
+    let mut bytes = Vec::with_capacity(rows.iter().map(|r| r.len() + 1).sum());
+    for row in rows {
+        bytes.extend_from_slice(row.as_bytes());
+        bytes.push(b'\n');
+    }
+    read_text_frame(TableFormat::JsonLines, Cow::Owned(bytes))
+}
+
 fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFrame, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(DataFrame::empty());

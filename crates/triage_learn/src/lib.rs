@@ -16,6 +16,9 @@ pub mod model;
 pub mod round;
 pub mod strategy;
 
+/// A feature matrix: one row per item, one column per feature.
+pub type Matrix = ndarray::Array2<f64>;
+
 /// Errors from learning.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

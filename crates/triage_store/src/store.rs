@@ -285,6 +285,16 @@ impl Store {
             .optional()?)
     }
 
+    /// Sets a project setting.
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     /// Records where a batch of items comes from.
     pub fn add_source(
         &mut self,

@@ -1,0 +1,443 @@
+//! Active learning use cases: a round (train, calibrate, score, auto-label,
+//! queue), label-error review, revocation and spot checks.
+//!
+//! A round reads the project, computes with no transaction open, and writes
+//! its result in one short transaction, so a person labeling in the same
+//! project never waits for it; `cancel` stops it between steps.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicBool;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use triage_core::{AnnotationSource, ItemId, ItemKind, TaskKind, Timestamp};
+use triage_data::image_file::{self, ImageLimits};
+use triage_learn::calibrate::{Thresholds, Z95, wilson};
+use triage_learn::features;
+use triage_learn::round::{RoundInput, TrainLabel, run_round};
+use triage_learn::strategy::Strategy;
+use triage_store::{ModelRecord, RoundRecord};
+
+use crate::dto::ItemDto;
+use crate::{Error, LabelCounts, Project, Result};
+
+/// Image descriptors are cached under this kind; change it when the
+/// descriptor changes, so old caches are not mixed in.
+const IMAGE_FEATURES: &str = "image-v1";
+/// The setting that lists table columns never used as features (label
+/// columns: using them would be cheating).
+pub(crate) const FEATURE_SKIP: &str = "feature_skip";
+
+/// How a round works.
+#[derive(Debug, Clone)]
+pub struct RoundOptions {
+    /// The accuracy the auto-labeled set must reach (lower bound, 95%).
+    pub target: f64,
+    /// How the next human batch is ranked.
+    pub strategy: Strategy,
+    /// The size of the next human batch.
+    pub batch: usize,
+    /// The share of each batch drawn at random for the audit set.
+    pub random_share: f64,
+    /// Seed for folds, clustering and sampling.
+    pub seed: u64,
+}
+
+impl Default for RoundOptions {
+    fn default() -> Self {
+        Self {
+            target: 0.95,
+            strategy: Strategy::Margin,
+            batch: 50,
+            random_share: 0.1,
+            seed: 0,
+        }
+    }
+}
+
+/// An estimate with its 95% interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// The point estimate.
+    pub estimate: f64,
+    /// The lower bound.
+    pub low: f64,
+    /// The upper bound.
+    pub high: f64,
+    /// How many observations it rests on.
+    pub n: u64,
+}
+
+impl Interval {
+    fn wilson(correct: u64, n: u64) -> Option<Self> {
+        (n > 0).then(|| {
+            let (low, high) = wilson(correct, n, Z95);
+            Self {
+                estimate: correct as f64 / n as f64,
+                low,
+                high,
+                n,
+            }
+        })
+    }
+}
+
+/// A class's threshold.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassThreshold {
+    /// The class.
+    pub class_name: String,
+    /// Its threshold; none means the class auto-labels nothing.
+    pub threshold: Option<f64>,
+}
+
+/// What a round did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoundSummary {
+    /// The round's id.
+    pub round_id: i64,
+    /// The model trained, if there were enough labels.
+    pub model_version: Option<i64>,
+    /// Its algorithm.
+    pub algorithm: Option<String>,
+    /// Its cross-validated accuracy on the trusted labels.
+    pub cv_accuracy: Option<f64>,
+    /// The pooled threshold.
+    pub threshold: Option<f64>,
+    /// Each class's threshold.
+    pub class_thresholds: Vec<ClassThreshold>,
+    /// The estimated accuracy of auto-labels, from the audit set.
+    pub estimated_accuracy: Option<Interval>,
+    /// Human labels in the audit set.
+    pub audit_size: u64,
+    /// New auto-labels.
+    pub auto_labeled: u64,
+    /// Earlier auto-labels taken back.
+    pub revoked: u64,
+    /// Items queued for people.
+    pub queued: u64,
+    /// Likely label errors found.
+    pub suspects: u64,
+    /// Items by label source after the round.
+    pub counts: LabelCounts,
+}
+
+/// A human label the model doubts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuspectDto {
+    /// The item.
+    pub item: ItemDto,
+    /// The class people gave.
+    pub given: String,
+    /// The class the model predicts.
+    pub predicted: String,
+    /// The model's out-of-fold confidence in it.
+    pub confidence: f64,
+}
+
+/// The model's state: its thresholds, its estimate, and what spot checks
+/// measured.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelStatus {
+    /// The latest model's version.
+    pub model_version: i64,
+    /// Its algorithm.
+    pub algorithm: String,
+    /// The target its thresholds were chosen for.
+    pub target: f64,
+    /// The pooled threshold.
+    pub threshold: Option<f64>,
+    /// Each class's threshold.
+    pub class_thresholds: Vec<ClassThreshold>,
+    /// The estimate from the audit set.
+    pub estimated_accuracy: Option<Interval>,
+    /// The accuracy people measured by spot checks.
+    pub spot_checked_accuracy: Option<Interval>,
+    /// Spot checks still waiting for a person.
+    pub spot_checks_pending: u64,
+}
+
+impl Project {
+    fn class_thresholds(&self, t: &Thresholds) -> Vec<ClassThreshold> {
+        t.per_class
+            .iter()
+            .enumerate()
+            .map(|(i, threshold)| ClassThreshold {
+                class_name: self.schema.name_of(i as u32).unwrap_or("?").to_owned(),
+                threshold: *threshold,
+            })
+            .collect()
+    }
+
+    /// Runs one round: train, calibrate, score every open item, auto-label
+    /// what clears its threshold, revoke what no longer does, and queue the
+    /// next human batch. With too few labels it only queues a random batch.
+    pub fn run_round(
+        &mut self,
+        options: &RoundOptions,
+        cancel: &AtomicBool,
+        at: Timestamp,
+    ) -> Result<RoundSummary> {
+        if !(0.5..1.0).contains(&options.target) {
+            return Err(Error::Invalid(format!(
+                "target {} must be in [0.5, 1)",
+                options.target
+            )));
+        }
+        if !(0.0..=1.0).contains(&options.random_share) || options.batch == 0 {
+            return Err(Error::Invalid(
+                "batch must be at least 1 and random share in [0, 1]".into(),
+            ));
+        }
+        let snapshot = self.store.snapshot()?;
+        let (ids, x) = self.feature_matrix()?;
+        let state: HashMap<ItemId, &triage_store::SnapshotItem> =
+            snapshot.iter().map(|s| (s.id, s)).collect();
+        let mut labels = Vec::with_capacity(ids.len());
+        let mut open = Vec::with_capacity(ids.len());
+        for id in &ids {
+            let s = state.get(id);
+            let label = s.and_then(|s| s.label);
+            labels.push(match label {
+                Some((class, source)) if source != AnnotationSource::Model => Some(TrainLabel {
+                    class,
+                    audit: s.is_some_and(|s| s.audit),
+                }),
+                _ => None,
+            });
+            open.push(label.is_none_or(|(_, source)| source == AnnotationSource::Model));
+        }
+        let input = RoundInput {
+            x: &x,
+            n_classes: self.schema.classes.len(),
+            labels: &labels,
+            open: &open,
+            target: options.target,
+            strategy: options.strategy,
+            batch: options.batch,
+            random_share: options.random_share,
+            seed: options.seed,
+            cancel,
+        };
+        let out = run_round(&input).map_err(learn_err)?;
+        let finished = crate::now().max(at);
+        let thresholds = out.model.as_ref().map(|m| m.thresholds.clone());
+        let audit_size = labels.iter().flatten().filter(|l| l.audit).count() as u64;
+        let model = out.model.as_ref().map(|m| {
+            let chosen = m.candidates.iter().find(|c| c.algorithm == m.algorithm);
+            ModelRecord {
+                algorithm: m.algorithm.name(),
+                params: m.params.clone(),
+                features: serde_json::json!({ "kind": self.feature_kind(), "dims": x.ncols() }),
+                training_items: m.training_rows.iter().map(|&r| ids[r]).collect(),
+                metrics: serde_json::json!({
+                    "cv_accuracy": chosen.map(|c| c.accuracy),
+                    "cv_log_loss": chosen.map(|c| c.log_loss),
+                    "candidates": m.candidates,
+                    "audit_size": audit_size,
+                    "estimate": m.thresholds.estimate(),
+                }),
+                thresholds: serde_json::to_value(&m.thresholds).unwrap_or_default(),
+            }
+        });
+        let cv_accuracy = out.model.as_ref().and_then(|m| {
+            m.candidates
+                .iter()
+                .find(|c| c.algorithm == m.algorithm)
+                .map(|c| c.accuracy)
+        });
+        let record = RoundRecord {
+            started_at: at,
+            finished_at: finished,
+            model,
+            considered: (0..ids.len())
+                .filter(|&r| open[r])
+                .map(|r| ids[r])
+                .collect(),
+            auto: out
+                .predictions
+                .iter()
+                .filter(|p| p.accepted)
+                .map(|p| (ids[p.row], p.class, p.confidence))
+                .collect(),
+            queue: out
+                .queue
+                .iter()
+                .map(|p| (ids[p.row], p.audit, p.score))
+                .collect(),
+            suspects: out
+                .suspects
+                .iter()
+                .map(|s| (ids[s.row], s.given, s.predicted, s.confidence))
+                .collect(),
+            stats: serde_json::json!({
+                "target": options.target,
+                "strategy": options.strategy.as_str(),
+                "batch": options.batch,
+                "seed": options.seed,
+                "open": open.iter().filter(|o| **o).count(),
+            }),
+        };
+        let applied = self.store.apply_round(&record)?;
+        Ok(RoundSummary {
+            round_id: applied.round_id,
+            model_version: applied.model_version,
+            algorithm: out.model.as_ref().map(|m| m.algorithm.name()),
+            cv_accuracy,
+            threshold: thresholds.as_ref().and_then(|t| t.pooled),
+            class_thresholds: thresholds
+                .as_ref()
+                .map(|t| self.class_thresholds(t))
+                .unwrap_or_default(),
+            estimated_accuracy: thresholds
+                .as_ref()
+                .and_then(|t| Interval::wilson(t.audit_correct, t.audit_above)),
+            audit_size,
+            auto_labeled: applied.auto_labeled,
+            revoked: applied.revoked,
+            queued: record.queue.len() as u64,
+            suspects: record.suspects.len() as u64,
+            counts: self.store.counts()?,
+        })
+    }
+
+    fn feature_kind(&self) -> &'static str {
+        match self.schema.task {
+            TaskKind::ImageClassification => IMAGE_FEATURES,
+            TaskKind::RowClassification => "table",
+        }
+    }
+
+    /// The feature matrix of every item that has features, with their ids
+    /// in row order.
+    fn feature_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+        let mut items = Vec::new();
+        self.store.for_each_item(|item| -> Result<()> {
+            items.push(item);
+            Ok(())
+        })?;
+        match self.schema.task {
+            TaskKind::RowClassification => {
+                let rows: Vec<&triage_core::ItemRow> = items
+                    .iter()
+                    .filter(|i| i.kind == ItemKind::Row && i.payload.is_some())
+                    .collect();
+                let payloads: Vec<&str> =
+                    rows.iter().filter_map(|i| i.payload.as_deref()).collect();
+                let frame =
+                    triage_data::table::frame_from_json_rows(&payloads).map_err(Error::Invalid)?;
+                let skip: Vec<String> = self
+                    .store
+                    .setting(FEATURE_SKIP)?
+                    .and_then(|s| serde_json::from_str(&s).ok())
+                    .unwrap_or_default();
+                let (x, _) = features::table_matrix(&frame, &skip).map_err(learn_err)?;
+                Ok((rows.iter().map(|i| i.id).collect(), x))
+            }
+            TaskKind::ImageClassification => {
+                let mut cached = self.store.features(IMAGE_FEATURES)?;
+                let thumbs = self.thumbs_dir();
+                let missing: Vec<(ItemId, Vec<f32>)> = items
+                    .par_iter()
+                    .filter(|i| i.kind == ItemKind::Image && !cached.contains_key(&i.id))
+                    .filter_map(|i| {
+                        // The thumbnail is enough for a 32-pixel descriptor
+                        // and far cheaper to decode than the original.
+                        let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
+                        let path = if thumb.is_file() {
+                            thumb
+                        } else {
+                            i.uri.as_ref()?.into()
+                        };
+                        let bytes = std::fs::read(path).ok()?;
+                        let rgb = image_file::decode(&bytes, ImageLimits::default()).ok()?;
+                        let d = features::image_descriptor(rgb.as_raw(), rgb.width(), rgb.height())
+                            .ok()?;
+                        Some((i.id, d))
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    self.store.save_features(IMAGE_FEATURES, &missing)?;
+                    cached.extend(missing);
+                }
+                let (ids, descriptors): (Vec<ItemId>, Vec<Vec<f32>>) = items
+                    .iter()
+                    .filter_map(|i| cached.remove(&i.id).map(|d| (i.id, d)))
+                    .unzip();
+                Ok((
+                    ids,
+                    features::image_matrix(&descriptors).map_err(learn_err)?,
+                ))
+            }
+        }
+    }
+
+    /// Human labels the latest model contradicts with high out-of-fold
+    /// confidence, most confident first.
+    pub fn label_errors(&self) -> Result<Vec<SuspectDto>> {
+        let thumbs = self.thumbs_dir();
+        self.store
+            .suspects()?
+            .into_iter()
+            .map(|(item, given, predicted, confidence)| {
+                Ok(SuspectDto {
+                    item: ItemDto::new(self.store.item(item)?, &self.schema, &thumbs),
+                    given: self.schema.name_of(given).unwrap_or("?").to_owned(),
+                    predicted: self.schema.name_of(predicted).unwrap_or("?").to_owned(),
+                    confidence,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes back every current auto-label of one model version.
+    pub fn revoke_model(&mut self, version: i64, at: Timestamp) -> Result<u64> {
+        if !self.store.model_exists(version)? {
+            return Err(Error::Invalid(format!(
+                "no model version {version} in this project"
+            )));
+        }
+        Ok(self.store.revoke_model(version, at)?)
+    }
+
+    /// Draws `n` auto-labeled items at random for people to verify, and
+    /// returns every spot check still waiting. Labeling one records the
+    /// verdict.
+    pub fn spot_check(&mut self, n: usize, seed: u64, at: Timestamp) -> Result<Vec<ItemDto>> {
+        self.store.sample_spot_checks(n, seed, at)?;
+        let thumbs = self.thumbs_dir();
+        self.store
+            .pending_spot_checks()?
+            .into_iter()
+            .map(|id| Ok(ItemDto::new(self.store.item(id)?, &self.schema, &thumbs)))
+            .collect()
+    }
+
+    /// The latest model's thresholds, its estimated accuracy, and the
+    /// accuracy spot checks measured, side by side.
+    pub fn model_status(&self) -> Result<Option<ModelStatus>> {
+        let Some((version, algorithm, thresholds, _)) = self.store.latest_model()? else {
+            return Ok(None);
+        };
+        let t: Thresholds = serde_json::from_value(thresholds)
+            .map_err(|e| Error::Invalid(format!("stored thresholds of model {version}: {e}")))?;
+        let spot = self.store.spot_check_counts()?;
+        Ok(Some(ModelStatus {
+            model_version: version,
+            algorithm,
+            target: t.target,
+            threshold: t.pooled,
+            class_thresholds: self.class_thresholds(&t),
+            estimated_accuracy: Interval::wilson(t.audit_correct, t.audit_above),
+            spot_checked_accuracy: Interval::wilson(spot.agreed, spot.checked),
+            spot_checks_pending: spot.pending,
+        }))
+    }
+}
+
+fn learn_err(e: triage_learn::Error) -> Error {
+    match e {
+        triage_learn::Error::Cancelled => Error::Cancelled,
+        other => Error::Invalid(other.to_string()),
+    }
+}

@@ -1,0 +1,255 @@
+//! Simulation: the whole loop on a dataset whose truth is known but hidden
+//! from the model, with a simulated annotator that answers from the truth.
+//! It runs in a real, temporary project, so what it measures is what a
+//! user's project does.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use serde::Serialize;
+use triage_core::{AnnotationSource, ItemId, TaskKind};
+
+use crate::learn::RoundOptions;
+use crate::{CreateOptions, Error, ImportOptions, Project, Result};
+
+/// Where the hidden truth is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Truth {
+    /// An image folder's first-level subfolders name the classes.
+    Folders,
+    /// A table column holds each row's class.
+    Column(String),
+}
+
+/// One round of a simulation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimRound {
+    /// The round, from 1.
+    pub round: u64,
+    /// Human labels so far.
+    pub human_labels: u64,
+    /// Items auto-labeled now.
+    pub auto_labeled: u64,
+    /// The estimated accuracy of the auto-labels.
+    pub auto_accuracy_estimated: Option<f64>,
+    /// Their accuracy against the truth.
+    pub auto_accuracy_true: Option<f64>,
+}
+
+/// How a simulation ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimSummary {
+    /// Items in the dataset.
+    pub items: u64,
+    /// Human labels the loop needed.
+    pub human_labels: u64,
+    /// Items auto-labeled at the end.
+    pub auto_labeled: u64,
+    /// The last estimate of auto-label accuracy.
+    pub auto_accuracy_estimated: Option<f64>,
+    /// The true accuracy of the auto-labels at the end.
+    pub auto_accuracy_true: Option<f64>,
+    /// Rounds run.
+    pub rounds: u64,
+    /// Human labels whose item ended with another label (must be 0).
+    pub human_labels_overwritten: u64,
+    /// Each round.
+    pub per_round: Vec<SimRound>,
+}
+
+/// A folder that is removed when dropped, for the simulation's project.
+struct ScratchDir(PathBuf);
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The class names the truth holds, sorted.
+fn truth_classes(path: &Path, truth: &Truth) -> Result<Vec<String>> {
+    let mut names: Vec<String> = match truth {
+        Truth::Folders => std::fs::read_dir(path)
+            .map_err(|e| Error::Path {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })?
+            .filter_map(std::result::Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Truth::Column(c) => {
+            let options = triage_data::table::TableOptions {
+                id_column: None,
+                label_column: Some(c.clone()),
+            };
+            let (rows, report) = triage_data::table::read_table(path, &options);
+            if let Some(p) = report.problems.iter().find(|p| p.position.is_none()) {
+                return Err(Error::Invalid(p.to_string()));
+            }
+            rows.into_iter().filter_map(|r| r.label).collect()
+        }
+    };
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+/// Runs the loop until every item has a label, or `max_rounds`.
+pub fn simulate(
+    path: &Path,
+    truth: &Truth,
+    options: &RoundOptions,
+    max_rounds: u64,
+    on_round: &dyn Fn(&SimRound),
+) -> Result<SimSummary> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let scratch =
+        ScratchDir(std::env::temp_dir().join(format!("triage-sim-{}-{nanos}", std::process::id())));
+    let task = match truth {
+        Truth::Folders => TaskKind::ImageClassification,
+        Truth::Column(_) => TaskKind::RowClassification,
+    };
+    let import = ImportOptions::default();
+    let classes_all = truth_classes(path, truth)?;
+    if classes_all.len() < 2 {
+        return Err(Error::Invalid(format!(
+            "{}: the truth has fewer than two classes",
+            path.display()
+        )));
+    }
+
+    let dir = scratch.0.join("project");
+    let options_create = CreateOptions {
+        task,
+        classes: classes_all,
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(&dir, &options_create, crate::now())?;
+    if let Truth::Column(c) = truth {
+        project.skip_feature(c)?;
+    }
+    project.import(path, &import, crate::now(), &|_, _| {})?;
+    let truth = read_truth(&project, path, truth)?;
+    let class_of: HashMap<ItemId, u32> = truth
+        .iter()
+        .filter_map(|(&id, name)| project.schema.index_of(name).ok().map(|c| (id, c)))
+        .collect();
+
+    let cancel = AtomicBool::new(false);
+    let mut per_round = Vec::new();
+    let mut human: HashMap<ItemId, u32> = HashMap::new();
+    for round in 1..=max_rounds {
+        let opts = RoundOptions {
+            seed: options.seed.wrapping_add(round),
+            ..options.clone()
+        };
+        let summary = project.run_round(&opts, &cancel, crate::now())?;
+        let (auto, correct) = score(&project, &class_of)?;
+        let sim = SimRound {
+            round,
+            human_labels: human.len() as u64,
+            auto_labeled: auto,
+            auto_accuracy_estimated: summary.estimated_accuracy.map(|i| i.estimate),
+            auto_accuracy_true: (auto > 0).then(|| correct as f64 / auto as f64),
+        };
+        on_round(&sim);
+        per_round.push(sim);
+        let next = project.next_items(options.batch)?;
+        if next.is_empty() {
+            break;
+        }
+        let mut answered = 0;
+        for item in next {
+            // An item with no truth (a missing value) cannot be answered.
+            let Some(&class) = class_of.get(&item.id) else {
+                continue;
+            };
+            let name = project.schema.name_of(class).unwrap_or_default().to_owned();
+            project.label(
+                &item.id.to_string(),
+                &name,
+                Some("simulator"),
+                None,
+                crate::now(),
+            )?;
+            human.insert(item.id, class);
+            answered += 1;
+        }
+        if answered == 0 {
+            break;
+        }
+    }
+
+    let mut overwritten = 0;
+    for (&id, &class) in &human {
+        let label = project.store.item(id)?.label;
+        if !label.is_some_and(|l| l.source == AnnotationSource::Human && l.class == Some(class)) {
+            overwritten += 1;
+        }
+    }
+    let last = per_round.last().cloned();
+    Ok(SimSummary {
+        items: class_of.len() as u64,
+        human_labels: human.len() as u64,
+        auto_labeled: last.as_ref().map_or(0, |l| l.auto_labeled),
+        auto_accuracy_estimated: last.as_ref().and_then(|l| l.auto_accuracy_estimated),
+        auto_accuracy_true: last.as_ref().and_then(|l| l.auto_accuracy_true),
+        rounds: per_round.len() as u64,
+        human_labels_overwritten: overwritten,
+        per_round,
+    })
+}
+
+/// Each item's true class name, read from its folder or its row.
+fn read_truth(project: &Project, root: &Path, truth: &Truth) -> Result<HashMap<ItemId, String>> {
+    let root = std::path::absolute(root).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut out = HashMap::new();
+    project.store.for_each_item(|item| -> Result<()> {
+        let class = match truth {
+            Truth::Folders => item.uri.as_deref().and_then(|uri| {
+                let rel = Path::new(uri).strip_prefix(&root).ok()?;
+                let mut parts = rel.components();
+                let first = parts.next()?;
+                parts.next()?;
+                Some(first.as_os_str().to_string_lossy().into_owned())
+            }),
+            Truth::Column(c) => item
+                .payload
+                .as_deref()
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(p).ok())
+                .and_then(|v| match v.get(c)? {
+                    serde_json::Value::Null => None,
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                }),
+        };
+        if let Some(class) = class {
+            out.insert(item.id, class);
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Auto-labels now, and how many of them are right.
+fn score(project: &Project, truth: &HashMap<ItemId, u32>) -> Result<(u64, u64)> {
+    let (mut auto, mut correct) = (0, 0);
+    project.store.for_each_item(|item| -> Result<()> {
+        if let Some(l) = item
+            .label
+            .as_ref()
+            .filter(|l| l.source == AnnotationSource::Model)
+        {
+            auto += 1;
+            correct += u64::from(truth.get(&item.id) == l.class.as_ref());
+        }
+        Ok(())
+    })?;
+    Ok((auto, correct))
+}
