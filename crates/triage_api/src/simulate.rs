@@ -160,6 +160,9 @@ pub fn simulate(
         };
         on_round(&sim);
         per_round.push(sim);
+        if summary.counts.unlabeled == 0 {
+            break; // every item has a label, a person's or the model's
+        }
         let next = project.next_items(options.batch)?;
         if next.is_empty() {
             break;

@@ -297,9 +297,10 @@ pub fn standardize(x: &mut Array2<f64>) {
     }
 }
 
-/// Image descriptors to model features: standardised, reduced by PCA to at
-/// most [`PCA_DIMS`] components, and standardised again so every component
-/// weighs the same in the model and in k-means.
+/// Image descriptors to model features: standardised, then reduced by PCA
+/// to at most [`PCA_DIMS`] components. The components keep their relative
+/// variance (one global scale brings the mean variance to 1): whitening would
+/// blow the noisy last components up to the size of the first ones.
 pub fn image_matrix(descriptors: &[Vec<f32>]) -> Result<Array2<f64>> {
     let n = descriptors.len();
     let dim = descriptors.first().map_or(0, Vec::len);
@@ -318,9 +319,9 @@ pub fn image_matrix(descriptors: &[Vec<f32>]) -> Result<Array2<f64>> {
     let pca = Pca::params(dims)
         .fit(&data)
         .map_err(|e| Error::Features(e.to_string()))?;
-    let mut reduced: Array2<f64> = pca.predict(&x);
-    standardize(&mut reduced);
-    Ok(reduced)
+    let reduced: Array2<f64> = pca.predict(&x);
+    let mean_var = reduced.var_axis(Axis(0), 0.0).mean().unwrap_or(1.0);
+    Ok(if mean_var > 1e-12 { reduced / mean_var.sqrt() } else { reduced })
 }
 
 #[cfg(test)]
@@ -404,5 +405,8 @@ mod tests {
         assert!(x.ncols() <= 29);
         let mean = x.column(0).sum() / 30.0;
         assert!(mean.abs() < 1e-9);
+        let vars = x.var_axis(Axis(0), 0.0);
+        assert!((vars.mean().unwrap() - 1.0).abs() < 1e-9);
+        assert!(vars[0] >= vars[vars.len() - 1], "components keep their order of variance");
     }
 }

@@ -35,6 +35,7 @@ impl Algorithm {
             Self::Logistic { alpha: 0.01 },
             Self::Logistic { alpha: 0.1 },
             Self::Logistic { alpha: 1.0 },
+            Self::Logistic { alpha: 10.0 },
             Self::GaussianNb,
         ]
     }

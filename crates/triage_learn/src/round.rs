@@ -7,6 +7,9 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array2, Axis};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{AuditPrediction, Thresholds, choose_thresholds};
@@ -111,7 +114,7 @@ pub struct RoundOutput {
     pub model: Option<TrainedModel>,
     /// A prediction for every open row (empty without a model).
     pub predictions: Vec<Prediction>,
-    /// The next human batch.
+    /// The next human batch, audit picks and uncertain ones mixed.
     pub queue: Vec<Pick>,
     /// Likely label errors, most confident first.
     pub suspects: Vec<SuspectLabel>,
@@ -220,32 +223,37 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         })
         .collect();
 
-    // People see what the model could not settle.
+    // The audit share is drawn from every open item, auto-labeled or not,
+    // so the audit set stays a random sample of what the model labels.
+    // Until some threshold reaches the target nothing can be auto-labeled,
+    // and only audit evidence can change that: the whole batch is random.
     check(input.cancel)?;
+    let share = if thresholds.pooled.is_none() { 1.0 } else { input.random_share };
+    let mut queue = select_batch(&open, None, input.x, Strategy::Random, input.batch, 1.0, input.seed);
+    queue.truncate((input.batch as f64 * share).round() as usize);
+    let drawn: std::collections::HashSet<usize> = queue.iter().map(|p| p.row).collect();
+    // People see what the model could not settle.
     let unsettled: Vec<usize> = predictions
         .iter()
         .enumerate()
-        .filter(|(_, p)| !p.accepted)
+        .filter(|(_, p)| !p.accepted && !drawn.contains(&p.row))
         .map(|(k, _)| k)
         .collect();
     let unsettled_probs = probs_open.select(Axis(0), &unsettled);
     let unsettled_x = x_open.select(Axis(0), &unsettled);
     let local: Vec<usize> = (0..unsettled.len()).collect();
-    let queue = select_batch(
+    let uncertain = select_batch(
         &local,
         Some(&unsettled_probs),
         &unsettled_x,
         input.strategy,
-        input.batch,
-        input.random_share,
+        input.batch - queue.len(),
+        0.0,
         input.seed,
-    )
-    .into_iter()
-    .map(|p| Pick {
-        row: open[unsettled[p.row]],
-        ..p
-    })
-    .collect();
+    );
+    queue.extend(uncertain.into_iter().map(|p| Pick { row: open[unsettled[p.row]], ..p }));
+    // Shuffled, so people cannot tell the audit picks apart.
+    queue.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(input.seed ^ 0x5eed));
 
     let suspects = suspect_labels(&oof, &y, &rows, input.n_classes);
     Ok(RoundOutput {

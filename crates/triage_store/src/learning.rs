@@ -447,11 +447,12 @@ impl Store {
         Ok(counts)
     }
 
-    /// Items queued for people, in order, that still have no label.
+    /// Items queued for people, in order, that no person has labeled yet.
+    /// An audit pick may carry an auto-label; a person's label replaces it.
     pub(crate) fn queued_unlabeled(&self, n: usize) -> Result<Vec<ItemId>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT q.item_id FROM queue q JOIN items i ON i.id = q.item_id \
-             WHERE i.label_event IS NULL ORDER BY q.position LIMIT ?1",
+             WHERE i.label_source IS NULL OR i.label_source = 'model' ORDER BY q.position LIMIT ?1",
         )?;
         let rows = stmt.query_map([n as i64], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
