@@ -8,6 +8,7 @@
 mod cli;
 mod corpus;
 mod crash;
+mod learning;
 mod roundtrip;
 
 use std::path::{Path, PathBuf};

@@ -18,7 +18,7 @@ use crate::strategy::{Pick, Strategy, select_batch};
 use crate::{Error, Result};
 
 /// Cross-validation folds.
-const FOLDS: usize = 5;
+const FOLDS: usize = 10;
 /// Fewer trusted labels than this and no model is trained; the round only
 /// queues a random batch.
 pub const MIN_LABELS: usize = 10;
@@ -63,9 +63,15 @@ pub struct CandidateScore {
     pub algorithm: Algorithm,
     /// Out-of-fold accuracy on the trusted labels.
     pub accuracy: f64,
-    /// Out-of-fold log-loss (what the choice minimises).
+    /// Out-of-fold log-loss on all trusted labels.
     pub log_loss: f64,
+    /// Out-of-fold log-loss on the audit items, which the choice minimises
+    /// when there are enough of them.
+    pub audit_log_loss: Option<f64>,
 }
+
+/// With at least this many audit labels, the model is chosen on them alone.
+const MIN_AUDIT_FOR_CHOICE: usize = 20;
 
 /// The model a round trained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,7 +165,13 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     let x_train = input.x.select(Axis(0), &rows);
     let folds = FOLDS.min(rows.len());
 
-    // Choose the algorithm by out-of-fold log-loss.
+    // Choose the algorithm by out-of-fold log-loss on the audit items when
+    // there are enough: they are a random sample, like the items the model
+    // will label, while the uncertain picks are the hardest there are and
+    // would favour a model too timid to auto-label anything.
+    let audit_k: Vec<usize> =
+        (0..rows.len()).filter(|&k| input.labels[rows[k]].is_some_and(|l| l.audit)).collect();
+    let audit_y: Vec<u32> = audit_k.iter().map(|&k| y[k]).collect();
     let mut candidates = Vec::new();
     let mut best: Option<(Algorithm, Array2<f64>, f64)> = None;
     for algorithm in Algorithm::candidates() {
@@ -172,14 +184,18 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
             folds,
             input.seed,
         )?;
-        let loss = log_loss(&oof, &y);
+        let all_loss = log_loss(&oof, &y);
+        let audit_loss = (audit_k.len() >= MIN_AUDIT_FOR_CHOICE)
+            .then(|| log_loss(&oof.select(Axis(0), &audit_k), &audit_y));
+        let loss = audit_loss.unwrap_or(all_loss);
         let correct = (0..y.len())
             .filter(|&i| argmax(oof.row(i)).0 == y[i])
             .count();
         candidates.push(CandidateScore {
             algorithm,
             accuracy: correct as f64 / y.len() as f64,
-            log_loss: loss,
+            log_loss: all_loss,
+            audit_log_loss: audit_loss,
         });
         if best.as_ref().is_none_or(|b| loss < b.2) {
             best = Some((algorithm, oof, loss));

@@ -1,0 +1,149 @@
+//! Active learning end to end: the simulated loop through the CLI, the
+//! train / review / revoke commands, and labeling while a round trains.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use triage_api::{CreateOptions, ImportOptions, Project, RoundOptions, TaskKind};
+
+use crate::*;
+
+#[test]
+fn simulate_meets_the_target_and_never_overwrites_a_human_label() {
+    let out = triage_ok(&[
+        "simulate", PENGUINS_CSV, "--truth", "species", "--task", "row-classification", "--batch", "20",
+        "--seed", "3", "--json",
+    ]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.len() > 2, "one line per round, then the summary:\n{out}");
+    assert!(lines[0].starts_with("round   1  human     0"), "{out}");
+    let summary: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    for key in ["items", "human_labels", "auto_labeled", "auto_accuracy_estimated", "auto_accuracy_true", "rounds"] {
+        assert!(summary.get(key).is_some(), "{key} missing from {summary}");
+    }
+    assert_eq!(summary["items"], 344);
+    assert_eq!(summary["human_labels_overwritten"], 0);
+    let auto = summary["auto_labeled"].as_u64().unwrap();
+    assert!(auto > 100, "the model should label most penguins: {summary}");
+    assert!(summary["auto_accuracy_true"].as_f64().unwrap() >= 0.95, "{summary}");
+    assert_eq!(auto + summary["human_labels"].as_u64().unwrap(), 344, "every item ends labeled");
+
+    let err = triage_err(&["simulate", PENGUINS_CSV, "--truth", "species", "--task", "image-classification"]);
+    assert!(err.contains("does not fit"), "{err}");
+}
+
+/// The true class of each penguin, by id, from the CSV itself.
+fn penguin_truth() -> std::collections::HashMap<String, String> {
+    let text = std::fs::read_to_string(repo().join(PENGUINS_CSV)).unwrap();
+    text.lines().skip(1).map(|l| {
+        let mut f = l.split(',');
+        (f.next().unwrap().to_owned(), f.next().unwrap().to_owned())
+    }).collect()
+}
+
+#[test]
+fn train_review_spot_check_and_revoke_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    triage_ok(&["init", ps, "--task", "row-classification", "--classes", "Adelie,Chinstrap,Gentoo"]);
+    triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
+    let truth = penguin_truth();
+    // Leave the species column out of the features, as --label-column would.
+    let mut project = Project::open(&p).unwrap();
+    project.skip_feature("species").unwrap();
+    drop(project);
+
+    let mut version = None;
+    for round in 0..8 {
+        let out = triage_ok(&["train", ps, "--batch", "30", "--seed", &round.to_string(), "--json"]);
+        let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+        if summary["counts"]["model"].as_u64().unwrap() > 0 {
+            version = summary["model_version"].as_i64();
+            break;
+        }
+        let queue: serde_json::Value =
+            serde_json::from_str(&triage_ok(&["queue", ps, "--n", "30", "--json"])).unwrap();
+        for item in queue.as_array().unwrap() {
+            let id = item["external_id"].as_str().unwrap();
+            triage_ok(&["label", ps, id, &truth[id], "--annotator", "ana"]);
+        }
+    }
+    let version = version.expect("a model auto-labeled within 8 rounds").to_string();
+
+    let status = triage_ok(&["status", ps]);
+    assert!(status.contains("estimated accuracy of auto-labels: 0.9"), "{status}");
+
+    let out = triage_ok(&["review", ps, "--spot-check", "3", "--seed", "1"]);
+    assert!(out.starts_with("3 auto-labels to verify"), "{out}");
+    // A person confirms each sampled auto-label with the true class.
+    for line in out.lines().skip(1) {
+        let id: i64 = line.split('\t').next().unwrap().parse().unwrap();
+        let item = Project::open(&p).unwrap().item(&id.to_string()).unwrap();
+        let pid = item.external_id.unwrap();
+        triage_ok(&["label", ps, &pid, &truth[&pid]]);
+    }
+    let status = triage_ok(&["status", ps]);
+    assert!(status.contains("spot-checked accuracy:") && status.contains("n=3") && status.contains("(0 pending)"), "{status}");
+
+    let out = triage_ok(&["review", ps, "--errors"]);
+    assert!(out.contains("labels the model doubts"), "{out}");
+
+    let out = triage_ok(&["revoke", ps, "--model-version", &version]);
+    assert!(out.starts_with("revoked "), "{out}");
+    let status: serde_json::Value = serde_json::from_str(&triage_ok(&["status", ps, "--json"])).unwrap();
+    assert_eq!(status["counts"]["model"], 0, "{status}");
+    let err = triage_err(&["revoke", ps, "--model-version", "999"]);
+    assert!(err.contains("no model version 999"), "{err}");
+    let err = triage_err(&["train", ps, "--strategy", "best"]);
+    assert!(err.contains("unknown strategy 'best'"), "{err}");
+}
+
+/// A round trains on all 1,797 digits (imported with their folder labels)
+/// while another handle labels: every label commits before the round ends.
+#[test]
+fn labeling_does_not_wait_for_a_round() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p");
+    let options = CreateOptions {
+        task: TaskKind::ImageClassification,
+        classes: (0..10).map(|d| d.to_string()).collect(),
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    let import = ImportOptions { labels_from_folders: true, ..Default::default() };
+    project.import(&repo().join(DIGITS), &import, triage_api::now(), &|_, _| {}).unwrap();
+
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Arc::new(AtomicBool::new(false));
+    let round = {
+        let (done, started) = (done.clone(), started.clone());
+        std::thread::spawn(move || {
+            let cancel = AtomicBool::new(false);
+            started.store(true, Ordering::SeqCst);
+            let summary = project.run_round(&RoundOptions::default(), &cancel, triage_api::now());
+            done.store(true, Ordering::SeqCst);
+            summary.unwrap()
+        })
+    };
+    while !started.load(Ordering::SeqCst) {
+        std::thread::yield_now();
+    }
+    let mut labeler = Project::open(&dir).unwrap();
+    let mut finished_during_round = 0;
+    for id in 1..=20 {
+        labeler.label(&id.to_string(), "7", Some("ana"), None, triage_api::now()).unwrap();
+        if !done.load(Ordering::SeqCst) {
+            finished_during_round += 1;
+        }
+    }
+    let summary = round.join().unwrap();
+    assert_eq!(finished_during_round, 20, "labels waited for the round");
+    assert!(summary.model_version.is_some());
+    // The people's labels stand after the round wrote its results.
+    for id in 1..=20 {
+        let label = labeler.item(&id.to_string()).unwrap().label.unwrap();
+        assert_eq!((label.source.as_str(), label.class_name.as_str()), ("human", "7"));
+    }
+}
