@@ -7,8 +7,12 @@
 //! - opening a project of 1,000,000 items and taking the next item, in-process
 //!   and as a `triage queue --n 1` process.
 //!
+//! - active learning: `simulate` on the digits and on the penguins over 5
+//!   seeds; labels to reach 95% held-out accuracy, margin against random;
+//!   one round on 100,000 generated rows × 64 features.
+//!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
-//! Usage: triage_bench [import|commit|scale|all]
+//! Usage: triage_bench [import|commit|scale|learn|all]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -307,6 +311,174 @@ fn bench_scale() -> Result<()> {
     Ok(())
 }
 
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn min_median_max(mut v: Vec<f64>) -> String {
+    v.sort_by(f64::total_cmp);
+    match (v.first(), v.get(v.len() / 2), v.last()) {
+        (Some(a), Some(m), Some(b)) => format!("min {a:.4}  median {m:.4}  max {b:.4}"),
+        _ => "-".into(),
+    }
+}
+
+fn bench_learn() -> Result<()> {
+    use triage_api::{RoundOptions, Strategy, Truth};
+    let seeds = [1u64, 2, 3, 4, 5];
+    for (name, path, truth) in [
+        ("digits", repo().join("datasets/digits"), Truth::Folders),
+        (
+            "penguins",
+            repo().join("datasets/penguins.csv"),
+            Truth::Column("species".into()),
+        ),
+    ] {
+        let (mut auto, mut acc, mut humans, mut secs_taken) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for seed in seeds {
+            let options = RoundOptions {
+                seed,
+                ..RoundOptions::default()
+            };
+            let start = Instant::now();
+            let s = triage_api::simulate(&path, &truth, &options, 200, &|_| {})?;
+            secs_taken.push(secs(start.elapsed()));
+            auto.push(s.auto_labeled as f64 / s.items as f64);
+            acc.push(s.auto_accuracy_true.unwrap_or(0.0));
+            humans.push(s.human_labels as f64);
+            anyhow::ensure!(
+                s.human_labels_overwritten == 0,
+                "a human label was overwritten"
+            );
+            println!(
+                "  {name} seed {seed}: {} items, {} human, {} auto ({:.1}%), true accuracy {:.4}, estimated {:.4}, {} rounds",
+                s.items,
+                s.human_labels,
+                s.auto_labeled,
+                100.0 * s.auto_labeled as f64 / s.items as f64,
+                s.auto_accuracy_true.unwrap_or(0.0),
+                s.auto_accuracy_estimated.unwrap_or(0.0),
+                s.rounds
+            );
+        }
+        println!("## simulate {name} (target 0.95, batch 50, margin, 5 seeds)");
+        println!("auto-labeled share:       {}", min_median_max(auto));
+        println!("true accuracy of auto:    {}", min_median_max(acc));
+        println!("human labels:             {}", min_median_max(humans));
+        println!("seconds per simulation:   {}", min_median_max(secs_taken));
+    }
+
+    println!("## labels to reach 95% held-out accuracy on digits (20% held out, batch 25)");
+    for strategy in [Strategy::Margin, Strategy::Random] {
+        let mut needed = Vec::new();
+        for seed in seeds {
+            let options = RoundOptions {
+                seed,
+                strategy,
+                batch: 25,
+                ..RoundOptions::default()
+            };
+            let curve = triage_api::learning_curve(
+                &repo().join("datasets/digits"),
+                &Truth::Folders,
+                &options,
+                0.2,
+                0.95,
+            )?;
+            needed.push(curve.labels_to_reach.map_or(f64::NAN, |n| n as f64));
+        }
+        println!("{:<8} {}", strategy.as_str(), min_median_max(needed));
+    }
+
+    bench_round_scale()
+}
+
+/// One round on 100,000 rows × 64 numeric features with 2,000 human labels.
+fn bench_round_scale() -> Result<()> {
+    use triage_api::RoundOptions;
+    let data = data_dir()?;
+    let tmp = tempfile::tempdir_in(&data)?;
+    let table = tmp.path().join("wide.csv");
+    let mut csv = String::new();
+    let header: Vec<String> = (0..64).map(|j| format!("f{j}")).collect();
+    csv.push_str(&format!("id,{},truth\n", header.join(",")));
+    let mut state = 42u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % 10_000) as f64 / 10_000.0
+    };
+    for i in 0..100_000 {
+        let class = i % 5;
+        let row: Vec<String> = (0..64)
+            .map(|j| format!("{:.4}", next() + if j % 5 == class { 0.8 } else { 0.0 }))
+            .collect();
+        csv.push_str(&format!("r{i},{},c{class}\n", row.join(",")));
+    }
+    std::fs::write(&table, csv)?;
+    let mut project = new_project(
+        &tmp.path().join("p"),
+        TaskKind::RowClassification,
+        &["c0", "c1", "c2", "c3", "c4"],
+    )?;
+    project.skip_feature("truth")?;
+    project.import(
+        &table,
+        &ImportOptions {
+            id_column: Some("id".into()),
+            ..Default::default()
+        },
+        triage_api::now(),
+        &|_, _| {},
+    )?;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let options = RoundOptions {
+        batch: 2_000,
+        ..RoundOptions::default()
+    };
+    project.run_round(&options, &cancel, triage_api::now())?;
+    for item in project.next_items(2_000)? {
+        let class = item
+            .payload
+            .as_ref()
+            .and_then(|p| p.get("truth"))
+            .and_then(|t| t.as_str())
+            .unwrap_or("c0")
+            .to_owned();
+        project.label(
+            &item.id.to_string(),
+            &class,
+            Some("bench"),
+            None,
+            triage_api::now(),
+        )?;
+    }
+    let mut times = Vec::new();
+    for seed in 0..3 {
+        let start = Instant::now();
+        let s = project.run_round(
+            &RoundOptions {
+                seed,
+                ..RoundOptions::default()
+            },
+            &cancel,
+            triage_api::now(),
+        )?;
+        times.push(secs(start.elapsed()));
+        anyhow::ensure!(s.model_version.is_some(), "no model trained");
+    }
+    println!(
+        "## one round on 100,000 rows × 64 features, 2,000 human labels (read, features, 10-fold CV of 5 candidates, calibrate, score, write)"
+    );
+    println!("seconds: {} (target < 2 s)", min_median_max(times));
+    Ok(())
+}
+
 fn main() -> Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     if matches!(which.as_str(), "import" | "all") {
@@ -317,6 +489,9 @@ fn main() -> Result<()> {
     }
     if matches!(which.as_str(), "scale" | "all") {
         bench_scale()?;
+    }
+    if matches!(which.as_str(), "learn" | "all") {
+        bench_learn()?;
     }
     Ok(())
 }

@@ -310,7 +310,7 @@ impl Project {
 
     /// The feature matrix of every item that has features, with their ids
     /// in row order.
-    fn feature_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    pub(crate) fn feature_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
         let mut items = Vec::new();
         self.store.for_each_item(|item| -> Result<()> {
             items.push(item);

@@ -22,7 +22,7 @@ pub use export::{ExportOptions, ExportSummary};
 pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
 pub use project::{CreateOptions, DB_FILE, Project};
-pub use simulate::{SimRound, SimSummary, Truth, simulate};
+pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use triage_core::{TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};

@@ -256,3 +256,132 @@ fn score(project: &Project, truth: &HashMap<ItemId, u32>) -> Result<(u64, u64)> 
     })?;
     Ok((auto, correct))
 }
+
+/// Human labels a strategy needs before the model reaches an accuracy on a
+/// fixed, random held-out set: the classic active-learning comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LearningCurve {
+    /// The strategy.
+    pub strategy: String,
+    /// Labels given and held-out accuracy after each batch.
+    pub points: Vec<(u64, f64)>,
+    /// Labels needed to reach the accuracy asked for, if it was reached.
+    pub labels_to_reach: Option<u64>,
+}
+
+/// Labels items in batches chosen by `options.strategy` (the first batch at
+/// random), trains the default model after each, and measures it on a
+/// random `holdout` share that is never labeled.
+pub fn learning_curve(
+    path: &Path,
+    truth: &Truth,
+    options: &RoundOptions,
+    holdout: f64,
+    reach: f64,
+) -> Result<LearningCurve> {
+    use triage_learn::Axis;
+    use triage_learn::model::{Algorithm, argmax, fit};
+    use triage_learn::strategy::{Strategy, select_batch};
+
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let scratch = ScratchDir(
+        std::env::temp_dir().join(format!("triage-curve-{}-{nanos}", std::process::id())),
+    );
+    let task = match truth {
+        Truth::Folders => TaskKind::ImageClassification,
+        Truth::Column(_) => TaskKind::RowClassification,
+    };
+    let classes = truth_classes(path, truth)?;
+    let create = CreateOptions {
+        task,
+        classes,
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(&scratch.0.join("project"), &create, crate::now())?;
+    if let Truth::Column(c) = truth {
+        project.skip_feature(c)?;
+    }
+    project.import(path, &ImportOptions::default(), crate::now(), &|_, _| {})?;
+    let names = read_truth(&project, path, truth)?;
+    let (ids, x) = project.feature_matrix()?;
+    let y: Vec<Option<u32>> = ids
+        .iter()
+        .map(|id| names.get(id).and_then(|n| project.schema.index_of(n).ok()))
+        .collect();
+    let n_classes = project.schema.classes.len();
+
+    // A seeded split: every k-th row of a shuffled order is held out.
+    let known: Vec<usize> = (0..ids.len()).filter(|&i| y[i].is_some()).collect();
+    let order = select_batch(
+        &known,
+        None,
+        &x,
+        Strategy::Random,
+        known.len(),
+        1.0,
+        options.seed,
+    );
+    let n_holdout = (known.len() as f64 * holdout).round() as usize;
+    let test: Vec<usize> = order[..n_holdout].iter().map(|p| p.row).collect();
+    let mut pool: Vec<usize> = order[n_holdout..].iter().map(|p| p.row).collect();
+    let x_test = x.select(Axis(0), &test);
+    let mut labeled: Vec<usize> = Vec::new();
+    let mut points = Vec::new();
+    let mut labels_to_reach = None;
+    let mut probs: Option<triage_learn::Matrix> = None;
+    while !pool.is_empty() {
+        let strategy = if probs.is_none() {
+            Strategy::Random
+        } else {
+            options.strategy
+        };
+        let local: Vec<usize> = (0..pool.len()).collect();
+        let x_pool = x.select(Axis(0), &pool);
+        let picks = select_batch(
+            &local,
+            probs.as_ref(),
+            &x_pool,
+            strategy,
+            options.batch,
+            0.0,
+            options.seed,
+        );
+        let mut chosen: Vec<usize> = picks.iter().map(|p| p.row).collect();
+        chosen.sort_unstable_by(|a, b| b.cmp(a));
+        for k in chosen {
+            labeled.push(pool.swap_remove(k));
+        }
+        let y_train: Vec<u32> = labeled.iter().filter_map(|&i| y[i]).collect();
+        let model = match fit(
+            x.select(Axis(0), &labeled).view(),
+            &y_train,
+            n_classes,
+            Algorithm::Logistic { alpha: 0.1 },
+        ) {
+            Ok(m) => m,
+            Err(_) => continue, // one class so far
+        };
+        let p_test = model.predict_proba(x_test.view());
+        let correct = test
+            .iter()
+            .enumerate()
+            .filter(|(k, i)| Some(argmax(p_test.row(*k)).0) == y[**i])
+            .count();
+        let accuracy = correct as f64 / test.len().max(1) as f64;
+        points.push((labeled.len() as u64, accuracy));
+        if accuracy >= reach {
+            labels_to_reach = Some(labeled.len() as u64);
+            break;
+        }
+        probs = Some(model.predict_proba(x.select(Axis(0), &pool).view()));
+    }
+    Ok(LearningCurve {
+        strategy: options.strategy.as_str().to_owned(),
+        points,
+        labels_to_reach,
+    })
+}

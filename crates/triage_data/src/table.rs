@@ -128,11 +128,14 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
     match format {
         TableFormat::Csv => {
             let read = |infer: Option<usize>| {
-                let nulls: Vec<PlSmallStr> = NULL_MARKERS.iter().map(|m| PlSmallStr::from(*m)).collect();
+                let nulls: Vec<PlSmallStr> =
+                    NULL_MARKERS.iter().map(|m| PlSmallStr::from(*m)).collect();
                 CsvReadOptions::default()
                     .with_has_header(true)
                     .with_infer_schema_length(infer)
-                    .map_parse_options(|o| o.with_null_values(Some(NullValues::AllColumns(nulls.clone()))))
+                    .map_parse_options(|o| {
+                        o.with_null_values(Some(NullValues::AllColumns(nulls.clone())))
+                    })
                     .into_reader_with_file_handle(Cursor::new(bytes.as_ref()))
                     .finish()
             };
@@ -451,7 +454,11 @@ mod tests {
 
     #[test]
     fn missing_value_markers_keep_numbers_numeric() {
-        let (rows, _) = read("n.csv", b"a,b\n1.5,x\nNA,NA\nN/A,y\n", &TableOptions::default());
+        let (rows, _) = read(
+            "n.csv",
+            b"a,b\n1.5,x\nNA,NA\nN/A,y\n",
+            &TableOptions::default(),
+        );
         assert_eq!(rows[0].payload, r#"{"a":1.5,"b":"x"}"#);
         assert_eq!(rows[1].payload, r#"{"a":null,"b":null}"#);
         assert_eq!(rows[2].payload, r#"{"a":null,"b":"y"}"#);

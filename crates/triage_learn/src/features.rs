@@ -321,7 +321,11 @@ pub fn image_matrix(descriptors: &[Vec<f32>]) -> Result<Array2<f64>> {
         .map_err(|e| Error::Features(e.to_string()))?;
     let reduced: Array2<f64> = pca.predict(&x);
     let mean_var = reduced.var_axis(Axis(0), 0.0).mean().unwrap_or(1.0);
-    Ok(if mean_var > 1e-12 { reduced / mean_var.sqrt() } else { reduced })
+    Ok(if mean_var > 1e-12 {
+        reduced / mean_var.sqrt()
+    } else {
+        reduced
+    })
 }
 
 #[cfg(test)]
@@ -407,6 +411,9 @@ mod tests {
         assert!(mean.abs() < 1e-9);
         let vars = x.var_axis(Axis(0), 0.0);
         assert!((vars.mean().unwrap() - 1.0).abs() < 1e-9);
-        assert!(vars[0] >= vars[vars.len() - 1], "components keep their order of variance");
+        assert!(
+            vars[0] >= vars[vars.len() - 1],
+            "components keep their order of variance"
+        );
     }
 }

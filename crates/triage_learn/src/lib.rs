@@ -18,6 +18,7 @@ pub mod strategy;
 
 /// A feature matrix: one row per item, one column per feature.
 pub type Matrix = ndarray::Array2<f64>;
+pub use ndarray::Axis;
 
 /// Errors from learning.
 #[derive(Debug, thiserror::Error)]

@@ -11,6 +11,7 @@ use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -161,21 +162,30 @@ pub fn out_of_fold(
     seed: u64,
 ) -> Result<Array2<f64>> {
     let fold_of = stratified_folds(y, folds, seed);
+    // Folds are independent fits: run them on every core.
+    let parts: Vec<(Vec<usize>, Array2<f64>)> = (0..folds)
+        .into_par_iter()
+        .map(|k| {
+            let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != k).collect();
+            let test: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == k).collect();
+            if test.is_empty() {
+                return Ok((test, Array2::zeros((0, n_classes))));
+            }
+            let y_train: Vec<u32> = train.iter().map(|&i| y[i]).collect();
+            let model = fit(
+                x.select(Axis(0), &train).view(),
+                &y_train,
+                n_classes,
+                algorithm,
+            )?;
+            Ok((
+                test.clone(),
+                model.predict_proba(x.select(Axis(0), &test).view()),
+            ))
+        })
+        .collect::<Result<_>>()?;
     let mut out = Array2::zeros((y.len(), n_classes));
-    for k in 0..folds {
-        let train: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] != k).collect();
-        let test: Vec<usize> = (0..y.len()).filter(|&i| fold_of[i] == k).collect();
-        if test.is_empty() {
-            continue;
-        }
-        let y_train: Vec<u32> = train.iter().map(|&i| y[i]).collect();
-        let model = fit(
-            x.select(Axis(0), &train).view(),
-            &y_train,
-            n_classes,
-            algorithm,
-        )?;
-        let p = model.predict_proba(x.select(Axis(0), &test).view());
+    for (test, p) in parts {
         for (row, &i) in test.iter().enumerate() {
             out.row_mut(i).assign(&p.row(row));
         }

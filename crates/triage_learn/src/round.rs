@@ -169,8 +169,9 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     // there are enough: they are a random sample, like the items the model
     // will label, while the uncertain picks are the hardest there are and
     // would favour a model too timid to auto-label anything.
-    let audit_k: Vec<usize> =
-        (0..rows.len()).filter(|&k| input.labels[rows[k]].is_some_and(|l| l.audit)).collect();
+    let audit_k: Vec<usize> = (0..rows.len())
+        .filter(|&k| input.labels[rows[k]].is_some_and(|l| l.audit))
+        .collect();
     let audit_y: Vec<u32> = audit_k.iter().map(|&k| y[k]).collect();
     let mut candidates = Vec::new();
     let mut best: Option<(Algorithm, Array2<f64>, f64)> = None;
@@ -244,8 +245,20 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     // Until some threshold reaches the target nothing can be auto-labeled,
     // and only audit evidence can change that: the whole batch is random.
     check(input.cancel)?;
-    let share = if thresholds.pooled.is_none() { 1.0 } else { input.random_share };
-    let mut queue = select_batch(&open, None, input.x, Strategy::Random, input.batch, 1.0, input.seed);
+    let share = if thresholds.pooled.is_none() {
+        1.0
+    } else {
+        input.random_share
+    };
+    let mut queue = select_batch(
+        &open,
+        None,
+        input.x,
+        Strategy::Random,
+        input.batch,
+        1.0,
+        input.seed,
+    );
     queue.truncate((input.batch as f64 * share).round() as usize);
     let drawn: std::collections::HashSet<usize> = queue.iter().map(|p| p.row).collect();
     // People see what the model could not settle.
@@ -267,7 +280,10 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         0.0,
         input.seed,
     );
-    queue.extend(uncertain.into_iter().map(|p| Pick { row: open[unsettled[p.row]], ..p }));
+    queue.extend(uncertain.into_iter().map(|p| Pick {
+        row: open[unsettled[p.row]],
+        ..p
+    }));
     // Shuffled, so people cannot tell the audit picks apart.
     queue.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(input.seed ^ 0x5eed));
 
