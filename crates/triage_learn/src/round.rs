@@ -417,11 +417,16 @@ mod tests {
         assert!(accepted.len() > 150, "{}", accepted.len());
         assert!(accepted.iter().all(|p| p.class == truth[p.row]));
         assert_eq!(out.suspects.first().map(|s| s.row), Some(10));
+        // Uncertain picks are what the model could not settle; audit picks
+        // (10% of the batch) come from every open item, auto-labeled or not.
+        assert!(out.queue.iter().all(|p| open[p.row]));
         assert!(
             out.queue
                 .iter()
-                .all(|p| open[p.row] && !accepted.iter().any(|a| a.row == p.row))
+                .filter(|p| !p.audit)
+                .all(|p| !accepted.iter().any(|a| a.row == p.row))
         );
+        assert_eq!(out.queue.iter().filter(|p| p.audit).count(), 2);
     }
 
     #[test]
