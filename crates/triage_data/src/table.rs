@@ -413,6 +413,8 @@ pub fn any_to_json(value: AnyValue<'_>) -> serde_json::Value {
             serde_json::Number::from_f64(f64::from(v)).map_or(Value::Null, Value::Number)
         }
         AnyValue::Float64(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+        // Lists (embedding vectors) stay arrays, so they can be features.
+        AnyValue::List(s) => Value::Array(s.iter().map(any_to_json).collect()),
         other => Value::String(other.to_string()),
     }
 }
@@ -570,6 +572,13 @@ mod tests {
         );
         assert!(rows.is_empty());
         assert!(report.problems[0].reason.starts_with("cannot read Parquet"));
+    }
+
+    #[test]
+    fn embedding_lists_stay_arrays() {
+        let (rows, report) = read("e.jsonl", b"{\"id\":1,\"emb\":[0.5,-1.0]}\n", &TableOptions::default());
+        assert!(report.problems.is_empty(), "{report:?}");
+        assert_eq!(rows[0].payload, r#"{"id":1,"emb":[0.5,-1.0]}"#);
     }
 
     #[test]
