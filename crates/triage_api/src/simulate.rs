@@ -96,14 +96,13 @@ fn truth_classes(path: &Path, truth: &Truth) -> Result<Vec<String>> {
     Ok(names)
 }
 
-/// Runs the loop until every item has a label, or `max_rounds`.
-pub fn simulate(
+/// A project in a temporary folder holding the data without its truth,
+/// and the truth (class name) of each item. The folder goes with the
+/// returned guard.
+fn scratch_project(
     path: &Path,
     truth: &Truth,
-    options: &RoundOptions,
-    max_rounds: u64,
-    on_round: &dyn Fn(&SimRound),
-) -> Result<SimSummary> {
+) -> Result<(ScratchDir, Project, HashMap<ItemId, String>)> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -114,28 +113,38 @@ pub fn simulate(
         Truth::Folders => TaskKind::ImageClassification,
         Truth::Column(_) => TaskKind::RowClassification,
     };
-    let import = ImportOptions::default();
-    let classes_all = truth_classes(path, truth)?;
-    if classes_all.len() < 2 {
+    let classes = truth_classes(path, truth)?;
+    if classes.len() < 2 {
         return Err(Error::Invalid(format!(
             "{}: the truth has fewer than two classes",
             path.display()
         )));
     }
-
-    let dir = scratch.0.join("project");
-    let options_create = CreateOptions {
+    let create = CreateOptions {
         task,
-        classes: classes_all,
+        classes,
         job_name: None,
         attribute: None,
     };
-    let mut project = Project::create(&dir, &options_create, crate::now())?;
+    let mut project = Project::create(&scratch.0.join("project"), &create, crate::now())?;
     if let Truth::Column(c) = truth {
+        // The truth must never be a feature.
         project.skip_feature(c)?;
     }
-    project.import(path, &import, crate::now(), &|_, _| {})?;
-    let truth = read_truth(&project, path, truth)?;
+    project.import(path, &ImportOptions::default(), crate::now(), &|_, _| {})?;
+    let names = read_truth(&project, path, truth)?;
+    Ok((scratch, project, names))
+}
+
+/// Runs the loop until every item has a label, or `max_rounds`.
+pub fn simulate(
+    path: &Path,
+    truth: &Truth,
+    options: &RoundOptions,
+    max_rounds: u64,
+    on_round: &dyn Fn(&SimRound),
+) -> Result<SimSummary> {
+    let (_scratch, mut project, truth) = scratch_project(path, truth)?;
     let class_of: HashMap<ItemId, u32> = truth
         .iter()
         .filter_map(|(&id, name)| project.schema.index_of(name).ok().map(|c| (id, c)))
@@ -283,30 +292,7 @@ pub fn learning_curve(
     use triage_learn::model::{Algorithm, argmax, fit};
     use triage_learn::strategy::{Strategy, select_batch};
 
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or_default();
-    let scratch = ScratchDir(
-        std::env::temp_dir().join(format!("triage-curve-{}-{nanos}", std::process::id())),
-    );
-    let task = match truth {
-        Truth::Folders => TaskKind::ImageClassification,
-        Truth::Column(_) => TaskKind::RowClassification,
-    };
-    let classes = truth_classes(path, truth)?;
-    let create = CreateOptions {
-        task,
-        classes,
-        job_name: None,
-        attribute: None,
-    };
-    let mut project = Project::create(&scratch.0.join("project"), &create, crate::now())?;
-    if let Truth::Column(c) = truth {
-        project.skip_feature(c)?;
-    }
-    project.import(path, &ImportOptions::default(), crate::now(), &|_, _| {})?;
-    let names = read_truth(&project, path, truth)?;
+    let (_scratch, mut project, names) = scratch_project(path, truth)?;
     let (ids, x) = project.feature_matrix()?;
     let y: Vec<Option<u32>> = ids
         .iter()

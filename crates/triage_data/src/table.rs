@@ -576,7 +576,11 @@ mod tests {
 
     #[test]
     fn embedding_lists_stay_arrays() {
-        let (rows, report) = read("e.jsonl", b"{\"id\":1,\"emb\":[0.5,-1.0]}\n", &TableOptions::default());
+        let (rows, report) = read(
+            "e.jsonl",
+            b"{\"id\":1,\"emb\":[0.5,-1.0]}\n",
+            &TableOptions::default(),
+        );
         assert!(report.problems.is_empty(), "{report:?}");
         assert_eq!(rows[0].payload, r#"{"id":1,"emb":[0.5,-1.0]}"#);
     }
