@@ -61,16 +61,7 @@ fn label_queue_undo_and_export_a_table() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("penguins");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "Adelie,Chinstrap,Gentoo",
-    ]);
-    let out = triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
-    assert!(out.contains("imported 344 items"), "{out}");
+    penguin_project(&p);
 
     let queue: serde_json::Value =
         serde_json::from_str(&triage_ok(&["queue", ps, "--n", "3", "--json"])).unwrap();

@@ -85,15 +85,7 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "Adelie,Chinstrap,Gentoo",
-    ]);
-    triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
+    penguin_project(&p);
     let truth = penguin_truth();
     // Leave the species column out of the features, as --label-column would.
     let mut project = Project::open(&p).unwrap();

@@ -70,3 +70,19 @@ pub fn triage_err(args: &[&str]) -> String {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A row-classification project over the penguins, imported by id, without
+/// labels.
+pub fn penguin_project(dir: &Path) {
+    let ps = path_str(dir);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "Adelie,Chinstrap,Gentoo",
+    ]);
+    let out = triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
+    assert!(out.contains("imported 344 items"), "{out}");
+}

@@ -223,28 +223,23 @@ impl Project {
         let finished = crate::now().max(at);
         let thresholds = out.model.as_ref().map(|m| m.thresholds.clone());
         let audit_size = labels.iter().flatten().filter(|l| l.audit).count() as u64;
-        let model = out.model.as_ref().map(|m| {
-            let chosen = m.candidates.iter().find(|c| c.algorithm == m.algorithm);
-            ModelRecord {
-                algorithm: m.algorithm.name(),
-                params: m.params.clone(),
-                features: serde_json::json!({ "kind": self.feature_kind(), "dims": x.ncols() }),
-                training_items: m.training_rows.iter().map(|&r| ids[r]).collect(),
-                metrics: serde_json::json!({
-                    "cv_accuracy": chosen.map(|c| c.accuracy),
-                    "cv_log_loss": chosen.map(|c| c.log_loss),
-                    "candidates": m.candidates,
-                    "audit_size": audit_size,
-                    "estimate": m.thresholds.estimate(),
-                }),
-                thresholds: serde_json::to_value(&m.thresholds).unwrap_or_default(),
-            }
-        });
-        let cv_accuracy = out.model.as_ref().and_then(|m| {
-            m.candidates
-                .iter()
-                .find(|c| c.algorithm == m.algorithm)
-                .map(|c| c.accuracy)
+        let chosen = out
+            .model
+            .as_ref()
+            .and_then(|m| m.candidates.iter().find(|c| c.algorithm == m.algorithm));
+        let model = out.model.as_ref().map(|m| ModelRecord {
+            algorithm: m.algorithm.name(),
+            params: m.params.clone(),
+            features: serde_json::json!({ "kind": self.feature_kind(), "dims": x.ncols() }),
+            training_items: m.training_rows.iter().map(|&r| ids[r]).collect(),
+            metrics: serde_json::json!({
+                "cv_accuracy": chosen.map(|c| c.accuracy),
+                "cv_log_loss": chosen.map(|c| c.log_loss),
+                "candidates": m.candidates,
+                "audit_size": audit_size,
+                "estimate": m.thresholds.estimate(),
+            }),
+            thresholds: serde_json::to_value(&m.thresholds).unwrap_or_default(),
         });
         let record = RoundRecord {
             started_at: at,
@@ -283,7 +278,7 @@ impl Project {
             round_id: applied.round_id,
             model_version: applied.model_version,
             algorithm: out.model.as_ref().map(|m| m.algorithm.name()),
-            cv_accuracy,
+            cv_accuracy: chosen.map(|c| c.accuracy),
             threshold: thresholds.as_ref().and_then(|t| t.pooled),
             class_thresholds: thresholds
                 .as_ref()
