@@ -4,8 +4,14 @@
 set -euo pipefail
 
 # Debian packages: a C compiler for bundled SQLite, pkg-config, python3 for
-# the architecture check.
-packages=(build-essential pkg-config python3)
+# the architecture check and the moto venv; WebKitGTK and GTK for the Tauri
+# shell; its WebDriver, Xvfb and ImageMagick (screenshots) for the
+# end-to-end tests.
+packages=(
+  build-essential pkg-config python3 python3-venv curl file
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  libxdo-dev libssl-dev webkit2gtk-driver xvfb xauth imagemagick
+)
 
 missing=()
 for p in "${packages[@]}"; do

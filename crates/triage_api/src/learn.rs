@@ -24,6 +24,8 @@ use crate::{Error, LabelCounts, Project, Result};
 /// Image descriptors are cached under this kind; change it when the
 /// descriptor changes, so old caches are not mixed in.
 const IMAGE_FEATURES: &str = "image-v1";
+/// Cached standardised table features; versioned the same way.
+const TABLE_FEATURES: &str = "table-v1";
 /// The setting that lists table columns never used as features (label
 /// columns: using them would be cheating).
 pub(crate) const FEATURE_SKIP: &str = "feature_skip";
@@ -299,72 +301,109 @@ impl Project {
     fn feature_kind(&self) -> &'static str {
         match self.schema.task {
             TaskKind::ImageClassification => IMAGE_FEATURES,
-            TaskKind::RowClassification => "table",
+            TaskKind::RowClassification => TABLE_FEATURES,
         }
     }
 
     /// The feature matrix of every item that has features, with their ids
     /// in row order.
     pub(crate) fn feature_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+        match self.schema.task {
+            TaskKind::RowClassification => self.table_matrix(),
+            TaskKind::ImageClassification => self.image_matrix(),
+        }
+    }
+
+    /// Table features are standardised over every row, so they are cached
+    /// as one set, valid while no row is added and the skipped columns stay
+    /// the same; reading them back is far cheaper than parsing payloads.
+    fn table_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+        let skip_setting = self.store.setting(FEATURE_SKIP)?;
+        let (count, newest) = self.store.payload_extent(ItemKind::Row)?;
+        let stamp = format!(
+            "{count}:{}:{}",
+            newest.unwrap_or(0),
+            skip_setting.as_deref().unwrap_or("[]")
+        );
+        if self.store.features_stamp(TABLE_FEATURES)?.as_deref() == Some(stamp.as_str()) {
+            let cached = self.store.features(TABLE_FEATURES)?;
+            let dims = cached.first().map_or(0, |(_, v)| v.len());
+            if cached.len() as u64 == count && cached.iter().all(|(_, v)| v.len() == dims) {
+                let ids = cached.iter().map(|(id, _)| *id).collect();
+                let flat = cached
+                    .into_iter()
+                    .flat_map(|(_, v)| v.into_iter().map(f64::from))
+                    .collect();
+                let x = triage_learn::Matrix::from_shape_vec((count as usize, dims), flat)
+                    .map_err(|e| Error::Invalid(format!("cached table features: {e}")))?;
+                return Ok((ids, x));
+            }
+        }
+        let mut rows = Vec::new();
+        self.store.for_each_item(|item| -> Result<()> {
+            if item.kind == ItemKind::Row {
+                if let Some(payload) = item.payload {
+                    rows.push((item.id, payload));
+                }
+            }
+            Ok(())
+        })?;
+        let payloads: Vec<&str> = rows.iter().map(|(_, p)| p.as_str()).collect();
+        let frame = triage_data::table::frame_from_json_rows(&payloads).map_err(Error::Invalid)?;
+        let skip: Vec<String> = skip_setting
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let (x, _) = features::table_matrix(&frame, &skip).map_err(learn_err)?;
+        let ids: Vec<ItemId> = rows.iter().map(|(id, _)| *id).collect();
+        let vectors: Vec<(ItemId, Vec<f32>)> = ids
+            .iter()
+            .zip(x.rows())
+            .map(|(&id, r)| (id, r.iter().map(|&v| v as f32).collect()))
+            .collect();
+        self.store
+            .replace_features(TABLE_FEATURES, &stamp, &vectors)?;
+        Ok((ids, x))
+    }
+
+    fn image_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
         let mut items = Vec::new();
         self.store.for_each_item(|item| -> Result<()> {
             items.push(item);
             Ok(())
         })?;
-        match self.schema.task {
-            TaskKind::RowClassification => {
-                let rows: Vec<&triage_core::ItemRow> = items
-                    .iter()
-                    .filter(|i| i.kind == ItemKind::Row && i.payload.is_some())
-                    .collect();
-                let payloads: Vec<&str> =
-                    rows.iter().filter_map(|i| i.payload.as_deref()).collect();
-                let frame =
-                    triage_data::table::frame_from_json_rows(&payloads).map_err(Error::Invalid)?;
-                let skip: Vec<String> = self
-                    .store
-                    .setting(FEATURE_SKIP)?
-                    .and_then(|s| serde_json::from_str(&s).ok())
-                    .unwrap_or_default();
-                let (x, _) = features::table_matrix(&frame, &skip).map_err(learn_err)?;
-                Ok((rows.iter().map(|i| i.id).collect(), x))
-            }
-            TaskKind::ImageClassification => {
-                let mut cached = self.store.features(IMAGE_FEATURES)?;
-                let thumbs = self.thumbs_dir();
-                let missing: Vec<(ItemId, Vec<f32>)> = items
-                    .par_iter()
-                    .filter(|i| i.kind == ItemKind::Image && !cached.contains_key(&i.id))
-                    .filter_map(|i| {
-                        // The thumbnail is enough for a 32-pixel descriptor
-                        // and far cheaper to decode than the original.
-                        let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
-                        let path = if thumb.is_file() {
-                            thumb
-                        } else {
-                            i.uri.as_ref()?.into()
-                        };
-                        let bytes = std::fs::read(path).ok()?;
-                        let rgb = image_file::decode(&bytes, ImageLimits::default()).ok()?;
-                        let d = features::image_descriptor(rgb.as_raw(), rgb.width(), rgb.height())
-                            .ok()?;
-                        Some((i.id, d))
-                    })
-                    .collect();
-                if !missing.is_empty() {
-                    self.store.save_features(IMAGE_FEATURES, &missing)?;
-                    cached.extend(missing);
-                }
-                let (ids, descriptors): (Vec<ItemId>, Vec<Vec<f32>>) = items
-                    .iter()
-                    .filter_map(|i| cached.remove(&i.id).map(|d| (i.id, d)))
-                    .unzip();
-                Ok((
-                    ids,
-                    features::image_matrix(&descriptors).map_err(learn_err)?,
-                ))
-            }
+        let mut cached: HashMap<ItemId, Vec<f32>> =
+            self.store.features(IMAGE_FEATURES)?.into_iter().collect();
+        let thumbs = self.thumbs_dir();
+        let missing: Vec<(ItemId, Vec<f32>)> = items
+            .par_iter()
+            .filter(|i| i.kind == ItemKind::Image && !cached.contains_key(&i.id))
+            .filter_map(|i| {
+                // The thumbnail is enough for a 32-pixel descriptor
+                // and far cheaper to decode than the original.
+                let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
+                let path = if thumb.is_file() {
+                    thumb
+                } else {
+                    i.uri.as_ref()?.into()
+                };
+                let bytes = std::fs::read(path).ok()?;
+                let rgb = image_file::decode(&bytes, ImageLimits::default()).ok()?;
+                let d = features::image_descriptor(rgb.as_raw(), rgb.width(), rgb.height()).ok()?;
+                Some((i.id, d))
+            })
+            .collect();
+        if !missing.is_empty() {
+            self.store.save_features(IMAGE_FEATURES, &missing)?;
+            cached.extend(missing);
         }
+        let (ids, descriptors): (Vec<ItemId>, Vec<Vec<f32>>) = items
+            .iter()
+            .filter_map(|i| cached.remove(&i.id).map(|d| (i.id, d)))
+            .unzip();
+        Ok((
+            ids,
+            features::image_matrix(&descriptors).map_err(learn_err)?,
+        ))
     }
 
     /// Human labels the latest model contradicts with high out-of-fold

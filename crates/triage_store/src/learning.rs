@@ -9,9 +9,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
-use triage_core::{AnnotationSource, ItemId, Timestamp};
+use triage_core::{AnnotationSource, ItemId, ItemKind, Timestamp};
 
 use crate::store::{NewAnnotation, insert_event, refresh_current_label, time_str};
 use crate::{Result, Store};
@@ -127,22 +127,22 @@ impl Store {
         Ok(ids)
     }
 
-    /// Cached feature vectors of one kind, by item.
-    pub fn features(&self, kind: &str) -> Result<HashMap<ItemId, Vec<f32>>> {
+    /// Cached feature vectors of one kind, in item order.
+    pub fn features(&self, kind: &str) -> Result<Vec<(ItemId, Vec<f32>)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT item_id, vec FROM features WHERE kind = ?1")?;
+            .prepare("SELECT item_id, vec FROM features WHERE kind = ?1 ORDER BY item_id")?;
         let rows = stmt.query_map([kind], |r| {
             Ok((r.get::<_, ItemId>(0)?, r.get::<_, Vec<u8>>(1)?))
         })?;
-        let mut out = HashMap::new();
+        let mut out = Vec::new();
         for row in rows {
             let (id, bytes) = row?;
             let v = bytes
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect();
-            out.insert(id, v);
+            out.push((id, v));
         }
         Ok(out)
     }
@@ -152,17 +152,50 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        {
-            let mut stmt = tx.prepare(
-                "INSERT OR REPLACE INTO features(item_id, kind, vec) VALUES (?1, ?2, ?3)",
-            )?;
-            for (id, v) in vectors {
-                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
-                stmt.execute(params![id, kind, bytes])?;
-            }
-        }
+        write_features(&tx, kind, vectors)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Replaces every cached vector of `kind` with `vectors`, and records
+    /// the `stamp` of the data they were computed from, in one step: a
+    /// feature set that depends on every item (standardised columns) is
+    /// valid only while the stamp matches.
+    pub fn replace_features(
+        &mut self,
+        kind: &str,
+        stamp: &str,
+        vectors: &[(ItemId, Vec<f32>)],
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM features WHERE kind = ?1", [kind])?;
+        write_features(&tx, kind, vectors)?;
+        tx.execute(
+            "INSERT INTO settings(key, value) VALUES (?1, ?2) \
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![stamp_key(kind), stamp],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The stamp recorded by the last `replace_features` of `kind`.
+    pub fn features_stamp(&self, kind: &str) -> Result<Option<String>> {
+        self.setting(&stamp_key(kind))
+    }
+
+    /// How many items of a kind carry a payload, and the newest one's id:
+    /// items are never changed once imported, so these two tell whether a
+    /// feature set built from payloads is still current.
+    pub fn payload_extent(&self, kind: ItemKind) -> Result<(u64, Option<ItemId>)> {
+        Ok(self.conn.query_row(
+            "SELECT count(*), max(i.id) FROM items i JOIN item_payloads p ON p.item_id = i.id \
+             WHERE i.kind = ?1",
+            [kind.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// Applies a round: its model, auto-labels, revocations, queue and
@@ -204,19 +237,18 @@ impl Store {
 
         let accepted: HashMap<ItemId, (u32, f64)> =
             record.auto.iter().map(|&(i, c, p)| (i, (c, p))).collect();
-        let event_of = |id: ItemId| -> Result<Option<(i64, Option<u32>, String)>> {
-            Ok(tx
-                .query_row(
-                    "SELECT a.id, a.class, a.source FROM items i JOIN annotations a ON a.id = i.label_event \
-                     WHERE i.id = ?1",
-                    [id],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()?)
+        // Every labeled item's current event, read once inside the
+        // transaction: a person may have labeled since the round began.
+        let current_events: HashMap<ItemId, (i64, Option<u32>, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT i.id, a.id, a.class, a.source FROM items i \
+                 JOIN annotations a ON a.id = i.label_event",
+            )?;
+            stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+                .collect::<rusqlite::Result<_>>()?
         };
         for &item in &record.considered {
-            let current = event_of(item)?;
-            let current_model = match &current {
+            let current_model = match current_events.get(&item) {
                 Some((_, _, source)) if source != "model" => {
                     applied.skipped += u64::from(accepted.contains_key(&item));
                     continue;
@@ -240,7 +272,7 @@ impl Store {
                 // Still the same class: the earlier event stands.
                 (Some(&(class, _)), Some((_, Some(old)))) if old == class => {}
                 (Some(&(class, confidence)), _) => {
-                    insert_event(
+                    let event = insert_event(
                         &tx,
                         &NewAnnotation {
                             class: Some(class),
@@ -248,7 +280,13 @@ impl Store {
                             ..base
                         },
                     )?;
-                    refresh_current_label(&tx, item)?;
+                    // Nothing outranks a model label here (the item has
+                    // none or only a model's), so the newest one is current.
+                    tx.prepare_cached(
+                        "UPDATE items SET label_event = ?2, label_class = ?3, \
+                         label_source = 'model', label_confidence = ?4 WHERE id = ?1",
+                    )?
+                    .execute(params![item, event, class, confidence])?;
                     applied.auto_labeled += 1;
                 }
                 (None, Some((event, _))) => {
@@ -268,8 +306,10 @@ impl Store {
 
         tx.execute("DELETE FROM queue", [])?;
         for (position, &(item, audit, score)) in record.queue.iter().enumerate() {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO queue(item_id, round_id, position, audit, score) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(
                 params![item, round_id, position as i64, audit, score],
             )?;
             if audit {
@@ -457,4 +497,18 @@ impl Store {
         let rows = stmt.query_map([n as i64], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+fn stamp_key(kind: &str) -> String {
+    format!("features_stamp:{kind}")
+}
+
+fn write_features(tx: &Connection, kind: &str, vectors: &[(ItemId, Vec<f32>)]) -> Result<()> {
+    let mut stmt =
+        tx.prepare("INSERT OR REPLACE INTO features(item_id, kind, vec) VALUES (?1, ?2, ?3)")?;
+    for (id, v) in vectors {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        stmt.execute(params![id, kind, bytes])?;
+    }
+    Ok(())
 }

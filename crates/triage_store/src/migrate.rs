@@ -130,7 +130,20 @@ CREATE TABLE suspects (
 );
 ";
 
-const STEPS: [&str; 3] = [V1, V2, V3];
+/// Version 4: payloads (table rows as JSON) move to their own table, so
+/// item rows stay narrow: a round that updates the cached label of 100k
+/// items then rewrites a few pages instead of every payload.
+const V4: &str = "
+CREATE TABLE item_payloads (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    payload TEXT NOT NULL
+);
+INSERT INTO item_payloads(item_id, payload)
+    SELECT id, payload FROM items WHERE payload IS NOT NULL;
+ALTER TABLE items DROP COLUMN payload;
+";
+
+const STEPS: [&str; 4] = [V1, V2, V3, V4];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

@@ -140,10 +140,11 @@ pub struct Store {
 
 /// Item columns, then the columns of the event behind its current label.
 const ITEM_COLUMNS: &str = "i.id, i.kind, i.uri, i.row_index, i.external_id, i.content_hash, \
-     i.width, i.height, i.payload, s.uri, \
+     i.width, i.height, p.payload, s.uri, \
      a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, a.created_at, \
      a.time_spent_ms, a.undoes, a.meta, a.item_id";
 const ITEM_FROM: &str = "FROM items i JOIN sources s ON s.id = i.source_id \
+     LEFT JOIN item_payloads p ON p.item_id = i.id \
      LEFT JOIN annotations a ON a.id = i.label_event";
 const EVENT_COLUMNS: &str = "a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, \
      a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id";
@@ -333,8 +334,10 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT OR IGNORE INTO items(source_id, kind, ref_key, uri, row_index, external_id, \
-                 content_hash, width, height, payload) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                 content_hash, width, height) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
             )?;
+            let mut payload =
+                tx.prepare_cached("INSERT INTO item_payloads(item_id, payload) VALUES (?1, ?2)")?;
             let mut event = tx.prepare_cached(
                 "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta) \
                  VALUES (?1, ?2, 'import', ?3, ?4, ?5)",
@@ -354,13 +357,15 @@ impl Store {
                     item.content_hash,
                     item.width,
                     item.height,
-                    item.payload,
                 ])?;
                 if inserted == 0 {
                     present.push(item.ref_key.clone());
                     continue;
                 }
                 let item_id = tx.last_insert_rowid();
+                if let Some(p) = &item.payload {
+                    payload.execute(params![item_id, p])?;
+                }
                 if let Some(label) = &item.label {
                     if label.class >= classes {
                         return Err(Error::Corrupt(format!(

@@ -242,7 +242,8 @@ fn exports_are_recorded() {
 }
 
 /// A file written by schema version 1 (before current labels were cached on
-/// items) opens, migrates, and shows the labels its events imply.
+/// items, and with payloads inside item rows) opens, migrates, and shows the
+/// labels its events imply and the payloads it held.
 #[test]
 fn opens_a_file_made_by_the_previous_schema() {
     let dir = tempfile::tempdir().unwrap();
@@ -254,9 +255,9 @@ fn opens_a_file_made_by_the_previous_schema() {
             "INSERT INTO settings VALUES ('task', 'image-classification');
              INSERT INTO classes VALUES (0, 'cat', '1', '#000'), (1, 'dog', '2', '#111');
              INSERT INTO sources VALUES (1, 'image-folder', '/d', NULL, '2026-01-01T00:00:00Z');
-             INSERT INTO items(id, source_id, kind, ref_key, uri, content_hash)
-                 VALUES (1, 1, 'image', '/d/a.png', '/d/a.png', 'h1'),
-                        (2, 1, 'image', '/d/b.png', '/d/b.png', 'h2');
+             INSERT INTO items(id, source_id, kind, ref_key, uri, content_hash, payload)
+                 VALUES (1, 1, 'image', '/d/a.png', '/d/a.png', 'h1', NULL),
+                        (2, 1, 'image', '/d/b.png', '/d/b.png', 'h2', '{\"note\":\"b\"}');
              INSERT INTO annotations(id, item_id, class, source, annotator, created_at)
                  VALUES (1, 1, 1, 'human', 'ana', '2026-01-01T00:00:01Z'),
                         (2, 2, 0, 'human', 'ana', '2026-01-01T00:00:02Z');
@@ -277,6 +278,11 @@ fn opens_a_file_made_by_the_previous_schema() {
     assert_eq!(v, LATEST_VERSION);
     assert_eq!(store.item(1).unwrap().label.unwrap().class, Some(1));
     assert!(store.item(2).unwrap().label.is_none());
+    assert_eq!(store.item(1).unwrap().payload, None);
+    assert_eq!(
+        store.item(2).unwrap().payload.as_deref(),
+        Some(r#"{"note":"b"}"#)
+    );
     let queue: Vec<ItemId> = store
         .next_unlabeled(5)
         .unwrap()
@@ -414,6 +420,23 @@ fn features_round_trip_as_f32() {
         .save_features("image-v1", &[(1, vec![0.5, -1.25]), (2, vec![3.0, 0.0])])
         .unwrap();
     let f = store.features("image-v1").unwrap();
-    assert_eq!(f[&1], vec![0.5, -1.25]);
+    assert_eq!(f, vec![(1, vec![0.5, -1.25]), (2, vec![3.0, 0.0])]);
     assert!(store.features("other").unwrap().is_empty());
+}
+
+#[test]
+fn replaced_features_carry_their_stamp_and_drop_the_old_set() {
+    let (_dir, mut store) = project(3);
+    assert_eq!(store.features_stamp("table-v1").unwrap(), None);
+    store
+        .replace_features("table-v1", "a", &[(1, vec![1.0]), (2, vec![2.0])])
+        .unwrap();
+    store
+        .replace_features("table-v1", "b", &[(3, vec![3.0])])
+        .unwrap();
+    assert_eq!(
+        store.features_stamp("table-v1").unwrap().as_deref(),
+        Some("b")
+    );
+    assert_eq!(store.features("table-v1").unwrap(), vec![(3, vec![3.0])]);
 }
