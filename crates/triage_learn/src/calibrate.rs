@@ -2,18 +2,22 @@
 //!
 //! The audit set is labeled by people and chosen at random, so its
 //! out-of-fold predictions are an unbiased sample of how the model does. The
-//! pooled threshold is the lowest confidence at which the Wilson lower bound
-//! of the accuracy of the audit items at or above it reaches the target: a
+//! pooled threshold is the lowest confidence at which the 95% Wilson lower
+//! confidence bound (one-sided: "accuracy is at least this, with 95%
+//! confidence") of the audit items at or above it reaches the target: a
 //! statement about the auto-labeled set as a whole, as Ground Truth makes it.
 //! Classes are then refined: one whose own audit evidence shows it below the
-//! target (its Wilson *upper* bound under the target) gets a higher threshold,
-//! or none. A class is not required to prove itself alone first; with a
-//! perfect record that would take about 52 audit items per class.
+//! target (its one-sided 95% Wilson *upper* bound under the target) gets a
+//! higher threshold, or none. A class is not required to prove itself alone
+//! first; with a perfect record that would take 52 audit items per class.
+//! Intervals shown to people are two-sided ([`Z95`]).
 
 use serde::{Deserialize, Serialize};
 
 /// The normal quantile for a two-sided 95% interval.
 pub const Z95: f64 = 1.959_963_984_540_054;
+/// The normal quantile for a one-sided 95% bound.
+pub const Z95_ONE_SIDED: f64 = 1.644_853_626_951_472;
 
 /// Wilson score interval for `correct` successes out of `n`, at `z`.
 pub fn wilson(correct: u64, n: u64, z: f64) -> (f64, f64) {
@@ -78,7 +82,9 @@ impl Thresholds {
 
 /// Chooses the thresholds from the audit set's out-of-fold predictions.
 pub fn choose_thresholds(audit: &[AuditPrediction], n_classes: usize, target: f64) -> Thresholds {
-    let pooled = lowest_passing(audit.iter().copied(), target, |c, n| wilson(c, n, Z95).0);
+    let low = |c, n| wilson(c, n, Z95_ONE_SIDED).0;
+    let high = |c, n| wilson(c, n, Z95_ONE_SIDED).1;
+    let pooled = lowest_passing(audit.iter().copied(), target, low);
     let (audit_above, audit_correct) = match pooled {
         Some(t) => count_above(audit.iter().copied(), t),
         None => (0, 0),
@@ -92,13 +98,12 @@ pub fn choose_thresholds(audit: &[AuditPrediction], n_classes: usize, target: f6
                 .filter(|a| a.predicted == class && a.confidence >= pooled)
                 .collect();
             let (n, correct) = count_above(mine.iter().copied(), pooled);
-            if n == 0 || wilson(correct, n, Z95).1 >= target {
+            if n == 0 || high(correct, n) >= target {
                 return Some(pooled);
             }
             // The evidence shows this class below the target: raise its
             // threshold until it no longer does, or give it none.
-            lowest_passing(mine.into_iter(), target, |c, n| wilson(c, n, Z95).1)
-                .map(|t| t.max(pooled))
+            lowest_passing(mine.into_iter(), target, high).map(|t| t.max(pooled))
         })
         .collect();
     Thresholds {
@@ -161,9 +166,12 @@ mod tests {
         let (lo, hi) = wilson(8, 10, Z95);
         assert!((lo - 0.4902).abs() < 1e-3, "{lo}");
         assert!((hi - 0.9433).abs() < 1e-3, "{hi}");
-        // A perfect record needs about 73 items for a 0.95 lower bound.
+        // A perfect record needs 73 items for a two-sided 0.95 lower
+        // bound, and 52 for a one-sided one: n / (n + z²) >= 0.95.
         assert!(wilson(72, 72, Z95).0 < 0.95);
         assert!(wilson(73, 73, Z95).0 >= 0.95);
+        assert!(wilson(51, 51, Z95_ONE_SIDED).0 < 0.95);
+        assert!(wilson(52, 52, Z95_ONE_SIDED).0 >= 0.95);
         assert_eq!(wilson(0, 0, Z95), (0.0, 1.0));
         let (lo, hi) = wilson(0, 5, Z95);
         assert_eq!(lo, 0.0);
@@ -182,14 +190,14 @@ mod tests {
         assert_eq!(est, 1.0);
         assert!(lo >= 0.95);
         // At a target of 0.85, including the 0.8 items still passes:
-        // 85/90 = 0.944, Wilson lower bound 0.876.
+        // 85/90 = 0.944, one-sided Wilson lower bound 0.890.
         let t = choose_thresholds(&audit, 2, 0.85);
         assert_eq!(t.pooled, Some(0.8));
     }
 
     #[test]
     fn too_little_evidence_means_no_threshold() {
-        let audit: Vec<_> = (0..50).map(|_| a(0, 0.99, true)).collect();
+        let audit: Vec<_> = (0..51).map(|_| a(0, 0.99, true)).collect();
         let t = choose_thresholds(&audit, 3, 0.95);
         assert_eq!(t.pooled, None);
         assert_eq!(t.per_class, vec![None, None, None]);
@@ -207,8 +215,11 @@ mod tests {
         audit.extend((0..6).map(|i| a(3, 0.99, i < 2))); // 12 of 16: shown below
         audit.extend((0..3).map(|_| a(4, 0.98, false))); // 0 of 3: shown below
         let t = choose_thresholds(&audit, 5, 0.95);
-        // Pooled: 434 of 441 at or above 0.95, Wilson lower bound 0.968;
-        // adding the 0.9 items gives 444 of 481, which fails.
+        // Pooled: 434 of 441 at or above 0.95, lower bound 0.971; adding
+        // the 0.9 items gives 444 of 481 (0.901), which fails. Class 1 at
+        // 0.95 and up: 20 of 20, upper bound 1. Class 3: 12 of 16, upper
+        // bound 0.882, shown below; from 0.999 it is 10 of 10. Class 4: 0
+        // of 3, upper bound 0.474, none.
         assert_eq!(t.pooled, Some(0.95));
         assert_eq!((t.audit_above, t.audit_correct), (441, 434));
         assert_eq!(
