@@ -6,29 +6,40 @@ CARGO ?= cargo
 TEST_LOG ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/test-output.log
 DEMO_DIR ?= $(CURDIR)/target/demo-project
 TRIAGE = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage
+DESKTOP = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage-desktop
 
-.PHONY: deps run test lint check-architecture bench
+.PHONY: deps ui ui-test run test lint check-architecture bench
 
 deps:
 	@bash scripts/install-deps.sh
 
-# Until the desktop app lands, `make run` is the CLI demo on the bundled digits.
-run: deps
-	$(CARGO) build -p triage_cli
-	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)"
+# The desktop app embeds ui/dist when it compiles, so the UI is built first.
+ui: deps
+	cd ui && npm run build
 
-lint:
+ui-test: deps
+	cd ui && npm run check && npm test
+
+# Opens the desktop app on the bundled digits demo project (made once).
+run: ui
+	$(CARGO) build -p triage_cli -p triage_desktop
+	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)"
+	"$(DESKTOP)" "$(DEMO_DIR)"
+
+lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 check-architecture:
 	python3 scripts/check_architecture.py
 
-test: deps lint check-architecture
+test: deps ui lint check-architecture
 	$(CARGO) build --workspace --bins --locked
-	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee "$(TEST_LOG)"
+	set -o pipefail; (cd ui && npm run check && npm test) 2>&1 | tee "$(TEST_LOG)"
+	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee -a "$(TEST_LOG)"
 	@python3 scripts/test_summary.py "$(TEST_LOG)"
 
-bench: deps
-	$(CARGO) build --release --locked -p triage_cli -p triage_bench
+bench: ui
+	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
+	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_desktop

@@ -2,6 +2,7 @@
 # Installs what the build and the tests need, and only what is missing, so it
 # is quick to run again. Safe with no standard input (CI).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 # Debian packages: a C compiler for bundled SQLite, pkg-config, python3 for
 # the architecture check and the moto venv; WebKitGTK and GTK for the Tauri
@@ -28,4 +29,14 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is missing: install Rust 1.95 (rustup) first" >&2
   exit 1
+fi
+
+# The UI's packages, exactly as locked; again only when the lock changed.
+if [ ! -f ui/node_modules/.package-lock.json ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  (cd ui && npm ci --no-audit --no-fund </dev/null)
+fi
+
+# tauri-driver runs the desktop app for the WebDriver end-to-end tests.
+if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+  cargo install tauri-driver --locked </dev/null
 fi

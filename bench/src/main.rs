@@ -90,6 +90,7 @@ fn new_project(dir: &Path, task: TaskKind, classes: &[&str]) -> Result<Project> 
     let options = CreateOptions {
         task,
         classes: classes.iter().map(|c| c.to_string()).collect(),
+        hotkeys: Vec::new(),
         job_name: None,
         attribute: None,
     };

@@ -10,6 +10,7 @@ fn project(dir: &Path, task: TaskKind) -> Project {
     let options = CreateOptions {
         task,
         classes: vec!["a".into(), "b".into()],
+        hotkeys: Vec::new(),
         job_name: None,
         attribute: None,
     };

@@ -25,6 +25,7 @@ fn sigkill_never_loses_a_confirmed_label() {
     let options = CreateOptions {
         task: TaskKind::RowClassification,
         classes: vec!["a".into(), "b".into(), "c".into()],
+        hotkeys: Vec::new(),
         job_name: None,
         attribute: None,
     };

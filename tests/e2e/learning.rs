@@ -168,6 +168,7 @@ fn labeling_does_not_wait_for_a_round() {
     let options = CreateOptions {
         task: TaskKind::ImageClassification,
         classes: (0..10).map(|d| d.to_string()).collect(),
+        hotkeys: Vec::new(),
         job_name: None,
         attribute: None,
     };

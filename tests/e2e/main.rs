@@ -8,8 +8,10 @@
 mod cli;
 mod corpus;
 mod crash;
+mod desktop;
 mod learning;
 mod roundtrip;
+mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

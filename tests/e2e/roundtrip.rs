@@ -20,6 +20,7 @@ fn chained_manifest_round_trip_is_exact() {
     let options = CreateOptions {
         task: TaskKind::ImageClassification,
         classes: (0..10).map(|d| d.to_string()).collect(),
+        hotkeys: Vec::new(),
         job_name: Some("digits-v2".into()),
         attribute: Some("digit".into()),
     };

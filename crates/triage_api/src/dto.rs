@@ -49,6 +49,8 @@ pub struct Status {
     pub attribute: String,
     /// Items by the source of their current label.
     pub counts: LabelCounts,
+    /// The same, for each class, in class order.
+    pub per_class: Vec<LabelCounts>,
 }
 
 /// A label as shells show it.

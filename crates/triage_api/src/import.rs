@@ -15,6 +15,8 @@ use crate::{Error, ImportReport, Project, Result};
 /// Items are inserted in batches of this many, each its own transaction, so
 /// a long import shows progress and a crash loses at most the open batch.
 const BATCH: usize = 5_000;
+/// Items drawn at random for people to label first, when nothing is queued.
+const START_BATCH: usize = 50;
 
 /// How to read what is imported.
 #[derive(Debug, Clone, Default)]
@@ -171,7 +173,7 @@ impl Project {
         self.finish_import(
             SourceKind::ImageFolder,
             "image-folder",
-            root,
+            (root, root),
             items,
             report,
             at,
@@ -221,7 +223,7 @@ impl Project {
         if let Some(column) = &options.label_column {
             self.skip_feature(column)?;
         }
-        self.finish_import(SourceKind::Table, "table", path, items, report, at)
+        self.finish_import(SourceKind::Table, "table", (path, path), items, report, at)
     }
 
     fn import_manifest(
@@ -306,7 +308,14 @@ impl Project {
                 label,
             });
         }
-        self.finish_import(SourceKind::Manifest, "manifest", path, items, report, at)
+        self.finish_import(
+            SourceKind::Manifest,
+            "manifest",
+            (path, &root),
+            items,
+            report,
+            at,
+        )
     }
 
     /// A manifest label comes in by its class name when it has one (indices
@@ -356,22 +365,27 @@ impl Project {
         Ok(())
     }
 
+    /// Stores the items of one source: `(path, root)` is what was imported
+    /// and the folder its files must stay inside.
     fn finish_import(
         &mut self,
         kind: SourceKind,
         kind_name: &str,
-        path: &Path,
+        (path, root): (&Path, &Path),
         items: Vec<NewItem>,
         report: Report,
         at: Timestamp,
     ) -> Result<ImportReport> {
         let shown = path.display().to_string();
-        let source = self.store.add_source(kind, &shown, Some(&shown), at)?;
+        let root = root.display().to_string();
+        let source = self.store.add_source(kind, &shown, Some(&root), at)?;
         let mut present = std::collections::HashSet::new();
         for chunk in items.chunks(BATCH) {
             present.extend(self.store.insert_items(source, chunk, at)?);
         }
         let already = present.len() as u64;
+        self.store
+            .seed_queue(START_BATCH, at.timestamp_micros() as u64)?;
         let labeled = items
             .iter()
             .filter(|i| i.label.is_some() && !present.contains(&i.ref_key))

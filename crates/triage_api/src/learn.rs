@@ -180,6 +180,18 @@ impl Project {
         cancel: &AtomicBool,
         at: Timestamp,
     ) -> Result<RoundSummary> {
+        self.run_round_with_progress(options, cancel, at, &|_, _| {})
+    }
+
+    /// [`Project::run_round`], telling `progress` each step's name and the
+    /// share of the round done (0 to 1).
+    pub fn run_round_with_progress(
+        &mut self,
+        options: &RoundOptions,
+        cancel: &AtomicBool,
+        at: Timestamp,
+        progress: &(dyn Fn(&'static str, f64) + Sync),
+    ) -> Result<RoundSummary> {
         if !(0.5..1.0).contains(&options.target) {
             return Err(Error::Invalid(format!(
                 "target {} must be in [0.5, 1)",
@@ -191,8 +203,10 @@ impl Project {
                 "batch must be at least 1 and random share in [0, 1]".into(),
             ));
         }
+        progress("reading", 0.0);
         let snapshot = self.store.snapshot()?;
         let (ids, x) = self.feature_matrix()?;
+        progress("training", 0.1);
         let state: HashMap<ItemId, &triage_store::SnapshotItem> =
             snapshot.iter().map(|s| (s.id, s)).collect();
         let mut labels = Vec::with_capacity(ids.len());
@@ -220,6 +234,7 @@ impl Project {
             random_share: options.random_share,
             seed: options.seed,
             cancel,
+            progress: &|share| progress("training", 0.1 + 0.8 * share),
         };
         let out = run_round(&input).map_err(learn_err)?;
         let finished = crate::now().max(at);
@@ -275,7 +290,9 @@ impl Project {
                 "open": open.iter().filter(|o| **o).count(),
             }),
         };
+        progress("writing", 0.9);
         let applied = self.store.apply_round(&record)?;
+        progress("done", 1.0);
         Ok(RoundSummary {
             round_id: applied.round_id,
             model_version: applied.model_version,
@@ -341,10 +358,10 @@ impl Project {
         }
         let mut rows = Vec::new();
         self.store.for_each_item(|item| -> Result<()> {
-            if item.kind == ItemKind::Row {
-                if let Some(payload) = item.payload {
-                    rows.push((item.id, payload));
-                }
+            if item.kind == ItemKind::Row
+                && let Some(payload) = item.payload
+            {
+                rows.push((item.id, payload));
             }
             Ok(())
         })?;

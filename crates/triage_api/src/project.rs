@@ -18,6 +18,8 @@ pub struct CreateOptions {
     pub task: TaskKind,
     /// The class names, in index order.
     pub classes: Vec<String>,
+    /// Each class's key, by index; missing ones get the number row.
+    pub hotkeys: Vec<Option<char>>,
     /// The Ground Truth job name; defaults to the folder's name.
     pub job_name: Option<String>,
     /// The Ground Truth label attribute; defaults to `label`.
@@ -54,7 +56,7 @@ fn job_name_from(dir: &Path) -> String {
 impl Project {
     /// Creates a project in `dir` (made if missing). Fails if one is there.
     pub fn create(dir: &Path, options: &CreateOptions, at: Timestamp) -> Result<Self> {
-        let schema = LabelSchema::new(options.task, &options.classes)?;
+        let schema = LabelSchema::with_hotkeys(options.task, &options.classes, &options.hotkeys)?;
         let job_name = options
             .job_name
             .clone()
@@ -123,6 +125,7 @@ impl Project {
             job_name: self.job_name.clone(),
             attribute: self.attribute.clone(),
             counts: self.store.counts()?,
+            per_class: self.store.counts_by_class()?,
         })
     }
 
@@ -135,6 +138,76 @@ impl Project {
             .into_iter()
             .map(|row| ItemDto::new(row, &self.schema, &thumbs))
             .collect())
+    }
+
+    /// Like [`Project::next_items`], leaving out the items a person skipped
+    /// this session: they stay in the queue for later.
+    pub fn next_items_except(&self, n: usize, skipped: &[i64]) -> Result<Vec<ItemDto>> {
+        let thumbs = self.thumbs_dir();
+        Ok(self
+            .store
+            .next_unlabeled(n + skipped.len())?
+            .into_iter()
+            .filter(|row| !skipped.contains(&row.id))
+            .take(n)
+            .map(|row| ItemDto::new(row, &self.schema, &thumbs))
+            .collect())
+    }
+
+    /// A person sets an item aside for review; it leaves the queue.
+    pub fn flag(
+        &mut self,
+        item_key: &str,
+        annotator: Option<&str>,
+        note: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
+        let item = self.resolve(item_key)?;
+        Ok(self.store.flag(item, annotator, note, at)?)
+    }
+
+    /// Clears an item's flags, so it returns to the queue.
+    pub fn resolve_flags(&mut self, item_key: &str, at: Timestamp) -> Result<u64> {
+        let item = self.resolve(item_key)?;
+        Ok(self.store.resolve_flags(item, at)?)
+    }
+
+    /// Flagged items with the note given, oldest first.
+    pub fn flagged(&self) -> Result<Vec<(ItemDto, Option<String>)>> {
+        let thumbs = self.thumbs_dir();
+        Ok(self
+            .store
+            .flagged()?
+            .into_iter()
+            .map(|(row, note)| (ItemDto::new(row, &self.schema, &thumbs), note))
+            .collect())
+    }
+
+    /// Auto-labeled items for review, least confident first: of one class
+    /// if given, within `[min, max]` confidence, at most `limit`.
+    pub fn auto_labeled(
+        &self,
+        class_name: Option<&str>,
+        min_confidence: f64,
+        max_confidence: f64,
+        limit: usize,
+    ) -> Result<Vec<ItemDto>> {
+        let class = class_name.map(|c| self.schema.index_of(c)).transpose()?;
+        let thumbs = self.thumbs_dir();
+        Ok(self
+            .store
+            .auto_labeled(class, min_confidence, max_confidence, limit)?
+            .into_iter()
+            .map(|row| ItemDto::new(row, &self.schema, &thumbs))
+            .collect())
+    }
+
+    /// The folders a shell may read images from: the thumbnail cache and
+    /// the roots of the imported image folders and manifests.
+    pub fn image_roots(&self) -> Result<Vec<PathBuf>> {
+        let mut roots = vec![self.thumbs_dir()];
+        roots.extend(self.store.source_roots()?.into_iter().map(PathBuf::from));
+        Ok(roots)
     }
 
     /// One item, found by its table id, path or URI, or numeric id.
@@ -213,6 +286,7 @@ mod tests {
         let options = CreateOptions {
             task: TaskKind::RowClassification,
             classes: vec!["a".into(), "b".into()],
+            hotkeys: Vec::new(),
             job_name: None,
             attribute: Some("x-metadata".into()),
         };

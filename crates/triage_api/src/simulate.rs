@@ -123,6 +123,7 @@ fn scratch_project(
     let create = CreateOptions {
         task,
         classes,
+        hotkeys: Vec::new(),
         job_name: None,
         attribute: None,
     };

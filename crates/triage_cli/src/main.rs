@@ -210,6 +210,7 @@ fn run(cli: Cli) -> Result<()> {
             let options = CreateOptions {
                 task,
                 classes,
+                hotkeys: Vec::new(),
                 job_name,
                 attribute,
             };

@@ -14,7 +14,7 @@ mod time;
 
 pub use annotation::{Annotation, AnnotationId, AnnotationSource, CurrentLabel, current_label};
 pub use item::{ItemKind, ItemRow};
-pub use schema::{ClassDef, LabelSchema, TaskKind};
+pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};
 pub use time::{Timestamp, format_gt_date};
 
 /// Identifies an item within one project.

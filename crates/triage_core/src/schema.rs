@@ -69,7 +69,46 @@ const PALETTE: [&str; 10] = [
     "#9c755f", "#bab0ac",
 ];
 
+/// Keys the labeling screen keeps for itself: skip, flag, help, undo.
+pub const RESERVED_KEYS: [char; 4] = ['s', 'f', '?', 'z'];
+
 impl LabelSchema {
+    /// Builds a schema from class names with the given hotkeys; a class
+    /// without one gets the default of [`LabelSchema::new`] when that key
+    /// is free. Keys are single characters, lowercase, distinct, and not
+    /// among [`RESERVED_KEYS`].
+    pub fn with_hotkeys(task: TaskKind, names: &[String], keys: &[Option<char>]) -> Result<Self> {
+        let mut schema = Self::new(task, names)?;
+        let chosen: Vec<char> = keys
+            .iter()
+            .flatten()
+            .map(|k| k.to_ascii_lowercase())
+            .collect();
+        for (i, class) in schema.classes.iter_mut().enumerate() {
+            match keys.get(i).copied().flatten() {
+                Some(key) => {
+                    let key = key.to_ascii_lowercase();
+                    if RESERVED_KEYS.contains(&key) || key.is_whitespace() || key.is_control() {
+                        return Err(Error::Schema(format!(
+                            "class '{}' cannot use the key '{key}': it is reserved",
+                            class.name
+                        )));
+                    }
+                    if chosen.iter().filter(|&&k| k == key).count() > 1 {
+                        return Err(Error::Schema(format!("the key '{key}' is given twice")));
+                    }
+                    class.hotkey = Some(key);
+                }
+                None => {
+                    if class.hotkey.is_some_and(|k| chosen.contains(&k)) {
+                        class.hotkey = None;
+                    }
+                }
+            }
+        }
+        Ok(schema)
+    }
+
     /// Builds a schema from class names, giving the first nine the keys 1–9
     /// (and a tenth the key 0) and a colour each.
     pub fn new(task: TaskKind, names: &[String]) -> Result<Self> {
@@ -138,6 +177,25 @@ mod tests {
         assert_eq!(s.index_of("x").unwrap(), 10);
         assert_eq!(s.name_of(3), Some("3"));
         assert_eq!(s.name_of(11), None);
+    }
+
+    #[test]
+    fn chosen_hotkeys_replace_defaults_and_must_be_usable() {
+        let t = TaskKind::ImageClassification;
+        let s = LabelSchema::with_hotkeys(
+            t,
+            &names(&["cat", "dog", "bird"]),
+            &[Some('C'), None, Some('2')],
+        )
+        .unwrap();
+        let keys: Vec<_> = s.classes.iter().map(|c| c.hotkey).collect();
+        // "dog" keeps no key: its default '2' went to "bird".
+        assert_eq!(keys, vec![Some('c'), None, Some('2')]);
+        assert!(LabelSchema::with_hotkeys(t, &names(&["a", "b"]), &[Some('s'), None]).is_err());
+        assert!(
+            LabelSchema::with_hotkeys(t, &names(&["a", "b"]), &[Some('x'), Some('X')]).is_err()
+        );
+        assert!(LabelSchema::with_hotkeys(t, &names(&["a", "b"]), &[Some(' '), None]).is_err());
     }
 
     #[test]

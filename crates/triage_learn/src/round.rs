@@ -58,6 +58,8 @@ pub struct RoundInput<'a> {
     pub seed: u64,
     /// Set to stop the round early.
     pub cancel: &'a AtomicBool,
+    /// Told the share of the training work done, from 0 to 1.
+    pub progress: &'a (dyn Fn(f64) + Sync),
 }
 
 /// How a candidate algorithm did in cross-validation.
@@ -183,7 +185,12 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     let audit_y: Vec<u32> = audit_k.iter().map(|&k| y[k]).collect();
     let mut candidates = Vec::new();
     let mut best: Option<(Algorithm, Array2<f64>, f64)> = None;
-    for algorithm in Algorithm::candidates() {
+    let all = Algorithm::candidates();
+    // Cross-validation is most of the work; the final fit and scoring one
+    // more step.
+    let steps = all.len() as f64 + 1.0;
+    for (done, algorithm) in all.into_iter().enumerate() {
+        (input.progress)(done as f64 / steps);
         check(input.cancel)?;
         let oof = out_of_fold(
             x_train.view(),
@@ -231,6 +238,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     let thresholds = choose_thresholds(&audit, input.n_classes, input.target);
 
     check(input.cancel)?;
+    (input.progress)((steps - 1.0) / steps);
     let model = fit(x_train.view(), &y, input.n_classes, algorithm)?;
     let x_open = input.x.select(Axis(0), &open);
     let probs_open = model.predict_proba(x_open.view());
@@ -384,6 +392,7 @@ mod tests {
             random_share: 0.1,
             seed: 5,
             cancel,
+            progress: &|_| {},
         }
     }
 

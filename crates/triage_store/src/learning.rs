@@ -487,16 +487,62 @@ impl Store {
         Ok(counts)
     }
 
+    /// When nothing is queued, queues `n` unlabeled items drawn at random,
+    /// as audit picks: the first labels people give are then a random
+    /// sample (so a first round sees several classes, and its estimate is
+    /// unbiased) rather than the first files of the first folder. Returns
+    /// how many were queued.
+    pub fn seed_queue(&mut self, n: usize, seed: u64) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let queued: i64 = tx.query_row("SELECT count(*) FROM queue", [], |r| r.get(0))?;
+        if queued > 0 {
+            return Ok(0);
+        }
+        let mut ids: Vec<ItemId> = {
+            let mut stmt = tx.prepare("SELECT id FROM items WHERE label_event IS NULL")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        // A seeded hash order is a uniform random order, with no RNG crate.
+        ids.sort_by_cached_key(|&id| splitmix64(id as u64 ^ seed));
+        ids.truncate(n);
+        for (position, &item) in ids.iter().enumerate() {
+            tx.prepare_cached(
+                "INSERT INTO queue(item_id, round_id, position, audit, score) \
+                 VALUES (?1, NULL, ?2, 1, NULL)",
+            )?
+            .execute(params![item, position as i64])?;
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO audit_items(item_id, round_id) VALUES (?1, NULL)",
+            )?
+            .execute([item])?;
+        }
+        tx.commit()?;
+        Ok(ids.len() as u64)
+    }
+
     /// Items queued for people, in order, that no person has labeled yet.
     /// An audit pick may carry an auto-label; a person's label replaces it.
     pub(crate) fn queued_unlabeled(&self, n: usize) -> Result<Vec<ItemId>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT q.item_id FROM queue q JOIN items i ON i.id = q.item_id \
-             WHERE i.label_source IS NULL OR i.label_source = 'model' ORDER BY q.position LIMIT ?1",
+             WHERE (i.label_source IS NULL OR i.label_source = 'model') \
+             AND q.item_id NOT IN (SELECT item_id FROM flags WHERE resolved_at IS NULL) \
+             ORDER BY q.position LIMIT ?1",
         )?;
         let rows = stmt.query_map([n as i64], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// SplitMix64: a fast, well-mixed 64-bit hash.
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 fn stamp_key(kind: &str) -> String {

@@ -132,8 +132,19 @@ CREATE TABLE suspects (
 
 /// Version 4: payloads (table rows as JSON) move to their own table, so
 /// item rows stay narrow: a round that updates the cached label of 100k
-/// items then rewrites a few pages instead of every payload.
+/// items then rewrites a few pages instead of every payload. Flags: items a
+/// person set aside for review (a broken image, an unclear case); they leave
+/// the queue until someone resolves them.
 const V4: &str = "
+CREATE TABLE flags (
+    id          INTEGER PRIMARY KEY,
+    item_id     INTEGER NOT NULL REFERENCES items(id),
+    annotator   TEXT,
+    note        TEXT,
+    created_at  TEXT NOT NULL,
+    resolved_at TEXT
+);
+CREATE INDEX flags_open ON flags(item_id) WHERE resolved_at IS NULL;
 CREATE TABLE item_payloads (
     item_id INTEGER PRIMARY KEY REFERENCES items(id),
     payload TEXT NOT NULL

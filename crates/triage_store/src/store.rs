@@ -115,6 +115,19 @@ pub struct LabelCounts {
     pub unlabeled: u64,
 }
 
+impl LabelCounts {
+    fn add(&mut self, source: Option<AnnotationSource>, n: u64) {
+        self.items += n;
+        match source {
+            None => self.unlabeled += n,
+            Some(AnnotationSource::Human) => self.human += n,
+            Some(AnnotationSource::Model) => self.model += n,
+            Some(AnnotationSource::Import) => self.import += n,
+            Some(AnnotationSource::Consolidated) => self.consolidated += n,
+        }
+    }
+}
+
 /// An export, as recorded in the project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportRecord {
@@ -482,7 +495,9 @@ impl Store {
         if out.len() < n {
             let sql = format!(
                 "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_event IS NULL \
-                 AND i.id NOT IN (SELECT item_id FROM queue) ORDER BY i.id LIMIT ?1"
+                 AND i.id NOT IN (SELECT item_id FROM queue) \
+                 AND i.id NOT IN (SELECT item_id FROM flags WHERE resolved_at IS NULL) \
+                 ORDER BY i.id LIMIT ?1"
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let rows = stmt.query_map([(n - out.len()) as i64], read_item)?;
@@ -491,6 +506,75 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Sets an item aside for review; it leaves the queue until resolved.
+    pub fn flag(
+        &mut self,
+        item: ItemId,
+        annotator: Option<&str>,
+        note: Option<&str>,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.item(item)?;
+        self.conn.execute(
+            "INSERT INTO flags(item_id, annotator, note, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![item, annotator, note, time_str(at)],
+        )?;
+        Ok(())
+    }
+
+    /// Resolves an item's open flags, so it can be queued again.
+    pub fn resolve_flags(&mut self, item: ItemId, at: Timestamp) -> Result<u64> {
+        Ok(self.conn.execute(
+            "UPDATE flags SET resolved_at = ?2 WHERE item_id = ?1 AND resolved_at IS NULL",
+            params![item, time_str(at)],
+        )? as u64)
+    }
+
+    /// Items with an open flag, oldest flag first, with the first note.
+    pub fn flagged(&self) -> Result<Vec<(ItemRow, Option<String>)>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS}, f.note {ITEM_FROM} \
+             JOIN (SELECT item_id, min(id) AS first, note FROM flags WHERE resolved_at IS NULL \
+                   GROUP BY item_id) f ON f.item_id = i.id ORDER BY f.first"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| Ok((read_item(r)?, r.get(21)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Auto-labeled items, least confident first, optionally of one class
+    /// and within a confidence range.
+    pub fn auto_labeled(
+        &self,
+        class: Option<u32>,
+        min_confidence: f64,
+        max_confidence: f64,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>> {
+        let sql = format!(
+            "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_source = 'model' \
+             AND (?1 IS NULL OR i.label_class = ?1) AND i.label_confidence BETWEEN ?2 AND ?3 \
+             ORDER BY i.label_confidence, i.id LIMIT ?4"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(
+            params![class, min_confidence, max_confidence, limit as i64],
+            read_item,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The folders items were imported from, so a shell can allow exactly
+    /// these for reading images and nothing more.
+    pub fn source_roots(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT coalesce(root, uri) FROM sources \
+             WHERE kind IN ('image-folder', 'manifest') ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// One item.
@@ -503,8 +587,16 @@ impl Store {
     }
 
     /// Finds an item by its table id, its path or URI (its `ref_key`), or
-    /// its numeric id, in that order.
+    /// its numeric id, in that order. `#<id>` means the numeric id alone,
+    /// for shells that hold ids and must not hit a table id that looks like
+    /// one.
     pub fn find_item(&self, key: &str) -> Result<Option<ItemId>> {
+        if let Some(id) = key.strip_prefix('#').and_then(|k| k.parse::<ItemId>().ok()) {
+            return Ok(self
+                .conn
+                .query_row("SELECT id FROM items WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?);
+        }
         let by_ref: Option<ItemId> = self
             .conn
             .query_row(
@@ -534,28 +626,40 @@ impl Store {
     /// Counts of items by the source of their current label.
     pub fn counts(&self) -> Result<LabelCounts> {
         let mut counts = LabelCounts::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT label_source, COUNT(*) FROM items GROUP BY label_source")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let source: Option<String> = row.get(0)?;
-            let n: i64 = row.get(1)?;
-            let n = n as u64;
-            counts.items += n;
-            match source
-                .as_deref()
-                .map(str::parse::<AnnotationSource>)
-                .transpose()?
-            {
-                None => counts.unlabeled += n,
-                Some(AnnotationSource::Human) => counts.human += n,
-                Some(AnnotationSource::Model) => counts.model += n,
-                Some(AnnotationSource::Import) => counts.import += n,
-                Some(AnnotationSource::Consolidated) => counts.consolidated += n,
-            }
+        for (_, source, n) in self.grouped_counts()? {
+            counts.add(source, n);
         }
         Ok(counts)
+    }
+
+    /// Labeled items of each class by the source of their label, in class
+    /// order (`unlabeled` is always 0 there).
+    pub fn counts_by_class(&self) -> Result<Vec<LabelCounts>> {
+        let mut out = vec![LabelCounts::default(); self.class_count()? as usize];
+        for (class, source, n) in self.grouped_counts()? {
+            if let Some(counts) = class.and_then(|c| out.get_mut(c as usize)) {
+                counts.add(source, n);
+            }
+        }
+        Ok(out)
+    }
+
+    fn grouped_counts(&self) -> Result<Vec<(Option<u32>, Option<AnnotationSource>, u64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT label_class, label_source, COUNT(*) FROM items GROUP BY 1, 2",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let source: Option<String> = row.get(1)?;
+            let n: i64 = row.get(2)?;
+            let source = source
+                .as_deref()
+                .map(str::parse::<AnnotationSource>)
+                .transpose()?;
+            out.push((row.get(0)?, source, n as u64));
+        }
+        Ok(out)
     }
 
     /// Calls `f` with every item in id order, for exports. Streams rows, so

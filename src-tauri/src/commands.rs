@@ -1,0 +1,385 @@
+//! `#[tauri::command]` adapters: each takes the UI's arguments, calls one
+//! `triage_api` use case on a blocking thread, and returns its DTO. Errors
+//! cross as `{code, message}` so the UI matches on codes.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use triage_api::{
+    CreateOptions, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus, Project,
+    RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
+};
+
+use crate::state::{AppState, annotator};
+
+/// An error as the UI sees it.
+#[derive(Debug, Serialize)]
+pub struct CommandError {
+    code: String,
+    message: String,
+}
+
+impl CommandError {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<triage_api::Error> for CommandError {
+    fn from(e: triage_api::Error) -> Self {
+        Self::new(e.code(), e.to_string())
+    }
+}
+
+type Reply<T> = Result<T, CommandError>;
+
+/// Runs `f` on the open project, on a blocking thread: the window's event
+/// loop never waits on the disk.
+async fn with_project<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Project) -> triage_api::Result<T> + Send + 'static,
+) -> Reply<T> {
+    let shared = state.project.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut guard = shared
+            .lock()
+            .map_err(|_| CommandError::new("internal", "the project lock was poisoned"))?;
+        let project = guard
+            .as_mut()
+            .ok_or_else(|| CommandError::new("no_project", "no project is open"))?;
+        f(project).map_err(CommandError::from)
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", e.to_string()))?
+}
+
+/// Lets the window read images from the project's thumbnails and from the
+/// folders its items came from, and nothing else.
+fn allow_images(app: &AppHandle, roots: &[PathBuf]) -> Reply<()> {
+    let scope = app.asset_protocol_scope();
+    for root in roots {
+        scope
+            .allow_directory(root, true)
+            .map_err(|e| CommandError::new("internal", e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Puts `project` in place as the open one and returns its status.
+async fn install(app: &AppHandle, state: &AppState, project: Project) -> Reply<Status> {
+    allow_images(app, &project.image_roots()?)?;
+    state.remember(project.dir());
+    *state
+        .project
+        .lock()
+        .map_err(|_| CommandError::new("internal", "the project lock was poisoned"))? =
+        Some(project);
+    with_project(state, |p| p.status()).await
+}
+
+/// The project named on the command line, opened if there is one.
+#[tauri::command]
+pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Reply<Option<Status>> {
+    let Some(dir) = state.start_project.clone() else {
+        return Ok(None);
+    };
+    let project = tauri::async_runtime::spawn_blocking(move || Project::open(&dir))
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))??;
+    install(&app, &state, project).await.map(Some)
+}
+
+#[tauri::command]
+pub fn recent_projects(state: State<'_, AppState>) -> Vec<String> {
+    state.recent()
+}
+
+/// A class as the Projects screen defines it.
+#[derive(Debug, Deserialize)]
+pub struct NewClass {
+    name: String,
+    hotkey: Option<char>,
+}
+
+#[tauri::command]
+pub async fn create_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    dir: PathBuf,
+    task: String,
+    classes: Vec<NewClass>,
+) -> Reply<Status> {
+    let task: TaskKind = task.parse().map_err(triage_api::Error::from)?;
+    let options = CreateOptions {
+        task,
+        classes: classes.iter().map(|c| c.name.clone()).collect(),
+        hotkeys: classes.iter().map(|c| c.hotkey).collect(),
+        job_name: None,
+        attribute: None,
+    };
+    let project = tauri::async_runtime::spawn_blocking(move || {
+        Project::create(&dir, &options, triage_api::now())
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", e.to_string()))??;
+    install(&app, &state, project).await
+}
+
+#[tauri::command]
+pub async fn open_project(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    dir: PathBuf,
+) -> Reply<Status> {
+    let project = tauri::async_runtime::spawn_blocking(move || Project::open(&dir))
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))??;
+    install(&app, &state, project).await
+}
+
+#[tauri::command]
+pub async fn status(state: State<'_, AppState>) -> Reply<Status> {
+    with_project(&state, |p| p.status()).await
+}
+
+/// How to read an import.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportRequest {
+    labels_from_folders: bool,
+    id_column: Option<String>,
+    label_column: Option<String>,
+}
+
+/// Import progress: items done out of total.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Progress {
+    done: u64,
+    total: u64,
+}
+
+#[tauri::command]
+pub async fn import_path(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    path: PathBuf,
+    options: ImportRequest,
+    on_progress: Channel<Progress>,
+) -> Reply<ImportReport> {
+    let import = ImportOptions {
+        labels_from_folders: options.labels_from_folders,
+        id_column: options.id_column.filter(|c| !c.is_empty()),
+        label_column: options.label_column.filter(|c| !c.is_empty()),
+        root: None,
+    };
+    let (report, roots) = with_project(&state, move |p| {
+        // About a hundred messages per import, whatever its size.
+        let last = std::sync::atomic::AtomicU64::new(u64::MAX);
+        let report = p.import(&path, &import, triage_api::now(), &|done, total| {
+            let step = (total / 100).max(1);
+            if done == total || done / step != last.swap(done / step, Ordering::Relaxed) {
+                // The window may be gone; the import carries on regardless.
+                let _ = on_progress.send(Progress { done, total });
+            }
+        })?;
+        Ok((report, p.image_roots()?))
+    })
+    .await?;
+    allow_images(&app, &roots)?;
+    Ok(report)
+}
+
+#[tauri::command]
+pub async fn next_items(
+    state: State<'_, AppState>,
+    n: usize,
+    skipped: Vec<i64>,
+) -> Reply<Vec<ItemDto>> {
+    with_project(&state, move |p| p.next_items_except(n, &skipped)).await
+}
+
+#[tauri::command]
+pub async fn get_item(state: State<'_, AppState>, item: i64) -> Reply<ItemDto> {
+    with_project(&state, move |p| p.item(&format!("#{item}"))).await
+}
+
+#[tauri::command]
+pub async fn label_item(
+    state: State<'_, AppState>,
+    item: i64,
+    class_name: String,
+    time_spent_ms: Option<i64>,
+) -> Reply<LabelDto> {
+    with_project(&state, move |p| {
+        p.label(
+            &format!("#{item}"),
+            &class_name,
+            Some(&annotator()),
+            time_spent_ms,
+            triage_api::now(),
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
+    with_project(&state, |p| p.undo(Some(&annotator()), triage_api::now())).await
+}
+
+#[tauri::command]
+pub async fn flag_item(state: State<'_, AppState>, item: i64, note: Option<String>) -> Reply<()> {
+    with_project(&state, move |p| {
+        p.flag(
+            &format!("#{item}"),
+            Some(&annotator()),
+            note.as_deref(),
+            triage_api::now(),
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn resolve_flags(state: State<'_, AppState>, item: i64) -> Reply<u64> {
+    with_project(&state, move |p| {
+        p.resolve_flags(&format!("#{item}"), triage_api::now())
+    })
+    .await
+}
+
+/// A flagged item and the note given with it.
+#[derive(Debug, Serialize)]
+pub struct Flagged {
+    item: ItemDto,
+    note: Option<String>,
+}
+
+#[tauri::command]
+pub async fn flagged(state: State<'_, AppState>) -> Reply<Vec<Flagged>> {
+    with_project(&state, |p| {
+        Ok(p.flagged()?
+            .into_iter()
+            .map(|(item, note)| Flagged { item, note })
+            .collect())
+    })
+    .await
+}
+
+/// A round's settings from the Model screen.
+#[derive(Debug, Deserialize)]
+pub struct RoundRequest {
+    target: f64,
+    strategy: String,
+    batch: usize,
+}
+
+/// A round's progress: its step and the share done.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundProgress {
+    step: &'static str,
+    share: f64,
+}
+
+/// Runs a round on a second handle to the project, so labeling goes on
+/// through the first while the model trains.
+#[tauri::command]
+pub async fn run_round(
+    state: State<'_, AppState>,
+    options: RoundRequest,
+    on_progress: Channel<RoundProgress>,
+) -> Reply<RoundSummary> {
+    let strategy = options
+        .strategy
+        .parse::<Strategy>()
+        .map_err(|e| CommandError::new("invalid_request", e.to_string()))?;
+    let round = RoundOptions {
+        target: options.target,
+        strategy,
+        batch: options.batch,
+        seed: triage_api::now().timestamp_micros() as u64,
+        ..RoundOptions::default()
+    };
+    let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut running = state
+            .round
+            .lock()
+            .map_err(|_| CommandError::new("internal", "the round lock was poisoned"))?;
+        if running.is_some() {
+            return Err(CommandError::new(
+                "round_running",
+                "a round is already running; cancel it or wait for it",
+            ));
+        }
+        *running = Some(cancel.clone());
+    }
+    let flag = cancel.clone();
+    let result = tauri::async_runtime::spawn_blocking(move || {
+        let mut project = Project::open(&dir)?;
+        project.run_round_with_progress(&round, &flag, triage_api::now(), &|step, share| {
+            let _ = on_progress.send(RoundProgress { step, share });
+        })
+    })
+    .await
+    .map_err(|e| CommandError::new("internal", e.to_string()));
+    if let Ok(mut running) = state.round.lock() {
+        *running = None;
+    }
+    Ok(result??)
+}
+
+#[tauri::command]
+pub fn cancel_round(state: State<'_, AppState>) -> bool {
+    match state.round.lock().ok().as_deref().and_then(Option::as_ref) {
+        Some(flag) => {
+            flag.store(true, Ordering::Relaxed);
+            true
+        }
+        None => false,
+    }
+}
+
+#[tauri::command]
+pub async fn model_status(state: State<'_, AppState>) -> Reply<Option<ModelStatus>> {
+    with_project(&state, |p| p.model_status()).await
+}
+
+#[tauri::command]
+pub async fn auto_labeled(
+    state: State<'_, AppState>,
+    class_name: Option<String>,
+    min_confidence: f64,
+    max_confidence: f64,
+    limit: usize,
+) -> Reply<Vec<ItemDto>> {
+    with_project(&state, move |p| {
+        p.auto_labeled(class_name.as_deref(), min_confidence, max_confidence, limit)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn label_errors(state: State<'_, AppState>) -> Reply<Vec<SuspectDto>> {
+    with_project(&state, |p| p.label_errors()).await
+}
+
+#[tauri::command]
+pub async fn spot_check(state: State<'_, AppState>, n: usize) -> Reply<Vec<ItemDto>> {
+    with_project(&state, move |p| {
+        p.spot_check(
+            n,
+            triage_api::now().timestamp_micros() as u64,
+            triage_api::now(),
+        )
+    })
+    .await
+}

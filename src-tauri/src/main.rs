@@ -1,0 +1,45 @@
+//! The Triage desktop app: a Tauri window over `triage_api`. Every command
+//! in [`commands`] is a few lines that call one use case; the shell adds
+//! only what a window needs: which project is open, the recent list, the
+//! round running in the background, and which folders images may be read
+//! from.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod state;
+
+use tauri::Manager;
+
+fn main() -> anyhow::Result<()> {
+    let start_project = std::env::args_os().nth(1).map(std::path::PathBuf::from);
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(move |app| {
+            let config = app.path().app_config_dir()?;
+            app.manage(state::AppState::new(config, start_project.clone()));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::startup_project,
+            commands::recent_projects,
+            commands::create_project,
+            commands::open_project,
+            commands::status,
+            commands::import_path,
+            commands::next_items,
+            commands::get_item,
+            commands::label_item,
+            commands::undo,
+            commands::flag_item,
+            commands::resolve_flags,
+            commands::flagged,
+            commands::run_round,
+            commands::cancel_round,
+            commands::model_status,
+            commands::auto_labeled,
+            commands::label_errors,
+            commands::spot_check,
+        ])
+        .run(tauri::generate_context!())?;
+    Ok(())
+}

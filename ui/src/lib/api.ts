@@ -1,0 +1,80 @@
+// Typed calls to the shell's commands. Each is one use case of triage_api.
+import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import type {
+  Flagged,
+  ImportReport,
+  ItemDto,
+  LabelDto,
+  ModelStatus,
+  RoundSummary,
+  Status,
+  SuspectDto,
+  TaskKind,
+} from "./types";
+
+export interface NewClass {
+  name: string;
+  hotkey: string | null;
+}
+
+export interface ImportOptions {
+  labelsFromFolders: boolean;
+  idColumn: string | null;
+  labelColumn: string | null;
+}
+
+export interface Progress {
+  done: number;
+  total: number;
+}
+
+export interface RoundProgress {
+  step: string;
+  share: number;
+}
+
+export interface RoundRequest {
+  target: number;
+  strategy: string;
+  batch: number;
+}
+
+export const api = {
+  startupProject: () => invoke<Status | null>("startup_project"),
+  recentProjects: () => invoke<string[]>("recent_projects"),
+  createProject: (dir: string, task: TaskKind, classes: NewClass[]) =>
+    invoke<Status>("create_project", { dir, task, classes }),
+  openProject: (dir: string) => invoke<Status>("open_project", { dir }),
+  status: () => invoke<Status>("status"),
+  importPath: (path: string, options: ImportOptions, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return invoke<ImportReport>("import_path", { path, options, onProgress: channel });
+  },
+  nextItems: (n: number, skipped: number[]) => invoke<ItemDto[]>("next_items", { n, skipped }),
+  getItem: (item: number) => invoke<ItemDto>("get_item", { item }),
+  labelItem: (item: number, className: string, timeSpentMs: number | null) =>
+    invoke<LabelDto>("label_item", { item, className, timeSpentMs }),
+  undo: () => invoke<LabelDto | null>("undo"),
+  flagItem: (item: number, note: string | null) => invoke<void>("flag_item", { item, note }),
+  resolveFlags: (item: number) => invoke<number>("resolve_flags", { item }),
+  flagged: () => invoke<Flagged[]>("flagged"),
+  runRound: (options: RoundRequest, onProgress: (p: RoundProgress) => void) => {
+    const channel = new Channel<RoundProgress>();
+    channel.onmessage = onProgress;
+    return invoke<RoundSummary>("run_round", { options, onProgress: channel });
+  },
+  cancelRound: () => invoke<boolean>("cancel_round"),
+  modelStatus: () => invoke<ModelStatus | null>("model_status"),
+  autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
+    invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
+  labelErrors: () => invoke<SuspectDto[]>("label_errors"),
+  spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
+};
+
+/** The address the window loads an item's image from: the original for
+ * the label screen, the cached thumbnail for grids when there is one. */
+export function imageSrc(item: ItemDto, thumbnail = false): string | null {
+  const path = thumbnail ? (item.thumbnail ?? item.uri) : item.uri;
+  return path ? convertFileSrc(path) : null;
+}

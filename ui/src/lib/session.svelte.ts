@@ -1,0 +1,13 @@
+// The open project and which screen shows, shared by every screen.
+import type { Status } from "./types";
+
+export type Screen = "projects" | "import" | "label" | "review" | "model";
+
+export const session = $state<{ status: Status | null; screen: Screen }>({
+  status: null,
+  screen: "projects",
+});
+
+export function percent(x: number | null | undefined, digits = 1): string {
+  return x === null || x === undefined ? "–" : `${(x * 100).toFixed(digits)}%`;
+}

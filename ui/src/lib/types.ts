@@ -1,0 +1,125 @@
+// The shapes triage_api returns, as the shell serialises them.
+
+export type TaskKind = "image-classification" | "row-classification";
+
+export interface ClassDto {
+  index: number;
+  name: string;
+  hotkey: string | null;
+  colour: string;
+}
+
+export interface LabelCounts {
+  items: number;
+  human: number;
+  model: number;
+  import: number;
+  consolidated: number;
+  unlabeled: number;
+}
+
+export interface Status {
+  dir: string;
+  task: TaskKind;
+  classes: ClassDto[];
+  job_name: string;
+  attribute: string;
+  counts: LabelCounts;
+  per_class: LabelCounts[];
+}
+
+export interface LabelDto {
+  item: number;
+  event: number;
+  class: number;
+  class_name: string;
+  source: "human" | "model" | "import" | "consolidated";
+  annotator: string | null;
+  confidence: number | null;
+  at: string;
+}
+
+export interface ItemDto {
+  id: number;
+  kind: "image" | "row" | "text";
+  uri: string | null;
+  external_id: string | null;
+  row_index: number | null;
+  width: number | null;
+  height: number | null;
+  thumbnail: string | null;
+  payload: Record<string, unknown> | null;
+  label: LabelDto | null;
+}
+
+export interface Problem {
+  file: string;
+  position: string | null;
+  reason: string;
+}
+
+export interface ImportReport {
+  path: string;
+  kind: string;
+  added: number;
+  already_present: number;
+  labeled: number;
+  problems: Problem[];
+}
+
+export interface Interval {
+  estimate: number;
+  low: number;
+  high: number;
+  n: number;
+}
+
+export interface ClassThreshold {
+  class_name: string;
+  threshold: number | null;
+}
+
+export interface ModelStatus {
+  model_version: number;
+  algorithm: string;
+  target: number;
+  threshold: number | null;
+  class_thresholds: ClassThreshold[];
+  estimated_accuracy: Interval | null;
+  spot_checked_accuracy: Interval | null;
+  spot_checks_pending: number;
+}
+
+export interface RoundSummary {
+  round_id: number;
+  model_version: number | null;
+  algorithm: string | null;
+  cv_accuracy: number | null;
+  threshold: number | null;
+  class_thresholds: ClassThreshold[];
+  estimated_accuracy: Interval | null;
+  audit_size: number;
+  auto_labeled: number;
+  revoked: number;
+  queued: number;
+  suspects: number;
+  counts: LabelCounts;
+}
+
+export interface SuspectDto {
+  item: ItemDto;
+  given: string;
+  predicted: string;
+  confidence: number;
+}
+
+export interface Flagged {
+  item: ItemDto;
+  note: string | null;
+}
+
+/** An error from a command: a stable code and a message for people. */
+export interface CommandError {
+  code: string;
+  message: string;
+}
