@@ -59,11 +59,14 @@ fn sigkill_never_loses_a_confirmed_label() {
                 }
             }
         });
+        // Kill at a random moment once labeling is under way, however slow
+        // a loaded machine makes the start.
+        let first = rx.recv_timeout(Duration::from_secs(30)).ok();
         std::thread::sleep(Duration::from_millis(rng.gen_range(5..150)));
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         reader.join().unwrap();
-        for line in rx.try_iter() {
+        for line in first.into_iter().chain(rx.try_iter()) {
             let mut parts = line.split(' ');
             assert_eq!(parts.next(), Some("ok"), "{line}");
             let item: i64 = parts.next().unwrap().parse().unwrap();
@@ -71,7 +74,7 @@ fn sigkill_never_loses_a_confirmed_label() {
         }
     }
     assert!(
-        confirmed.len() > KILLS,
+        confirmed.len() >= KILLS,
         "the loop labeled too little to test anything: {}",
         confirmed.len()
     );

@@ -161,6 +161,7 @@ fn start_xvfb() -> (String, Child) {
             std::thread::sleep(Duration::from_millis(50));
         }
         let _ = child.kill();
+        let _ = child.wait();
     }
     panic!("no free X display for Xvfb");
 }
@@ -229,6 +230,19 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
     let added = s.wait_for("[data-testid=import-added]", LONG).unwrap();
     assert_eq!(s.text(&added).unwrap(), "1797");
     app.screenshot("2-import");
+    // Bad files are skipped and listed with the reason.
+    s.clear_and_type(&path, path_str(&repo().join("tests/corpus/images")))
+        .unwrap();
+    s.click(&s.find("#start-import").unwrap()).unwrap();
+    s.wait_for(".problems tbody tr", LONG).unwrap();
+    let problems = s.find_all(".problems tbody tr").unwrap();
+    assert_eq!(problems.len(), 6, "six bad images in the corpus");
+    assert_eq!(
+        s.text(&s.find("[data-testid=import-added]").unwrap())
+            .unwrap(),
+        "2"
+    );
+    app.screenshot("2b-import-problems");
     s.click(&s.find("#import-report button.primary").unwrap())
         .unwrap();
 

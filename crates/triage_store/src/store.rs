@@ -115,6 +115,9 @@ pub struct LabelCounts {
     pub unlabeled: u64,
 }
 
+/// Items with one class (if any) and one label source (if any).
+type ClassSourceCount = (Option<u32>, Option<AnnotationSource>, u64);
+
 impl LabelCounts {
     fn add(&mut self, source: Option<AnnotationSource>, n: u64) {
         self.items += n;
@@ -644,7 +647,7 @@ impl Store {
         Ok(out)
     }
 
-    fn grouped_counts(&self) -> Result<Vec<(Option<u32>, Option<AnnotationSource>, u64)>> {
+    fn grouped_counts(&self) -> Result<Vec<ClassSourceCount>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT label_class, label_source, COUNT(*) FROM items GROUP BY 1, 2",
         )?;
