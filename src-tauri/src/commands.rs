@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
-    CreateOptions, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus, Project,
-    RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
+    BoundingBox, CreateOptions, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus,
+    Project, RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
 };
 
 use crate::state::{AppState, annotator};
@@ -221,6 +221,25 @@ pub async fn label_item(
         p.label(
             &format!("#{item}"),
             &class_name,
+            Some(&annotator()),
+            time_spent_ms,
+            triage_api::now(),
+        )
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn label_boxes(
+    state: State<'_, AppState>,
+    item: i64,
+    boxes: Vec<BoundingBox>,
+    time_spent_ms: Option<i64>,
+) -> Reply<LabelDto> {
+    with_project(&state, move |p| {
+        p.label_boxes(
+            &format!("#{item}"),
+            boxes,
             Some(&annotator()),
             time_spent_ms,
             triage_api::now(),

@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
             commands::next_items,
             commands::get_item,
             commands::label_item,
+            commands::label_boxes,
             commands::undo,
             commands::flag_item,
             commands::resolve_flags,

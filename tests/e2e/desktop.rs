@@ -424,3 +424,100 @@ fn bench_desktop_latency_on_100k_images() {
         starts[starts.len() - 1]
     );
 }
+
+/// Client (viewport) coordinates of an image pixel in the box editor, from
+/// the SVG's screen matrix `[a, b, c, d, e, f]`.
+fn to_client(m: &[f64], x: f64, y: f64) -> (i64, i64) {
+    (
+        (m[0] * x + m[2] * y + m[4]).round() as i64,
+        (m[1] * x + m[3] * y + m[5]).round() as i64,
+    )
+}
+
+/// The image pixel under a client point: the inverse of [`to_client`].
+fn to_image(m: &[f64], (cx, cy): (i64, i64)) -> (f64, f64) {
+    let det = m[0] * m[3] - m[1] * m[2];
+    let (x, y) = (cx as f64 - m[4], cy as f64 - m[5]);
+    ((m[3] * x - m[2] * y) / det, (m[0] * y - m[1] * x) / det)
+}
+
+#[test]
+fn annotator_draws_two_boxes_on_a_photo_and_they_are_stored_in_pixels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("photos-job");
+    let options = triage_api::CreateOptions {
+        task: triage_api::TaskKind::ObjectDetection,
+        classes: vec!["thing".into(), "animal".into()],
+        hotkeys: Vec::new(),
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    project
+        .import(
+            &repo().join("datasets/photos"),
+            &triage_api::ImportOptions::default(),
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
+    drop(project);
+
+    let app = Desktop::start(&[path_str(&dir).to_owned()]);
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen][data-ready=true]", LONG)
+        .unwrap();
+    let id: i64 = item_after(s, None).parse().unwrap();
+    let project = Project::open(&dir).unwrap();
+    let item = project.item(&format!("#{id}")).unwrap();
+    let (w, h) = (
+        f64::from(item.width.unwrap()),
+        f64::from(item.height.unwrap()),
+    );
+    let m: Vec<f64> = s
+        .script(
+            "const m = document.querySelector('[data-testid=box-editor]').getScreenCTM(); \
+             return [m.a, m.b, m.c, m.d, m.e, m.f];",
+        )
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+
+    // A "thing" box, then (Escape to let go of it, 2 for "animal") another.
+    let first = (
+        to_client(&m, w * 0.1, h * 0.1),
+        to_client(&m, w * 0.4, h * 0.5),
+    );
+    let second = (
+        to_client(&m, w * 0.5, h * 0.55),
+        to_client(&m, w * 0.9, h * 0.9),
+    );
+    s.drag(first.0, first.1).unwrap();
+    s.press("\u{E00C}", &[]).unwrap();
+    s.press("2", &[]).unwrap();
+    s.drag(second.0, second.1).unwrap();
+    let listed = s.find_all("[data-testid=box-list] li").unwrap();
+    assert_eq!(listed.len(), 2);
+    app.screenshot("7-boxes");
+    s.press("\u{E007}", &[]).unwrap(); // Enter saves
+    item_after(s, Some(&id.to_string()));
+    drop(app);
+
+    let label = project.item(&format!("#{id}")).unwrap().label.unwrap();
+    assert_eq!(label.source, "human");
+    let stored = label.boxes.unwrap();
+    assert_eq!(stored.len(), 2);
+    for (b, (class, (from, to))) in stored.iter().zip([(0, first), (1, second)]) {
+        let (x0, y0) = to_image(&m, from);
+        let (x1, y1) = to_image(&m, to);
+        let want = [x0, y0, x1 - x0, y1 - y0];
+        let got = [b.left, b.top, b.width, b.height].map(f64::from);
+        assert_eq!(b.class_id, class);
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() <= 1.5, "stored {got:?}, drawn {want:?}");
+        }
+    }
+}

@@ -175,6 +175,25 @@ impl Session {
         call("DELETE", &self.url("/actions"), None).map(drop)
     }
 
+    /// Drags the mouse from one viewport point to another, button held.
+    pub fn drag(&self, from: (i64, i64), to: (i64, i64)) -> Result<(), String> {
+        let actions = json!([
+            {"type": "pointerMove", "duration": 0, "x": from.0, "y": from.1, "origin": "viewport"},
+            {"type": "pointerDown", "button": 0},
+            {"type": "pointerMove", "duration": 150, "x": to.0, "y": to.1, "origin": "viewport"},
+            {"type": "pointerUp", "button": 0}
+        ]);
+        call(
+            "POST",
+            &self.url("/actions"),
+            Some(json!({"actions": [{
+                "type": "pointer", "id": "mouse",
+                "parameters": {"pointerType": "mouse"}, "actions": actions
+            }]})),
+        )?;
+        call("DELETE", &self.url("/actions"), None).map(drop)
+    }
+
     /// Runs a script in the page and returns its result.
     pub fn script(&self, body: &str) -> Result<Value, String> {
         call(

@@ -1,7 +1,9 @@
 //! What use cases return: plain serialisable values, shaped for shells.
 
 use serde::Serialize;
-use triage_core::{Annotation, ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp};
+use triage_core::{
+    Annotation, BoundingBox, BoxesLabel, ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp,
+};
 use triage_data::Problem;
 use triage_store::LabelCounts;
 
@@ -60,10 +62,12 @@ pub struct LabelDto {
     pub item: i64,
     /// The event that gives it.
     pub event: i64,
-    /// The class index.
-    pub class: u32,
-    /// The class name.
+    /// The class index; `None` for boxes.
+    pub class: Option<u32>,
+    /// The class name, or how many boxes.
     pub class_name: String,
+    /// The boxes, for detection, in image pixels.
+    pub boxes: Option<Vec<BoundingBox>>,
     /// `human`, `model`, `import` or `consolidated`.
     pub source: String,
     /// The person.
@@ -77,12 +81,22 @@ pub struct LabelDto {
 impl LabelDto {
     /// The label an event gives, or `None` for an undo.
     pub(crate) fn from_event(event: &Annotation, schema: &LabelSchema) -> Option<Self> {
-        let class = event.class?;
+        let boxes = event
+            .boxes
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<BoxesLabel>(b).ok())
+            .map(|b| b.annotations);
+        let class_name = match (event.class, &boxes) {
+            (Some(class), _) => schema.name_of(class).unwrap_or("?").to_owned(),
+            (None, Some(b)) => format!("{} box{}", b.len(), if b.len() == 1 { "" } else { "es" }),
+            (None, None) => return None,
+        };
         Some(Self {
             item: event.item,
             event: event.id,
-            class,
-            class_name: schema.name_of(class).unwrap_or("?").to_owned(),
+            class: event.class,
+            class_name,
+            boxes,
             source: event.source.as_str().to_owned(),
             annotator: event.annotator.clone(),
             confidence: event.confidence,

@@ -37,6 +37,7 @@ impl Error {
             Self::Store(triage_store::Error::TooNew { .. }) => "project_too_new",
             Self::Store(_) => "store",
             Self::Core(triage_core::Error::UnknownClass(_)) => "unknown_class",
+            Self::Core(triage_core::Error::Boxes(_)) => "invalid_boxes",
             Self::Core(_) => "invalid_schema",
             Self::Export(_) => "export",
             Self::Invalid(_) => "invalid_request",

@@ -55,6 +55,11 @@ impl Project {
         if options.formats.is_empty() {
             return Err(Error::Invalid("no export format given".into()));
         }
+        if self.schema.task == triage_core::TaskKind::ObjectDetection {
+            return Err(Error::Invalid(
+                "exporting object-detection labels is not available yet".into(),
+            ));
+        }
         let folder = LocalFolder::new(to)?;
         let counts = self.store.counts()?;
         let mut formats = options.formats.clone();

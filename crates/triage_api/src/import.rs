@@ -137,7 +137,17 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        self.expect_task(TaskKind::ImageClassification, root, "an image folder")?;
+        if self.schema.task == TaskKind::ObjectDetection {
+            if options.labels_from_folders {
+                return Err(path_err(
+                    root,
+                    "folder names give one class per image, not boxes: import without \
+                     --labels-from-folders",
+                ));
+            }
+        } else {
+            self.expect_task(TaskKind::ImageClassification, root, "an image folder")?;
+        }
         let thumbs = self.thumbs_dir();
         let (images, mut report) = image_file::scan_folder(
             root,

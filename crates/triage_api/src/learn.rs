@@ -203,6 +203,9 @@ impl Project {
                 "batch must be at least 1 and random share in [0, 1]".into(),
             ));
         }
+        if self.schema.task == TaskKind::ObjectDetection {
+            return Err(no_detection_model());
+        }
         progress("reading", 0.0);
         let snapshot = self.store.snapshot()?;
         let (ids, x) = self.feature_matrix()?;
@@ -317,7 +320,7 @@ impl Project {
 
     fn feature_kind(&self) -> &'static str {
         match self.schema.task {
-            TaskKind::ImageClassification => IMAGE_FEATURES,
+            TaskKind::ImageClassification | TaskKind::ObjectDetection => IMAGE_FEATURES,
             TaskKind::RowClassification => TABLE_FEATURES,
         }
     }
@@ -328,6 +331,7 @@ impl Project {
         match self.schema.task {
             TaskKind::RowClassification => self.table_matrix(),
             TaskKind::ImageClassification => self.image_matrix(),
+            TaskKind::ObjectDetection => Err(no_detection_model()),
         }
     }
 
@@ -484,6 +488,11 @@ impl Project {
             spot_checks_pending: spot.pending,
         }))
     }
+}
+
+/// Detection projects are labeled by hand for now.
+fn no_detection_model() -> Error {
+    Error::Invalid("object-detection projects have no model yet: boxes are drawn by people".into())
 }
 
 fn learn_err(e: triage_learn::Error) -> Error {

@@ -23,7 +23,7 @@ pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
-pub use triage_core::{TaskKind, Timestamp};
+pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};
 pub use triage_learn::strategy::Strategy;

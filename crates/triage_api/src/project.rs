@@ -1,6 +1,6 @@
 use std::path::{Path, PathBuf};
 
-use triage_core::{AnnotationSource, LabelSchema, TaskKind, Timestamp};
+use triage_core::{AnnotationSource, BoundingBox, BoxesLabel, LabelSchema, TaskKind, Timestamp};
 use triage_store::{NewAnnotation, Store};
 
 use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
@@ -235,11 +235,17 @@ impl Project {
         time_spent_ms: Option<i64>,
         at: Timestamp,
     ) -> Result<LabelDto> {
+        if self.schema.task == TaskKind::ObjectDetection {
+            return Err(Error::Invalid(
+                "this is an object-detection project: label its images with boxes".into(),
+            ));
+        }
         let item = self.resolve(item_key)?;
         let class = self.schema.index_of(class_name)?;
         let event = self.store.append(&NewAnnotation {
             item,
             class: Some(class),
+            boxes: None,
             source: AnnotationSource::Human,
             annotator: annotator.map(str::to_owned),
             model_version: None,
@@ -251,6 +257,49 @@ impl Project {
         })?;
         LabelDto::from_event(&event, &self.schema)
             .ok_or_else(|| Error::Invalid("a label event without a class".into()))
+    }
+
+    /// A person labels an image with boxes (none at all means nothing to
+    /// find), in image pixels. Returns once committed.
+    pub fn label_boxes(
+        &mut self,
+        item_key: &str,
+        boxes: Vec<BoundingBox>,
+        annotator: Option<&str>,
+        time_spent_ms: Option<i64>,
+        at: Timestamp,
+    ) -> Result<LabelDto> {
+        if self.schema.task != TaskKind::ObjectDetection {
+            return Err(Error::Invalid(format!(
+                "boxes need an object-detection project; this one is {}",
+                self.schema.task.as_str()
+            )));
+        }
+        let item = self.resolve(item_key)?;
+        let row = self.store.item(item)?;
+        let (Some(width), Some(height)) = (row.width, row.height) else {
+            return Err(Error::Invalid(format!(
+                "item {item} has no image size to place boxes on"
+            )));
+        };
+        let label = BoxesLabel::new(width, height, boxes, self.schema.classes.len() as u32)?;
+        let json = serde_json::to_string(&label)
+            .map_err(|e| Error::Invalid(format!("boxes of item {item}: {e}")))?;
+        let event = self.store.append(&NewAnnotation {
+            item,
+            class: None,
+            boxes: Some(json),
+            source: AnnotationSource::Human,
+            annotator: annotator.map(str::to_owned),
+            model_version: None,
+            confidence: None,
+            at,
+            time_spent_ms,
+            undoes: None,
+            meta: None,
+        })?;
+        LabelDto::from_event(&event, &self.schema)
+            .ok_or_else(|| Error::Invalid("a boxes event without boxes".into()))
     }
 
     /// Takes back the latest human label still in force (by `annotator`, if
@@ -272,6 +321,64 @@ impl Project {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn boxes_are_stored_in_pixels_checked_against_the_image_and_undone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let photos = tmp.path().join("photos");
+        std::fs::create_dir(&photos).unwrap();
+        image::RgbImage::new(40, 30)
+            .save(photos.join("a.png"))
+            .unwrap();
+        let options = CreateOptions {
+            task: TaskKind::ObjectDetection,
+            classes: vec!["cat".into(), "dog".into()],
+            hotkeys: Vec::new(),
+            job_name: None,
+            attribute: None,
+        };
+        let at = crate::now();
+        let mut p = Project::create(&tmp.path().join("p"), &options, at).unwrap();
+        p.import(&photos, &Default::default(), at, &|_, _| {})
+            .unwrap();
+        let item = p.next_items(1).unwrap().remove(0);
+        let key = format!("#{}", item.id);
+        let b = |class_id, left, top, width, height| BoundingBox {
+            class_id,
+            left,
+            top,
+            width,
+            height,
+        };
+        assert!(p.label(&key, "cat", None, None, at).is_err());
+        let outside = p.label_boxes(&key, vec![b(0, 30, 0, 11, 5)], None, None, at);
+        assert_eq!(outside.unwrap_err().code(), "invalid_boxes");
+        let label = p
+            .label_boxes(
+                &key,
+                vec![b(0, 1, 2, 10, 5), b(1, 20, 10, 20, 20)],
+                Some("ana"),
+                Some(900),
+                at,
+            )
+            .unwrap();
+        assert_eq!(label.class, None);
+        assert_eq!(label.class_name, "2 boxes");
+        let stored = p.item(&key).unwrap().label.unwrap();
+        assert_eq!(
+            stored.boxes.unwrap(),
+            vec![b(0, 1, 2, 10, 5), b(1, 20, 10, 20, 20)]
+        );
+        assert_eq!(p.status().unwrap().counts.human, 1);
+        assert!(p.next_items(5).unwrap().is_empty());
+        assert!(
+            p.run_round(&Default::default(), &Default::default(), at)
+                .is_err()
+        );
+        let undone = p.undo(Some("ana"), at).unwrap().unwrap();
+        assert_eq!(undone.class_name, "2 boxes");
+        assert!(p.item(&key).unwrap().label.is_none());
+    }
 
     #[test]
     fn job_names_follow_ground_truth_rules() {

@@ -56,8 +56,8 @@ impl std::str::FromStr for AnnotationSource {
     }
 }
 
-/// One append-only annotation event. A label sets `class`; an undo sets
-/// `undoes` and leaves `class` empty. Nothing is ever overwritten, so every
+/// One append-only annotation event. A label sets `class` (or `boxes`, for
+/// detection); an undo sets `undoes` and leaves both empty. Nothing is ever overwritten, so every
 /// label keeps its lineage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
@@ -65,8 +65,10 @@ pub struct Annotation {
     pub id: AnnotationId,
     /// The item it is about.
     pub item: ItemId,
-    /// The class index given, or `None` for an undo.
+    /// The class index given, or `None` for an undo or boxes.
     pub class: Option<u32>,
+    /// The boxes given, as [`crate::BoxesLabel`] JSON, for detection.
+    pub boxes: Option<String>,
     /// Who or what gave it.
     pub source: AnnotationSource,
     /// The person, for human events.
@@ -91,8 +93,8 @@ pub struct Annotation {
 pub struct CurrentLabel {
     /// The event that gave it.
     pub event: AnnotationId,
-    /// The class index.
-    pub class: u32,
+    /// The class index; `None` when the label is boxes.
+    pub class: Option<u32>,
     /// Its source.
     pub source: AnnotationSource,
     /// Its confidence, if any.
@@ -106,12 +108,11 @@ pub fn current_label(events: &[Annotation]) -> Option<CurrentLabel> {
         events.iter().filter_map(|e| e.undoes).collect();
     events
         .iter()
-        .filter(|e| !undone.contains(&e.id))
-        .filter_map(|e| e.class.map(|class| (e, class)))
-        .max_by_key(|(e, _)| (e.source.rank(), e.id))
-        .map(|(e, class)| CurrentLabel {
+        .filter(|e| !undone.contains(&e.id) && (e.class.is_some() || e.boxes.is_some()))
+        .max_by_key(|e| (e.source.rank(), e.id))
+        .map(|e| CurrentLabel {
             event: e.id,
-            class,
+            class: e.class,
             source: e.source,
             confidence: e.confidence,
         })
@@ -132,6 +133,7 @@ mod tests {
             id,
             item: 1,
             class,
+            boxes: None,
             source,
             annotator: None,
             model_version: None,
@@ -144,7 +146,7 @@ mod tests {
     }
 
     fn class_of(events: &[Annotation]) -> Option<(u32, AnnotationSource)> {
-        current_label(events).map(|c| (c.class, c.source))
+        current_label(events).and_then(|c| Some((c.class?, c.source)))
     }
 
     #[test]
@@ -189,6 +191,17 @@ mod tests {
         assert_eq!(class_of(&e), Some((2, Model)));
         let e = [ev(1, Some(7), Human, None), ev(2, None, Human, Some(1))];
         assert_eq!(class_of(&e), None);
+    }
+
+    #[test]
+    fn boxes_are_a_label_and_undo_takes_them_back() {
+        let mut boxes = ev(2, None, Human, None);
+        boxes.boxes = Some(r#"{"image_size":[],"annotations":[]}"#.into());
+        let e = [ev(1, Some(0), Import, None), boxes.clone()];
+        let current = current_label(&e).unwrap();
+        assert_eq!((current.event, current.class), (2, None));
+        let e = [boxes, ev(3, None, Human, Some(2))];
+        assert_eq!(current_label(&e), None);
     }
 
     #[test]

@@ -8,11 +8,13 @@
 #![deny(missing_docs)]
 
 mod annotation;
+mod boxes;
 mod item;
 mod schema;
 mod time;
 
 pub use annotation::{Annotation, AnnotationId, AnnotationSource, CurrentLabel, current_label};
+pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};
 pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};
 pub use time::{Timestamp, format_gt_date};
@@ -30,7 +32,9 @@ pub enum Error {
     #[error("unknown class '{0}'")]
     UnknownClass(String),
     /// A task name that Triage does not support.
-    #[error("unknown task '{0}' (expected image-classification or row-classification)")]
+    #[error(
+        "unknown task '{0}' (expected image-classification, row-classification or object-detection)"
+    )]
     UnknownTask(String),
     /// An item kind that Triage does not know.
     #[error("unknown item kind '{0}'")]
@@ -38,6 +42,9 @@ pub enum Error {
     /// A label source name that Triage does not know.
     #[error("unknown annotation source '{0}'")]
     UnknownSource(String),
+    /// Boxes that do not fit their image or schema.
+    #[error("invalid boxes: {0}")]
+    Boxes(String),
 }
 
 /// The result type of this crate.

@@ -10,6 +10,8 @@ pub enum TaskKind {
     ImageClassification,
     /// One class per table row.
     RowClassification,
+    /// Boxes around objects in images, each with a class.
+    ObjectDetection,
 }
 
 impl TaskKind {
@@ -18,6 +20,7 @@ impl TaskKind {
         match self {
             Self::ImageClassification => "image-classification",
             Self::RowClassification => "row-classification",
+            Self::ObjectDetection => "object-detection",
         }
     }
 
@@ -27,6 +30,7 @@ impl TaskKind {
         match self {
             Self::ImageClassification => "groundtruth/image-classification",
             Self::RowClassification => "groundtruth/text-classification",
+            Self::ObjectDetection => "groundtruth/object-detection",
         }
     }
 }
@@ -37,6 +41,7 @@ impl std::str::FromStr for TaskKind {
         match s {
             "image-classification" => Ok(Self::ImageClassification),
             "row-classification" => Ok(Self::RowClassification),
+            "object-detection" => Ok(Self::ObjectDetection),
             other => Err(Error::UnknownTask(other.to_owned())),
         }
     }
@@ -214,7 +219,11 @@ mod tests {
 
     #[test]
     fn task_names_round_trip() {
-        for t in [TaskKind::ImageClassification, TaskKind::RowClassification] {
+        for t in [
+            TaskKind::ImageClassification,
+            TaskKind::RowClassification,
+            TaskKind::ObjectDetection,
+        ] {
             assert_eq!(t.as_str().parse::<TaskKind>().unwrap(), t);
         }
         assert!("boxes".parse::<TaskKind>().is_err());

@@ -259,6 +259,7 @@ impl Store {
             let base = NewAnnotation {
                 item,
                 class: None,
+                boxes: None,
                 source: AnnotationSource::Model,
                 annotator: None,
                 model_version,
@@ -276,6 +277,7 @@ impl Store {
                         &tx,
                         &NewAnnotation {
                             class: Some(class),
+                            boxes: None,
                             confidence: Some(confidence),
                             ..base
                         },
@@ -351,6 +353,7 @@ impl Store {
                 &NewAnnotation {
                     item,
                     class: None,
+                    boxes: None,
                     source: AnnotationSource::Model,
                     annotator: None,
                     model_version: Some(version),

@@ -134,7 +134,8 @@ CREATE TABLE suspects (
 /// item rows stay narrow: a round that updates the cached label of 100k
 /// items then rewrites a few pages instead of every payload. Flags: items a
 /// person set aside for review (a broken image, an unclear case); they leave
-/// the queue until someone resolves them.
+/// the queue until someone resolves them. Boxes: an object-detection label
+/// (Ground Truth's bounding-box value as JSON) on its event.
 const V4: &str = "
 CREATE TABLE flags (
     id          INTEGER PRIMARY KEY,
@@ -145,6 +146,7 @@ CREATE TABLE flags (
     resolved_at TEXT
 );
 CREATE INDEX flags_open ON flags(item_id) WHERE resolved_at IS NULL;
+ALTER TABLE annotations ADD COLUMN boxes TEXT;
 CREATE TABLE item_payloads (
     item_id INTEGER PRIMARY KEY REFERENCES items(id),
     payload TEXT NOT NULL

@@ -78,8 +78,10 @@ pub struct ImportedLabel {
 pub struct NewAnnotation {
     /// The item.
     pub item: ItemId,
-    /// The class, or `None` for an undo.
+    /// The class, or `None` for an undo or boxes.
     pub class: Option<u32>,
+    /// Boxes as [`triage_core::BoxesLabel`] JSON, for detection.
+    pub boxes: Option<String>,
     /// Who gave it.
     pub source: AnnotationSource,
     /// The person.
@@ -158,12 +160,12 @@ pub struct Store {
 const ITEM_COLUMNS: &str = "i.id, i.kind, i.uri, i.row_index, i.external_id, i.content_hash, \
      i.width, i.height, p.payload, s.uri, \
      a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, a.created_at, \
-     a.time_spent_ms, a.undoes, a.meta, a.item_id";
+     a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes";
 const ITEM_FROM: &str = "FROM items i JOIN sources s ON s.id = i.source_id \
      LEFT JOIN item_payloads p ON p.item_id = i.id \
      LEFT JOIN annotations a ON a.id = i.label_event";
 const EVENT_COLUMNS: &str = "a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, \
-     a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id";
+     a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes";
 
 impl Store {
     /// Creates a new project file. Fails if the file exists.
@@ -441,6 +443,7 @@ impl Store {
             id,
             item: new.item,
             class: new.class,
+            boxes: new.boxes.clone(),
             source: new.source,
             annotator: new.annotator.clone(),
             model_version: new.model_version,
@@ -461,7 +464,7 @@ impl Store {
     ) -> Result<Option<Annotation>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.source = 'human' \
-             AND a.class IS NOT NULL AND (?1 IS NULL OR a.annotator = ?1) \
+             AND (a.class IS NOT NULL OR a.boxes IS NOT NULL) AND (?1 IS NULL OR a.annotator = ?1) \
              AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
              ORDER BY a.id DESC LIMIT 1"
         );
@@ -473,6 +476,7 @@ impl Store {
         self.append(&NewAnnotation {
             item: last.item,
             class: None,
+            boxes: None,
             source: AnnotationSource::Human,
             annotator: annotator
                 .map(str::to_owned)
@@ -543,7 +547,7 @@ impl Store {
                    GROUP BY item_id) f ON f.item_id = i.id ORDER BY f.first"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], |r| Ok((read_item(r)?, r.get(21)?)))?;
+        let rows = stmt.query_map([], |r| Ok((read_item(r)?, r.get(22)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -761,7 +765,7 @@ impl Store {
 pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<AnnotationId> {
     conn.prepare_cached(
         "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
-         created_at, time_spent_ms, undoes, meta) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+         created_at, time_spent_ms, undoes, meta, boxes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
     )?
     .execute(params![
         new.item,
@@ -774,6 +778,7 @@ pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<Ann
         new.time_spent_ms,
         new.undoes,
         new.meta,
+        new.boxes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -788,7 +793,7 @@ pub(crate) fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<(
         params![
             item,
             current.as_ref().map(|c| c.event),
-            current.as_ref().map(|c| c.class),
+            current.as_ref().and_then(|c| c.class),
             current.as_ref().map(|c| c.source.as_str()),
             current.as_ref().and_then(|c| c.confidence),
         ],
@@ -839,6 +844,7 @@ fn event_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Annotation> {
         undoes: r.get(at + 8)?,
         meta: r.get(at + 9)?,
         item: r.get(at + 10)?,
+        boxes: r.get(at + 11)?,
     })
 }
 

@@ -1,5 +1,6 @@
 // Typed calls to the shell's commands. Each is one use case of triage_api.
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
+import type { Box } from "./boxes";
 import type {
   Flagged,
   ImportReport,
@@ -55,6 +56,8 @@ export const api = {
   getItem: (item: number) => invoke<ItemDto>("get_item", { item }),
   labelItem: (item: number, className: string, timeSpentMs: number | null) =>
     invoke<LabelDto>("label_item", { item, className, timeSpentMs }),
+  labelBoxes: (item: number, boxes: Box[], timeSpentMs: number | null) =>
+    invoke<LabelDto>("label_boxes", { item, boxes, timeSpentMs }),
   undo: () => invoke<LabelDto | null>("undo"),
   flagItem: (item: number, note: string | null) => invoke<void>("flag_item", { item, note }),
   resolveFlags: (item: number) => invoke<number>("resolve_flags", { item }),

@@ -63,6 +63,8 @@ export function shortcuts(classes: ClassDto[]): [string, string][] {
     ["S", "skip: come back to it later"],
     ["F", "flag for review and move on"],
     ["+ / − / 0", "zoom in, out, reset (drag to pan)"],
+    ["Enter", "boxes: save this image's boxes and go on"],
+    ["Delete", "boxes: remove the selected box"],
     ["?", "show or hide this help"],
   ];
 }

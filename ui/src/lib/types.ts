@@ -1,6 +1,8 @@
+import type { Box } from "./boxes";
+
 // The shapes triage_api returns, as the shell serialises them.
 
-export type TaskKind = "image-classification" | "row-classification";
+export type TaskKind = "image-classification" | "row-classification" | "object-detection";
 
 export interface ClassDto {
   index: number;
@@ -31,8 +33,12 @@ export interface Status {
 export interface LabelDto {
   item: number;
   event: number;
-  class: number;
+  /** The class, for classification; null for boxes. */
+  class: number | null;
+  /** The class name, or a summary of the boxes. */
   class_name: string;
+  /** Boxes in image pixels, for detection. */
+  boxes: Box[] | null;
   source: "human" | "model" | "import" | "consolidated";
   annotator: string | null;
   confidence: number | null;

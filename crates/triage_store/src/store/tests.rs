@@ -38,6 +38,7 @@ fn human(item: ItemId, class: u32, sec: u32) -> NewAnnotation {
     NewAnnotation {
         item,
         class: Some(class),
+        boxes: None,
         source: AnnotationSource::Human,
         annotator: Some("ana".into()),
         model_version: None,
