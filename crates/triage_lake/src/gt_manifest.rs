@@ -177,6 +177,7 @@ mod tests {
             id: 1,
             item: 7,
             class: Some(class),
+            boxes: None,
             source,
             annotator: None,
             model_version: Some(3),
