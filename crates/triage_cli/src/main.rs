@@ -30,7 +30,7 @@ enum Command {
     /// Create a project in DIR.
     Init {
         dir: PathBuf,
-        /// image-classification or row-classification.
+        /// image-classification, row-classification or object-detection.
         #[arg(long)]
         task: TaskKind,
         /// The class names, comma-separated, in index order.
