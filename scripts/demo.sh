@@ -6,7 +6,8 @@ triage="$1"
 dir="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ ! -f "$dir/project.triage" ]; then
-  "$triage" init "$dir" --task image-classification --classes 0,1,2,3,4,5,6,7,8,9 --attribute digit
+  "$triage" init "$dir" --task image-classification --classes 0,1,2,3,4,5,6,7,8,9 \
+    --hotkeys 0,1,2,3,4,5,6,7,8,9 --attribute digit
   "$triage" import "$dir" "$root/datasets/digits"
 fi
 "$triage" status "$dir"

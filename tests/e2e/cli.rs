@@ -163,6 +163,17 @@ fn errors_are_clear_and_exit_non_zero() {
     assert!(err.contains("already there"), "{err}");
     let err = triage_err(&["init", "x", "--task", "boxes", "--classes", "a,b"]);
     assert!(err.contains("unknown task 'boxes'"), "{err}");
+    let err = triage_err(&[
+        "init",
+        "x",
+        "--task",
+        "object-detection",
+        "--classes",
+        "a,b",
+        "--hotkeys",
+        "s,b",
+    ]);
+    assert!(err.contains("cannot use the key 's'"), "{err}");
     triage_ok(&["import", ps, "tests/corpus/images"]);
     let err = triage_err(&["label", ps, "1", "eleven"]);
     assert!(err.contains("unknown class 'eleven'"), "{err}");

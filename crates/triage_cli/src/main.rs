@@ -36,6 +36,10 @@ enum Command {
         /// The class names, comma-separated, in index order.
         #[arg(long, value_delimiter = ',', required = true)]
         classes: Vec<String>,
+        /// Each class's key in the app, comma-separated, in class order
+        /// (default: 1-9, then 0).
+        #[arg(long, value_delimiter = ',')]
+        hotkeys: Vec<char>,
         /// The Ground Truth job name (default: the folder's name).
         #[arg(long)]
         job_name: Option<String>,
@@ -204,13 +208,14 @@ fn run(cli: Cli) -> Result<()> {
             dir,
             task,
             classes,
+            hotkeys,
             job_name,
             attribute,
         } => {
             let options = CreateOptions {
                 task,
                 classes,
-                hotkeys: Vec::new(),
+                hotkeys: hotkeys.into_iter().map(Some).collect(),
                 job_name,
                 attribute,
             };
