@@ -16,16 +16,11 @@ const SHORT: Duration = Duration::from_secs(20);
 
 /// The app's binary of the same build as this test.
 pub fn desktop_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join(format!("triage-desktop{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: build the UI (npm ci && npm run build in ui/) and run \
+    crate::built_bin(
+        "triage-desktop",
+        "build the UI (npm ci && npm run build in ui/) and run \
          `cargo build -p triage_desktop` first (`make test` does)",
-        bin.display()
-    );
-    bin
+    )
 }
 
 /// Where screenshots go: beside the build, kept after the test.

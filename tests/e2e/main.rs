@@ -28,17 +28,18 @@ pub const DIGITS: &str = "datasets/digits";
 pub const PENGUINS_CSV: &str = "datasets/penguins.csv";
 pub const DIGITS_V1_MANIFEST: &str = "datasets/digits-v1.manifest";
 
-/// The `triage` binary of the same build as this test.
-pub fn triage_bin() -> PathBuf {
+/// A binary of the same build as this test; `how` says how to build it.
+pub fn built_bin(name: &str, how: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join(format!("triage{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p triage_cli` first",
-        bin.display()
-    );
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.is_file(), "{} is missing: {how}", bin.display());
     bin
+}
+
+/// The `triage` binary of the same build as this test.
+pub fn triage_bin() -> PathBuf {
+    built_bin("triage", "run `cargo build -p triage_cli` first")
 }
 
 /// Runs `triage` with arguments; returns its output.

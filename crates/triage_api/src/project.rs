@@ -242,10 +242,23 @@ impl Project {
         }
         let item = self.resolve(item_key)?;
         let class = self.schema.index_of(class_name)?;
+        self.append_human(item, Some(class), None, annotator, time_spent_ms, at)
+    }
+
+    /// Commits a person's label (a class or boxes) on an item.
+    fn append_human(
+        &mut self,
+        item: i64,
+        class: Option<u32>,
+        boxes: Option<String>,
+        annotator: Option<&str>,
+        time_spent_ms: Option<i64>,
+        at: Timestamp,
+    ) -> Result<LabelDto> {
         let event = self.store.append(&NewAnnotation {
             item,
-            class: Some(class),
-            boxes: None,
+            class,
+            boxes,
             source: AnnotationSource::Human,
             annotator: annotator.map(str::to_owned),
             model_version: None,
@@ -256,7 +269,7 @@ impl Project {
             meta: None,
         })?;
         LabelDto::from_event(&event, &self.schema)
-            .ok_or_else(|| Error::Invalid("a label event without a class".into()))
+            .ok_or_else(|| Error::Invalid("a label event that gives no label".into()))
     }
 
     /// A person labels an image with boxes (none at all means nothing to
@@ -285,21 +298,7 @@ impl Project {
         let label = BoxesLabel::new(width, height, boxes, self.schema.classes.len() as u32)?;
         let json = serde_json::to_string(&label)
             .map_err(|e| Error::Invalid(format!("boxes of item {item}: {e}")))?;
-        let event = self.store.append(&NewAnnotation {
-            item,
-            class: None,
-            boxes: Some(json),
-            source: AnnotationSource::Human,
-            annotator: annotator.map(str::to_owned),
-            model_version: None,
-            confidence: None,
-            at,
-            time_spent_ms,
-            undoes: None,
-            meta: None,
-        })?;
-        LabelDto::from_event(&event, &self.schema)
-            .ok_or_else(|| Error::Invalid("a boxes event without boxes".into()))
+        self.append_human(item, None, Some(json), annotator, time_spent_ms, at)
     }
 
     /// Takes back the latest human label still in force (by `annotator`, if
