@@ -272,6 +272,17 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
         assert!(start.elapsed() < SHORT, "the undone item did not come back");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // + zooms the image.
+    s.press("+", &[]).unwrap();
+    let zoomed = s
+        .script("return document.querySelector('[data-testid=item-image]').style.transform")
+        .unwrap();
+    assert!(zoomed.as_str().unwrap().contains("scale(1.25)"), "{zoomed}");
+    // Skip leaves the undone item unlabeled; flag sets the next one aside.
+    s.press("s", &[]).unwrap();
+    let flagged = item_after(s, Some(&undone.to_string()));
+    s.press("f", &[]).unwrap();
+    item_after(s, Some(&flagged));
     s.press("?", &[]).unwrap();
     s.wait_for("#help", SHORT).unwrap();
     app.screenshot("4-shortcuts");
@@ -290,6 +301,13 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
     s.click(&s.find("[data-screen=review]").unwrap()).unwrap();
     s.wait_for(".tabs", SHORT).unwrap();
     app.screenshot("6-review");
+    s.click(&s.find("[data-mode=flagged]").unwrap()).unwrap();
+    s.wait_for(".grid .card", SHORT).unwrap();
+    assert_eq!(s.find_all(".grid .card").unwrap().len(), 1);
+    app.screenshot("6b-review-flagged");
+    // R puts the flagged item back in the queue.
+    s.press("r", &[]).unwrap();
+    s.wait_for("[data-testid=review-empty]", SHORT).unwrap();
     drop(app);
 
     // The project file holds exactly those 19 labels, by this annotator.
@@ -306,6 +324,15 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
     }
     let back = project.item(&format!("#{undone}")).unwrap();
     assert!(back.label.is_none_or(|l| l.source != "human"));
+    // The flagged item was set aside, then requeued from Review.
+    assert!(project.flagged().unwrap().is_empty());
+    assert!(
+        project
+            .item(&format!("#{flagged}"))
+            .unwrap()
+            .label
+            .is_none_or(|l| l.source != "human")
+    );
 }
 
 /// A project of 100,000 generated 64×64 JPEGs, made once and kept among
