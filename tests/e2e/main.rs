@@ -11,6 +11,7 @@ mod crash;
 mod desktop;
 mod learning;
 mod roundtrip;
+mod s3;
 mod webdriver;
 
 use std::path::{Path, PathBuf};

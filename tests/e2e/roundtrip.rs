@@ -51,7 +51,7 @@ fn chained_manifest_round_trip_is_exact() {
     let out = tmp.path().join("out");
     let export = ExportOptions {
         formats: vec![ExportFormat::GtManifest],
-        labeled_only: false,
+        ..Default::default()
     };
     let summary = p.export(&out, &export, at(6, 0), &|_, _| {}).unwrap();
     assert_eq!((summary.items, summary.labeled), (12, 9));

@@ -170,6 +170,19 @@ enum Command {
         /// Leave out unlabeled items, as a training job needs.
         #[arg(long)]
         labeled_only: bool,
+        /// S3: an S3-compatible endpoint URL (AWS when absent).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// S3: the region (default: AWS_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// S3: path-style addressing, as most S3-compatible stores need.
+        #[arg(long)]
+        path_style: bool,
+        /// S3: the folder under the prefix (default: the job name and a
+        /// hash of the files, so a rerun resumes in place).
+        #[arg(long)]
+        export_id: Option<String>,
     },
 }
 
@@ -547,6 +560,10 @@ fn run(cli: Cli) -> Result<()> {
             to,
             format,
             labeled_only,
+            endpoint,
+            region,
+            path_style,
+            export_id,
         } => {
             let formats = format
                 .iter()
@@ -560,6 +577,10 @@ fn run(cli: Cli) -> Result<()> {
                     &ExportOptions {
                         formats,
                         labeled_only,
+                        endpoint,
+                        region,
+                        path_style,
+                        export_id,
                     },
                     at,
                     &|done, total| {

@@ -7,17 +7,20 @@
 //! everything it refers to is complete.
 //!
 //! Key types: [`ExportFormat`], [`GtManifestWriter`] (the Ground Truth
-//! augmented manifest, field for field), [`csv_guard`] and [`LocalFolder`].
+//! augmented manifest, field for field), [`csv_guard`], [`LocalFolder`] and
+//! [`S3Publisher`], which publishes a finished export to S3 manifest-last.
 
 mod csv_out;
 mod gt_manifest;
 mod local;
 mod parquet_out;
+mod s3;
 
 pub use csv_out::{CsvWriter, csv_guard};
 pub use gt_manifest::{GtManifestWriter, ManifestSettings};
 pub use local::{LocalFolder, WrittenFile};
 pub use parquet_out::ParquetBuilder;
+pub use s3::{S3Publisher, S3Target};
 
 use triage_core::ItemRow;
 
@@ -46,6 +49,14 @@ pub enum Error {
     /// An export option is not usable.
     #[error("{0}")]
     Invalid(String),
+    /// The object store refused or failed a request.
+    #[error("{url}: {reason}")]
+    Remote {
+        /// The object's `s3://` address.
+        url: String,
+        /// Why, without credentials.
+        reason: String,
+    },
 }
 
 /// The result type of this crate.

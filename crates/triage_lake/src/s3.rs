@@ -1,0 +1,205 @@
+//! Publishing an export to S3 (or an S3-compatible store) through
+//! `object_store`. Every object is a create-only put (`If-None-Match: *`)
+//! sent with its SHA-256, which the store verifies; data objects go first
+//! and the manifest last. A reader that sees a manifest can trust every
+//! object it names; nothing published is ever replaced; and running an
+//! interrupted export again converges, because an object already there
+//! with the same bytes counts as put.
+
+use std::path::Path;
+
+use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig};
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result, WrittenFile};
+
+/// Where an export goes: `s3://bucket/prefix`, and how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    /// The bucket.
+    pub bucket: String,
+    /// The key prefix, without slashes at either end; may be empty.
+    pub prefix: String,
+    /// An S3-compatible endpoint (`http://127.0.0.1:9000`); AWS when empty.
+    pub endpoint: Option<String>,
+    /// The region; `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub region: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), which most
+    /// S3-compatible stores need.
+    pub path_style: bool,
+}
+
+impl S3Target {
+    /// Parses `s3://bucket/prefix`.
+    pub fn parse(url: &str) -> Result<Self> {
+        let rest = url
+            .strip_prefix("s3://")
+            .ok_or_else(|| Error::Invalid(format!("'{url}' is not an s3:// address")))?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(Error::Invalid(format!("'{url}' names no bucket")));
+        }
+        Ok(Self {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            endpoint: None,
+            region: None,
+            path_style: false,
+        })
+    }
+
+    /// The `s3://` address of a key in this bucket.
+    pub fn url_of(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+/// A connection that publishes the files of one export under
+/// `<prefix>/<export-id>/`.
+pub struct S3Publisher {
+    store: AmazonS3,
+    runtime: tokio::runtime::Runtime,
+    target: S3Target,
+    base: String,
+}
+
+fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
+    // object_store's messages name the key and the status, never secrets.
+    Error::Remote {
+        url: target.url_of(key),
+        reason: e.to_string(),
+    }
+}
+
+impl S3Publisher {
+    /// Connects with credentials from the environment (the standard
+    /// `AWS_*` variables); nothing secret is kept beyond the client.
+    pub fn connect(target: &S3Target, export_id: &str) -> Result<Self> {
+        let region = target
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_else(|| "us-east-1".into());
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(&target.bucket)
+            .with_region(region)
+            .with_checksum_algorithm(Checksum::SHA256)
+            .with_virtual_hosted_style_request(!target.path_style)
+            .with_retry(RetryConfig::default());
+        if let Some(endpoint) = &target.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
+        }
+        let store = builder
+            .build()
+            .map_err(|e| s3_err(target, &target.prefix, e))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| Error::Io {
+                path: "tokio runtime".into(),
+                source,
+            })?;
+        let base = if target.prefix.is_empty() {
+            export_id.to_owned()
+        } else {
+            format!("{}/{export_id}", target.prefix)
+        };
+        Ok(Self {
+            store,
+            runtime,
+            target: target.clone(),
+            base,
+        })
+    }
+
+    /// The key a file of this export gets.
+    pub fn key_of(&self, name: &str) -> String {
+        format!("{}/{name}", self.base)
+    }
+
+    /// Puts one file, create-only, so nothing already published is ever
+    /// replaced. If the key holds the same bytes, an earlier run put it and
+    /// this one converges; other bytes mean another export owns the id.
+    /// Call it for the data objects first and the manifest last.
+    pub fn put(&self, local: &Path, name: &str) -> Result<WrittenFile> {
+        let key = self.key_of(name);
+        let bytes = read(local)?;
+        let file = written(self.target.url_of(&key), &bytes);
+        let location = Key::from(key.as_str());
+        let options = PutOptions {
+            mode: PutMode::Create,
+            ..PutOptions::default()
+        };
+        let created = self.runtime.block_on(self.store.put_opts(
+            &location,
+            PutPayload::from(bytes),
+            options,
+        ));
+        match created {
+            Ok(_) => Ok(file),
+            Err(_) if self.exists_with(local, name)? => Ok(file),
+            Err(e) => Err(s3_err(&self.target, &key, e)),
+        }
+    }
+
+    fn exists_with(&self, local: &Path, name: &str) -> Result<bool> {
+        let key = self.key_of(name);
+        let location = Key::from(key.as_str());
+        let theirs = self.runtime.block_on(async {
+            match self.store.get(&location).await {
+                Ok(got) => got.bytes().await.map(Some),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e),
+            }
+        });
+        let theirs = theirs.map_err(|e| s3_err(&self.target, &key, e))?;
+        match theirs {
+            None => Ok(false),
+            Some(theirs) if theirs.as_ref() == read(local)?.as_slice() => Ok(true),
+            Some(_) => Err(Error::Invalid(format!(
+                "{} is already published by another export with different contents; \
+                 choose another export id",
+                self.target.url_of(&key)
+            ))),
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn written(key: String, bytes: &[u8]) -> WrittenFile {
+    WrittenFile {
+        key,
+        size_bytes: bytes.len() as u64,
+        sha256: format!("{:x}", Sha256::digest(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bucket_and_prefix() {
+        let t = S3Target::parse("s3://lake/jobs/digits/").unwrap();
+        assert_eq!(
+            (t.bucket.as_str(), t.prefix.as_str()),
+            ("lake", "jobs/digits")
+        );
+        let t = S3Target::parse("s3://lake").unwrap();
+        assert_eq!((t.bucket.as_str(), t.prefix.as_str()), ("lake", ""));
+        assert!(S3Target::parse("s3:///x").is_err());
+        assert!(S3Target::parse("/tmp/x").is_err());
+        assert_eq!(t.url_of("a/b"), "s3://lake/a/b");
+    }
+}

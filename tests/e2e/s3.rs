@@ -1,0 +1,211 @@
+//! Export to S3 against a real S3 protocol on loopback: `moto_server`,
+//! started here on a free port, and read back with boto3, a client no one
+//! here wrote.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{path_str, penguin_project, repo, triage_bin, triage_ok};
+
+/// A moto S3 server on 127.0.0.1, stopped on drop.
+struct Moto {
+    child: Child,
+    endpoint: String,
+}
+
+fn venv(tool: &str) -> PathBuf {
+    let bin = repo().join(".venv/bin").join(tool);
+    assert!(
+        bin.is_file(),
+        "{} is missing: `make deps` makes the venv with moto and boto3",
+        bin.display()
+    );
+    bin
+}
+
+impl Moto {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(venv("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "moto did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Runs a boto3 script against the server; returns its stdout.
+    fn boto3(&self, script: &str) -> String {
+        let prelude = format!(
+            "import boto3, hashlib, json\n\
+             s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='test', \
+             aws_secret_access_key='test', region_name='us-east-1')\n",
+            self.endpoint
+        );
+        let out = Command::new(venv("python"))
+            .args(["-c", &format!("{prelude}{script}")])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "boto3 failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `triage export` to S3 with the test's credentials in the environment.
+fn export_s3(moto: &Moto, project: &str, to: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "export",
+        project,
+        "--to",
+        to,
+        "--format",
+        "gt-manifest,parquet,csv",
+        "--endpoint",
+        &moto.endpoint,
+        "--path-style",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(triage_bin())
+        .args(&args)
+        .current_dir(repo())
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap()
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    let out = Command::new("sha256sum")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            c.stdin.take().unwrap().write_all(bytes)?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+#[test]
+fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
+    let moto = Moto::start();
+    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("penguins");
+    let ps = path_str(&p);
+    penguin_project(&p);
+    triage_ok(&["label", ps, "p001", "Adelie", "--annotator", "ana"]);
+    triage_ok(&["label", ps, "p002", "Gentoo", "--annotator", "ana"]);
+    let local = tmp.path().join("local");
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&local),
+        "--format",
+        "gt-manifest,parquet,csv",
+    ]);
+
+    let out = export_s3(&moto, ps, "s3://lake/jobs/penguins", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listing = moto.boto3(
+        "keys = [o['Key'] for o in s3.list_objects_v2(Bucket='lake')['Contents']]\n\
+         for k in sorted(keys):\n\
+         \x20   body = s3.get_object(Bucket='lake', Key=k)['Body'].read()\n\
+         \x20   print(k, hashlib.sha256(body).hexdigest(), len(body.splitlines()))\n",
+    );
+    let rows: Vec<Vec<&str>> = listing.lines().map(|l| l.split(' ').collect()).collect();
+    assert_eq!(rows.len(), 3, "{listing}");
+    let export_dir = rows[0][0].rsplit_once('/').unwrap().0.to_owned();
+    assert!(
+        export_dir.starts_with("jobs/penguins/penguins-"),
+        "{export_dir}"
+    );
+    for (row, name) in rows
+        .iter()
+        .zip(["labels.csv", "labels.parquet", "output.manifest"])
+    {
+        assert_eq!(row[0], format!("{export_dir}/{name}"));
+        let local_bytes = std::fs::read(local.join(name)).unwrap();
+        assert_eq!(
+            row[1],
+            sha256_hex(&local_bytes),
+            "{name} differs from a local export"
+        );
+    }
+    // Byte for byte the local manifest, one line per item.
+    assert_eq!(rows[2][2], "344");
+
+    // Running it again changes nothing and succeeds.
+    let again = export_s3(&moto, ps, "s3://lake/jobs/penguins", &[]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(
+        moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
+            .trim(),
+        "3"
+    );
+
+    // Another export that claims the same id with other labels loses, clearly.
+    triage_ok(&["label", ps, "p003", "Chinstrap", "--annotator", "ana"]);
+    let id = export_dir.rsplit('/').next().unwrap();
+    let clash = export_s3(&moto, ps, "s3://lake/jobs/penguins", &["--export-id", id]);
+    assert!(!clash.status.success());
+    let err = String::from_utf8_lossy(&clash.stderr);
+    assert!(err.contains("already published by another export"), "{err}");
+    let manifest = moto.boto3(&format!(
+        "import sys\nsys.stdout.buffer.write(s3.get_object(Bucket='lake', \
+         Key='{export_dir}/output.manifest')['Body'].read())"
+    ));
+    assert_eq!(
+        manifest,
+        std::fs::read_to_string(local.join("output.manifest")).unwrap()
+    );
+    // Nor did it replace any data object the manifest refers to.
+    let csv = moto.boto3(&format!(
+        "import sys\nsys.stdout.buffer.write(s3.get_object(Bucket='lake', \
+         Key='{export_dir}/labels.csv')['Body'].read())"
+    ));
+    assert_eq!(
+        csv,
+        std::fs::read_to_string(local.join("labels.csv")).unwrap()
+    );
+}
