@@ -2,8 +2,11 @@
 //! started here on a free port, and read back with boto3, a client no one
 //! here wrote.
 
-use std::path::PathBuf;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::{path_str, penguin_project, repo, triage_bin, triage_ok};
@@ -77,6 +80,73 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A TCP proxy in front of a server that keeps every byte clients send, so
+/// a test can see which access key signed the requests.
+struct Recorder {
+    endpoint: String,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Recorder {
+    fn start(upstream: &str) -> Self {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().map_while(Result::ok) {
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let (mut c_in, mut s_out) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 16384];
+                    while let Ok(n) = c_in.read(&mut buf) {
+                        if n == 0 || s_out.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                    let _ = s_out.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut s_in, mut c_out) = (server, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut s_in, &mut c_out);
+                    let _ = c_out.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { endpoint, seen }
+    }
+
+    fn take(&self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut *self.seen.lock().unwrap())).into_owned()
+    }
+}
+
+/// Every file under `dir`, as bytes, for a search for secrets.
+fn all_bytes(dir: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().map_while(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(all_bytes(&path));
+        } else {
+            out.extend(std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 /// `triage export` to S3 with the test's credentials in the environment.
@@ -208,4 +278,104 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
         csv,
         std::fs::read_to_string(local.join("labels.csv")).unwrap()
     );
+}
+
+#[test]
+fn credentials_come_from_the_named_profile_or_the_environment_and_never_leak() {
+    let moto = Moto::start();
+    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let recorder = Recorder::start(&moto.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    let aws = tmp.path().join("aws");
+    std::fs::create_dir(&aws).unwrap();
+    std::fs::write(
+        aws.join("credentials"),
+        "[default]\naws_access_key_id = AKIADEFAULTKEY\naws_secret_access_key = default-secret-x1\n\
+         [lake]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profile-secret-x2\n",
+    )
+    .unwrap();
+    std::fs::write(aws.join("config"), "[profile lake]\nregion = eu-west-1\n").unwrap();
+    let p = tmp.path().join("penguins");
+    let ps = path_str(&p);
+    penguin_project(&p);
+
+    let run = |profile: Option<&str>, env_keys: bool| {
+        let mut cmd = Command::new(triage_bin());
+        cmd.args([
+            "export",
+            ps,
+            "--to",
+            "s3://lake/creds",
+            "--format",
+            "gt-manifest",
+        ])
+        .args(["--endpoint", &recorder.endpoint, "--path-style"])
+        .current_dir(repo())
+        .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+        .env("AWS_CONFIG_FILE", aws.join("config"))
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION");
+        if let Some(name) = profile {
+            cmd.args(["--profile", name]);
+        }
+        if env_keys {
+            cmd.env("AWS_ACCESS_KEY_ID", "AKIAENVKEY")
+                .env("AWS_SECRET_ACCESS_KEY", "env-secret-x3");
+        } else {
+            cmd.env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY");
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out, recorder.take())
+    };
+
+    // A named profile wins over the environment, with its region.
+    let (out1, sent) = run(Some("lake"), true);
+    assert!(sent.contains("Credential=AKIAPROFILEKEY/"), "{sent}");
+    assert!(sent.contains("/eu-west-1/s3/aws4_request"), "{sent}");
+    assert!(!sent.contains("AKIAENVKEY"));
+    // Without one, the environment's keys are used.
+    let (out2, sent) = run(None, true);
+    assert!(sent.contains("Credential=AKIAENVKEY/"), "{sent}");
+    // Without either, the default profile.
+    let (out3, sent) = run(None, false);
+    assert!(sent.contains("Credential=AKIADEFAULTKEY/"), "{sent}");
+    // An unknown profile is a clear error that names it.
+    let mut bad = Command::new(triage_bin());
+    bad.args([
+        "export",
+        ps,
+        "--to",
+        "s3://lake/creds",
+        "--format",
+        "gt-manifest",
+    ])
+    .args([
+        "--endpoint",
+        &recorder.endpoint,
+        "--path-style",
+        "--profile",
+        "nope",
+    ])
+    .env("AWS_SHARED_CREDENTIALS_FILE", aws.join("credentials"))
+    .env("AWS_CONFIG_FILE", aws.join("config"));
+    let bad = bad.output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("AWS profile 'nope'"));
+
+    // No secret in the project folder, the output, or the errors.
+    let mut everything = all_bytes(&p);
+    for out in [&out1, &out2, &out3, &bad] {
+        everything.extend(&out.stdout);
+        everything.extend(&out.stderr);
+    }
+    for secret in ["default-secret-x1", "profile-secret-x2", "env-secret-x3"] {
+        assert!(!contains(&everything, secret), "{secret} leaked");
+    }
 }

@@ -29,6 +29,8 @@ pub struct ExportOptions {
     pub region: Option<String>,
     /// Path-style S3 addressing, which most S3-compatible stores need.
     pub path_style: bool,
+    /// A named AWS profile; the project records only its name.
+    pub profile: Option<String>,
     /// The folder under the prefix; by default the job name and a hash of
     /// the files, so the same labels always land in the same place.
     pub export_id: Option<String>,
@@ -91,6 +93,7 @@ impl Project {
             endpoint: options.endpoint.clone(),
             region: options.region.clone(),
             path_style: options.path_style,
+            profile: options.profile.clone(),
             ..S3Target::parse(url)?
         };
         let staging = self

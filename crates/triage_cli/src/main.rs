@@ -179,6 +179,10 @@ enum Command {
         /// S3: path-style addressing, as most S3-compatible stores need.
         #[arg(long)]
         path_style: bool,
+        /// S3: a named profile from ~/.aws/credentials and ~/.aws/config
+        /// (default: the AWS_* variables, else AWS_PROFILE, else default).
+        #[arg(long)]
+        profile: Option<String>,
         /// S3: the folder under the prefix (default: the job name and a
         /// hash of the files, so a rerun resumes in place).
         #[arg(long)]
@@ -563,6 +567,7 @@ fn run(cli: Cli) -> Result<()> {
             endpoint,
             region,
             path_style,
+            profile,
             export_id,
         } => {
             let formats = format
@@ -580,6 +585,7 @@ fn run(cli: Cli) -> Result<()> {
                         endpoint,
                         region,
                         path_style,
+                        profile,
                         export_id,
                     },
                     at,

@@ -10,6 +10,7 @@
 //! augmented manifest, field for field), [`csv_guard`], [`LocalFolder`] and
 //! [`S3Publisher`], which publishes a finished export to S3 manifest-last.
 
+mod credentials;
 mod csv_out;
 mod gt_manifest;
 mod local;

@@ -13,7 +13,7 @@ use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig};
 use sha2::{Digest, Sha256};
 
-use crate::{Error, Result, WrittenFile};
+use crate::{Error, Result, WrittenFile, credentials};
 
 /// Where an export goes: `s3://bucket/prefix`, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +29,8 @@ pub struct S3Target {
     /// Path-style addressing (`endpoint/bucket/key`), which most
     /// S3-compatible stores need.
     pub path_style: bool,
+    /// A named profile from `~/.aws/credentials` and `~/.aws/config`.
+    pub profile: Option<String>,
 }
 
 impl S3Target {
@@ -47,6 +49,7 @@ impl S3Target {
             endpoint: None,
             region: None,
             path_style: false,
+            profile: None,
         })
     }
 
@@ -77,13 +80,24 @@ impl S3Publisher {
     /// Connects with credentials from the environment (the standard
     /// `AWS_*` variables); nothing secret is kept beyond the client.
     pub fn connect(target: &S3Target, export_id: &str) -> Result<Self> {
+        let chosen = credentials::resolve(target.profile.as_deref())?;
         let region = target
             .region
             .clone()
             .or_else(|| std::env::var("AWS_REGION").ok())
             .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .or_else(|| chosen.as_ref().and_then(|c| c.region.clone()))
             .unwrap_or_else(|| "us-east-1".into());
-        let mut builder = AmazonS3Builder::from_env()
+        let mut builder = AmazonS3Builder::from_env();
+        if let Some(c) = chosen {
+            builder = builder
+                .with_access_key_id(c.access_key_id)
+                .with_secret_access_key(c.secret_access_key);
+            if let Some(token) = c.session_token {
+                builder = builder.with_token(token);
+            }
+        }
+        let mut builder = builder
             .with_bucket_name(&target.bucket)
             .with_region(region)
             .with_checksum_algorithm(Checksum::SHA256)
