@@ -83,10 +83,13 @@ impl Drop for Moto {
 }
 
 /// A TCP proxy in front of a server that keeps every byte clients send, so
-/// a test can see which access key signed the requests.
+/// a test can see which access key signed the requests, and that drops any
+/// connection whose request mentions `drop_on`: a network failing at one
+/// step of a publish.
 struct Recorder {
     endpoint: String,
     seen: Arc<Mutex<Vec<u8>>>,
+    drop_on: Arc<Mutex<Option<String>>>,
 }
 
 impl Recorder {
@@ -95,7 +98,9 @@ impl Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let drop_on: Arc<Mutex<Option<String>>> = Arc::default();
         let log = seen.clone();
+        let rule = drop_on.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().map_while(Result::ok) {
                 let Ok(server) = TcpStream::connect(&upstream) else {
@@ -104,9 +109,18 @@ impl Recorder {
                 let (mut c_in, mut s_out) =
                     (client.try_clone().unwrap(), server.try_clone().unwrap());
                 let log = log.clone();
+                let rule = rule.clone();
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 16384];
                     while let Ok(n) = c_in.read(&mut buf) {
+                        let doomed = rule.lock().unwrap().as_ref().is_some_and(|p| {
+                            String::from_utf8_lossy(&buf[..n]).contains(p.as_str())
+                        });
+                        if doomed {
+                            let _ = c_in.shutdown(std::net::Shutdown::Both);
+                            let _ = s_out.shutdown(std::net::Shutdown::Both);
+                            break;
+                        }
                         if n == 0 || s_out.write_all(&buf[..n]).is_err() {
                             break;
                         }
@@ -121,7 +135,15 @@ impl Recorder {
                 });
             }
         });
-        Self { endpoint, seen }
+        Self {
+            endpoint,
+            seen,
+            drop_on,
+        }
+    }
+
+    fn drop_on(&self, pattern: Option<&str>) {
+        *self.drop_on.lock().unwrap() = pattern.map(str::to_owned);
     }
 
     fn take(&self) -> String {
@@ -377,5 +399,100 @@ fn credentials_come_from_the_named_profile_or_the_environment_and_never_leak() {
     }
     for secret in ["default-secret-x1", "profile-secret-x2", "env-secret-x3"] {
         assert!(!contains(&everything, secret), "{secret} leaked");
+    }
+}
+
+#[test]
+fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
+    let moto = Moto::start();
+    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let proxy = Recorder::start(&moto.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("penguins");
+    let ps = path_str(&p);
+    penguin_project(&p);
+    triage_ok(&["label", ps, "p001", "Adelie", "--annotator", "ana"]);
+    let local = tmp.path().join("local");
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&local),
+        "--format",
+        "gt-manifest,parquet,csv",
+    ]);
+    let through_proxy = |args: &[&str]| {
+        let mut all = vec!["--endpoint", proxy.endpoint.as_str(), "--path-style"];
+        all.extend_from_slice(args);
+        Command::new(triage_bin())
+            .args([
+                "export",
+                ps,
+                "--to",
+                "s3://lake/cut",
+                "--format",
+                "gt-manifest,parquet,csv",
+            ])
+            .args(&all)
+            .current_dir(repo())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let manifests = || {
+        moto.boto3(
+            "r = s3.list_objects_v2(Bucket='lake', Prefix='cut/')\n\
+             print(sum(1 for o in r.get('Contents', []) if o['Key'].endswith('output.manifest')))",
+        )
+        .trim()
+        .to_owned()
+    };
+    // The network fails at the first data object, then at the second, then
+    // at the manifest: each run gets one step further (what an earlier run
+    // put counts as put), fails, and leaves no manifest.
+    for step in ["labels.csv", "labels.parquet", "output.manifest"] {
+        proxy.drop_on(Some(&format!("/{step} HTTP")));
+        let out = through_proxy(&[]);
+        assert!(!out.status.success(), "the cut at {step} went unnoticed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(step), "the error names the object: {err}");
+        assert_eq!(
+            manifests(),
+            "0",
+            "a manifest appeared after a cut at {step}"
+        );
+        proxy.drop_on(None);
+    }
+    // With the network back, the same command converges to the export a
+    // local folder gets, byte for byte.
+    let out = through_proxy(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(manifests(), "1");
+    let listing = moto.boto3(
+        "for o in s3.list_objects_v2(Bucket='lake', Prefix='cut/')['Contents']:\n\
+         \x20   b = s3.get_object(Bucket='lake', Key=o['Key'])['Body'].read()\n\
+         \x20   print(o['Key'].rsplit('/', 1)[1], hashlib.sha256(b).hexdigest())\n\
+         print(len(s3.list_multipart_uploads(Bucket='lake').get('Uploads', [])))",
+    );
+    let mut lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(
+        lines.pop(),
+        Some("0"),
+        "unfinished multipart uploads remain"
+    );
+    assert_eq!(lines.len(), 3, "{listing}");
+    for line in lines {
+        let (name, sha) = line.split_once(' ').unwrap();
+        assert_eq!(
+            sha,
+            sha256_hex(&std::fs::read(local.join(name)).unwrap()),
+            "{name}"
+        );
     }
 }

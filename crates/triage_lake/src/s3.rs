@@ -10,7 +10,9 @@ use std::path::Path;
 
 use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
 use object_store::path::Path as Key;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig};
+use object_store::{
+    BackoffConfig, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
+};
 use sha2::{Digest, Sha256};
 
 use crate::{Error, Result, WrittenFile, credentials};
@@ -102,7 +104,7 @@ impl S3Publisher {
             .with_region(region)
             .with_checksum_algorithm(Checksum::SHA256)
             .with_virtual_hosted_style_request(!target.path_style)
-            .with_retry(RetryConfig::default());
+            .with_retry(retry_policy());
         if let Some(endpoint) = &target.endpoint {
             builder = builder
                 .with_endpoint(endpoint)
@@ -181,6 +183,21 @@ impl S3Publisher {
                 self.target.url_of(&key)
             ))),
         }
+    }
+}
+
+/// Failed requests are retried with exponential backoff (0.1 s doubling,
+/// at most 5 s apart, 5 retries): enough for a dropped connection or a
+/// throttled moment, and a dead endpoint fails within seconds, not minutes.
+fn retry_policy() -> RetryConfig {
+    RetryConfig {
+        backoff: BackoffConfig {
+            init_backoff: std::time::Duration::from_millis(100),
+            max_backoff: std::time::Duration::from_secs(5),
+            base: 2.0,
+        },
+        max_retries: 5,
+        retry_timeout: std::time::Duration::from_secs(60),
     }
 }
 
