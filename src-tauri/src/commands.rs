@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
-    BoundingBox, CreateOptions, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus,
-    Project, RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
+    BoundingBox, CreateOptions, ExportFormat, ExportOptions, ExportSummary, ImportOptions,
+    ImportReport, ItemDto, LabelDto, ModelStatus, Project, RoundOptions, RoundSummary, Status,
+    Strategy, SuspectDto, TaskKind,
 };
 
 use crate::state::{AppState, annotator};
@@ -365,6 +366,54 @@ pub fn cancel_round(state: State<'_, AppState>) -> bool {
         }
         None => false,
     }
+}
+
+/// An export as the Export screen asks for it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportRequest {
+    to: String,
+    formats: Vec<String>,
+    labeled_only: bool,
+    endpoint: Option<String>,
+    region: Option<String>,
+    profile: Option<String>,
+    path_style: bool,
+}
+
+#[tauri::command]
+pub async fn export_labels(
+    state: State<'_, AppState>,
+    request: ExportRequest,
+    on_progress: Channel<Progress>,
+) -> Reply<ExportSummary> {
+    let formats = request
+        .formats
+        .iter()
+        .map(|f| f.parse::<ExportFormat>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CommandError::new("invalid_request", e.to_string()))?;
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let options = ExportOptions {
+        formats,
+        labeled_only: request.labeled_only,
+        endpoint: given(request.endpoint),
+        region: given(request.region),
+        profile: given(request.profile),
+        path_style: request.path_style,
+        export_id: None,
+    };
+    with_project(&state, move |p| {
+        p.export(
+            std::path::Path::new(request.to.trim()),
+            &options,
+            triage_api::now(),
+            &|done, total| {
+                let _ = on_progress.send(Progress { done, total });
+            },
+        )
+    })
+    .await
 }
 
 #[tauri::command]

@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
             commands::flagged,
             commands::run_round,
             commands::cancel_round,
+            commands::export_labels,
             commands::model_status,
             commands::auto_labeled,
             commands::label_errors,

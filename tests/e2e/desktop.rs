@@ -308,6 +308,17 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
     // R puts the flagged item back in the queue.
     s.press("r", &[]).unwrap();
     s.wait_for("[data-testid=review-empty]", SHORT).unwrap();
+    // Export the labels to a folder from the Export screen.
+    let out = tmp.path().join("export");
+    s.click(&s.find("[data-screen=export]").unwrap()).unwrap();
+    s.clear_and_type(&s.wait_for("#export-to", SHORT).unwrap(), path_str(&out))
+        .unwrap();
+    s.click(&s.find("#start-export").unwrap()).unwrap();
+    s.wait_for("#export-summary", LONG).unwrap();
+    app.screenshot("8-export");
+    let manifest = std::fs::read_to_string(out.join("output.manifest")).unwrap();
+    assert_eq!(manifest.lines().count(), 1799);
+    assert!(out.join("labels.parquet").is_file());
     drop(app);
 
     // The project file holds exactly those 19 labels, by this annotator.

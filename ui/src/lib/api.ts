@@ -2,6 +2,7 @@
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type { Box } from "./boxes";
 import type {
+  ExportSummary,
   Flagged,
   ImportReport,
   ItemDto,
@@ -32,6 +33,16 @@ export interface Progress {
 export interface RoundProgress {
   step: string;
   share: number;
+}
+
+export interface ExportRequest {
+  to: string;
+  formats: string[];
+  labeledOnly: boolean;
+  endpoint: string | null;
+  region: string | null;
+  profile: string | null;
+  pathStyle: boolean;
 }
 
 export interface RoundRequest {
@@ -68,6 +79,11 @@ export const api = {
     return invoke<RoundSummary>("run_round", { options, onProgress: channel });
   },
   cancelRound: () => invoke<boolean>("cancel_round"),
+  exportLabels: (request: ExportRequest, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return invoke<ExportSummary>("export_labels", { request, onProgress: channel });
+  },
   modelStatus: () => invoke<ModelStatus | null>("model_status"),
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),

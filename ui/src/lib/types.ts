@@ -129,3 +129,16 @@ export interface CommandError {
   code: string;
   message: string;
 }
+
+export interface WrittenFile {
+  key: string;
+  size_bytes: number;
+  sha256: string;
+}
+
+export interface ExportSummary {
+  destination: string;
+  files: WrittenFile[];
+  items: number;
+  labeled: number;
+}
