@@ -375,6 +375,8 @@ pub struct ExportRequest {
     to: String,
     formats: Vec<String>,
     labeled_only: bool,
+    human_only: bool,
+    min_confidence: Option<f64>,
     endpoint: Option<String>,
     region: Option<String>,
     profile: Option<String>,
@@ -397,11 +399,13 @@ pub async fn export_labels(
     let options = ExportOptions {
         formats,
         labeled_only: request.labeled_only,
+        human_only: request.human_only,
+        min_confidence: request.min_confidence,
         endpoint: given(request.endpoint),
         region: given(request.region),
         profile: given(request.profile),
         path_style: request.path_style,
-        export_id: None,
+        ..ExportOptions::default()
     };
     with_project(&state, move |p| {
         p.export(

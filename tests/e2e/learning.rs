@@ -148,6 +148,42 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
     let out = triage_ok(&["review", ps, "--errors"]);
     assert!(out.contains("labels the model doubts"), "{out}");
 
+    // Export filters: people's labels only, or auto-labels from a confidence.
+    let rows = |extra: &[&str]| -> Vec<(String, f64)> {
+        let out = tmp.path().join(format!("csv{}", extra.join("")));
+        let mut args = vec!["export", ps, "--to", path_str(&out), "--format", "csv"];
+        args.extend_from_slice(&["--labeled-only"]);
+        args.extend_from_slice(extra);
+        triage_ok(&args);
+        std::fs::read_to_string(out.join("labels.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[6].to_owned(), cells[9].parse().unwrap_or(f64::NAN))
+            })
+            .collect()
+    };
+    let all = rows(&[]);
+    let auto = all.iter().filter(|(s, _)| s == "model").count();
+    assert!(auto > 0);
+    let human = rows(&["--human-only"]);
+    assert_eq!(human.len(), all.len() - auto);
+    assert!(human.iter().all(|(s, _)| s != "model"));
+    let sure = rows(&["--min-confidence", "0.99"]);
+    let kept: Vec<f64> = sure
+        .iter()
+        .filter(|(s, _)| s == "model")
+        .map(|r| r.1)
+        .collect();
+    assert!(kept.iter().all(|&c| c >= 0.99), "{kept:?}");
+    let expected = all
+        .iter()
+        .filter(|(s, c)| s == "model" && *c >= 0.99)
+        .count();
+    assert_eq!(kept.len(), expected);
+
     let out = triage_ok(&["revoke", ps, "--model-version", &version]);
     assert!(out.starts_with("revoked "), "{out}");
     let status: serde_json::Value =

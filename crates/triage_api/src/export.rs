@@ -34,6 +34,28 @@ pub struct ExportOptions {
     /// The folder under the prefix; by default the job name and a hash of
     /// the files, so the same labels always land in the same place.
     pub export_id: Option<String>,
+    /// Leave out every model label: only what people (or earlier jobs)
+    /// decided goes out.
+    pub human_only: bool,
+    /// Leave out model labels below this confidence.
+    pub min_confidence: Option<f64>,
+}
+
+impl ExportOptions {
+    /// Drops a label the filters leave out; the item then goes out as
+    /// unlabeled, or not at all with `labeled_only`.
+    fn filter(&self, item: &mut triage_core::ItemRow) {
+        let drop = item.label.as_ref().is_some_and(|l| {
+            l.source == triage_core::AnnotationSource::Model
+                && (self.human_only
+                    || self
+                        .min_confidence
+                        .is_some_and(|min| l.confidence.unwrap_or(0.0) < min))
+        });
+        if drop {
+            item.label = None;
+        }
+    }
 }
 
 /// What an export wrote.
@@ -199,7 +221,8 @@ impl Project {
                     schema: self.schema.clone(),
                     labeled_only: options.labeled_only,
                 })?;
-                self.store.for_each_item(|item| -> Result<()> {
+                self.store.for_each_item(|mut item| -> Result<()> {
+                    options.filter(&mut item);
                     tick(item.label.is_some());
                     if let Some(line) = writer.line(&item)? {
                         out.append(line.as_bytes())?;
@@ -210,7 +233,8 @@ impl Project {
             }
             ExportFormat::Csv => {
                 let mut csv = CsvWriter::new(&mut out, self.schema.clone())?;
-                self.store.for_each_item(|item| -> Result<()> {
+                self.store.for_each_item(|mut item| -> Result<()> {
+                    options.filter(&mut item);
                     tick(item.label.is_some());
                     if keep(&item) {
                         csv.push(&item)?;
@@ -223,7 +247,8 @@ impl Project {
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());
-                self.store.for_each_item(|item| -> Result<()> {
+                self.store.for_each_item(|mut item| -> Result<()> {
+                    options.filter(&mut item);
                     tick(item.label.is_some());
                     if keep(&item) {
                         builder.push(&item);

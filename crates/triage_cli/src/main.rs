@@ -170,6 +170,12 @@ enum Command {
         /// Leave out unlabeled items, as a training job needs.
         #[arg(long)]
         labeled_only: bool,
+        /// Leave out model labels (auto-labels).
+        #[arg(long)]
+        human_only: bool,
+        /// Leave out auto-labels below this confidence.
+        #[arg(long)]
+        min_confidence: Option<f64>,
         /// S3: an S3-compatible endpoint URL (AWS when absent).
         #[arg(long)]
         endpoint: Option<String>,
@@ -564,6 +570,8 @@ fn run(cli: Cli) -> Result<()> {
             to,
             format,
             labeled_only,
+            human_only,
+            min_confidence,
             endpoint,
             region,
             path_style,
@@ -582,6 +590,8 @@ fn run(cli: Cli) -> Result<()> {
                     &ExportOptions {
                         formats,
                         labeled_only,
+                        human_only,
+                        min_confidence,
                         endpoint,
                         region,
                         path_style,

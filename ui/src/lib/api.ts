@@ -39,6 +39,8 @@ export interface ExportRequest {
   to: string;
   formats: string[];
   labeledOnly: boolean;
+  humanOnly: boolean;
+  minConfidence: number | null;
   endpoint: string | null;
   region: string | null;
   profile: string | null;
