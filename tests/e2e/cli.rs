@@ -189,3 +189,100 @@ fn errors_are_clear_and_exit_non_zero() {
     let err = triage_err(&["export", ps, "--to", "/tmp/x", "--format", "xml"]);
     assert!(err.contains("unknown export format 'xml'"), "{err}");
 }
+
+#[test]
+fn export_splits_the_labeled_items_by_class_with_a_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("labeled");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "Adelie,Chinstrap,Gentoo",
+    ]);
+    triage_ok(&[
+        "import",
+        ps,
+        PENGUINS_CSV,
+        "--id-column",
+        "id",
+        "--label-column",
+        "species",
+    ]);
+    let export = |seed: &str, to: &str| {
+        let out = tmp.path().join(to);
+        triage_ok(&[
+            "export",
+            ps,
+            "--to",
+            path_str(&out),
+            "--format",
+            "gt-manifest,csv",
+            "--split",
+            "0.6,0.2,0.2",
+            "--split-seed",
+            seed,
+        ]);
+        out
+    };
+    let read = |out: &std::path::Path, part: &str| -> Vec<(String, String)> {
+        std::fs::read_to_string(out.join(part).join("labels.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells[1].to_owned(), cells[4].to_owned())
+            })
+            .collect()
+    };
+    let a = export("7", "a");
+    let parts: Vec<Vec<(String, String)>> = ["train", "validation", "test"]
+        .iter()
+        .map(|part| read(&a, part))
+        .collect();
+    // Every labeled penguin lands in exactly one share.
+    let mut ids: Vec<&String> = parts.iter().flatten().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), 344);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 344);
+    // Each class is split 60/20/20 (152 Adelie, 68 Chinstrap, 124 Gentoo).
+    for (class, n) in [("Adelie", 152.0), ("Chinstrap", 68.0), ("Gentoo", 124.0)] {
+        let count = |k: usize| parts[k].iter().filter(|(_, c)| c == class).count();
+        assert_eq!(count(0), (n * 0.6_f64).round() as usize, "{class} train");
+        assert_eq!(
+            count(1),
+            (n * 0.2_f64).round() as usize,
+            "{class} validation"
+        );
+        assert_eq!(count(0) + count(1) + count(2), n as usize, "{class}");
+    }
+    for part in ["train", "validation", "test"] {
+        let lines = std::fs::read_to_string(a.join(part).join("output.manifest"))
+            .unwrap()
+            .lines()
+            .count();
+        assert_eq!(lines, read(&a, part).len(), "{part} manifest");
+    }
+    // The seed fixes the split; another seed gives another.
+    let again = export("7", "b");
+    let other = export("8", "c");
+    let train = |out: &std::path::Path| std::fs::read(out.join("train/labels.csv")).unwrap();
+    assert_eq!(train(&a), train(&again));
+    assert_ne!(train(&a), train(&other));
+    let err = triage_err(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&tmp.path().join("d")),
+        "--format",
+        "csv",
+        "--split",
+        "0.6,0.6,0.2",
+    ]);
+    assert!(err.contains("add up to 1"), "{err}");
+}

@@ -3,8 +3,13 @@
 //! rename; on S3 as a create-only put), so a manifest that is visible never
 //! points at a file still being written.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use serde::Serialize;
 use triage_data::ProgressFn;
@@ -39,6 +44,31 @@ pub struct ExportOptions {
     pub human_only: bool,
     /// Leave out model labels below this confidence.
     pub min_confidence: Option<f64>,
+    /// Split the labeled items into train, validation and test folders.
+    pub split: Option<Split>,
+}
+
+/// Shares of the labeled items for training, validation and testing, drawn
+/// per class (stratified) in an order fixed by the seed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Split {
+    /// The training share.
+    pub train: f64,
+    /// The validation share.
+    pub validation: f64,
+    /// The test share (the rest, after rounding).
+    pub test: f64,
+    /// Fixes which items go where.
+    pub seed: u64,
+}
+
+/// A file written for an export: its format, its name inside the export
+/// (`train/output.manifest` with a split), the file, and its labeled items.
+struct Staged {
+    format: ExportFormat,
+    name: String,
+    file: WrittenFile,
+    labeled: u64,
 }
 
 impl ExportOptions {
@@ -100,7 +130,7 @@ impl Project {
                 "'{shown}': exports go to a local folder or to s3://bucket/prefix"
             )));
         }
-        let written = self.write_all(&LocalFolder::new(to)?, options, progress)?;
+        let written = self.write_all(to, options, progress)?;
         self.finish_export(&shown, written, at)
     }
 
@@ -122,20 +152,20 @@ impl Project {
             .dir
             .join("cache")
             .join(format!("export-{}", std::process::id()));
-        let staged = self.write_all(&LocalFolder::new(&staging)?, options, progress);
+        let staged = self.write_all(&staging, options, progress);
         let published = staged.and_then(|staged| {
             // The same labels give the same id, so a rerun resumes in place.
             let export_id = options.export_id.clone().unwrap_or_else(|| {
-                let all: String = staged.iter().map(|(_, f, _)| f.sha256.as_str()).collect();
+                let all: String = staged.iter().map(|s| s.file.sha256.as_str()).collect();
                 format!("{}-{}", self.job_name, &sha256_hex(all.as_bytes())[..16])
             });
             let publisher = S3Publisher::connect(&target, &export_id)?;
             staged
                 .into_iter()
-                .map(|(format, local, labeled)| {
-                    // In write order: the data objects, then the manifest.
-                    let file = publisher.put(Path::new(&local.key), format.file_name())?;
-                    Ok((format, file, labeled))
+                .map(|s| {
+                    // In write order: the data objects, then the manifests.
+                    let file = publisher.put(Path::new(&s.file.key), &s.name)?;
+                    Ok(Staged { file, ..s })
                 })
                 .collect::<Result<Vec<_>>>()
         });
@@ -144,37 +174,109 @@ impl Project {
         self.finish_export(url, published?, at)
     }
 
-    /// Writes every format, the manifest last.
+    /// Writes every format under `root` (one folder per share with a
+    /// split), data files first and manifests last.
     fn write_all(
         &self,
-        folder: &LocalFolder,
+        root: &Path,
         options: &ExportOptions,
         progress: ProgressFn<'_>,
-    ) -> Result<Vec<(ExportFormat, WrittenFile, u64)>> {
+    ) -> Result<Vec<Staged>> {
         let mut formats = options.formats.clone();
         formats.sort_by_key(|f| *f == ExportFormat::GtManifest);
         formats.dedup();
-        formats
-            .into_iter()
-            .map(|format| {
-                let (file, labeled) = self.write_format(folder, format, options, progress)?;
-                Ok((format, file, labeled))
-            })
-            .collect()
+        let parts: Vec<(Option<&str>, Option<HashSet<i64>>)> = match options.split {
+            None => vec![(None, None)],
+            Some(split) => ["train", "validation", "test"]
+                .into_iter()
+                .zip(self.split_items(split, options)?)
+                .map(|(name, items)| (Some(name), Some(items)))
+                .collect(),
+        };
+        let mut staged = Vec::new();
+        for (part, only) in &parts {
+            let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
+            for &format in &formats {
+                let (file, labeled) =
+                    self.write_format(&folder, format, options, only.as_ref(), progress)?;
+                let name = part.map_or(format.file_name().to_owned(), |p| {
+                    format!("{p}/{}", format.file_name())
+                });
+                staged.push(Staged {
+                    format,
+                    name,
+                    file,
+                    labeled,
+                });
+            }
+        }
+        staged.sort_by_key(|s| s.format == ExportFormat::GtManifest);
+        Ok(staged)
+    }
+
+    /// Deals the labeled items of each class into train, validation and
+    /// test in a seeded random order, so every share has every class in
+    /// proportion.
+    fn split_items(&self, split: Split, options: &ExportOptions) -> Result<Vec<HashSet<i64>>> {
+        let shares = [split.train, split.validation, split.test];
+        let total: f64 = shares.iter().sum();
+        if shares.iter().any(|s| !(0.0..=1.0).contains(s)) || (total - 1.0).abs() > 1e-6 {
+            return Err(Error::Invalid(format!(
+                "split shares {shares:?} must each be in [0, 1] and add up to 1"
+            )));
+        }
+        let mut by_class: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
+        self.store.for_each_item(|mut item| -> Result<()> {
+            options.filter(&mut item);
+            if let Some(class) = item.label.as_ref().and_then(|l| l.class) {
+                by_class.entry(class).or_default().push(item.id);
+            }
+            Ok(())
+        })?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(split.seed);
+        let mut out = vec![HashSet::new(), HashSet::new(), HashSet::new()];
+        for ids in by_class.values_mut() {
+            ids.shuffle(&mut rng);
+            let n = ids.len() as f64;
+            let train = (n * split.train).round() as usize;
+            let validation = ((n * split.validation).round() as usize).min(ids.len() - train);
+            for (k, id) in ids.iter().enumerate() {
+                let part = if k < train {
+                    0
+                } else if k < train + validation {
+                    1
+                } else {
+                    2
+                };
+                out[part].insert(*id);
+            }
+        }
+        Ok(out)
     }
 
     /// Records each file of a finished export in the project.
     fn finish_export(
         &mut self,
         destination: &str,
-        written: Vec<(ExportFormat, WrittenFile, u64)>,
+        written: Vec<Staged>,
         at: triage_core::Timestamp,
     ) -> Result<ExportSummary> {
         let counts = self.store.counts()?;
+        // Each share holds every format once: count the labeled items of one.
+        let first = written.first().map(|s| s.format);
+        let labeled = written
+            .iter()
+            .filter(|s| Some(s.format) == first)
+            .map(|s| s.labeled)
+            .sum();
         let mut files = Vec::new();
-        let mut labeled = 0;
-        for (format, file, written_labeled) in written {
-            labeled = written_labeled;
+        for Staged {
+            format,
+            file,
+            labeled: written_labeled,
+            ..
+        } in written
+        {
             self.store.record_export(&ExportRecord {
                 at,
                 destination: destination.to_owned(),
@@ -199,6 +301,7 @@ impl Project {
         folder: &LocalFolder,
         format: ExportFormat,
         options: &ExportOptions,
+        only: Option<&HashSet<i64>>,
         progress: ProgressFn<'_>,
     ) -> Result<(WrittenFile, u64)> {
         let mut out = folder.create(format.file_name())?;
@@ -223,6 +326,10 @@ impl Project {
                 })?;
                 self.store.for_each_item(|mut item| -> Result<()> {
                     options.filter(&mut item);
+                    if only.is_some_and(|o| !o.contains(&item.id)) {
+                        tick(false);
+                        return Ok(());
+                    }
                     tick(item.label.is_some());
                     if let Some(line) = writer.line(&item)? {
                         out.append(line.as_bytes())?;
@@ -235,6 +342,10 @@ impl Project {
                 let mut csv = CsvWriter::new(&mut out, self.schema.clone())?;
                 self.store.for_each_item(|mut item| -> Result<()> {
                     options.filter(&mut item);
+                    if only.is_some_and(|o| !o.contains(&item.id)) {
+                        tick(false);
+                        return Ok(());
+                    }
                     tick(item.label.is_some());
                     if keep(&item) {
                         csv.push(&item)?;
@@ -249,6 +360,10 @@ impl Project {
                 let mut builder = ParquetBuilder::new(self.schema.clone());
                 self.store.for_each_item(|mut item| -> Result<()> {
                     options.filter(&mut item);
+                    if only.is_some_and(|o| !o.contains(&item.id)) {
+                        tick(false);
+                        return Ok(());
+                    }
                     tick(item.label.is_some());
                     if keep(&item) {
                         builder.push(&item);

@@ -18,7 +18,7 @@ mod simulate;
 
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
-pub use export::{ExportOptions, ExportSummary};
+pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
 pub use project::{CreateOptions, DB_FILE, Project};

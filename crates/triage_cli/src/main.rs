@@ -10,8 +10,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use triage_api::{
-    CreateOptions, ExportFormat, ExportOptions, ImportOptions, Project, RoundOptions, Strategy,
-    TaskKind, Truth,
+    CreateOptions, ExportFormat, ExportOptions, ImportOptions, Project, RoundOptions, Split,
+    Strategy, TaskKind, Truth,
 };
 
 #[derive(Parser)]
@@ -176,6 +176,13 @@ enum Command {
         /// Leave out auto-labels below this confidence.
         #[arg(long)]
         min_confidence: Option<f64>,
+        /// Split the labeled items into train/, validation/ and test/ by
+        /// these shares, stratified by class: for example 0.8,0.1,0.1.
+        #[arg(long, value_delimiter = ',')]
+        split: Vec<f64>,
+        /// The seed that fixes which items go into which share.
+        #[arg(long, default_value_t = 0)]
+        split_seed: u64,
         /// S3: an S3-compatible endpoint URL (AWS when absent).
         #[arg(long)]
         endpoint: Option<String>,
@@ -572,6 +579,8 @@ fn run(cli: Cli) -> Result<()> {
             labeled_only,
             human_only,
             min_confidence,
+            split,
+            split_seed,
             endpoint,
             region,
             path_style,
@@ -582,6 +591,16 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|f| f.parse::<ExportFormat>())
                 .collect::<Result<Vec<_>, _>>()?;
+            let split = match split[..] {
+                [] => None,
+                [train, validation, test] => Some(Split {
+                    train,
+                    validation,
+                    test,
+                    seed: split_seed,
+                }),
+                _ => anyhow::bail!("--split takes three shares: train,validation,test"),
+            };
             let mut project = open(&dir)?;
             let bar = bar("exporting");
             let summary = project
@@ -592,6 +611,7 @@ fn run(cli: Cli) -> Result<()> {
                         labeled_only,
                         human_only,
                         min_confidence,
+                        split,
                         endpoint,
                         region,
                         path_style,
