@@ -42,4 +42,4 @@ test: deps ui lint check-architecture
 bench: ui
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
-	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_desktop
+	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_

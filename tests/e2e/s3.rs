@@ -171,15 +171,18 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|w| w == needle.as_bytes())
 }
 
+/// Every format Triage exports.
+const ALL: &str = "gt-manifest,parquet,csv";
+
 /// `triage export` to S3 with the test's credentials in the environment.
-fn export_s3(moto: &Moto, project: &str, to: &str, extra: &[&str]) -> Output {
+fn export_s3(moto: &Moto, project: &str, to: &str, formats: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "export",
         project,
         "--to",
         to,
         "--format",
-        "gt-manifest,parquet,csv",
+        formats,
         "--endpoint",
         &moto.endpoint,
         "--path-style",
@@ -229,7 +232,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
         "gt-manifest,parquet,csv",
     ]);
 
-    let out = export_s3(&moto, ps, "s3://lake/jobs/penguins", &[]);
+    let out = export_s3(&moto, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -264,7 +267,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     assert_eq!(rows[2][2], "344");
 
     // Running it again changes nothing and succeeds.
-    let again = export_s3(&moto, ps, "s3://lake/jobs/penguins", &[]);
+    let again = export_s3(&moto, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
         again.status.success(),
         "{}",
@@ -279,7 +282,13 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     // Another export that claims the same id with other labels loses, clearly.
     triage_ok(&["label", ps, "p003", "Chinstrap", "--annotator", "ana"]);
     let id = export_dir.rsplit('/').next().unwrap();
-    let clash = export_s3(&moto, ps, "s3://lake/jobs/penguins", &["--export-id", id]);
+    let clash = export_s3(
+        &moto,
+        ps,
+        "s3://lake/jobs/penguins",
+        ALL,
+        &["--export-id", id],
+    );
     assert!(!clash.status.success());
     let err = String::from_utf8_lossy(&clash.stderr);
     assert!(err.contains("already published by another export"), "{err}");
@@ -495,4 +504,101 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
             "{name}"
         );
     }
+}
+
+/// `make bench`: exporting 100,000 labeled items (manifest and Parquet) to
+/// the local S3 server, next to boto3's `upload_file` of the same files in
+/// the same run. Figures only.
+#[test]
+#[ignore = "a benchmark: run by make bench, in release"]
+fn bench_export_100k_items_to_s3_against_boto3() {
+    let moto = Moto::start();
+    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("rows.csv");
+    let mut csv = String::from("id,x,y,label\n");
+    for i in 0..100_000 {
+        csv.push_str(&format!(
+            "r{i},{},{:.3},{}\n",
+            i % 97,
+            i as f64 / 7.0,
+            ["a", "b"][i % 2]
+        ));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "a,b",
+    ]);
+    triage_ok(&[
+        "import",
+        ps,
+        path_str(&table),
+        "--id-column",
+        "id",
+        "--label-column",
+        "label",
+    ]);
+    let local = tmp.path().join("local");
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&local),
+        "--format",
+        "gt-manifest,parquet",
+    ]);
+    let bytes: u64 = ["output.manifest", "labels.parquet"]
+        .iter()
+        .map(|f| std::fs::metadata(local.join(f)).unwrap().len())
+        .sum();
+
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for run in 0..3 {
+        let to = format!("s3://lake/bench/triage-{run}");
+        let start = Instant::now();
+        let out = export_s3(&moto, ps, &to, "gt-manifest,parquet", &[]);
+        ours.push(start.elapsed().as_secs_f64());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let secs: f64 = moto
+            .boto3(&format!(
+                "import time\\nt = time.perf_counter()\\n\\
+                 for f in ['output.manifest', 'labels.parquet']:\\n\\
+                 \\x20   s3.upload_file('{}/' + f, 'lake', 'bench/boto3-{run}/' + f)\\n\\
+                 print(time.perf_counter() - t)",
+                path_str(&local)
+            ))
+            .trim()
+            .parse()
+            .unwrap();
+        theirs.push(secs);
+    }
+    ours.sort_by(f64::total_cmp);
+    theirs.sort_by(f64::total_cmp);
+    println!(
+        "## export of 100,000 labeled items (manifest + Parquet, {bytes} bytes) to moto_server"
+    );
+    println!(
+        "triage export (whole command: read, write, upload):  min {:.2} / median {:.2} / max {:.2} s",
+        ours[0], ours[1], ours[2]
+    );
+    println!(
+        "boto3 upload_file of the same two files (upload only): min {:.2} / median {:.2} / max {:.2} s",
+        theirs[0], theirs[1], theirs[2]
+    );
+    println!(
+        "ratio of medians: {:.2}x (target within 1.5x)",
+        ours[1] / theirs[1]
+    );
 }

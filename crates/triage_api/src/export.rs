@@ -182,9 +182,13 @@ impl Project {
         options: &ExportOptions,
         progress: ProgressFn<'_>,
     ) -> Result<Vec<Staged>> {
-        let mut formats = options.formats.clone();
+        let mut formats: Vec<ExportFormat> = Vec::new();
+        for f in &options.formats {
+            if !formats.contains(f) {
+                formats.push(*f);
+            }
+        }
         formats.sort_by_key(|f| *f == ExportFormat::GtManifest);
-        formats.dedup();
         let parts: Vec<(Option<&str>, Option<HashSet<i64>>)> = match options.split {
             None => vec![(None, None)],
             Some(split) => ["train", "validation", "test"]
