@@ -54,6 +54,13 @@ impl Moto {
         }
     }
 
+    /// A server with one empty bucket.
+    fn with_bucket(bucket: &str) -> Self {
+        let moto = Self::start();
+        moto.boto3(&format!("s3.create_bucket(Bucket='{bucket}')"));
+        moto
+    }
+
     /// Runs a boto3 script against the server; returns its stdout.
     fn boto3(&self, script: &str) -> String {
         let prelude = format!(
@@ -175,7 +182,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 const ALL: &str = "gt-manifest,parquet,csv";
 
 /// `triage export` to S3 with the test's credentials in the environment.
-fn export_s3(moto: &Moto, project: &str, to: &str, formats: &str, extra: &[&str]) -> Output {
+fn export_s3(endpoint: &str, project: &str, to: &str, formats: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "export",
         project,
@@ -184,7 +191,7 @@ fn export_s3(moto: &Moto, project: &str, to: &str, formats: &str, extra: &[&str]
         "--format",
         formats,
         "--endpoint",
-        &moto.endpoint,
+        endpoint,
         "--path-style",
     ];
     args.extend_from_slice(extra);
@@ -196,6 +203,21 @@ fn export_s3(moto: &Moto, project: &str, to: &str, formats: &str, extra: &[&str]
         .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
+}
+
+/// The penguins with p001 labeled by a person (and `more` labels after it),
+/// and a local export of every format to compare the lake's copy against.
+fn labeled_penguins(tmp: &Path, more: &[(&str, &str)]) -> (PathBuf, PathBuf) {
+    let p = tmp.join("penguins");
+    let ps = path_str(&p);
+    penguin_project(&p);
+    triage_ok(&["label", ps, "p001", "Adelie", "--annotator", "ana"]);
+    for (id, class) in more {
+        triage_ok(&["label", ps, id, class, "--annotator", "ana"]);
+    }
+    let local = tmp.join("local");
+    triage_ok(&["export", ps, "--to", path_str(&local), "--format", ALL]);
+    (p, local)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -214,25 +236,12 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 #[test]
 fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
-    let moto = Moto::start();
-    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let moto = Moto::with_bucket("lake");
     let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("penguins");
+    let (p, local) = labeled_penguins(tmp.path(), &[("p002", "Gentoo")]);
     let ps = path_str(&p);
-    penguin_project(&p);
-    triage_ok(&["label", ps, "p001", "Adelie", "--annotator", "ana"]);
-    triage_ok(&["label", ps, "p002", "Gentoo", "--annotator", "ana"]);
-    let local = tmp.path().join("local");
-    triage_ok(&[
-        "export",
-        ps,
-        "--to",
-        path_str(&local),
-        "--format",
-        "gt-manifest,parquet,csv",
-    ]);
 
-    let out = export_s3(&moto, ps, "s3://lake/jobs/penguins", ALL, &[]);
+    let out = export_s3(&moto.endpoint, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
         out.status.success(),
         "{}",
@@ -267,7 +276,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     assert_eq!(rows[2][2], "344");
 
     // Running it again changes nothing and succeeds.
-    let again = export_s3(&moto, ps, "s3://lake/jobs/penguins", ALL, &[]);
+    let again = export_s3(&moto.endpoint, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
         again.status.success(),
         "{}",
@@ -283,7 +292,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     triage_ok(&["label", ps, "p003", "Chinstrap", "--annotator", "ana"]);
     let id = export_dir.rsplit('/').next().unwrap();
     let clash = export_s3(
-        &moto,
+        &moto.endpoint,
         ps,
         "s3://lake/jobs/penguins",
         ALL,
@@ -313,8 +322,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
 
 #[test]
 fn credentials_come_from_the_named_profile_or_the_environment_and_never_leak() {
-    let moto = Moto::start();
-    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let moto = Moto::with_bucket("lake");
     let recorder = Recorder::start(&moto.endpoint);
     let tmp = tempfile::tempdir().unwrap();
     let aws = tmp.path().join("aws");
@@ -413,43 +421,12 @@ fn credentials_come_from_the_named_profile_or_the_environment_and_never_leak() {
 
 #[test]
 fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
-    let moto = Moto::start();
-    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let moto = Moto::with_bucket("lake");
     let proxy = Recorder::start(&moto.endpoint);
     let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("penguins");
+    let (p, local) = labeled_penguins(tmp.path(), &[]);
     let ps = path_str(&p);
-    penguin_project(&p);
-    triage_ok(&["label", ps, "p001", "Adelie", "--annotator", "ana"]);
-    let local = tmp.path().join("local");
-    triage_ok(&[
-        "export",
-        ps,
-        "--to",
-        path_str(&local),
-        "--format",
-        "gt-manifest,parquet,csv",
-    ]);
-    let through_proxy = |args: &[&str]| {
-        let mut all = vec!["--endpoint", proxy.endpoint.as_str(), "--path-style"];
-        all.extend_from_slice(args);
-        Command::new(triage_bin())
-            .args([
-                "export",
-                ps,
-                "--to",
-                "s3://lake/cut",
-                "--format",
-                "gt-manifest,parquet,csv",
-            ])
-            .args(&all)
-            .current_dir(repo())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap()
-    };
+    let through_proxy = |args: &[&str]| export_s3(&proxy.endpoint, ps, "s3://lake/cut", ALL, args);
     let manifests = || {
         moto.boto3(
             "r = s3.list_objects_v2(Bucket='lake', Prefix='cut/')\n\
@@ -512,8 +489,7 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
 #[test]
 #[ignore = "a benchmark: run by make bench, in release"]
 fn bench_export_100k_items_to_s3_against_boto3() {
-    let moto = Moto::start();
-    moto.boto3("s3.create_bucket(Bucket='lake')");
+    let moto = Moto::with_bucket("lake");
     let tmp = tempfile::tempdir().unwrap();
     let table = tmp.path().join("rows.csv");
     let mut csv = String::from("id,x,y,label\n");
@@ -576,7 +552,7 @@ fn bench_export_100k_items_to_s3_against_boto3() {
         local_only.push(start.elapsed().as_secs_f64());
         let to = format!("s3://lake/bench/triage-{run}");
         let start = Instant::now();
-        let out = export_s3(&moto, ps, &to, "gt-manifest,parquet", &[]);
+        let out = export_s3(&moto.endpoint, ps, &to, "gt-manifest,parquet", &[]);
         ours.push(start.elapsed().as_secs_f64());
         assert!(
             out.status.success(),
