@@ -195,23 +195,7 @@ fn export_splits_the_labeled_items_by_class_with_a_seed() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("labeled");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "Adelie,Chinstrap,Gentoo",
-    ]);
-    triage_ok(&[
-        "import",
-        ps,
-        PENGUINS_CSV,
-        "--id-column",
-        "id",
-        "--label-column",
-        "species",
-    ]);
+    penguin_project_importing(&p, &["--label-column", "species"]);
     let export = |seed: &str, to: &str| {
         let out = tmp.path().join(to);
         triage_ok(&[

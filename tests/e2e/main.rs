@@ -78,6 +78,11 @@ pub fn path_str(p: &Path) -> &str {
 /// A row-classification project over the penguins, imported by id, without
 /// labels.
 pub fn penguin_project(dir: &Path) {
+    penguin_project_importing(dir, &[]);
+}
+
+/// The same, with more import flags (`--label-column species`, say).
+pub fn penguin_project_importing(dir: &Path, extra: &[&str]) {
     let ps = path_str(dir);
     triage_ok(&[
         "init",
@@ -87,6 +92,8 @@ pub fn penguin_project(dir: &Path) {
         "--classes",
         "Adelie,Chinstrap,Gentoo",
     ]);
-    let out = triage_ok(&["import", ps, PENGUINS_CSV, "--id-column", "id"]);
+    let mut args = vec!["import", ps, PENGUINS_CSV, "--id-column", "id"];
+    args.extend_from_slice(extra);
+    let out = triage_ok(&args);
     assert!(out.contains("imported 344 items"), "{out}");
 }

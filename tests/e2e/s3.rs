@@ -301,23 +301,17 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     assert!(!clash.status.success());
     let err = String::from_utf8_lossy(&clash.stderr);
     assert!(err.contains("already published by another export"), "{err}");
-    let manifest = moto.boto3(&format!(
-        "import sys\nsys.stdout.buffer.write(s3.get_object(Bucket='lake', \
-         Key='{export_dir}/output.manifest')['Body'].read())"
-    ));
-    assert_eq!(
-        manifest,
-        std::fs::read_to_string(local.join("output.manifest")).unwrap()
-    );
-    // Nor did it replace any data object the manifest refers to.
-    let csv = moto.boto3(&format!(
-        "import sys\nsys.stdout.buffer.write(s3.get_object(Bucket='lake', \
-         Key='{export_dir}/labels.csv')['Body'].read())"
-    ));
-    assert_eq!(
-        csv,
-        std::fs::read_to_string(local.join("labels.csv")).unwrap()
-    );
+    // Nor did it replace the manifest, or any object the manifest refers to.
+    for name in ["output.manifest", "labels.csv"] {
+        let published = moto.boto3(&format!(
+            "import sys\nsys.stdout.buffer.write(s3.get_object(Bucket='lake', \
+             Key='{export_dir}/{name}')['Body'].read())"
+        ));
+        assert_eq!(
+            published,
+            std::fs::read_to_string(local.join(name)).unwrap()
+        );
+    }
 }
 
 #[test]
