@@ -91,12 +91,12 @@ impl Drop for Moto {
 
 /// A TCP proxy in front of a server that keeps every byte clients send, so
 /// a test can see which access key signed the requests, and that drops any
-/// connection whose request mentions `drop_on`: a network failing at one
-/// step of a publish.
+/// connection whose request holds every text in `drop_on`: a network
+/// failing at one step of a publish.
 struct Recorder {
     endpoint: String,
     seen: Arc<Mutex<Vec<u8>>>,
-    drop_on: Arc<Mutex<Option<String>>>,
+    drop_on: Arc<Mutex<Vec<String>>>,
 }
 
 impl Recorder {
@@ -105,7 +105,7 @@ impl Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let drop_on: Arc<Mutex<Option<String>>> = Arc::default();
+        let drop_on: Arc<Mutex<Vec<String>>> = Arc::default();
         let log = seen.clone();
         let rule = drop_on.clone();
         std::thread::spawn(move || {
@@ -120,9 +120,11 @@ impl Recorder {
                 std::thread::spawn(move || {
                     let mut buf = [0u8; 16384];
                     while let Ok(n) = c_in.read(&mut buf) {
-                        let doomed = rule.lock().unwrap().as_ref().is_some_and(|p| {
-                            String::from_utf8_lossy(&buf[..n]).contains(p.as_str())
-                        });
+                        let doomed = {
+                            let needles = rule.lock().unwrap();
+                            let text = String::from_utf8_lossy(&buf[..n]);
+                            !needles.is_empty() && needles.iter().all(|p| text.contains(p.as_str()))
+                        };
                         if doomed {
                             let _ = c_in.shutdown(std::net::Shutdown::Both);
                             let _ = s_out.shutdown(std::net::Shutdown::Both);
@@ -149,8 +151,8 @@ impl Recorder {
         }
     }
 
-    fn drop_on(&self, pattern: Option<&str>) {
-        *self.drop_on.lock().unwrap() = pattern.map(str::to_owned);
+    fn drop_on(&self, needles: &[&str]) {
+        *self.drop_on.lock().unwrap() = needles.iter().map(|n| n.to_string()).collect();
     }
 
     fn take(&self) -> String {
@@ -433,7 +435,7 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
     // at the manifest: each run gets one step further (what an earlier run
     // put counts as put), fails, and leaves no manifest.
     for step in ["labels.csv", "labels.parquet", "output.manifest"] {
-        proxy.drop_on(Some(&format!("/{step} HTTP")));
+        proxy.drop_on(&[&format!("/{step} HTTP")]);
         let out = through_proxy(&[]);
         assert!(!out.status.success(), "the cut at {step} went unnoticed");
         let err = String::from_utf8_lossy(&out.stderr);
@@ -443,7 +445,7 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
             "0",
             "a manifest appeared after a cut at {step}"
         );
-        proxy.drop_on(None);
+        proxy.drop_on(&[]);
     }
     // With the network back, the same command converges to the export a
     // local folder gets, byte for byte.
@@ -591,4 +593,99 @@ fn bench_export_100k_items_to_s3_against_boto3() {
         upload / theirs[1],
         ours[1] / theirs[1]
     );
+}
+
+#[test]
+fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
+    let moto = Moto::with_bucket("lake");
+    let proxy = Recorder::start(&moto.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    // 80,000 rows make an 18 MB manifest: three parts of at most 8 MiB.
+    let table = tmp.path().join("rows.csv");
+    let mut csv = String::from("id,x,y,label\n");
+    for i in 0..80_000 {
+        csv.push_str(&format!(
+            "r{i},{},{:.3},{}\n",
+            i % 97,
+            i as f64 / 7.0,
+            ["a", "b"][i % 2]
+        ));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "a,b",
+    ]);
+    triage_ok(&[
+        "import",
+        ps,
+        path_str(&table),
+        "--id-column",
+        "id",
+        "--label-column",
+        "label",
+    ]);
+    let local = tmp.path().join("local");
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&local),
+        "--format",
+        "gt-manifest",
+    ]);
+    assert!(
+        std::fs::metadata(local.join("output.manifest"))
+            .unwrap()
+            .len()
+            > 16 << 20
+    );
+    let state = || {
+        moto.boto3(
+            "r = s3.list_objects_v2(Bucket='lake', Prefix='big/')\n\
+             print(len(r.get('Contents', [])), \
+             len(s3.list_multipart_uploads(Bucket='lake').get('Uploads', [])))",
+        )
+        .trim()
+        .to_owned()
+    };
+    // Cut during the second part, then at the request that completes the
+    // upload (the abort that follows still gets through).
+    for cut in [
+        &["partNumber=2&"][..],
+        &["POST ", "output.manifest?uploadId="],
+    ] {
+        proxy.drop_on(cut);
+        let out = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
+        proxy.drop_on(&[]);
+        assert!(!out.status.success(), "the cut at {cut:?} went unnoticed");
+        assert_eq!(
+            state(),
+            "0 0",
+            "after a cut at {cut:?}: objects, unfinished uploads"
+        );
+    }
+    let out = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(state(), "1 0");
+    let sha = moto.boto3(
+        "k = s3.list_objects_v2(Bucket='lake', Prefix='big/')['Contents'][0]['Key']\n\
+         print(hashlib.sha256(s3.get_object(Bucket='lake', Key=k)['Body'].read()).hexdigest())",
+    );
+    let want = sha256_hex(&std::fs::read(local.join("output.manifest")).unwrap());
+    assert_eq!(sha.trim(), want);
+    // And once more: already there, nothing to do.
+    let again = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
+    assert!(again.status.success());
+    assert_eq!(state(), "1 0");
 }

@@ -1,17 +1,20 @@
 //! Publishing an export to S3 (or an S3-compatible store) through
-//! `object_store`. Every object is a create-only put (`If-None-Match: *`)
-//! sent with its SHA-256, which the store verifies; data objects go first
-//! and the manifest last. A reader that sees a manifest can trust every
-//! object it names; nothing published is ever replaced; and running an
-//! interrupted export again converges, because an object already there
-//! with the same bytes counts as put.
+//! `object_store`. Every object is sent with its SHA-256, which the store
+//! verifies and which is kept as the object's `sha256` metadata; small
+//! objects are create-only puts (`If-None-Match: *`), large ones multipart
+//! uploads that are aborted if they fail. Data objects go first and the
+//! manifest last. A reader that sees a manifest can trust every object it
+//! names; nothing published is ever replaced; and running an interrupted
+//! export again converges, because an object already there with the same
+//! hash counts as put.
 
 use std::path::Path;
 
 use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
 use object_store::path::Path as Key;
 use object_store::{
-    BackoffConfig, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
+    Attribute, Attributes, BackoffConfig, GetOptions, ObjectStore, PutMode, PutMultipartOptions,
+    PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 use sha2::{Digest, Sha256};
 
@@ -138,52 +141,148 @@ impl S3Publisher {
         format!("{}/{name}", self.base)
     }
 
-    /// Puts one file, create-only, so nothing already published is ever
-    /// replaced. If the key holds the same bytes, an earlier run put it and
-    /// this one converges; other bytes mean another export owns the id.
-    /// Call it for the data objects first and the manifest last.
+    /// Puts one file so that nothing already published is ever replaced.
+    /// If the key holds an object with the same SHA-256 (kept as its
+    /// `sha256` metadata), an earlier run put it and this one converges;
+    /// another hash means another export owns the id. Large files go up in
+    /// parts, and a failed multipart upload is aborted, so no parts are left
+    /// behind. Call it for the data objects first and the manifest last.
     pub fn put(&self, local: &Path, name: &str) -> Result<WrittenFile> {
         let key = self.key_of(name);
-        let bytes = read(local)?;
-        let file = written(self.target.url_of(&key), &bytes);
         let location = Key::from(key.as_str());
-        let options = PutOptions {
-            mode: PutMode::Create,
-            ..PutOptions::default()
+        let (sha256, size_bytes) = hash_file(local)?;
+        let file = WrittenFile {
+            key: self.target.url_of(&key),
+            size_bytes,
+            sha256,
         };
-        let created = self.runtime.block_on(self.store.put_opts(
-            &location,
-            PutPayload::from(bytes),
-            options,
-        ));
-        match created {
-            Ok(_) => Ok(file),
-            Err(_) if self.exists_with(local, name)? => Ok(file),
+        if self.already_put(&location, &file)? {
+            return Ok(file);
+        }
+        let mut attributes = Attributes::new();
+        attributes.insert(
+            Attribute::Metadata(SHA256_METADATA.into()),
+            file.sha256.clone().into(),
+        );
+        let sent = if size_bytes >= MULTIPART_FROM {
+            self.put_parts(local, &location, attributes)
+        } else {
+            let options = PutOptions {
+                mode: PutMode::Create,
+                attributes,
+                ..PutOptions::default()
+            };
+            let bytes = read(local)?;
+            self.runtime
+                .block_on(
+                    self.store
+                        .put_opts(&location, PutPayload::from(bytes), options),
+                )
+                .map(drop)
+        };
+        match sent {
+            Ok(()) => Ok(file),
+            // A create-only put lost a race, or a retry of a put that had
+            // landed: what is there now decides.
+            Err(_) if self.already_put(&location, &file)? => Ok(file),
             Err(e) => Err(s3_err(&self.target, &key, e)),
         }
     }
 
-    fn exists_with(&self, local: &Path, name: &str) -> Result<bool> {
-        let key = self.key_of(name);
-        let location = Key::from(key.as_str());
-        let theirs = self.runtime.block_on(async {
-            match self.store.get(&location).await {
-                Ok(got) => got.bytes().await.map(Some),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(e),
-            }
-        });
-        let theirs = theirs.map_err(|e| s3_err(&self.target, &key, e))?;
-        match theirs {
-            None => Ok(false),
-            Some(theirs) if theirs.as_ref() == read(local)?.as_slice() => Ok(true),
-            Some(_) => Err(Error::Invalid(format!(
+    /// Whether the key holds this file already; an error if it holds
+    /// something else.
+    fn already_put(&self, location: &Key, file: &WrittenFile) -> Result<bool> {
+        let head = GetOptions {
+            head: true,
+            ..GetOptions::default()
+        };
+        let found = self.runtime.block_on(self.store.get_opts(location, head));
+        let theirs = match found {
+            Ok(got) => got
+                .attributes
+                .get(&Attribute::Metadata(SHA256_METADATA.into()))
+                .map(|v| v.as_ref().to_owned()),
+            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(s3_err(&self.target, location.as_ref(), e)),
+        };
+        if theirs.as_deref() == Some(file.sha256.as_str()) {
+            Ok(true)
+        } else {
+            Err(Error::Invalid(format!(
                 "{} is already published by another export with different contents; \
                  choose another export id",
-                self.target.url_of(&key)
-            ))),
+                file.key
+            )))
         }
     }
+
+    /// A multipart upload, part by part from the file; aborted on failure.
+    fn put_parts(
+        &self,
+        local: &Path,
+        location: &Key,
+        attributes: Attributes,
+    ) -> std::result::Result<(), object_store::Error> {
+        self.runtime.block_on(async {
+            let options = PutMultipartOptions {
+                attributes,
+                ..PutMultipartOptions::default()
+            };
+            let upload = self.store.put_multipart_opts(location, options).await?;
+            let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+            let sent = async {
+                let mut input =
+                    std::fs::File::open(local).map_err(|e| object_store::Error::Generic {
+                        store: "local file",
+                        source: Box::new(e),
+                    })?;
+                let mut buf = vec![0u8; PART_SIZE];
+                loop {
+                    let n = std::io::Read::read(&mut input, &mut buf).map_err(|e| {
+                        object_store::Error::Generic {
+                            store: "local file",
+                            source: Box::new(e),
+                        }
+                    })?;
+                    if n == 0 {
+                        break;
+                    }
+                    writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+                    writer.write(&buf[..n]);
+                }
+                writer.wait_for_capacity(0).await
+            }
+            .await;
+            match sent {
+                Ok(()) => writer.finish().await.map(drop),
+                Err(e) => {
+                    // Leave no parts behind; the error that matters is the first.
+                    let _ = writer.abort().await;
+                    Err(e)
+                }
+            }
+        })
+    }
+}
+
+/// The metadata key that carries each object's SHA-256.
+const SHA256_METADATA: &str = "sha256";
+/// Files this large go up in parts.
+const MULTIPART_FROM: u64 = 16 * 1024 * 1024;
+/// The part size: above S3's 5 MiB minimum.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts uploading at once.
+const PARTS_IN_FLIGHT: usize = 4;
+
+fn hash_file(path: &Path) -> Result<(String, u64)> {
+    let io = |source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut input = std::fs::File::open(path).map_err(io)?;
+    let mut hash = Sha256::new();
+    let size = std::io::copy(&mut input, &mut hash).map_err(io)?;
+    Ok((format!("{:x}", hash.finalize()), size))
 }
 
 /// Failed requests are retried with exponential backoff (0.1 s doubling,
@@ -206,14 +305,6 @@ fn read(path: &Path) -> Result<Vec<u8>> {
         path: path.display().to_string(),
         source,
     })
-}
-
-fn written(key: String, bytes: &[u8]) -> WrittenFile {
-    WrittenFile {
-        key,
-        size_bytes: bytes.len() as u64,
-        sha256: format!("{:x}", Sha256::digest(bytes)),
-    }
 }
 
 #[cfg(test)]
