@@ -156,7 +156,9 @@ impl S3Publisher {
             size_bytes,
             sha256,
         };
-        if self.already_put(&location, &file)? {
+        // A multipart upload cannot be made create-only, so look first; a
+        // small put is create-only and looks only if it is refused.
+        if size_bytes >= MULTIPART_FROM && self.already_put(&location, &file)? {
             return Ok(file);
         }
         let mut attributes = Attributes::new();
