@@ -118,32 +118,28 @@ impl Project {
 
     /// The task, classes and counts.
     pub fn status(&self) -> Result<Status> {
+        let (counts, per_class) = self.store.counts_with_classes()?;
         Ok(Status {
             dir: self.dir.display().to_string(),
             task: self.schema.task,
             classes: ClassDto::all(&self.schema),
             job_name: self.job_name.clone(),
             attribute: self.attribute.clone(),
-            counts: self.store.counts()?,
-            per_class: self.store.counts_by_class()?,
+            counts,
+            per_class,
         })
     }
 
     /// The next `n` items that need a person, in order.
     pub fn next_items(&self, n: usize) -> Result<Vec<ItemDto>> {
-        let thumbs = self.thumbs_dir();
-        Ok(self
-            .store
-            .next_unlabeled(n)?
-            .into_iter()
-            .map(|row| ItemDto::new(row, &self.schema, &thumbs))
-            .collect())
+        self.next_items_except(n, &[])
     }
 
     /// Like [`Project::next_items`], leaving out the items a person skipped
     /// this session: they stay in the queue for later.
     pub fn next_items_except(&self, n: usize, skipped: &[i64]) -> Result<Vec<ItemDto>> {
         let thumbs = self.thumbs_dir();
+        let skipped: std::collections::HashSet<i64> = skipped.iter().copied().collect();
         Ok(self
             .store
             .next_unlabeled(n + skipped.len())?

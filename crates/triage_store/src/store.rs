@@ -639,16 +639,18 @@ impl Store {
         Ok(counts)
     }
 
-    /// Labeled items of each class by the source of their label, in class
-    /// order (`unlabeled` is always 0 there).
-    pub fn counts_by_class(&self) -> Result<Vec<LabelCounts>> {
-        let mut out = vec![LabelCounts::default(); self.class_count()? as usize];
+    /// [`Store::counts`], and the same for each class in class order
+    /// (`unlabeled` is always 0 there), from one pass over the items.
+    pub fn counts_with_classes(&self) -> Result<(LabelCounts, Vec<LabelCounts>)> {
+        let mut all = LabelCounts::default();
+        let mut by_class = vec![LabelCounts::default(); self.class_count()? as usize];
         for (class, source, n) in self.grouped_counts()? {
-            if let Some(counts) = class.and_then(|c| out.get_mut(c as usize)) {
+            all.add(source, n);
+            if let Some(counts) = class.and_then(|c| by_class.get_mut(c as usize)) {
                 counts.add(source, n);
             }
         }
-        Ok(out)
+        Ok((all, by_class))
     }
 
     fn grouped_counts(&self) -> Result<Vec<ClassSourceCount>> {

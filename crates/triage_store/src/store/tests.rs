@@ -192,6 +192,11 @@ fn human_label_wins_over_import_and_model() {
     );
     let counts = store.counts().unwrap();
     assert_eq!((counts.human, counts.import, counts.model), (1, 0, 0));
+    let (all, by_class) = store.counts_with_classes().unwrap();
+    assert_eq!(all, counts);
+    assert_eq!(by_class.len(), schema().classes.len());
+    assert_eq!(by_class[2].human, 1);
+    assert_eq!(by_class.iter().map(|c| c.items).sum::<u64>(), 1);
 }
 
 #[test]
