@@ -164,7 +164,7 @@ impl Project {
                 .into_iter()
                 .map(|s| {
                     // In write order: the data objects, then the manifests.
-                    let file = publisher.put(Path::new(&s.file.key), &s.name)?;
+                    let file = publisher.put(&s.file, &s.name)?;
                     Ok(Staged { file, ..s })
                 })
                 .collect::<Result<Vec<_>>>()
@@ -189,6 +189,8 @@ impl Project {
             }
         }
         formats.sort_by_key(|f| *f == ExportFormat::GtManifest);
+        // Progress counts every item of the project, once per file.
+        let total = self.store.counts()?.items;
         let parts: Vec<(Option<&str>, Option<HashSet<i64>>)> = match options.split {
             None => vec![(None, None)],
             Some(split) => ["train", "validation", "test"]
@@ -202,7 +204,7 @@ impl Project {
             let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
             for &format in &formats {
                 let (file, labeled) =
-                    self.write_format(&folder, format, options, only.as_ref(), progress)?;
+                    self.write_format(&folder, format, options, only.as_ref(), total, progress)?;
                 let name = part.map_or(format.file_name().to_owned(), |p| {
                     format!("{p}/{}", format.file_name())
                 });
@@ -306,10 +308,10 @@ impl Project {
         format: ExportFormat,
         options: &ExportOptions,
         only: Option<&HashSet<i64>>,
+        total: u64,
         progress: ProgressFn<'_>,
     ) -> Result<(WrittenFile, u64)> {
         let mut out = folder.create(format.file_name())?;
-        let total = self.store.counts()?.items;
         let mut done = 0u64;
         let mut labeled = 0u64;
         let mut tick = |has_label: bool| {

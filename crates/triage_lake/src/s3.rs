@@ -16,7 +16,6 @@ use object_store::{
     Attribute, Attributes, BackoffConfig, GetOptions, ObjectStore, PutMode, PutMultipartOptions,
     PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
-use sha2::{Digest, Sha256};
 
 use crate::{Error, Result, WrittenFile, credentials};
 
@@ -147,14 +146,18 @@ impl S3Publisher {
     /// another hash means another export owns the id. Large files go up in
     /// parts, and a failed multipart upload is aborted, so no parts are left
     /// behind. Call it for the data objects first and the manifest last.
-    pub fn put(&self, local: &Path, name: &str) -> Result<WrittenFile> {
+    ///
+    /// `staged` is a file a [`crate::LocalFolder`] wrote: its key is its
+    /// path, and its hash and size were taken as it was written.
+    pub fn put(&self, staged: &WrittenFile, name: &str) -> Result<WrittenFile> {
+        let local = Path::new(&staged.key);
         let key = self.key_of(name);
         let location = Key::from(key.as_str());
-        let (sha256, size_bytes) = hash_file(local)?;
+        let size_bytes = staged.size_bytes;
         let file = WrittenFile {
             key: self.target.url_of(&key),
             size_bytes,
-            sha256,
+            sha256: staged.sha256.clone(),
         };
         // A multipart upload cannot be made create-only, so look first; a
         // small put is create-only and looks only if it is refused.
@@ -275,17 +278,6 @@ const MULTIPART_FROM: u64 = 16 * 1024 * 1024;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once.
 const PARTS_IN_FLIGHT: usize = 4;
-
-fn hash_file(path: &Path) -> Result<(String, u64)> {
-    let io = |source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let mut input = std::fs::File::open(path).map_err(io)?;
-    let mut hash = Sha256::new();
-    let size = std::io::copy(&mut input, &mut hash).map_err(io)?;
-    Ok((format!("{:x}", hash.finalize()), size))
-}
 
 /// Failed requests are retried with exponential backoff (0.1 s doubling,
 /// at most 5 s apart, 5 retries): enough for a dropped connection or a
