@@ -28,6 +28,16 @@ describe("LabelQueue", () => {
     expect(q.exclude().sort()).toEqual([1, 2, 3, 4]);
   });
 
+  it("stops excluding an item once its label is committed", () => {
+    const q = new LabelQueue(4, 2);
+    q.add([item(1), item(2)]);
+    q.labeled();
+    expect(q.exclude()).toContain(1);
+    q.committed(1);
+    expect(q.exclude()).not.toContain(1);
+    expect(q.exclude()).toEqual([2]);
+  });
+
   it("keeps skipped items out for the session", () => {
     const q = new LabelQueue(4, 2);
     q.add([item(1), item(2)]);

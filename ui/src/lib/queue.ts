@@ -5,8 +5,9 @@ import type { ItemDto } from "./types";
 export class LabelQueue {
   items: ItemDto[] = [];
   skipped = new Set<number>();
-  /** Items labeled here whose commit may still be in flight: never
-   * fetched again. */
+  /** Items labeled here whose commit is still in flight: never fetched
+   * again. Once committed the store no longer offers them, so the set
+   * stays small however long the session. */
   private done = new Set<number>();
 
   constructor(
@@ -48,6 +49,11 @@ export class LabelQueue {
     const item = this.items.shift();
     if (item) this.done.add(item.id);
     return item;
+  }
+
+  /** A label's commit landed: the store leaves the item out from now on. */
+  committed(id: number): void {
+    this.done.delete(id);
   }
 
   /** Skip the current item for this session. */
