@@ -41,14 +41,21 @@ impl From<triage_api::Error> for CommandError {
 
 type Reply<T> = Result<T, CommandError>;
 
-/// Runs `f` on the open project, on a blocking thread: the window's event
-/// loop never waits on the disk.
+/// Runs `f` on a blocking thread: the window's event loop never waits on
+/// the disk or the model.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Reply<T> + Send + 'static) -> Reply<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| CommandError::new("internal", e.to_string()))?
+}
+
+/// Runs `f` on the open project, on a blocking thread.
 async fn with_project<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Project) -> triage_api::Result<T> + Send + 'static,
 ) -> Reply<T> {
     let shared = state.project.clone();
-    tauri::async_runtime::spawn_blocking(move || {
+    blocking(move || {
         let mut guard = shared
             .lock()
             .map_err(|_| CommandError::new("internal", "the project lock was poisoned"))?;
@@ -58,7 +65,6 @@ async fn with_project<T: Send + 'static>(
         f(project).map_err(CommandError::from)
     })
     .await
-    .map_err(|e| CommandError::new("internal", e.to_string()))?
 }
 
 /// Lets the window read images from the project's thumbnails and from the
@@ -73,16 +79,28 @@ fn allow_images(app: &AppHandle, roots: &[PathBuf]) -> Reply<()> {
     Ok(())
 }
 
-/// Puts `project` in place as the open one and returns its status.
-async fn install(app: &AppHandle, state: &AppState, project: Project) -> Reply<Status> {
-    allow_images(app, &project.image_roots()?)?;
+/// Opens or creates a project with `make`, on a blocking thread, puts it
+/// in place as the open one, and returns its status.
+async fn install(
+    app: &AppHandle,
+    state: &AppState,
+    make: impl FnOnce() -> triage_api::Result<Project> + Send + 'static,
+) -> Reply<Status> {
+    let (project, roots, status) = blocking(move || {
+        let project = make()?;
+        let roots = project.image_roots()?;
+        let status = project.status()?;
+        Ok((project, roots, status))
+    })
+    .await?;
+    allow_images(app, &roots)?;
     state.remember(project.dir());
     *state
         .project
         .lock()
         .map_err(|_| CommandError::new("internal", "the project lock was poisoned"))? =
         Some(project);
-    with_project(state, |p| p.status()).await
+    Ok(status)
 }
 
 /// The project named on the command line, opened if there is one.
@@ -91,10 +109,9 @@ pub async fn startup_project(app: AppHandle, state: State<'_, AppState>) -> Repl
     let Some(dir) = state.start_project.clone() else {
         return Ok(None);
     };
-    let project = tauri::async_runtime::spawn_blocking(move || Project::open(&dir))
+    install(&app, &state, move || Project::open(&dir))
         .await
-        .map_err(|e| CommandError::new("internal", e.to_string()))??;
-    install(&app, &state, project).await.map(Some)
+        .map(Some)
 }
 
 #[tauri::command]
@@ -125,12 +142,10 @@ pub async fn create_project(
         job_name: None,
         attribute: None,
     };
-    let project = tauri::async_runtime::spawn_blocking(move || {
+    install(&app, &state, move || {
         Project::create(&dir, &options, triage_api::now())
     })
     .await
-    .map_err(|e| CommandError::new("internal", e.to_string()))??;
-    install(&app, &state, project).await
 }
 
 #[tauri::command]
@@ -139,10 +154,7 @@ pub async fn open_project(
     state: State<'_, AppState>,
     dir: PathBuf,
 ) -> Reply<Status> {
-    let project = tauri::async_runtime::spawn_blocking(move || Project::open(&dir))
-        .await
-        .map_err(|e| CommandError::new("internal", e.to_string()))??;
-    install(&app, &state, project).await
+    install(&app, &state, move || Project::open(&dir)).await
 }
 
 #[tauri::command]
@@ -343,18 +355,19 @@ pub async fn run_round(
         *running = Some(cancel.clone());
     }
     let flag = cancel.clone();
-    let result = tauri::async_runtime::spawn_blocking(move || {
+    let result = blocking(move || {
         let mut project = Project::open(&dir)?;
-        project.run_round_with_progress(&round, &flag, triage_api::now(), &|step, share| {
-            let _ = on_progress.send(RoundProgress { step, share });
-        })
+        Ok(
+            project.run_round_with_progress(&round, &flag, triage_api::now(), &|step, share| {
+                let _ = on_progress.send(RoundProgress { step, share });
+            })?,
+        )
     })
-    .await
-    .map_err(|e| CommandError::new("internal", e.to_string()));
+    .await;
     if let Ok(mut running) = state.round.lock() {
         *running = None;
     }
-    Ok(result??)
+    result
 }
 
 #[tauri::command]
