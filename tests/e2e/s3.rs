@@ -222,6 +222,41 @@ fn labeled_penguins(tmp: &Path, more: &[(&str, &str)]) -> (PathBuf, PathBuf) {
     (p, local)
 }
 
+/// A project of `n` generated rows, every one labeled a or b on import.
+fn labeled_rows(tmp: &Path, n: usize) -> PathBuf {
+    let table = tmp.join("rows.csv");
+    let mut csv = String::from("id,x,y,label\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "r{i},{},{:.3},{}\n",
+            i % 97,
+            i as f64 / 7.0,
+            ["a", "b"][i % 2]
+        ));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let p = tmp.join("p");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "row-classification",
+        "--classes",
+        "a,b",
+    ]);
+    triage_ok(&[
+        "import",
+        ps,
+        path_str(&table),
+        "--id-column",
+        "id",
+        "--label-column",
+        "label",
+    ]);
+    p
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     let out = Command::new("sha256sum")
         .stdin(Stdio::piped())
@@ -487,36 +522,8 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
 fn bench_export_100k_items_to_s3_against_boto3() {
     let moto = Moto::with_bucket("lake");
     let tmp = tempfile::tempdir().unwrap();
-    let table = tmp.path().join("rows.csv");
-    let mut csv = String::from("id,x,y,label\n");
-    for i in 0..100_000 {
-        csv.push_str(&format!(
-            "r{i},{},{:.3},{}\n",
-            i % 97,
-            i as f64 / 7.0,
-            ["a", "b"][i % 2]
-        ));
-    }
-    std::fs::write(&table, csv).unwrap();
-    let p = tmp.path().join("p");
+    let p = labeled_rows(tmp.path(), 100_000);
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "a,b",
-    ]);
-    triage_ok(&[
-        "import",
-        ps,
-        path_str(&table),
-        "--id-column",
-        "id",
-        "--label-column",
-        "label",
-    ]);
     let local = tmp.path().join("local");
     triage_ok(&[
         "export",
@@ -611,36 +618,8 @@ fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
     let proxy = Recorder::start(&moto.endpoint);
     let tmp = tempfile::tempdir().unwrap();
     // 80,000 rows make an 18 MB manifest: three parts of at most 8 MiB.
-    let table = tmp.path().join("rows.csv");
-    let mut csv = String::from("id,x,y,label\n");
-    for i in 0..80_000 {
-        csv.push_str(&format!(
-            "r{i},{},{:.3},{}\n",
-            i % 97,
-            i as f64 / 7.0,
-            ["a", "b"][i % 2]
-        ));
-    }
-    std::fs::write(&table, csv).unwrap();
-    let p = tmp.path().join("p");
+    let p = labeled_rows(tmp.path(), 80_000);
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "a,b",
-    ]);
-    triage_ok(&[
-        "import",
-        ps,
-        path_str(&table),
-        "--id-column",
-        "id",
-        "--label-column",
-        "label",
-    ]);
     let local = tmp.path().join("local");
     triage_ok(&[
         "export",
