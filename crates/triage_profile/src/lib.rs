@@ -1,0 +1,292 @@
+//! Data profiles: what each column holds, how columns and labels relate,
+//! what image files look like, and what deserves a look, with charts.
+//!
+//! A table is read once by polars (in parallel) and every statistic is
+//! computed from the columns in memory, each column on its own thread: one
+//! read, then one sort per numeric column, which gives quantiles, outliers
+//! and the histogram together. The memory this needs is about the table's
+//! size in polars, so a file larger than memory cannot be profiled yet
+//! (see `docs/profile-schema.md`).
+
+pub mod alerts;
+pub mod charts;
+mod column;
+mod dataset;
+pub mod html;
+pub mod images;
+pub mod model;
+pub mod stats;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+pub use model::*;
+
+/// Distinct counts are exact up to this many values per column and a
+/// HyperLogLog estimate (polars' `approx_n_unique`, about 1% error) above.
+pub const EXACT_DISTINCT_MAX: usize = 10_000_000;
+/// How many of the most frequent values each column keeps.
+pub const TOP_VALUES: usize = 10;
+
+/// Errors from profiling.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be read, with where and why.
+    #[error("{path}: {reason}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Position and reason.
+        reason: String,
+    },
+    /// polars refused an operation.
+    #[error("polars: {0}")]
+    Polars(String),
+    /// An option names something that is not there.
+    #[error("{0}")]
+    Invalid(String),
+    /// A chart could not be drawn.
+    #[error("chart: {0}")]
+    Chart(String),
+}
+
+/// The result type of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// What to profile beyond the columns themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Kinds set by the user, by column name.
+    pub kinds: HashMap<String, Kind>,
+    /// The column holding each row's label, for the label views.
+    pub label_column: Option<String>,
+    /// The column saying where each label came from (`human`, `model`, …);
+    /// `model` rows are the auto-labeled part for drift.
+    pub source_column: Option<String>,
+    /// The column holding the model's confidence in each label.
+    pub confidence_column: Option<String>,
+}
+
+/// CSV cells that mean "missing" (the same list imports use).
+pub const NULL_MARKERS: [&str; 6] = ["", "NA", "N/A", "NaN", "nan", "null"];
+
+/// Reads a CSV, Parquet or JSON Lines file, chosen by its ending.
+pub fn read_table(path: &Path) -> Result<DataFrame> {
+    let shown = path.display().to_string();
+    let read_err = |reason: String| Error::Read {
+        path: shown.clone(),
+        reason,
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !path.is_file() {
+        return Err(read_err("no such file".into()));
+    }
+    let pl_path = PlRefPath::try_from_path(path).map_err(|e| read_err(e.to_string()))?;
+    let result = match ext.as_str() {
+        "csv" => {
+            let nulls: Vec<PlSmallStr> = NULL_MARKERS.iter().map(|m| (*m).into()).collect();
+            let scan = |infer: Option<usize>| {
+                LazyCsvReader::new(pl_path.clone())
+                    .with_has_header(true)
+                    .with_try_parse_dates(true)
+                    .with_infer_schema_length(infer)
+                    .with_null_values(Some(NullValues::AllColumns(nulls.clone())))
+                    .finish()?
+                    .collect()
+            };
+            // A column whose type changes after the inferred rows is read
+            // with the whole file inferred, which makes it text.
+            scan(Some(10_000)).or_else(|first| match first {
+                PolarsError::ComputeError(_) => scan(None),
+                e => Err(e),
+            })
+        }
+        "parquet" | "pq" => {
+            LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).and_then(|lf| lf.collect())
+        }
+        "jsonl" | "ndjson" => LazyJsonLineReader::new(pl_path)
+            .finish()
+            .and_then(|lf| lf.collect()),
+        _ => {
+            return Err(read_err(
+                "unknown table format (expected .csv, .parquet or .jsonl)".into(),
+            ));
+        }
+    };
+    result.map_err(|e| {
+        let reason = match first_invalid_utf8(path) {
+            Some(at) if ext != "parquet" && ext != "pq" => format!("invalid UTF-8 at {at}"),
+            _ => e.to_string(),
+        };
+        read_err(reason)
+    })
+}
+
+/// Where the first invalid UTF-8 byte of a text file is, as "line L, byte
+/// B" (B counts from 0 in the file), read in blocks so memory stays small.
+fn first_invalid_utf8(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut carry, mut offset, mut line) = (0usize, 0u64, 1u64);
+    loop {
+        let n = file.read(&mut buf[carry..]).ok()?;
+        let end = carry + n;
+        if end == 0 {
+            return None;
+        }
+        let (good, bad) = match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => (end, false),
+            // An incomplete sequence at the block's end may finish in the
+            // next block; anything else is bad here.
+            Err(e) if e.error_len().is_none() && n > 0 => (e.valid_up_to(), false),
+            Err(e) => (e.valid_up_to(), true),
+        };
+        line += buf[..good].iter().filter(|b| **b == b'\n').count() as u64;
+        if bad {
+            return Some(format!("line {line}, byte {}", offset + good as u64));
+        }
+        offset += good as u64;
+        buf.copy_within(good..end, 0);
+        carry = end - good;
+        if n == 0 {
+            return None;
+        }
+    }
+}
+
+/// Profiles a table file.
+pub fn profile_table(path: &Path, options: &Options) -> Result<Profile> {
+    let df = read_table(path)?;
+    profile_frame(&df, &path.display().to_string(), options)
+}
+
+/// Profiles a table already in memory. The label, source and confidence
+/// columns feed the label views and are not profiled as features.
+pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<Profile> {
+    for (what, name) in [
+        ("label", &options.label_column),
+        ("source", &options.source_column),
+        ("confidence", &options.confidence_column),
+    ] {
+        if let Some(name) = name
+            && df.column(name).is_err()
+        {
+            return Err(Error::Invalid(format!(
+                "{source}: no {what} column `{name}`"
+            )));
+        }
+    }
+    if let Some(unknown) = options.kinds.keys().find(|k| df.column(k).is_err()) {
+        return Err(Error::Invalid(format!(
+            "{source}: no column `{unknown}` to set a kind on"
+        )));
+    }
+    let aside = [&options.source_column, &options.confidence_column];
+    let profiled: Vec<&Column> = df
+        .columns()
+        .iter()
+        .filter(|c| {
+            !aside
+                .iter()
+                .any(|a| a.as_deref() == Some(c.name().as_str()))
+        })
+        .collect();
+    let results = profiled
+        .par_iter()
+        .map(|c| column::profile_column(c, options.kinds.get(c.name().as_str()).copied()))
+        .collect::<Result<Vec<_>>>()?;
+
+    let features: Vec<dataset::Col<'_>> = results
+        .iter()
+        .filter(|r| options.label_column.as_deref() != Some(r.profile.name.as_str()))
+        .map(|r| dataset::Col {
+            name: &r.profile.name,
+            kind: r.profile.kind,
+            values: &r.values,
+        })
+        .collect();
+    let duplicate_rows = if df.width() == 0 || df.height() == 0 {
+        0
+    } else {
+        let groups = df
+            .group_by(df.get_column_names_owned())
+            .map_err(|e| Error::Polars(e.to_string()))?
+            .get_groups()
+            .len();
+        (df.height() - groups) as u64
+    };
+    let (numeric_correlations, categorical_associations) = rayon::join(
+        || dataset::numeric_correlations(&features),
+        || dataset::categorical_associations(&features),
+    );
+    let labels = match &options.label_column {
+        None => None,
+        Some(column) => {
+            let strings = |name: &str| -> Result<Vec<Option<String>>> {
+                let c = df
+                    .column(name)
+                    .and_then(|c| c.cast(&DataType::String))
+                    .map_err(|e| Error::Polars(e.to_string()))?;
+                let ca = c.str().map_err(|e| Error::Polars(e.to_string()))?;
+                Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
+            };
+            let confidence = match &options.confidence_column {
+                None => None,
+                Some(name) => {
+                    let c = df
+                        .column(name)
+                        .and_then(|c| c.cast(&DataType::Float64))
+                        .map_err(|e| Error::Polars(e.to_string()))?;
+                    let ca = c.f64().map_err(|e| Error::Polars(e.to_string()))?;
+                    Some(ca.iter().collect())
+                }
+            };
+            let input = dataset::LabelInput {
+                column,
+                labels: strings(column)?,
+                sources: options.source_column.as_deref().map(strings).transpose()?,
+                confidence,
+            };
+            Some(dataset::label_facts(&input, &features))
+        }
+    };
+    let mut profile = Profile {
+        schema: SCHEMA.to_string(),
+        source: source.to_string(),
+        rows: df.height() as u64,
+        columns: Vec::with_capacity(results.len()),
+        dataset: DatasetFacts {
+            duplicate_rows,
+            numeric_correlations,
+            categorical_associations,
+        },
+        labels,
+        images: None,
+        alerts: Vec::new(),
+    };
+    let mut mixed = Vec::new();
+    for r in results {
+        if let Some(share) = r.numeric_share {
+            mixed.push((r.profile.name.clone(), share));
+        }
+        profile.columns.push(r.profile);
+    }
+    profile.alerts = alerts::alerts(&profile, &mixed);
+    Ok(profile)
+}
+
+/// Adds an image profile to a table profile (or to an empty one), and its
+/// alerts.
+pub fn with_images(mut profile: Profile, images: ImageFacts) -> Profile {
+    profile.alerts.extend(alerts::image_alerts(&images));
+    profile.images = Some(images);
+    profile
+}

@@ -1,0 +1,374 @@
+//! Profiles of small tables checked by hand, the bundled datasets as
+//! snapshots, and charts rendered to real PNG and SVG.
+
+use std::path::{Path, PathBuf};
+
+use triage_profile::images::{ImageInput, profile_images};
+use triage_profile::{Kind, Options, Profile, charts, html, profile_table};
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn profile_csv(text: &str) -> Profile {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "t.csv", text.as_bytes());
+    profile_table(&path, &Options::default()).unwrap()
+}
+
+fn column<'a>(p: &'a Profile, name: &str) -> &'a triage_profile::ColumnProfile {
+    p.columns.iter().find(|c| c.name == name).unwrap()
+}
+
+fn datasets() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets")
+}
+
+#[test]
+fn hand_computed_statistics_with_nulls() {
+    let p = profile_csv("x,c\n1,a\n2,b\n,a\n4,NA\n10,a\n");
+    assert_eq!(p.rows, 5);
+    let x = column(&p, "x");
+    assert_eq!((x.count, x.missing, x.distinct), (4, 1, 4));
+    let n = x.numeric.as_ref().unwrap();
+    // 1, 2, 4, 10: mean 4.25; sample variance (10.5625+5.0625+0.0625+33.0625)/3.
+    assert_eq!((n.min, n.max, n.mean), (1.0, 10.0, 4.25));
+    assert!((n.std - (48.75f64 / 3.0).sqrt()).abs() < 1e-12);
+    // Median between 2 and 4; p25 at position 0.75 → 1.75.
+    assert_eq!((n.quantiles.p50, n.quantiles.p25), (3.0, 1.75));
+    let c = column(&p, "c");
+    assert_eq!((c.count, c.missing, c.distinct), (4, 1, 2));
+    assert_eq!(c.kind, Kind::Categorical);
+    assert_eq!(
+        (c.top_values[0].value.as_str(), c.top_values[0].count),
+        ("a", 3)
+    );
+    // 20% missing is at the threshold, not above it.
+    assert!(!p.alerts.iter().any(|a| a.kind == "high-missing"));
+}
+
+#[test]
+fn empty_table_single_row_and_all_null_columns() {
+    let p = profile_csv("a,b\n");
+    assert_eq!(p.rows, 0);
+    assert_eq!(p.columns.len(), 2);
+    assert!(
+        p.columns
+            .iter()
+            .all(|c| c.count == 0 && c.numeric.is_none())
+    );
+
+    let p = profile_csv("a,b\n7,x\n");
+    let a = column(&p, "a");
+    let n = a.numeric.as_ref().unwrap();
+    assert_eq!((n.min, n.max, n.std, n.quantiles.p95), (7.0, 7.0, 0.0, 7.0));
+    assert_eq!(p.dataset.duplicate_rows, 0);
+
+    let p = profile_csv("a,b\n,1\n,2\n,1\n");
+    let a = column(&p, "a");
+    assert_eq!((a.count, a.missing, a.distinct), (0, 3, 0));
+    assert!(a.top_values.is_empty());
+    assert!(
+        p.alerts
+            .iter()
+            .any(|x| x.kind == "high-missing" && x.column.as_deref() == Some("a"))
+    );
+    // Rows 1 and 3 are the same.
+    assert_eq!(p.dataset.duplicate_rows, 1);
+    assert!(p.alerts.iter().any(|x| x.kind == "duplicates"));
+}
+
+#[test]
+fn mixed_types_are_text_with_an_alert() {
+    // The text value comes after the rows polars infers types from.
+    let mut csv = String::from("m\n");
+    for i in 0..12_000 {
+        csv.push_str(&format!("{i}\n"));
+    }
+    csv.push_str("oops\n");
+    let p = profile_csv(&csv);
+    let m = column(&p, "m");
+    assert_eq!(m.dtype, "str");
+    assert_eq!(m.count, 12_001);
+    let alert = p.alerts.iter().find(|a| a.kind == "mixed-types").unwrap();
+    assert!(alert.value > 0.99 && alert.value < 1.0);
+}
+
+#[test]
+fn invalid_utf8_is_an_error_with_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "bad.csv", b"a,b\n1,x\n2,\xff\xfe\n");
+    let err = profile_table(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("bad.csv"), "{err}");
+    assert!(err.contains("invalid UTF-8 at line 3, byte 10"), "{err}");
+}
+
+#[test]
+fn unknown_files_and_columns_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = profile_table(&dir.path().join("none.csv"), &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("none.csv") && err.contains("no such file"),
+        "{err}"
+    );
+    let path = write(dir.path(), "t.txt", b"a\n1\n");
+    let err = profile_table(&path, &Options::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown table format"), "{err}");
+    let path = write(dir.path(), "t.csv", b"a\n1\n");
+    let options = Options {
+        label_column: Some("label".into()),
+        ..Options::default()
+    };
+    let err = profile_table(&path, &options).unwrap_err().to_string();
+    assert!(err.contains("no label column `label`"), "{err}");
+}
+
+#[test]
+fn kinds_are_inferred_and_can_be_overridden() {
+    let path = datasets().join("penguins.csv");
+    let p = profile_table(&path, &Options::default()).unwrap();
+    let kind = |n: &str| column(&p, n).kind;
+    assert_eq!(kind("id"), Kind::Identifier);
+    assert_eq!(kind("species"), Kind::Categorical);
+    assert_eq!(kind("year"), Kind::Ordinal);
+    assert_eq!(kind("bill_length_mm"), Kind::Quantitative);
+    assert_eq!(kind("body_mass_g"), Kind::Quantitative);
+
+    let mut options = Options::default();
+    options.kinds.insert("year".into(), Kind::Categorical);
+    let p = profile_table(&path, &options).unwrap();
+    let year = column(&p, "year");
+    assert_eq!((year.kind, year.kind_overridden), (Kind::Categorical, true));
+}
+
+#[test]
+fn datetime_and_text_columns() {
+    let mut csv = String::from("day,note\n");
+    for i in 1..=28 {
+        csv.push_str(&format!(
+            "2024-02-{i:02},\"a rather long note number {i} about this row\"\n"
+        ));
+    }
+    let p = profile_csv(&csv);
+    let day = column(&p, "day");
+    assert_eq!(day.kind, Kind::Datetime);
+    let d = day.datetime.as_ref().unwrap();
+    assert_eq!(
+        (d.min.as_str(), d.max.as_str()),
+        ("2024-02-01", "2024-02-28")
+    );
+    let note = column(&p, "note");
+    assert_eq!(note.kind, Kind::Text);
+    let len = note.text_length.as_ref().unwrap();
+    assert_eq!((len.min, len.max), (42.0, 43.0));
+}
+
+#[test]
+fn penguins_profile_snapshot() {
+    let path = datasets().join("penguins.csv");
+    let options = Options {
+        label_column: Some("species".into()),
+        ..Options::default()
+    };
+    let mut p = profile_table(&path, &options).unwrap();
+    p.source = "datasets/penguins.csv".into();
+    let labels = p.labels.as_ref().unwrap();
+    assert_eq!(labels.labeled, 344);
+    assert_eq!(labels.distribution[0].value, "Adelie");
+    // Flipper length separates species well; η is large.
+    let flipper = labels
+        .features
+        .iter()
+        .find(|f| f.column == "flipper_length_mm")
+        .unwrap();
+    assert!(flipper.value > 0.8, "{flipper:?}");
+    insta::assert_json_snapshot!("penguins", p);
+}
+
+#[test]
+fn photos_image_profile_snapshot() {
+    let dir = datasets().join("photos");
+    let mut inputs: Vec<ImageInput> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|path| ImageInput {
+            name: path.file_name().unwrap().to_string_lossy().into_owned(),
+            path,
+            thumbnail: None,
+        })
+        .collect();
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    // A copy under another name is a near-duplicate; a text file is unreadable.
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = tmp.path().join("chelsea-copy.jpg");
+    std::fs::copy(dir.join("chelsea.jpg"), &copy).unwrap();
+    let junk = write(tmp.path(), "junk.png", b"not an image");
+    for (name, path) in [("chelsea-copy.jpg", copy), ("junk.png", junk)] {
+        inputs.push(ImageInput {
+            name: name.into(),
+            path,
+            thumbnail: None,
+        });
+    }
+    let facts = profile_images(&inputs);
+    assert_eq!((facts.files, facts.readable), (8, 7));
+    assert_eq!(
+        facts.near_duplicates,
+        vec![vec!["chelsea-copy.jpg".to_string(), "chelsea.jpg".into()]]
+    );
+    insta::assert_json_snapshot!("photos", facts);
+}
+
+#[test]
+fn digits_image_profile_snapshot() {
+    let mut inputs = Vec::new();
+    for class in 0..10 {
+        let dir = datasets().join("digits").join(class.to_string());
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            inputs.push(ImageInput {
+                name: format!("{class}/{}", path.file_name().unwrap().to_string_lossy()),
+                path,
+                thumbnail: None,
+            });
+        }
+    }
+    inputs.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut facts = profile_images(&inputs);
+    assert_eq!((facts.files, facts.readable), (1797, 1797));
+    let groups = facts.near_duplicates.len();
+    facts.near_duplicates.truncate(3);
+    insta::assert_json_snapshot!("digits", (groups, facts));
+}
+
+#[test]
+fn every_chart_renders_to_png_and_svg_of_its_size() {
+    let path = datasets().join("penguins.csv");
+    let options = Options {
+        label_column: Some("species".into()),
+        ..Options::default()
+    };
+    let p = profile_table(&path, &options).unwrap();
+    let all = charts::charts_for(&p);
+    let kinds: Vec<&str> = all
+        .iter()
+        .map(|k| k.key.rsplit('/').next().unwrap())
+        .collect();
+    for expected in [
+        "histogram",
+        "box",
+        "top",
+        "pearson",
+        "spearman",
+        "cramers-v",
+        "distribution",
+    ] {
+        assert!(
+            kinds.contains(&expected),
+            "{expected} missing from {kinds:?}"
+        );
+    }
+    let out = std::env::var_os("TRIAGE_CHART_DIR").map(PathBuf::from);
+    for k in &all {
+        let png = charts::png(&k.chart).unwrap();
+        let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png).unwrap();
+        assert_eq!((img.width(), img.height()), k.chart.size(), "{}", k.key);
+        // Not blank: a chart has more than the background colour.
+        let rgb = img.to_rgb8();
+        assert!(rgb.pixels().any(|p| p.0 != [255, 255, 255]), "{}", k.key);
+        let svg = charts::svg(&k.chart).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("</svg>"),
+            "{}",
+            k.key
+        );
+        if let Some(dir) = &out {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{}.png", k.key.replace('/', "_"))), png).unwrap();
+        }
+    }
+}
+
+#[test]
+fn degenerate_charts_still_render() {
+    use triage_profile::charts::Chart;
+    use triage_profile::{Histogram, Quantiles};
+    let q = Quantiles {
+        p5: 3.0,
+        p25: 3.0,
+        p50: 3.0,
+        p75: 3.0,
+        p95: 3.0,
+    };
+    for chart in [
+        Chart::Bars {
+            title: "one".into(),
+            x_label: "rows".into(),
+            bars: vec![("a".into(), 1)],
+        },
+        Chart::Bars {
+            title: "none".into(),
+            x_label: "rows".into(),
+            bars: vec![],
+        },
+        Chart::Heatmap {
+            title: "one".into(),
+            columns: vec!["a".into()],
+            values: vec![vec![Some(1.0)]],
+        },
+        Chart::BoxPlot {
+            title: "flat".into(),
+            x_label: "x".into(),
+            quantiles: q,
+            min: 3.0,
+            max: 3.0,
+        },
+        Chart::Histogram {
+            title: "flat".into(),
+            x_label: "x".into(),
+            y_label: "rows".into(),
+            histogram: Histogram {
+                edges: vec![3.0, 3.0],
+                counts: vec![5],
+            },
+            dates: false,
+        },
+    ] {
+        let png = charts::png(&chart).unwrap();
+        let img = image::load_from_memory(&png).unwrap();
+        assert_eq!((img.width(), img.height()), chart.size());
+    }
+}
+
+#[test]
+fn html_report_is_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "t.csv",
+        b"name,x\n<script>alert(1)</script>,1\nb,2\nc,3\n",
+    );
+    let p = profile_table(&path, &Options::default()).unwrap();
+    let report = html::report(&p).unwrap();
+    assert!(report.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!report.contains("<script"));
+    assert!(!report.contains("http://") && !report.contains("https://"));
+    assert!(report.contains("data:image/png;base64,"));
+}
+
+#[test]
+fn json_round_trips_with_its_schema() {
+    let p = profile_csv("a,b\n1,x\n2,y\n");
+    let json = serde_json::to_string(&p).unwrap();
+    assert!(json.starts_with("{\"schema\":\"triage-profile/1\""));
+    let back: Profile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, p);
+}
