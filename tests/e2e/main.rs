@@ -10,6 +10,7 @@ mod corpus;
 mod crash;
 mod desktop;
 mod learning;
+mod profile;
 mod roundtrip;
 mod s3;
 mod webdriver;

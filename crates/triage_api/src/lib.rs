@@ -13,6 +13,7 @@ mod error;
 mod export;
 mod import;
 mod learn;
+mod profile;
 mod project;
 mod simulate;
 
@@ -21,12 +22,14 @@ pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
+pub use profile::{CONFIDENCE_COLUMN, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_path};
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};
 pub use triage_learn::strategy::Strategy;
+pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html};
 pub use triage_store::LabelCounts;
 
 /// The current time, for shells; use cases take the time as an argument.

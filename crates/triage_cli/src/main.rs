@@ -201,6 +201,47 @@ enum Command {
         #[arg(long)]
         export_id: Option<String>,
     },
+    /// Profile a project, a table (CSV, Parquet, JSON Lines) or an image
+    /// folder: column statistics, correlations, labels, drift and alerts.
+    Profile {
+        path: PathBuf,
+        /// Write the profile as JSON (schema triage-profile/1); `-` for stdout.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write a self-contained HTML report with its charts.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// For a table: the column holding labels, for the label views.
+        #[arg(long)]
+        label: Option<String>,
+        /// Set a column's kind: COLUMN=KIND, where KIND is categorical,
+        /// ordinal, quantitative, datetime, text, identifier or
+        /// image-reference. May be repeated.
+        #[arg(long = "kind", value_parser = parse_kind)]
+        kinds: Vec<(String, triage_api::ColumnKind)>,
+    },
+}
+
+fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
+    let (column, kind) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected COLUMN=KIND, got `{s}`"))?;
+    Ok((column.to_string(), kind.parse()?))
+}
+
+/// Writes a file whole or not at all: a temporary file beside it, synced,
+/// then renamed over the target.
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", std::process::id()));
+    let tmp = PathBuf::from(tmp);
+    let written = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written.with_context(|| format!("writing {}", path.display()))
 }
 
 /// Prints a line to stdout. Unlike `println!`, a closed pipe (`triage queue
@@ -570,6 +611,54 @@ fn run(cli: Cli) -> Result<()> {
                     100.0 * summary.auto_labeled as f64 / summary.items.max(1) as f64,
                     fmt(summary.auto_accuracy_true)
                 );
+            }
+        }
+        Command::Profile {
+            path,
+            json,
+            html,
+            label,
+            kinds,
+        } => {
+            let options = triage_api::ProfileOptions {
+                kinds: kinds.into_iter().collect(),
+                label_column: label,
+            };
+            let profile = triage_api::profile_path(&path, &options)
+                .with_context(|| format!("profiling {}", path.display()))?;
+            match json.as_deref() {
+                Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
+                Some(p) => write_file(p, &serde_json::to_vec_pretty(&profile)?)?,
+                None => {}
+            }
+            if let Some(p) = &html {
+                write_file(p, triage_api::profile_html::report(&profile)?.as_bytes())?;
+            }
+            if json.is_none() && html.is_none() {
+                say!(
+                    "{}: {} rows, {} columns, {} duplicate rows",
+                    profile.source,
+                    profile.rows,
+                    profile.columns.len(),
+                    profile.dataset.duplicate_rows
+                );
+                for c in &profile.columns {
+                    say!(
+                        "  {:<24} {:<16} missing {:>8}  distinct {:>8}",
+                        c.name,
+                        c.kind.name(),
+                        c.missing,
+                        c.distinct
+                    );
+                }
+                for a in &profile.alerts {
+                    say!(
+                        "alert {}{}: {}",
+                        a.kind,
+                        a.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                        a.message
+                    );
+                }
             }
         }
         Command::Export {

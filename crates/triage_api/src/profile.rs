@@ -1,0 +1,196 @@
+//! Profiles of a project, a table file or an image folder.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use polars::prelude::{Column, DataFrame};
+use triage_core::ItemKind;
+use triage_profile::images::{ImageInput, profile_images};
+use triage_profile::{Kind, Options, Profile};
+
+use crate::project::DB_FILE;
+use crate::{Error, Project, Result};
+
+/// The columns a project profile adds for each item's current label.
+pub const LABEL_COLUMN: &str = "label";
+/// See [`LABEL_COLUMN`]: `human`, `model`, `import` or `consolidated`.
+pub const SOURCE_COLUMN: &str = "label_source";
+/// See [`LABEL_COLUMN`]: the model's confidence, for model labels.
+pub const CONFIDENCE_COLUMN: &str = "label_confidence";
+
+/// What to profile beyond the columns.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileOptions {
+    /// Kinds set by the user, by column name.
+    pub kinds: HashMap<String, Kind>,
+    /// For a table file: the column holding labels.
+    pub label_column: Option<String>,
+}
+
+fn profile_err(e: triage_profile::Error) -> Error {
+    match e {
+        triage_profile::Error::Read { path, reason } => Error::Path { path, reason },
+        e => Error::Invalid(e.to_string()),
+    }
+}
+
+/// Profiles whatever `path` is: a project folder, a table file (CSV,
+/// Parquet, JSON Lines) or a folder of images.
+pub fn profile_path(path: &Path, options: &ProfileOptions) -> Result<Profile> {
+    if path.is_dir() && path.join(DB_FILE).is_file() {
+        return Project::open(path)?.profile(options);
+    }
+    if path.is_dir() {
+        return profile_image_folder(path);
+    }
+    let opts = Options {
+        kinds: options.kinds.clone(),
+        label_column: options.label_column.clone(),
+        ..Options::default()
+    };
+    triage_profile::profile_table(path, &opts).map_err(profile_err)
+}
+
+fn profile_image_folder(dir: &Path) -> Result<Profile> {
+    let mut inputs = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| Error::Path {
+            path: dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if entry.file_type().is_file() {
+            let path = entry.path().to_path_buf();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            inputs.push(ImageInput {
+                name,
+                path,
+                thumbnail: None,
+            });
+        }
+    }
+    let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+    let frame = DataFrame::new(
+        names.len(),
+        vec![Column::new("file".into(), names)],
+    )
+    .map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut options = Options::default();
+    options.kinds.insert("file".into(), Kind::ImageReference);
+    let profile = triage_profile::profile_frame(&frame, &dir.display().to_string(), &options)
+        .map_err(profile_err)?;
+    Ok(triage_profile::with_images(profile, profile_images(&inputs)))
+}
+
+impl Project {
+    /// Profiles the project: each row's values (or each image's size) with
+    /// its current label, where the label came from and the model's
+    /// confidence, and for images the files themselves.
+    pub fn profile(&self, options: &ProfileOptions) -> Result<Profile> {
+        let schema = &self.schema;
+        let thumbs = self.thumbs_dir();
+        let mut payloads = Vec::new();
+        let (mut labels, mut sources, mut confidence) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut uris, mut widths, mut heights) = (Vec::new(), Vec::new(), Vec::new());
+        let mut images = Vec::new();
+        let mut rows = 0usize;
+        self.store.for_each_item(|item| -> Result<()> {
+            rows += 1;
+            let label = item.label.as_ref();
+            labels.push(
+                label
+                    .and_then(|l| l.class)
+                    .and_then(|c| schema.classes.get(c as usize))
+                    .map(|c| c.name.clone()),
+            );
+            sources.push(label.map(|l| l.source.as_str()));
+            confidence.push(label.and_then(|l| l.confidence));
+            if item.kind == ItemKind::Row {
+                payloads.push(item.payload.unwrap_or_else(|| "{}".into()));
+            } else {
+                let uri = item.uri.clone().unwrap_or_default();
+                if item.kind == ItemKind::Image && Path::new(&uri).is_file() {
+                    images.push(ImageInput {
+                        name: uri.clone(),
+                        path: uri.clone().into(),
+                        thumbnail: Some(triage_data::image_file::thumbnail_path(
+                            &thumbs,
+                            &item.content_hash,
+                        )),
+                    });
+                }
+                uris.push(uri);
+                widths.push(item.width);
+                heights.push(item.height);
+            }
+            Ok(())
+        })?;
+        let mut frame = if payloads.len() == rows && rows > 0 {
+            let refs: Vec<&str> = payloads.iter().map(String::as_str).collect();
+            triage_data::table::frame_from_json_rows(&refs).map_err(Error::Invalid)?
+        } else {
+            DataFrame::new(
+                rows,
+                vec![
+                    Column::new("item".into(), uris),
+                    Column::new("width".into(), widths),
+                    Column::new("height".into(), heights),
+                ],
+            )
+            .map_err(|e| Error::Invalid(e.to_string()))?
+        };
+        let taken: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // A table may have its own `label` column; ours then gets a prefix.
+        let name = |base: &str| {
+            if taken.iter().any(|t| t == base) {
+                format!("triage_{base}")
+            } else {
+                base.to_string()
+            }
+        };
+        let (label, source, conf) = (
+            name(LABEL_COLUMN),
+            name(SOURCE_COLUMN),
+            name(CONFIDENCE_COLUMN),
+        );
+        for column in [
+            Column::new(label.as_str().into(), labels),
+            Column::new(source.as_str().into(), sources),
+            Column::new(conf.as_str().into(), confidence),
+        ] {
+            frame
+                .with_column(column)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+        }
+        let mut kinds = options.kinds.clone();
+        if frame.column("item").is_ok() && payloads.is_empty() {
+            kinds.entry("item".into()).or_insert(Kind::ImageReference);
+        }
+        kinds.entry(label.clone()).or_insert(Kind::Categorical);
+        let opts = Options {
+            kinds,
+            label_column: Some(label),
+            source_column: Some(source),
+            confidence_column: Some(conf),
+        };
+        let profile = triage_profile::profile_frame(
+            &frame,
+            &self.dir.display().to_string(),
+            &opts,
+        )
+        .map_err(profile_err)?;
+        Ok(if images.is_empty() {
+            profile
+        } else {
+            triage_profile::with_images(profile, profile_images(&images))
+        })
+    }
+}
+

@@ -1,0 +1,164 @@
+//! `triage profile`: a project with human and model labels, table files,
+//! image folders, and bad input.
+
+use triage_api::{Project, RoundOptions};
+
+use crate::*;
+
+/// The penguins' species by id, from the CSV.
+fn species() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(repo().join(PENGUINS_CSV)).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn profile_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["profile"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--json", "-"]);
+    serde_json::from_str(&triage_ok(&all)).unwrap()
+}
+
+#[test]
+fn a_project_profile_has_labels_sources_confidence_and_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    penguin_project(&dir);
+    let mut project = Project::open(&dir).unwrap();
+    let truth: std::collections::HashMap<String, String> = species().into_iter().collect();
+    // People label the queue, as the app would, until the model auto-labels.
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut auto = 0;
+    for _ in 0..8 {
+        for item in project.next_items(50).unwrap() {
+            let id = item.external_id.unwrap();
+            project
+                .label(&id, &truth[&id], Some("ana"), None, triage_api::now())
+                .unwrap();
+        }
+        let round = project
+            .run_round(&RoundOptions::default(), &cancel, triage_api::now())
+            .unwrap();
+        auto = round.counts.model;
+        if auto > 0 {
+            break;
+        }
+    }
+    assert!(auto > 0, "no auto-labels after 8 rounds");
+    let human = project.status().unwrap().counts.human;
+    drop(project);
+
+    let p = profile_json(&[path_str(&dir)]);
+    assert_eq!(p["schema"], "triage-profile/1");
+    assert_eq!(p["rows"], 344);
+    let labels = &p["labels"];
+    assert_eq!(labels["column"], "label");
+    let sources: Vec<&str> = labels["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect();
+    assert!(sources.contains(&"human") && sources.contains(&"model"), "{sources:?}");
+    assert_eq!(labels["labeled"].as_u64().unwrap(), human + auto);
+    assert!(!labels["confidence"].as_array().unwrap().is_empty());
+    let drift = labels["drift"].as_array().unwrap();
+    assert!(
+        drift
+            .iter()
+            .any(|d| d["column"] == "flipper_length_mm" && d["compared"] == "auto-labeled"),
+        "{drift:?}"
+    );
+    // The label, source and confidence columns are not features.
+    let names: Vec<&str> = p["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.contains(&"label_source") && !names.contains(&"label_confidence"), "{names:?}");
+    assert!(names.contains(&"label") && names.contains(&"species"), "{names:?}");
+}
+
+#[test]
+fn tables_give_json_and_a_self_contained_html_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (json, html) = (tmp.path().join("p.json"), tmp.path().join("p.html"));
+    triage_ok(&[
+        "profile",
+        PENGUINS_CSV,
+        "--label",
+        "species",
+        "--kind",
+        "year=categorical",
+        "--json",
+        path_str(&json),
+        "--html",
+        path_str(&html),
+    ]);
+    let p: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let year = p["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "year")
+        .unwrap();
+    assert_eq!(year["kind"], "categorical");
+    assert_eq!(year["kind_overridden"], true);
+    assert_eq!(p["labels"]["distribution"][0]["value"], "Adelie");
+    let report = std::fs::read_to_string(&html).unwrap();
+    assert!(report.matches("data:image/png;base64,").count() >= 10);
+    assert!(!report.contains("<script") && !report.contains("src=\"http"));
+
+    // A summary without output flags.
+    let out = triage_ok(&["profile", PENGUINS_CSV]);
+    assert!(out.contains("344 rows, 9 columns"), "{out}");
+    assert!(out.contains("alert high-missing") || out.contains("bill_length_mm"), "{out}");
+}
+
+#[test]
+fn image_folders_and_image_projects_get_image_profiles() {
+    let p = profile_json(&["datasets/photos"]);
+    assert_eq!(p["images"]["files"], 6);
+    assert_eq!(p["images"]["readable"], 6);
+    assert_eq!(p["images"]["formats"][0]["value"], "jpg");
+
+    let p = profile_json(&["tests/corpus/images"]);
+    let unreadable = p["images"]["unreadable"].as_array().unwrap();
+    assert!(unreadable.len() >= 3, "{unreadable:?}");
+    assert!(p["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "unreadable-images"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("photos");
+    let ps = path_str(&dir);
+    triage_ok(&["init", ps, "--task", "image-classification", "--classes", "a,b"]);
+    triage_ok(&["import", ps, "datasets/photos"]);
+    let p = profile_json(&[ps]);
+    assert_eq!(p["rows"], 6);
+    assert_eq!(p["images"]["files"], 6);
+    let item = &p["columns"][0];
+    assert_eq!((item["name"].as_str(), item["kind"].as_str()), (Some("item"), Some("image-reference")));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let json = tmp.path().join("p.json");
+    let err = triage_err(&[
+        "profile",
+        "tests/corpus/tables/bad_utf8.csv",
+        "--json",
+        path_str(&json),
+    ]);
+    assert!(err.contains("bad_utf8.csv") && err.contains("invalid UTF-8 at line"), "{err}");
+    assert!(!json.exists());
+    let err = triage_err(&["profile", PENGUINS_CSV, "--kind", "year=fancy"]);
+    assert!(err.contains("unknown kind `fancy`"), "{err}");
+    let err = triage_err(&["profile", PENGUINS_CSV, "--kind", "nope=text"]);
+    assert!(err.contains("no column `nope`"), "{err}");
+}
