@@ -39,7 +39,13 @@ test: deps ui lint check-architecture
 	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee -a "$(TEST_LOG)"
 	@python3 scripts/test_summary.py "$(TEST_LOG)"
 
+BENCH_VENV = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/bench-data/venv-bench
+
+# The profile benchmark's peers (polars for Python, ydata-profiling) live in
+# their own venv beside the generated data, not in the tests' venv.
 bench: ui
+	test -x "$(BENCH_VENV)/bin/python" || (python3 -m venv "$(BENCH_VENV)" && \
+		"$(BENCH_VENV)/bin/pip" install -q -r bench/peers/requirements.txt)
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
 	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_

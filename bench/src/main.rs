@@ -11,8 +11,13 @@
 //!   seeds; labels to reach 95% held-out accuracy, margin against random;
 //!   one round on 100,000 generated rows × 64 features.
 //!
+//! - profiles: `triage profile --json` on a generated CSV of 1,000,000 rows
+//!   × 20 columns, against the plain polars read of the same file (the same
+//!   reader, in-process; and the polars Python package) and against
+//!   ydata-profiling in `minimal=True` mode, with peak memory of each.
+//!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
-//! Usage: triage_bench [import|commit|scale|learn|all]
+//! Usage: triage_bench [import|commit|scale|learn|profile|all]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -494,8 +499,202 @@ fn main() -> Result<()> {
     if matches!(which.as_str(), "learn" | "all") {
         bench_learn()?;
     }
+    if matches!(which.as_str(), "profile" | "all") {
+        bench_profile()?;
+    }
     if which == "round" {
         bench_round_scale()?;
+    }
+    Ok(())
+}
+
+const PROFILE_ROWS: usize = 1_000_000;
+
+/// A CSV of 1,000,000 rows × 20 columns: 8 float, 6 int, 4 categorical, an
+/// id string and a date, with some missing values, skew and correlation.
+fn make_profile_csv(path: &Path) -> Result<()> {
+    use std::io::Write;
+    if path.is_file() {
+        return Ok(());
+    }
+    eprintln!("generating {}", path.display());
+    let tmp = path.with_extension("tmp");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+    let mut header: Vec<String> = vec!["id".into(), "day".into()];
+    header.extend((0..8).map(|i| format!("f{i}")));
+    header.extend((0..6).map(|i| format!("n{i}")));
+    header.extend((0..4).map(|i| format!("c{i}")));
+    writeln!(out, "{}", header.join(","))?;
+    // xorshift64*: deterministic and dependency-free.
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let colours = ["red", "green", "blue", "amber", "violet"];
+    let cities = [
+        "Lisbon", "Oslo", "Quito", "Hanoi", "Accra", "Perth", "Lima", "Riga",
+    ];
+    let mut line = String::new();
+    for r in 0..PROFILE_ROWS {
+        use std::fmt::Write as _;
+        line.clear();
+        let u = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
+        let base = u(next());
+        let _ = write!(line, "r{r:07},2024-{:02}-{:02}", 1 + r % 12, 1 + r % 28);
+        for f in 0..8 {
+            let v = match f {
+                0 => base * 100.0,
+                1 => base * 50.0 + u(next()) * 10.0,
+                2 => (-u(next()).max(1e-12).ln()) * 3.0,
+                _ => u(next()) * 1000.0 - 500.0,
+            };
+            if next() % 100 == 0 {
+                line.push(',');
+            } else {
+                let _ = write!(line, ",{v:.4}");
+            }
+        }
+        for n in 0..6u64 {
+            let v = match n {
+                0 => next() % 5,
+                1 => next() % 100_000,
+                _ => next() % (10u64.pow(n as u32)),
+            };
+            let _ = write!(line, ",{v}");
+        }
+        let _ = write!(
+            line,
+            ",{},{},{},g{}",
+            colours[(next() % 5) as usize],
+            cities[(next() % 8) as usize],
+            if base > 0.5 { "yes" } else { "no" },
+            next() % 200
+        );
+        writeln!(out, "{line}")?;
+    }
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+/// Runs a command under `/usr/bin/time`, returning (wall seconds, peak RSS
+/// in MiB).
+fn timed_process(cmd: &mut std::process::Command) -> Result<(f64, f64)> {
+    let rss = tempfile::NamedTempFile::new()?;
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
+    let start = Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(rss.path())
+        .arg(program)
+        .args(args)
+        .output()?;
+    let wall = secs(start.elapsed());
+    anyhow::ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kib: f64 = std::fs::read_to_string(rss.path())?
+        .trim()
+        .lines()
+        .last()
+        .unwrap_or("0")
+        .parse()
+        .unwrap_or(0.0);
+    Ok((wall, kib / 1024.0))
+}
+
+fn bench_profile() -> Result<()> {
+    let data = data_dir()?;
+    let csv = data.join("profile-1m.csv");
+    make_profile_csv(&csv)?;
+    let size = std::fs::metadata(&csv)?.len() as f64 / (1 << 20) as f64;
+    println!("\nprofile: {PROFILE_ROWS} rows × 20 columns, {size:.0} MiB CSV");
+
+    let (mut read, mut profile) = (Vec::new(), Vec::new());
+    let options = triage_api::ProfileOptions::default();
+    for _ in 0..3 {
+        let start = Instant::now();
+        let df = triage_api::read_table(&csv)?;
+        read.push(secs(start.elapsed()));
+        drop(df);
+        let start = Instant::now();
+        let p = triage_api::profile_path(&csv, &options)?;
+        profile.push(secs(start.elapsed()));
+        anyhow::ensure!(p.rows == PROFILE_ROWS as u64, "profile saw {} rows", p.rows);
+    }
+    read.sort_by(f64::total_cmp);
+    profile.sort_by(f64::total_cmp);
+    let (read_s, profile_s) = (read[1], profile[1]);
+    println!(
+        "  polars read (same reader, in-process):  {}",
+        min_median_max(read.clone())
+    );
+    println!(
+        "  profile (read + every statistic):       {}",
+        min_median_max(profile.clone())
+    );
+    println!(
+        "  profile / read:                         {:.2}× (target ≤ 2×)",
+        profile_s / read_s
+    );
+
+    let bin = std::env::current_exe()?.with_file_name("triage");
+    let json = data.join("profile-1m.json");
+    let triage_run = if bin.is_file() {
+        let (wall, rss) = timed_process(
+            std::process::Command::new(&bin)
+                .arg("profile")
+                .arg(&csv)
+                .arg("--json")
+                .arg(&json),
+        )?;
+        println!("  `triage profile --json` process:        {wall:.2} s, peak RSS {rss:.0} MiB");
+        Some(wall)
+    } else {
+        println!("  (build triage_cli in release to time the `triage profile` process)");
+        None
+    };
+
+    let python = std::env::var_os("TRIAGE_BENCH_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| data.join("venv-bench/bin/python"));
+    if !python.is_file() {
+        println!(
+            "  (no {}: run `make bench`, which installs polars and ydata-profiling)",
+            python.display()
+        );
+        return Ok(());
+    }
+    let script = repo().join("bench/peers/profile_peers.py");
+    let (wall, rss) = timed_process(
+        std::process::Command::new(&python)
+            .arg(&script)
+            .arg("polars")
+            .arg(&csv),
+    )?;
+    println!("  polars (Python) read_csv process:       {wall:.2} s, peak RSS {rss:.0} MiB");
+    let out = data.join("profile-1m-ydata.json");
+    let (ydata, rss) = timed_process(
+        std::process::Command::new(&python)
+            .arg(&script)
+            .arg("ydata")
+            .arg(&csv)
+            .arg(&out),
+    )?;
+    println!("  ydata-profiling minimal=True process:   {ydata:.2} s, peak RSS {rss:.0} MiB");
+    if let Some(t) = triage_run {
+        println!(
+            "  ydata-profiling / triage:               {:.1}× (target ≥ 25×, stretch 50×)",
+            ydata / t
+        );
     }
     Ok(())
 }

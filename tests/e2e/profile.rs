@@ -64,7 +64,10 @@ fn a_project_profile_has_labels_sources_confidence_and_drift() {
         .iter()
         .map(|s| s["value"].as_str().unwrap())
         .collect();
-    assert!(sources.contains(&"human") && sources.contains(&"model"), "{sources:?}");
+    assert!(
+        sources.contains(&"human") && sources.contains(&"model"),
+        "{sources:?}"
+    );
     assert_eq!(labels["labeled"].as_u64().unwrap(), human + auto);
     assert!(!labels["confidence"].as_array().unwrap().is_empty());
     let drift = labels["drift"].as_array().unwrap();
@@ -81,8 +84,14 @@ fn a_project_profile_has_labels_sources_confidence_and_drift() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert!(!names.contains(&"label_source") && !names.contains(&"label_confidence"), "{names:?}");
-    assert!(names.contains(&"label") && names.contains(&"species"), "{names:?}");
+    assert!(
+        !names.contains(&"label_source") && !names.contains(&"label_confidence"),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"label") && names.contains(&"species"),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -118,7 +127,10 @@ fn tables_give_json_and_a_self_contained_html_report() {
     // A summary without output flags.
     let out = triage_ok(&["profile", PENGUINS_CSV]);
     assert!(out.contains("344 rows, 9 columns"), "{out}");
-    assert!(out.contains("alert high-missing") || out.contains("bill_length_mm"), "{out}");
+    assert!(
+        out.contains("alert high-missing") || out.contains("bill_length_mm"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -131,18 +143,34 @@ fn image_folders_and_image_projects_get_image_profiles() {
     let p = profile_json(&["tests/corpus/images"]);
     let unreadable = p["images"]["unreadable"].as_array().unwrap();
     assert!(unreadable.len() >= 3, "{unreadable:?}");
-    assert!(p["alerts"].as_array().unwrap().iter().any(|a| a["kind"] == "unreadable-images"));
+    assert!(
+        p["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "unreadable-images")
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("photos");
     let ps = path_str(&dir);
-    triage_ok(&["init", ps, "--task", "image-classification", "--classes", "a,b"]);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "image-classification",
+        "--classes",
+        "a,b",
+    ]);
     triage_ok(&["import", ps, "datasets/photos"]);
     let p = profile_json(&[ps]);
     assert_eq!(p["rows"], 6);
     assert_eq!(p["images"]["files"], 6);
     let item = &p["columns"][0];
-    assert_eq!((item["name"].as_str(), item["kind"].as_str()), (Some("item"), Some("image-reference")));
+    assert_eq!(
+        (item["name"].as_str(), item["kind"].as_str()),
+        (Some("item"), Some("image-reference"))
+    );
 }
 
 #[test]
@@ -155,7 +183,10 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
         "--json",
         path_str(&json),
     ]);
-    assert!(err.contains("bad_utf8.csv") && err.contains("invalid UTF-8 at line"), "{err}");
+    assert!(
+        err.contains("bad_utf8.csv") && err.contains("invalid UTF-8 at line"),
+        "{err}"
+    );
     assert!(!json.exists());
     let err = triage_err(&["profile", PENGUINS_CSV, "--kind", "year=fancy"]);
     assert!(err.contains("unknown kind `fancy`"), "{err}");

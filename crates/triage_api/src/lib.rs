@@ -29,7 +29,7 @@ pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};
 pub use triage_learn::strategy::Strategy;
-pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html};
+pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
 pub use triage_store::LabelCounts;
 
 /// The current time, for shells; use cases take the time as an argument.

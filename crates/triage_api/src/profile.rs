@@ -73,16 +73,16 @@ fn profile_image_folder(dir: &Path) -> Result<Profile> {
         }
     }
     let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-    let frame = DataFrame::new(
-        names.len(),
-        vec![Column::new("file".into(), names)],
-    )
-    .map_err(|e| Error::Invalid(e.to_string()))?;
+    let frame = DataFrame::new(names.len(), vec![Column::new("file".into(), names)])
+        .map_err(|e| Error::Invalid(e.to_string()))?;
     let mut options = Options::default();
     options.kinds.insert("file".into(), Kind::ImageReference);
     let profile = triage_profile::profile_frame(&frame, &dir.display().to_string(), &options)
         .map_err(profile_err)?;
-    Ok(triage_profile::with_images(profile, profile_images(&inputs)))
+    Ok(triage_profile::with_images(
+        profile,
+        profile_images(&inputs),
+    ))
 }
 
 impl Project {
@@ -180,12 +180,8 @@ impl Project {
             source_column: Some(source),
             confidence_column: Some(conf),
         };
-        let profile = triage_profile::profile_frame(
-            &frame,
-            &self.dir.display().to_string(),
-            &opts,
-        )
-        .map_err(profile_err)?;
+        let profile = triage_profile::profile_frame(&frame, &self.dir.display().to_string(), &opts)
+            .map_err(profile_err)?;
         Ok(if images.is_empty() {
             profile
         } else {
@@ -193,4 +189,3 @@ impl Project {
         })
     }
 }
-

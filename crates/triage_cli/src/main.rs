@@ -655,7 +655,10 @@ fn run(cli: Cli) -> Result<()> {
                     say!(
                         "alert {}{}: {}",
                         a.kind,
-                        a.column.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(),
+                        a.column
+                            .as_deref()
+                            .map(|c| format!(" ({c})"))
+                            .unwrap_or_default(),
                         a.message
                     );
                 }

@@ -6,7 +6,8 @@ use polars::prelude::*;
 
 use crate::model::{ColumnProfile, DatetimeStats, Kind, ValueCount};
 use crate::stats;
-use crate::{EXACT_DISTINCT_MAX, Error, Result, TOP_VALUES};
+use crate::{Error, Result, TOP_VALUES};
+use rayon::prelude::*;
 
 /// Integer columns with at most this many distinct values are ordinal.
 pub const ORDINAL_MAX_DISTINCT: u64 = 10;
@@ -23,8 +24,8 @@ pub const IMAGE_ENDINGS: [&str; 9] = [
 
 /// A column's values in the form the cross-column measures need.
 pub(crate) enum Values {
-    /// Numbers, NaN where missing.
-    Numeric(Vec<f64>),
+    /// Numbers and their ranks, NaN where missing.
+    Numeric { values: Vec<f64>, ranks: Vec<f64> },
     /// Category codes into `levels`, `None` where missing.
     Codes {
         codes: Vec<Option<u32>>,
@@ -61,45 +62,59 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
     };
     let missing = series.null_count() as u64;
     let count = series.len() as u64 - missing;
-    let non_null = series.drop_nulls();
-    let (distinct, distinct_exact) = if count as usize > EXACT_DISTINCT_MAX {
-        (non_null.approx_n_unique().map_err(err)? as u64, false)
-    } else {
-        (non_null.n_unique().map_err(err)? as u64, true)
-    };
-    let top_values = top_values(&non_null).map_err(err)?;
-
-    let strings = if matches!(dtype, DataType::String) {
-        Some(string_facts(non_null.str().map_err(err)?))
+    let numeric_dtype = dtype.is_primitive_numeric();
+    // Numbers: one sort gives the distinct count, the top values, the
+    // ranks and every quantile. Anything else: one hash pass.
+    let sorted = if numeric_dtype {
+        Some(sort_numbers(&series, dtype.is_integer()).map_err(err)?)
     } else {
         None
     };
-    let inferred = infer_kind(&name, &dtype, count, distinct, strings.as_ref());
+    let strings = match &dtype {
+        DataType::String => Some(StringPass::new(series.str().map_err(err)?)),
+        _ => None,
+    };
+    let (distinct, top_values) = match (&sorted, &strings) {
+        (Some(s), _) => (s.distinct, s.top.clone()),
+        (_, Some(s)) => (s.levels.len() as u64, s.top()),
+        _ => value_counts(&series.drop_nulls()).map_err(err)?,
+    };
+    let facts = strings.as_ref().map(StringPass::facts);
+    let inferred = infer_kind(&name, &dtype, count, distinct, facts.as_ref());
     let kind = kind_override.unwrap_or(inferred);
-
-    let numeric = if dtype.is_primitive_numeric() || dtype.is_bool() {
-        let mut v = finite_values(&non_null).map_err(err)?;
-        stats::numeric(&mut v)
-    } else {
-        None
-    };
     let datetime = if dtype.is_temporal() && !matches!(dtype, DataType::Duration(_)) {
-        datetime_stats(&non_null).map_err(err)?
+        datetime_stats(&series.drop_nulls()).map_err(err)?
     } else {
         None
     };
     let text_length = match (&strings, kind) {
-        (Some(s), Kind::Text) => stats::numeric(&mut s.lengths.clone()),
+        (Some(s), Kind::Text) => stats::numeric(&mut s.lengths()),
         _ => None,
     };
-    let values = match kind {
-        Kind::Quantitative | Kind::Ordinal if numeric.is_some() => {
-            Values::Numeric(nan_filled(&series).map_err(err)?)
+    let few_levels = (distinct as usize) <= MAX_LEVELS;
+    let (numeric, values) = match sorted {
+        Some(mut s) => {
+            let numeric = stats::numeric(&mut s.values);
+            let values = if matches!(kind, Kind::Quantitative | Kind::Ordinal) {
+                Values::Numeric {
+                    values: nan_filled(&series).map_err(err)?,
+                    ranks: s.ranks,
+                }
+            } else if kind == Kind::Categorical && few_levels {
+                codes(&series).map_err(err)?
+            } else {
+                Values::Other
+            };
+            (numeric, values)
         }
-        Kind::Categorical | Kind::Ordinal if (distinct as usize) <= MAX_LEVELS => {
-            codes(&series).map_err(err)?
+        None if matches!(kind, Kind::Categorical | Kind::Ordinal) && few_levels => {
+            let values = match strings {
+                Some(s) => s.into_codes(),
+                None => codes(&series).map_err(err)?,
+            };
+            (None, values)
         }
-        _ => Values::Other,
+        None => (None, Values::Other),
     };
     Ok(ColumnResult {
         profile: ColumnProfile {
@@ -110,72 +125,206 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
             count,
             missing,
             distinct,
-            distinct_exact,
+            distinct_exact: true,
             top_values,
             numeric,
             datetime,
             text_length,
         },
         values,
-        numeric_share: strings.map(|s| s.numeric_share),
+        numeric_share: facts.map(|f| f.numeric_share),
     })
 }
 
-fn top_values(non_null: &Series) -> PolarsResult<Vec<ValueCount>> {
+/// The distinct count and most frequent values of a non-numeric column, in
+/// one hash pass.
+fn value_counts(non_null: &Series) -> PolarsResult<(u64, Vec<ValueCount>)> {
     if non_null.is_empty() {
-        return Ok(Vec::new());
+        return Ok((0, Vec::new()));
     }
     let counts = non_null.value_counts(false, true, "__count".into(), false)?;
     let values = counts.column(non_null.name())?.cast(&DataType::String)?;
     let values = values.str()?;
     let n = counts.column("__count")?.cast(&DataType::UInt64)?;
     let n = n.u64()?;
-    let mut all: Vec<ValueCount> = values
-        .iter()
-        .zip(n.iter())
-        .map(|(v, c)| ValueCount {
-            value: v.unwrap_or_default().to_string(),
-            count: c.unwrap_or(0),
-        })
-        .collect();
-    // Most frequent first, ties by value, so the output is deterministic.
-    let keep = TOP_VALUES.min(all.len());
-    if keep < all.len() {
-        all.select_nth_unstable_by(keep, |a, b| {
-            b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value))
-        });
-        all.truncate(keep);
-    }
-    all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-    Ok(all)
+    let all = values.iter().zip(n.iter()).map(|(v, c)| ValueCount {
+        value: v.unwrap_or_default().to_string(),
+        count: c.unwrap_or(0),
+    });
+    Ok((counts.height() as u64, top(all.collect())))
 }
 
-/// What kind inference needs to know about a string column.
+/// The [`TOP_VALUES`] most frequent, ties by value.
+fn top(mut all: Vec<ValueCount>) -> Vec<ValueCount> {
+    let order =
+        |a: &ValueCount, b: &ValueCount| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value));
+    if all.len() > TOP_VALUES {
+        all.select_nth_unstable_by(TOP_VALUES, order);
+        all.truncate(TOP_VALUES);
+    }
+    all.sort_by(order);
+    all
+}
+
+/// A numeric column sorted once.
+struct SortedNumbers {
+    /// Finite values, ascending.
+    values: Vec<f64>,
+    /// Each row's average rank among the finite values (NaN where missing),
+    /// for Spearman's ρ.
+    ranks: Vec<f64>,
+    distinct: u64,
+    top: Vec<ValueCount>,
+}
+
+fn sort_numbers(series: &Series, integer: bool) -> PolarsResult<SortedNumbers> {
+    let f = series.cast(&DataType::Float64)?;
+    let ca = f.f64()?;
+    let mut pairs: Vec<(f64, u32)> = ca
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.filter(|x| x.is_finite()).map(|x| (x, i as u32)))
+        .collect();
+    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut ranks = vec![f64::NAN; ca.len()];
+    let mut runs: Vec<(f64, u64)> = Vec::new();
+    let mut i = 0;
+    while i < pairs.len() {
+        let mut j = i + 1;
+        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
+            j += 1;
+        }
+        let rank = (i + j + 1) as f64 / 2.0;
+        for p in &pairs[i..j] {
+            ranks[p.1 as usize] = rank;
+        }
+        runs.push((pairs[i].0, (j - i) as u64));
+        i = j;
+    }
+    let distinct = runs.len() as u64;
+    // Most frequent first, ties by the smaller value.
+    let order = |a: &(f64, u64), b: &(f64, u64)| b.1.cmp(&a.1).then_with(|| a.0.total_cmp(&b.0));
+    if runs.len() > TOP_VALUES {
+        runs.select_nth_unstable_by(TOP_VALUES, order);
+        runs.truncate(TOP_VALUES);
+    }
+    runs.sort_by(order);
+    let top = runs
+        .into_iter()
+        .map(|(v, count)| ValueCount {
+            value: if integer {
+                format!("{}", v as i64)
+            } else {
+                format!("{v:?}")
+            },
+            count,
+        })
+        .collect();
+    Ok(SortedNumbers {
+        values: pairs.into_iter().map(|p| p.0).collect(),
+        ranks,
+        distinct,
+        top,
+    })
+}
+
+/// A string column in one hash pass: its distinct values, how often each
+/// occurs, and each row's code. Facts about the text are then computed
+/// once per distinct value, not once per row.
+pub(crate) struct StringPass<'a> {
+    levels: Vec<&'a str>,
+    counts: Vec<u64>,
+    codes: Vec<Option<u32>>,
+}
+
+/// What kind inference needs to know about a string column, as shares of
+/// its non-missing values.
 pub(crate) struct StringFacts {
-    lengths: Vec<f64>,
     mean_length: f64,
     spaced_share: f64,
     image_share: f64,
     numeric_share: f64,
 }
 
-fn string_facts(ca: &StringChunked) -> StringFacts {
-    let n = ca.len().max(1) as f64;
-    let (mut spaced, mut images, mut numbers) = (0u64, 0u64, 0u64);
-    let mut lengths = Vec::with_capacity(ca.len());
-    for s in ca.iter().flatten() {
-        lengths.push(s.chars().count() as f64);
-        spaced += u64::from(s.trim().contains(' '));
-        let lower = s.trim().to_ascii_lowercase();
-        images += u64::from(IMAGE_ENDINGS.iter().any(|e| lower.ends_with(e)));
-        numbers += u64::from(s.trim().parse::<f64>().is_ok());
+impl<'a> StringPass<'a> {
+    fn new(ca: &'a StringChunked) -> Self {
+        let mut index: PlHashMap<&str, u32> = PlHashMap::default();
+        let (mut levels, mut counts) = (Vec::new(), Vec::new());
+        let codes = ca
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    let code = *index.entry(v).or_insert_with(|| {
+                        levels.push(v);
+                        counts.push(0u64);
+                        levels.len() as u32 - 1
+                    });
+                    counts[code as usize] += 1;
+                    code
+                })
+            })
+            .collect();
+        Self {
+            levels,
+            counts,
+            codes,
+        }
     }
-    StringFacts {
-        mean_length: lengths.iter().sum::<f64>() / n,
-        lengths,
-        spaced_share: spaced as f64 / n,
-        image_share: images as f64 / n,
-        numeric_share: numbers as f64 / n,
+
+    fn top(&self) -> Vec<ValueCount> {
+        top(self
+            .levels
+            .iter()
+            .zip(&self.counts)
+            .map(|(v, &count)| ValueCount {
+                value: v.to_string(),
+                count,
+            })
+            .collect())
+    }
+
+    fn facts(&self) -> StringFacts {
+        let n = self.counts.iter().sum::<u64>().max(1) as f64;
+        let (mut length, mut spaced, mut images, mut numbers) = (0.0, 0.0, 0.0, 0.0);
+        for (s, &c) in self.levels.iter().zip(&self.counts) {
+            let c = c as f64;
+            let t = s.trim();
+            length += s.chars().count() as f64 * c;
+            spaced += if t.contains(' ') { c } else { 0.0 };
+            let b = t.as_bytes();
+            let image = IMAGE_ENDINGS.iter().any(|e| {
+                b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+            });
+            images += if image { c } else { 0.0 };
+            numbers += if t.parse::<f64>().is_ok() { c } else { 0.0 };
+        }
+        StringFacts {
+            mean_length: length / n,
+            spaced_share: spaced / n,
+            image_share: images / n,
+            numeric_share: numbers / n,
+        }
+    }
+
+    /// Each value's length in characters.
+    fn lengths(&self) -> Vec<f64> {
+        let lengths: Vec<f64> = self
+            .levels
+            .iter()
+            .map(|s| s.chars().count() as f64)
+            .collect();
+        self.codes
+            .iter()
+            .flatten()
+            .map(|&c| lengths[c as usize])
+            .collect()
+    }
+
+    fn into_codes(self) -> Values {
+        Values::Codes {
+            codes: self.codes,
+            levels: self.levels.iter().map(|s| s.to_string()).collect(),
+        }
     }
 }
 
@@ -228,15 +377,6 @@ pub(crate) fn infer_kind(
 fn looks_like_id(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "id" || lower.ends_with("_id") || name.ends_with("Id") || lower == "key"
-}
-
-/// Finite values of a non-null numeric or boolean series, as f64.
-fn finite_values(non_null: &Series) -> PolarsResult<Vec<f64>> {
-    let f = non_null.cast(&DataType::Float64)?;
-    Ok(f.f64()?
-        .into_no_null_iter()
-        .filter(|v| v.is_finite())
-        .collect())
 }
 
 fn nan_filled(series: &Series) -> PolarsResult<Vec<f64>> {

@@ -24,10 +24,12 @@ pub(crate) struct Col<'a> {
 /// pair over its complete rows. Spearman ranks each column over its own
 /// non-missing values, which is exact when no value is missing.
 pub(crate) fn numeric_correlations(cols: &[Col<'_>]) -> Option<CorrelationMatrix> {
-    let numeric: Vec<(&str, &Vec<f64>)> = cols
+    let numeric: Vec<(&str, &[f64], &[f64])> = cols
         .iter()
         .filter_map(|c| match c.values {
-            Values::Numeric(v) => Some((c.name, v)),
+            Values::Numeric { values, ranks } => {
+                Some((c.name, values.as_slice(), ranks.as_slice()))
+            }
             _ => None,
         })
         .take(MAX_PAIR_COLUMNS)
@@ -35,26 +37,10 @@ pub(crate) fn numeric_correlations(cols: &[Col<'_>]) -> Option<CorrelationMatrix
     if numeric.len() < 2 {
         return None;
     }
-    let ranks: Vec<Vec<f64>> = numeric
-        .par_iter()
-        .map(|(_, v)| {
-            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            let mut r = stats::average_ranks(&present).into_iter();
-            v.iter()
-                .map(|x| {
-                    if x.is_nan() {
-                        f64::NAN
-                    } else {
-                        r.next().unwrap_or(f64::NAN)
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let raw: Vec<&[f64]> = numeric.iter().map(|(_, v)| v.as_slice()).collect();
-    let ranked: Vec<&[f64]> = ranks.iter().map(Vec::as_slice).collect();
+    let raw: Vec<&[f64]> = numeric.iter().map(|c| c.1).collect();
+    let ranked: Vec<&[f64]> = numeric.iter().map(|c| c.2).collect();
     Some(CorrelationMatrix {
-        columns: numeric.iter().map(|(n, _)| n.to_string()).collect(),
+        columns: numeric.iter().map(|c| c.0.to_string()).collect(),
         primary: symmetric(raw.len(), |i, j| pearson_complete(raw[i], raw[j])),
         spearman: Some(symmetric(ranked.len(), |i, j| {
             pearson_complete(ranked[i], ranked[j])
@@ -100,28 +86,29 @@ fn symmetric(n: usize, f: impl Fn(usize, usize) -> Option<f64> + Sync) -> Vec<Ve
     m
 }
 
-/// Pearson's r over the rows where neither side is NaN, in two passes and
-/// no allocation.
+/// Pearson's r over the rows where neither side is NaN, in one pass.
+/// Values are shifted by their first complete pair, which keeps the sums
+/// of squares accurate without a second pass for the means.
 fn pearson_complete(x: &[f64], y: &[f64]) -> Option<f64> {
-    let both = || x.iter().zip(y).filter(|(a, b)| !a.is_nan() && !b.is_nan());
-    let (mut n, mut sx, mut sy) = (0usize, 0.0, 0.0);
-    for (a, b) in both() {
-        n += 1;
-        sx += a;
-        sy += b;
-    }
-    if n < 2 {
-        return None;
-    }
-    let (mx, my) = (sx / n as f64, sy / n as f64);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in both() {
-        let (dx, dy) = (a - mx, b - my);
-        sxy += dx * dy;
+    let mut both = x.iter().zip(y).filter(|(a, b)| !a.is_nan() && !b.is_nan());
+    let (&x0, &y0) = both.next()?;
+    let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (a, b) in both {
+        let (dx, dy) = (a - x0, b - y0);
+        n += 1.0;
+        sx += dx;
+        sy += dy;
         sxx += dx * dx;
         syy += dy * dy;
+        sxy += dx * dy;
     }
-    (sxx > 0.0 && syy > 0.0).then(|| (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+    if n < 2.0 {
+        return None;
+    }
+    let cxx = sxx - sx * sx / n;
+    let cyy = syy - sy * sy / n;
+    let cxy = sxy - sx * sy / n;
+    (cxx > 0.0 && cyy > 0.0).then(|| (cxy / (cxx * cyy).sqrt()).clamp(-1.0, 1.0))
 }
 
 fn contingency(a: &[Option<u32>], na: usize, b: &[Option<u32>], nb: usize) -> Vec<Vec<u64>> {
@@ -275,7 +262,7 @@ fn feature_vs_label(
         return None;
     }
     match f.values {
-        Values::Numeric(v) => {
+        Values::Numeric { values: v, .. } => {
             let (mut sum, mut n) = (vec![0.0; k], vec![0u64; k]);
             for (x, c) in v.iter().zip(class_of) {
                 if let (false, Some(c)) = (x.is_nan(), c) {
@@ -348,7 +335,7 @@ fn drift(f: &Col<'_>, parts: &[Part], compared: Part) -> Option<Drift> {
         effect,
     };
     match f.values {
-        Values::Numeric(v) => {
+        Values::Numeric { values: v, .. } => {
             let pick = |p: Part| -> Vec<f64> {
                 v.iter()
                     .zip(parts)

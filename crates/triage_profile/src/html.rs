@@ -32,6 +32,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .badge{display:inline-block;padding:0 .5rem;border-radius:.6rem;background:#e4ecfa;font-size:.8rem}\
 .alert{background:#fff4e0;border-left:4px solid #e8a33d;padding:.3rem .7rem;margin:.3rem 0}\
 .col{border:1px solid #ddd;border-radius:6px;padding: .5rem 1rem;margin:1rem 0}\
+.body{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}.charts{flex:1;min-width:320px}\
 img{max-width:100%;display:block;margin:.5rem 0}";
 
 fn num(v: f64) -> String {
@@ -82,6 +83,7 @@ fn column(out: &mut String, c: &ColumnProfile, charts: &[Keyed]) -> Result<()> {
         c.kind.name(),
         escape(&c.dtype)
     );
+    out.push_str("<div class=body><div>");
     let distinct = if c.distinct_exact {
         c.distinct.to_string()
     } else {
@@ -118,11 +120,12 @@ fn column(out: &mut String, c: &ColumnProfile, charts: &[Keyed]) -> Result<()> {
         }
         out.push_str("</table></details>");
     }
+    out.push_str("</div><div class=charts>");
     let prefix = format!("column/{}/", c.name);
     for chart in charts.iter().filter(|k| k.key.starts_with(&prefix)) {
         image(out, chart)?;
     }
-    out.push_str("</div>");
+    out.push_str("</div></div></div>");
     Ok(())
 }
 

@@ -158,9 +158,9 @@ fn near_duplicates(hashes: &[(&str, u64)]) -> Vec<Vec<String>> {
         }
     }
     let mut groups: HashMap<usize, Vec<String>> = HashMap::new();
-    for i in 0..hashes.len() {
+    for (i, (name, _)) in hashes.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(hashes[i].0.to_string());
+        groups.entry(r).or_default().push(name.to_string());
     }
     let mut out: Vec<Vec<String>> = groups.into_values().filter(|g| g.len() > 1).collect();
     for g in &mut out {

@@ -25,9 +25,6 @@ use rayon::prelude::*;
 
 pub use model::*;
 
-/// Distinct counts are exact up to this many values per column and a
-/// HyperLogLog estimate (polars' `approx_n_unique`, about 1% error) above.
-pub const EXACT_DISTINCT_MAX: usize = 10_000_000;
 /// How many of the most frequent values each column keeps.
 pub const TOP_VALUES: usize = 10;
 
@@ -213,16 +210,7 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
             values: &r.values,
         })
         .collect();
-    let duplicate_rows = if df.width() == 0 || df.height() == 0 {
-        0
-    } else {
-        let groups = df
-            .group_by(df.get_column_names_owned())
-            .map_err(|e| Error::Polars(e.to_string()))?
-            .get_groups()
-            .len();
-        (df.height() - groups) as u64
-    };
+    let duplicate_rows = duplicate_rows(df)?;
     let (numeric_correlations, categorical_associations) = rayon::join(
         || dataset::numeric_correlations(&features),
         || dataset::categorical_associations(&features),
@@ -281,6 +269,23 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
     }
     profile.alerts = alerts::alerts(&profile, &mixed);
     Ok(profile)
+}
+
+/// Rows that repeat an earlier row, counted by 64-bit row hashes (polars'
+/// `hash_rows`, in parallel). Two different rows share a hash with
+/// probability about n²/2⁶⁵: 3·10⁻⁸ for a million rows.
+fn duplicate_rows(df: &DataFrame) -> Result<u64> {
+    if df.width() == 0 || df.height() == 0 {
+        return Ok(0);
+    }
+    let hashes = df
+        .clone()
+        .hash_rows(None)
+        .map_err(|e| Error::Polars(e.to_string()))?;
+    let mut hashes: Vec<u64> = hashes.into_no_null_iter().collect();
+    hashes.par_sort_unstable();
+    let distinct = 1 + hashes.windows(2).filter(|w| w[0] != w[1]).count();
+    Ok((hashes.len() - distinct) as u64)
 }
 
 /// Adds an image profile to a table profile (or to an empty one), and its

@@ -105,8 +105,9 @@ pub struct ColumnProfile {
     pub missing: u64,
     /// Distinct non-missing values.
     pub distinct: u64,
-    /// False when `distinct` is a HyperLogLog estimate (above
-    /// [`crate::EXACT_DISTINCT_MAX`] values).
+    /// Whether `distinct` is exact. Always true today, since the table is
+    /// in memory; a streaming profile of larger-than-memory files would
+    /// estimate it.
     pub distinct_exact: bool,
     /// The most frequent values, most frequent first (ties by value).
     pub top_values: Vec<ValueCount>,

@@ -149,26 +149,6 @@ pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
     (sxx > 0.0 && syy > 0.0).then(|| (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
 }
 
-/// Ranks from 1, ties sharing their average rank (as Spearman's ρ needs).
-pub fn average_ranks(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let mut ranks = vec![0.0; values.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i + 1;
-        while j < order.len() && values[order[j]] == values[order[i]] {
-            j += 1;
-        }
-        let rank = (i + j + 1) as f64 / 2.0;
-        for &k in &order[i..j] {
-            ranks[k] = rank;
-        }
-        i = j;
-    }
-    ranks
-}
-
 /// Cramér's V and the chi-square statistic of a contingency table (rows ×
 /// columns of counts). Empty rows and columns are dropped first. `None` when
 /// fewer than two rows or columns remain.
@@ -354,10 +334,6 @@ mod tests {
         assert!(close(pearson(&x, &[2.0, 4.0, 6.0, 8.0]).unwrap(), 1.0));
         assert!(close(pearson(&x, &[8.0, 6.0, 4.0, 2.0]).unwrap(), -1.0));
         assert!(pearson(&x, &[1.0, 1.0, 1.0, 1.0]).is_none());
-        assert_eq!(
-            average_ranks(&[10.0, 20.0, 20.0, 5.0]),
-            vec![2.0, 3.5, 3.5, 1.0]
-        );
     }
 
     #[test]

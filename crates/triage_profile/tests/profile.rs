@@ -1,6 +1,9 @@
 //! Profiles of small tables checked by hand, the bundled datasets as
 //! snapshots, and charts rendered to real PNG and SVG.
 
+// A test binary: helpers panic on purpose so that failures point at them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use triage_profile::images::{ImageInput, profile_images};
@@ -20,6 +23,25 @@ fn profile_csv(text: &str) -> Profile {
 
 fn column<'a>(p: &'a Profile, name: &str) -> &'a triage_profile::ColumnProfile {
     p.columns.iter().find(|c| c.name == name).unwrap()
+}
+
+/// The value as JSON with every float rounded to 10 significant digits, so
+/// snapshots hold the statistics, not the last bits of a summation order.
+fn rounded(value: impl serde::Serialize) -> serde_json::Value {
+    fn walk(v: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap();
+                let r: f64 = format!("{f:.9e}").parse().unwrap();
+                serde_json::json!(r)
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(walk).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, walk(v))).collect()),
+            v => v,
+        }
+    }
+    walk(serde_json::to_value(value).unwrap())
 }
 
 fn datasets() -> PathBuf {
@@ -47,6 +69,19 @@ fn hand_computed_statistics_with_nulls() {
     );
     // 20% missing is at the threshold, not above it.
     assert!(!p.alerts.iter().any(|a| a.kind == "high-missing"));
+}
+
+#[test]
+fn spearman_ranks_ties_by_hand() {
+    // x ranks 1, 2.5, 2.5, 4 against 1, 2, 3, 4: r = 4.5 / √22.5.
+    let p = profile_csv("x,y,z\n1,1,1\n2,2,8\n2,3,27\n3,4,64\n");
+    let m = p.dataset.numeric_correlations.as_ref().unwrap();
+    assert_eq!(m.columns, ["x", "y", "z"]);
+    let spearman = m.spearman.as_ref().unwrap();
+    assert!((spearman[0][1].unwrap() - 4.5 / 22.5f64.sqrt()).abs() < 1e-12);
+    // y and z = y³ are monotone: ρ is 1 while r is not.
+    assert!((spearman[1][2].unwrap() - 1.0).abs() < 1e-12);
+    assert!(m.primary[1][2].unwrap() < 0.99);
 }
 
 #[test]
@@ -190,7 +225,7 @@ fn penguins_profile_snapshot() {
         .find(|f| f.column == "flipper_length_mm")
         .unwrap();
     assert!(flipper.value > 0.8, "{flipper:?}");
-    insta::assert_json_snapshot!("penguins", p);
+    insta::assert_json_snapshot!("penguins", rounded(&p));
 }
 
 #[test]
@@ -224,7 +259,7 @@ fn photos_image_profile_snapshot() {
         facts.near_duplicates,
         vec![vec!["chelsea-copy.jpg".to_string(), "chelsea.jpg".into()]]
     );
-    insta::assert_json_snapshot!("photos", facts);
+    insta::assert_json_snapshot!("photos", rounded(&facts));
 }
 
 #[test]
@@ -246,7 +281,7 @@ fn digits_image_profile_snapshot() {
     assert_eq!((facts.files, facts.readable), (1797, 1797));
     let groups = facts.near_duplicates.len();
     facts.near_duplicates.truncate(3);
-    insta::assert_json_snapshot!("digits", (groups, facts));
+    insta::assert_json_snapshot!("digits", rounded((groups, facts)));
 }
 
 #[test]

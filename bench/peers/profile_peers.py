@@ -1,0 +1,29 @@
+"""Peers for `triage_bench profile`, each run as its own process.
+
+    python profile_peers.py polars CSV        # plain polars read
+    python profile_peers.py ydata CSV OUT     # ydata-profiling, minimal=True
+"""
+import sys
+
+
+def main() -> None:
+    which, csv = sys.argv[1], sys.argv[2]
+    if which == "polars":
+        import polars as pl
+
+        df = pl.read_csv(csv, try_parse_dates=True)
+        assert df.height > 0
+    elif which == "ydata":
+        import pandas as pd
+        from ydata_profiling import ProfileReport
+
+        df = pd.read_csv(csv)
+        report = ProfileReport(df, minimal=True, progress_bar=False)
+        with open(sys.argv[3], "w") as out:
+            out.write(report.to_json())
+    else:
+        raise SystemExit(f"unknown peer {which}")
+
+
+if __name__ == "__main__":
+    main()
