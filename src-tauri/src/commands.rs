@@ -433,6 +433,38 @@ pub async fn export_labels(
     .await
 }
 
+/// A profile with its charts drawn as SVG.
+#[derive(Debug, Serialize)]
+pub struct ProfileView {
+    profile: triage_api::Profile,
+    charts: Vec<triage_api::ChartSvg>,
+}
+
+/// Profiles the project on its own handle, so labeling goes on meanwhile.
+/// `kinds` sets column kinds by name.
+#[tauri::command]
+pub async fn profile(
+    state: State<'_, AppState>,
+    kinds: std::collections::HashMap<String, String>,
+) -> Reply<ProfileView> {
+    let kinds = kinds
+        .into_iter()
+        .map(|(column, kind)| Ok((column, kind.parse()?)))
+        .collect::<Result<_, String>>()
+        .map_err(|e| CommandError::new("invalid_request", e))?;
+    let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;
+    blocking(move || {
+        let options = triage_api::ProfileOptions {
+            kinds,
+            label_column: None,
+        };
+        let profile = triage_api::profile_path(&dir, &options)?;
+        let charts = triage_api::profile_charts_svg(&profile)?;
+        Ok(ProfileView { profile, charts })
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn model_status(state: State<'_, AppState>) -> Reply<Option<ModelStatus>> {
     with_project(&state, |p| p.model_status()).await

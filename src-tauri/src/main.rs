@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
             commands::auto_labeled,
             commands::label_errors,
             commands::spot_check,
+            commands::profile,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

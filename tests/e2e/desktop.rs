@@ -554,3 +554,74 @@ fn annotator_draws_two_boxes_on_a_photo_and_they_are_stored_in_pixels() {
         }
     }
 }
+
+#[test]
+fn data_scientist_reads_the_profile_screen_and_sets_a_kind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    crate::profile::penguins_with_model_labels(&dir);
+    let app = Desktop::start(&[path_str(&dir).to_string()]);
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen]", LONG).unwrap();
+    s.click(&s.find("[data-screen=profile]").unwrap()).unwrap();
+    let summary = s.wait_for("[data-testid=profile-summary]", LONG).unwrap();
+    let text = s.text(&summary).unwrap();
+    assert!(
+        text.contains("344 rows") && text.contains("labeled"),
+        "{text}"
+    );
+
+    // The column list shows each column with its kind.
+    let year = s.find("[data-column=year] [data-testid=kind]").unwrap();
+    assert_eq!(s.text(&year).unwrap(), "ordinal");
+    s.click(&s.find("[data-column=flipper_length_mm]").unwrap())
+        .unwrap();
+    s.wait_for(
+        "[data-chart='column/flipper_length_mm/histogram'] svg",
+        SHORT,
+    )
+    .unwrap();
+    assert!(
+        s.find("[data-chart='column/flipper_length_mm/box'] svg")
+            .is_ok()
+    );
+    app.screenshot("9-profile-column");
+
+    // The keyboard moves through the list: down from flipper length is body mass.
+    s.press("\u{E015}", &[]).unwrap();
+    s.wait_for("[data-chart='column/body_mass_g/histogram'] svg", SHORT)
+        .unwrap();
+
+    // Setting a kind profiles again with it.
+    s.click(&s.find("[data-column=year]").unwrap()).unwrap();
+    let select = s.wait_for("#column-kind", SHORT).unwrap();
+    s.click(&select).unwrap();
+    s.click(&s.find("#column-kind option[value=categorical]").unwrap())
+        .unwrap();
+    let deadline = Instant::now() + LONG;
+    loop {
+        let badge = s.find("[data-column=year] [data-testid=kind]").unwrap();
+        if s.text(&badge).unwrap() == "categorical" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the kind never changed");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // Label views: the distribution, confidence per class, drift.
+    s.click(&s.find("[data-column=Labels]").unwrap()).unwrap();
+    s.wait_for("[data-chart='labels/distribution'] svg", SHORT)
+        .unwrap();
+    assert!(s.find("[data-chart='labels/confidence'] svg").is_ok());
+    assert!(
+        !s.find_all("[data-testid=drift] tbody tr")
+            .unwrap()
+            .is_empty()
+    );
+    app.screenshot("9b-profile-labels");
+    s.click(&s.find("[data-column=Correlations]").unwrap())
+        .unwrap();
+    s.wait_for("[data-chart='dataset/pearson'] svg", SHORT)
+        .unwrap();
+    app.screenshot("9c-profile-correlations");
+}

@@ -10,7 +10,7 @@ mod corpus;
 mod crash;
 mod desktop;
 mod learning;
-mod profile;
+pub mod profile;
 mod roundtrip;
 mod s3;
 mod webdriver;

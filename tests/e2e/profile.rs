@@ -24,16 +24,13 @@ fn profile_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&triage_ok(&all)).unwrap()
 }
 
-#[test]
-fn a_project_profile_has_labels_sources_confidence_and_drift() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("penguins");
-    penguin_project(&dir);
-    let mut project = Project::open(&dir).unwrap();
+/// A penguins project where people labeled the queue, round after round,
+/// until the model auto-labeled some rows. Returns (human, model) counts.
+pub fn penguins_with_model_labels(dir: &Path) -> (u64, u64) {
+    penguin_project(dir);
+    let mut project = Project::open(dir).unwrap();
     let truth: std::collections::HashMap<String, String> = species().into_iter().collect();
-    // People label the queue, as the app would, until the model auto-labels.
     let cancel = std::sync::atomic::AtomicBool::new(false);
-    let mut auto = 0;
     for _ in 0..8 {
         for item in project.next_items(50).unwrap() {
             let id = item.external_id.unwrap();
@@ -44,14 +41,18 @@ fn a_project_profile_has_labels_sources_confidence_and_drift() {
         let round = project
             .run_round(&RoundOptions::default(), &cancel, triage_api::now())
             .unwrap();
-        auto = round.counts.model;
-        if auto > 0 {
-            break;
+        if round.counts.model > 0 {
+            return (round.counts.human, round.counts.model);
         }
     }
-    assert!(auto > 0, "no auto-labels after 8 rounds");
-    let human = project.status().unwrap().counts.human;
-    drop(project);
+    panic!("no auto-labels after 8 rounds");
+}
+
+#[test]
+fn a_project_profile_has_labels_sources_confidence_and_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    let (human, auto) = penguins_with_model_labels(&dir);
 
     let p = profile_json(&[path_str(&dir)]);
     assert_eq!(p["schema"], "triage-profile/1");

@@ -22,7 +22,10 @@ pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
-pub use profile::{CONFIDENCE_COLUMN, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_path};
+pub use profile::{
+    CONFIDENCE_COLUMN, ChartSvg, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_charts_svg,
+    profile_path,
+};
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};

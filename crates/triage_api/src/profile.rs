@@ -27,6 +27,29 @@ pub struct ProfileOptions {
     pub label_column: Option<String>,
 }
 
+/// A chart drawn as SVG, for shells that show a profile.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ChartSvg {
+    /// Where the chart belongs: `column/<name>/<what>`, `dataset/<what>`,
+    /// `labels/<what>` or `images/<what>`.
+    pub key: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// Every chart of a profile, drawn as SVG.
+pub fn profile_charts_svg(profile: &Profile) -> Result<Vec<ChartSvg>> {
+    triage_profile::charts::charts_for(profile)
+        .into_iter()
+        .map(|k| {
+            Ok(ChartSvg {
+                svg: triage_profile::charts::svg(&k.chart).map_err(profile_err)?,
+                key: k.key,
+            })
+        })
+        .collect()
+}
+
 fn profile_err(e: triage_profile::Error) -> Error {
     match e {
         triage_profile::Error::Read { path, reason } => Error::Path { path, reason },

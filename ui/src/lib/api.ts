@@ -8,6 +8,7 @@ import type {
   ItemDto,
   LabelDto,
   ModelStatus,
+  ProfileView,
   RoundSummary,
   Status,
   SuspectDto,
@@ -91,6 +92,7 @@ export const api = {
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),
   spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
+  profile: (kinds: Record<string, string>) => invoke<ProfileView>("profile", { kinds }),
 };
 
 /** The address the window loads an item's image from: the original for

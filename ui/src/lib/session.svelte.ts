@@ -1,7 +1,7 @@
 // The open project and which screen shows, shared by every screen.
 import type { Status } from "./types";
 
-export type Screen = "projects" | "import" | "label" | "review" | "model" | "export";
+export type Screen = "projects" | "import" | "label" | "review" | "model" | "profile" | "export";
 
 export const session = $state<{ status: Status | null; screen: Screen }>({
   status: null,

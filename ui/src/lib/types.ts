@@ -142,3 +142,97 @@ export interface ExportSummary {
   items: number;
   labeled: number;
 }
+
+/** A column's kind in a profile (schema triage-profile/1). */
+export type ColumnKind =
+  | "categorical"
+  | "ordinal"
+  | "quantitative"
+  | "datetime"
+  | "text"
+  | "identifier"
+  | "image-reference";
+
+export interface ValueCount {
+  value: string;
+  count: number;
+}
+
+export interface NumericStats {
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  skewness: number;
+  quantiles: { p5: number; p25: number; p50: number; p75: number; p95: number };
+  zeros: number;
+  outliers: number;
+}
+
+export interface ColumnProfile {
+  name: string;
+  dtype: string;
+  kind: ColumnKind;
+  kind_overridden: boolean;
+  count: number;
+  missing: number;
+  distinct: number;
+  top_values: ValueCount[];
+  numeric: NumericStats | null;
+  datetime: { min: string; max: string } | null;
+  text_length: NumericStats | null;
+}
+
+export interface Alert {
+  kind: string;
+  column: string | null;
+  message: string;
+  value: number;
+  threshold: number;
+}
+
+export interface FeatureVsLabel {
+  column: string;
+  measure: string;
+  value: number;
+}
+
+export interface Drift {
+  column: string;
+  reference: string;
+  compared: string;
+  test: string;
+  statistic: number;
+  p_value: number | null;
+  effect: number | null;
+}
+
+export interface Profile {
+  schema: string;
+  source: string;
+  rows: number;
+  columns: ColumnProfile[];
+  dataset: { duplicate_rows: number };
+  labels: {
+    column: string;
+    labeled: number;
+    imbalance_ratio: number | null;
+    distribution: ValueCount[];
+    sources: ValueCount[];
+    features: FeatureVsLabel[];
+    drift: Drift[];
+  } | null;
+  images: {
+    files: number;
+    readable: number;
+    unreadable: { path: string; reason: string }[];
+    near_duplicates: string[][];
+  } | null;
+  alerts: Alert[];
+}
+
+/** A profile with its charts drawn as SVG, keyed `column/<name>/<what>`. */
+export interface ProfileView {
+  profile: Profile;
+  charts: { key: string; svg: string }[];
+}
