@@ -7,7 +7,6 @@ use polars::prelude::*;
 use crate::model::{ColumnProfile, DatetimeStats, Kind, ValueCount};
 use crate::stats;
 use crate::{Error, Result, TOP_VALUES};
-use rayon::prelude::*;
 
 /// Integer columns with at most this many distinct values are ordinal.
 pub const ORDINAL_MAX_DISTINCT: u64 = 10;
@@ -52,24 +51,30 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
     let name = series.name().to_string();
     let err = |e: PolarsError| Error::Polars(format!("column `{name}`: {e}"));
     let dtype = series.dtype().clone();
-    // NaN counts as missing, as pandas and ydata-profiling count it.
-    let series = if dtype.is_float() {
-        let ca = series.cast(&DataType::Float64).map_err(err)?;
-        let ca = ca.f64().map_err(err)?;
-        ca.apply(|v| v.filter(|x| !x.is_nan())).into_series()
-    } else {
-        series.clone()
-    };
-    let missing = series.null_count() as u64;
-    let count = series.len() as u64 - missing;
     let numeric_dtype = dtype.is_primitive_numeric();
-    // Numbers: one sort gives the distinct count, the top values, the
-    // ranks and every quantile. Anything else: one hash pass.
+    let ms_per_unit = ms_per_unit(&dtype);
+    let date_only = matches!(dtype, DataType::Date);
+    // Numbers and times: one sort gives the distinct count, the top values,
+    // the ranks and every quantile. Anything else: one hash pass.
     let sorted = if numeric_dtype {
-        Some(sort_numbers(&series, dtype.is_integer()).map_err(err)?)
+        let integer = dtype.is_integer();
+        let text = |v: f64| {
+            if integer {
+                format!("{}", v as i64)
+            } else {
+                format!("{v:?}")
+            }
+        };
+        Some(sort_numbers(series, text).map_err(err)?)
+    } else if let Some(scale) = ms_per_unit {
+        let physical = series.to_physical_repr();
+        Some(sort_numbers(&physical, |v| iso(v * scale, date_only)).map_err(err)?)
     } else {
         None
     };
+    // NaN counts as missing, as pandas and ydata-profiling count it.
+    let missing = (series.null_count() + sorted.as_ref().map_or(0, |s| s.nans)) as u64;
+    let count = series.len() as u64 - missing;
     let strings = match &dtype {
         DataType::String => Some(StringPass::new(series.str().map_err(err)?)),
         _ => None,
@@ -82,10 +87,9 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
     let facts = strings.as_ref().map(StringPass::facts);
     let inferred = infer_kind(&name, &dtype, count, distinct, facts.as_ref());
     let kind = kind_override.unwrap_or(inferred);
-    let datetime = if dtype.is_temporal() && !matches!(dtype, DataType::Duration(_)) {
-        datetime_stats(&series.drop_nulls()).map_err(err)?
-    } else {
-        None
+    let datetime = match (&sorted, ms_per_unit) {
+        (Some(s), Some(scale)) => datetime_stats(&s.values, scale, date_only),
+        _ => None,
     };
     let text_length = match (&strings, kind) {
         (Some(s), Kind::Text) => stats::numeric(&mut s.lengths()),
@@ -94,14 +98,18 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
     let few_levels = (distinct as usize) <= MAX_LEVELS;
     let (numeric, values) = match sorted {
         Some(mut s) => {
-            let numeric = stats::numeric(&mut s.values);
-            let values = if matches!(kind, Kind::Quantitative | Kind::Ordinal) {
+            let numeric = if numeric_dtype {
+                stats::numeric(&mut s.values)
+            } else {
+                None
+            };
+            let values = if numeric_dtype && matches!(kind, Kind::Quantitative | Kind::Ordinal) {
                 Values::Numeric {
-                    values: nan_filled(&series).map_err(err)?,
+                    values: s.by_row,
                     ranks: s.ranks,
                 }
             } else if kind == Kind::Categorical && few_levels {
-                codes(&series).map_err(err)?
+                codes(series).map_err(err)?
             } else {
                 Values::Other
             };
@@ -110,7 +118,7 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
         None if matches!(kind, Kind::Categorical | Kind::Ordinal) && few_levels => {
             let values = match strings {
                 Some(s) => s.into_codes(),
-                None => codes(&series).map_err(err)?,
+                None => codes(series).map_err(err)?,
             };
             (None, values)
         }
@@ -170,6 +178,10 @@ fn top(mut all: Vec<ValueCount>) -> Vec<ValueCount> {
 struct SortedNumbers {
     /// Finite values, ascending.
     values: Vec<f64>,
+    /// Every row's value, NaN where missing.
+    by_row: Vec<f64>,
+    /// NaN values that were not null.
+    nans: usize,
     /// Each row's average rank among the finite values (NaN where missing),
     /// for Spearman's ρ.
     ranks: Vec<f64>,
@@ -177,28 +189,39 @@ struct SortedNumbers {
     top: Vec<ValueCount>,
 }
 
-fn sort_numbers(series: &Series, integer: bool) -> PolarsResult<SortedNumbers> {
+/// Sorts a numeric column (or the physical values of a temporal one);
+/// `text` writes a value for the top values.
+fn sort_numbers(series: &Series, text: impl Fn(f64) -> String) -> PolarsResult<SortedNumbers> {
     let f = series.cast(&DataType::Float64)?;
     let ca = f.f64()?;
-    let mut pairs: Vec<(f64, u32)> = ca
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.filter(|x| x.is_finite()).map(|x| (x, i as u32)))
-        .collect();
-    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    let mut by_row = Vec::with_capacity(ca.len());
+    let (mut keys, mut rows) = (Vec::with_capacity(ca.len()), Vec::with_capacity(ca.len()));
+    let mut nans = 0;
+    for (i, v) in ca.iter().enumerate() {
+        let v = v.unwrap_or(f64::NAN);
+        nans += usize::from(v.is_nan());
+        by_row.push(v);
+        if v.is_finite() {
+            // +0 and −0 are one value here, as `==` has it.
+            keys.push(stats::order_key(v + 0.0));
+            rows.push(i as u32);
+        }
+    }
+    nans -= series.null_count();
+    stats::radix_sort(&mut keys, &mut rows);
     let mut ranks = vec![f64::NAN; ca.len()];
     let mut runs: Vec<(f64, u64)> = Vec::new();
     let mut i = 0;
-    while i < pairs.len() {
+    while i < keys.len() {
         let mut j = i + 1;
-        while j < pairs.len() && pairs[j].0 == pairs[i].0 {
+        while j < keys.len() && keys[j] == keys[i] {
             j += 1;
         }
         let rank = (i + j + 1) as f64 / 2.0;
-        for p in &pairs[i..j] {
-            ranks[p.1 as usize] = rank;
+        for &r in &rows[i..j] {
+            ranks[r as usize] = rank;
         }
-        runs.push((pairs[i].0, (j - i) as u64));
+        runs.push((stats::from_order_key(keys[i]), (j - i) as u64));
         i = j;
     }
     let distinct = runs.len() as u64;
@@ -212,16 +235,14 @@ fn sort_numbers(series: &Series, integer: bool) -> PolarsResult<SortedNumbers> {
     let top = runs
         .into_iter()
         .map(|(v, count)| ValueCount {
-            value: if integer {
-                format!("{}", v as i64)
-            } else {
-                format!("{v:?}")
-            },
+            value: text(v),
             count,
         })
         .collect();
     Ok(SortedNumbers {
-        values: pairs.into_iter().map(|p| p.0).collect(),
+        values: keys.into_iter().map(stats::from_order_key).collect(),
+        by_row,
+        nans,
         ranks,
         distinct,
         top,
@@ -379,11 +400,6 @@ fn looks_like_id(name: &str) -> bool {
     lower == "id" || lower.ends_with("_id") || name.ends_with("Id") || lower == "key"
 }
 
-fn nan_filled(series: &Series) -> PolarsResult<Vec<f64>> {
-    let f = series.cast(&DataType::Float64)?;
-    Ok(f.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-}
-
 fn codes(series: &Series) -> PolarsResult<Values> {
     let s = series.cast(&DataType::String)?;
     let mut index: HashMap<&str, u32> = HashMap::new();
@@ -403,27 +419,34 @@ fn codes(series: &Series) -> PolarsResult<Values> {
     Ok(Values::Codes { codes, levels })
 }
 
-fn datetime_stats(non_null: &Series) -> PolarsResult<Option<DatetimeStats>> {
-    if non_null.is_empty() {
-        return Ok(None);
+/// Milliseconds per unit of a date or datetime's physical value.
+fn ms_per_unit(dtype: &DataType) -> Option<f64> {
+    match dtype {
+        DataType::Date => Some(86_400_000.0),
+        DataType::Datetime(TimeUnit::Milliseconds, _) => Some(1.0),
+        DataType::Datetime(TimeUnit::Microseconds, _) => Some(1e-3),
+        DataType::Datetime(TimeUnit::Nanoseconds, _) => Some(1e-6),
+        _ => None,
     }
-    let ms = non_null.cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
-    let ms = ms.datetime()?.physical().clone();
-    let mut values: Vec<f64> = ms.into_no_null_iter().map(|v| v as f64).collect();
-    values.sort_unstable_by(f64::total_cmp);
-    let (min, max) = (values[0], values[values.len() - 1]);
-    let iso = |v: f64| -> String {
-        let at = chrono::DateTime::from_timestamp_millis(v as i64).unwrap_or_default();
-        if matches!(non_null.dtype(), DataType::Date) {
-            at.format("%Y-%m-%d").to_string()
-        } else {
-            at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-        }
-    };
+}
+
+/// A time as ISO 8601, in UTC.
+fn iso(ms: f64, date_only: bool) -> String {
+    let at = chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default();
+    if date_only {
+        at.format("%Y-%m-%d").to_string()
+    } else {
+        at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+}
+
+/// Range and histogram of sorted physical values, in epoch milliseconds.
+fn datetime_stats(sorted: &[f64], scale: f64, date_only: bool) -> Option<DatetimeStats> {
+    let (min, max) = (sorted.first()? * scale, sorted.last()? * scale);
     let bins = if max > min { 30 } else { 1 };
-    Ok(Some(DatetimeStats {
-        min: iso(min),
-        max: iso(max),
-        histogram: stats::histogram_sorted(&values, bins),
-    }))
+    Some(DatetimeStats {
+        min: iso(min, date_only),
+        max: iso(max, date_only),
+        histogram: stats::histogram_range(sorted.iter().map(|v| v * scale), min, max, bins),
+    })
 }

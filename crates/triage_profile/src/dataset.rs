@@ -37,13 +37,13 @@ pub(crate) fn numeric_correlations(cols: &[Col<'_>]) -> Option<CorrelationMatrix
     if numeric.len() < 2 {
         return None;
     }
-    let raw: Vec<&[f64]> = numeric.iter().map(|c| c.1).collect();
-    let ranked: Vec<&[f64]> = numeric.iter().map(|c| c.2).collect();
+    let raw: Vec<Centered> = numeric.par_iter().map(|c| Centered::new(c.1)).collect();
+    let ranked: Vec<Centered> = numeric.par_iter().map(|c| Centered::new(c.2)).collect();
     Some(CorrelationMatrix {
         columns: numeric.iter().map(|c| c.0.to_string()).collect(),
-        primary: symmetric(raw.len(), |i, j| pearson_complete(raw[i], raw[j])),
+        primary: symmetric(raw.len(), |i, j| pearson_pair(&raw[i], &raw[j])),
         spearman: Some(symmetric(ranked.len(), |i, j| {
-            pearson_complete(ranked[i], ranked[j])
+            pearson_pair(&ranked[i], &ranked[j])
         })),
     })
 }
@@ -86,29 +86,106 @@ fn symmetric(n: usize, f: impl Fn(usize, usize) -> Option<f64> + Sync) -> Vec<Ve
     m
 }
 
-/// Pearson's r over the rows where neither side is NaN, in one pass.
-/// Values are shifted by their first complete pair, which keeps the sums
-/// of squares accurate without a second pass for the means.
-fn pearson_complete(x: &[f64], y: &[f64]) -> Option<f64> {
-    let mut both = x.iter().zip(y).filter(|(a, b)| !a.is_nan() && !b.is_nan());
-    let (&x0, &y0) = both.next()?;
-    let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (1.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    for (a, b) in both {
-        let (dx, dy) = (a - x0, b - y0);
-        n += 1.0;
-        sx += dx;
-        sy += dy;
-        sxx += dx * dx;
-        syy += dy * dy;
-        sxy += dx * dy;
+/// A column centred on its mean, with missing rows as 0 and listed apart.
+/// A pair's sums over the rows both columns have are then the whole
+/// column's sums minus the few rows the other column misses, and the cross
+/// term is a plain dot product, which vectorises.
+struct Centered {
+    z: Vec<f64>,
+    missing: Vec<u32>,
+    n: f64,
+    sum: f64,
+    sum_sq: f64,
+}
+
+impl Centered {
+    fn new(values: &[f64]) -> Self {
+        let (count, total) = values
+            .iter()
+            .filter(|v| !v.is_nan())
+            .fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+        let mean = if count > 0 { total / count as f64 } else { 0.0 };
+        let mut missing = Vec::new();
+        let z: Vec<f64> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if v.is_nan() {
+                    missing.push(i as u32);
+                    0.0
+                } else {
+                    v - mean
+                }
+            })
+            .collect();
+        Self {
+            n: count as f64,
+            sum: z.iter().sum(),
+            sum_sq: dot(&z, &z),
+            z,
+            missing,
+        }
     }
+
+    /// (rows, sum, sum of squares) of this column over the rows `other`
+    /// also has.
+    fn sums_without(&self, other: &Centered) -> (f64, f64, f64) {
+        let (mut n, mut s, mut ss) = (self.n, self.sum, self.sum_sq);
+        for &r in &other.missing {
+            let v = self.z[r as usize];
+            // A 0 here is a row this column misses too, or a value exactly
+            // at the mean; either way it changes neither sum, only the count.
+            if !self.missing_at(r) {
+                n -= 1.0;
+                s -= v;
+                ss -= v * v;
+            }
+        }
+        (n, s, ss)
+    }
+
+    fn missing_at(&self, row: u32) -> bool {
+        self.missing.binary_search(&row).is_ok()
+    }
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    const LANES: usize = 8;
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut acc = [0.0f64; LANES];
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+/// Pearson's r over the rows both columns have; `None` with fewer than two
+/// such rows or a constant side.
+fn pearson_pair(a: &Centered, b: &Centered) -> Option<f64> {
+    let (n, sa, saa) = a.sums_without(b);
+    let (_, sb, sbb) = b.sums_without(a);
     if n < 2.0 {
         return None;
     }
-    let cxx = sxx - sx * sx / n;
-    let cyy = syy - sy * sy / n;
-    let cxy = sxy - sx * sy / n;
-    (cxx > 0.0 && cyy > 0.0).then(|| (cxy / (cxx * cyy).sqrt()).clamp(-1.0, 1.0))
+    let sab = dot(&a.z, &b.z);
+    let caa = saa - sa * sa / n;
+    let cbb = sbb - sb * sb / n;
+    let cab = sab - sa * sb / n;
+    // Relative to the column's own spread, so rounding on a constant
+    // column does not pass for variation.
+    let tiny = |c: f64, whole: f64| c <= whole.abs() * 1e-12;
+    if tiny(caa, a.sum_sq) || tiny(cbb, b.sum_sq) || caa <= 0.0 || cbb <= 0.0 {
+        return None;
+    }
+    Some((cab / (caa * cbb).sqrt()).clamp(-1.0, 1.0))
 }
 
 fn contingency(a: &[Option<u32>], na: usize, b: &[Option<u32>], nb: usize) -> Vec<Vec<u64>> {
@@ -403,4 +480,35 @@ fn class_confidence(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pearson_pair_uses_only_rows_both_columns_have() {
+        let nan = f64::NAN;
+        // Rows 2 and 4 drop out: left are (1,2), (2,4), (4,8.5), (5,10).
+        let x = [1.0, 2.0, 3.0, 4.0, nan, 5.0];
+        let y = [2.0, 4.0, nan, 8.5, 9.0, 10.0];
+        let r = pearson_pair(&Centered::new(&x), &Centered::new(&y)).unwrap();
+        let (xs, ys) = ([1.0, 2.0, 4.0, 5.0], [2.0, 4.0, 8.5, 10.0]);
+        let (mx, my) = (3.0, 6.125);
+        let sxy: f64 = xs.iter().zip(&ys).map(|(a, b)| (a - mx) * (b - my)).sum();
+        let sxx: f64 = xs.iter().map(|a| (a - mx) * (a - mx)).sum();
+        let syy: f64 = ys.iter().map(|b| (b - my) * (b - my)).sum();
+        assert!((r - sxy / (sxx * syy).sqrt()).abs() < 1e-12);
+        // A side constant over the shared rows has no correlation.
+        let flat = [7.0, 7.0, 1.0, 7.0, 7.0, 7.0];
+        assert!(
+            pearson_pair(
+                &Centered::new(&flat),
+                &Centered::new(&[1.0, 2.0, nan, 3.0, 4.0, 5.0])
+            )
+            .is_none()
+        );
+        // Fewer than two shared rows.
+        assert!(pearson_pair(&Centered::new(&[1.0, nan]), &Centered::new(&[nan, 2.0])).is_none());
+    }
 }

@@ -98,9 +98,11 @@ pub fn read_table(path: &Path) -> Result<DataFrame> {
                     .finish()?
                     .collect()
             };
-            // A column whose type changes after the inferred rows is read
-            // with the whole file inferred, which makes it text.
-            scan(Some(10_000)).or_else(|first| match first {
+            // Types are inferred from the first 100 rows (polars' default;
+            // a longer window makes polars read far slower). A column whose
+            // type changes later fails to parse, and is read again with the
+            // whole file inferred, which makes it text (or float).
+            scan(Some(100)).or_else(|first| match first {
                 PolarsError::ComputeError(_) => scan(None),
                 e => Err(e),
             })
@@ -196,10 +198,17 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
                 .any(|a| a.as_deref() == Some(c.name().as_str()))
         })
         .collect();
-    let results = profiled
-        .par_iter()
-        .map(|c| column::profile_column(c, options.kinds.get(c.name().as_str()).copied()))
-        .collect::<Result<Vec<_>>>()?;
+    // Duplicate rows need only the frame: count them beside the columns.
+    let (results, duplicate_rows) = rayon::join(
+        || {
+            profiled
+                .par_iter()
+                .map(|c| column::profile_column(c, options.kinds.get(c.name().as_str()).copied()))
+                .collect::<Result<Vec<_>>>()
+        },
+        || duplicate_rows(df),
+    );
+    let (results, duplicate_rows) = (results?, duplicate_rows?);
 
     let features: Vec<dataset::Col<'_>> = results
         .iter()
@@ -210,7 +219,6 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
             values: &r.values,
         })
         .collect();
-    let duplicate_rows = duplicate_rows(df)?;
     let (numeric_correlations, categorical_associations) = rayon::join(
         || dataset::numeric_correlations(&features),
         || dataset::categorical_associations(&features),

@@ -128,25 +128,56 @@ pub fn histogram_range(
     Histogram { edges, counts }
 }
 
-/// Pearson's r of paired values; `None` with fewer than two pairs or a
-/// constant side.
-pub fn pearson(x: &[f64], y: &[f64]) -> Option<f64> {
-    let n = x.len().min(y.len());
-    if n < 2 {
-        return None;
+/// Maps an f64 to a u64 whose unsigned order is `f64::total_cmp`'s order.
+pub fn order_key(v: f64) -> u64 {
+    let bits = v.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
-    let (mx, my) = (
-        x[..n].iter().sum::<f64>() / n as f64,
-        y[..n].iter().sum::<f64>() / n as f64,
-    );
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x[..n].iter().zip(&y[..n]) {
-        let (dx, dy) = (a - mx, b - my);
-        sxy += dx * dy;
-        sxx += dx * dx;
-        syy += dy * dy;
+}
+
+/// The inverse of [`order_key`].
+pub fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
+/// Sorts `keys` ascending, carrying `rows` along: a least-significant-digit
+/// radix sort, 8 bits per pass, skipping a pass when every key
+/// has the same digit there (the high bits of integers and of values of one
+/// magnitude). No comparisons: a few linear passes over the keys.
+pub fn radix_sort(keys: &mut Vec<u64>, rows: &mut Vec<u32>) {
+    const BITS: usize = 8;
+    const PASSES: usize = 64usize.div_ceil(BITS);
+    const MASK: u64 = (1 << BITS) - 1;
+    let n = keys.len();
+    let mut counts = vec![[0usize; 1 << BITS]; PASSES];
+    for &k in keys.iter() {
+        for (d, c) in counts.iter_mut().enumerate() {
+            c[((k >> (d * BITS)) & MASK) as usize] += 1;
+        }
     }
-    (sxx > 0.0 && syy > 0.0).then(|| (sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
+    let (mut k2, mut r2) = (vec![0u64; n], vec![0u32; n]);
+    for (d, c) in counts.iter().enumerate() {
+        if c.contains(&n) {
+            continue;
+        }
+        let mut offsets = [0usize; 1 << BITS];
+        let mut sum = 0;
+        for (o, &c) in offsets.iter_mut().zip(c) {
+            *o = sum;
+            sum += c;
+        }
+        for (&k, &r) in keys.iter().zip(rows.iter()) {
+            let b = ((k >> (d * BITS)) & MASK) as usize;
+            k2[offsets[b]] = k;
+            r2[offsets[b]] = r;
+            offsets[b] += 1;
+        }
+        std::mem::swap(keys, &mut k2);
+        std::mem::swap(rows, &mut r2);
+    }
 }
 
 /// Cramér's V and the chi-square statistic of a contingency table (rows ×
@@ -329,11 +360,32 @@ mod tests {
     }
 
     #[test]
-    fn correlations_by_hand() {
-        let x = [1.0, 2.0, 3.0, 4.0];
-        assert!(close(pearson(&x, &[2.0, 4.0, 6.0, 8.0]).unwrap(), 1.0));
-        assert!(close(pearson(&x, &[8.0, 6.0, 4.0, 2.0]).unwrap(), -1.0));
-        assert!(pearson(&x, &[1.0, 1.0, 1.0, 1.0]).is_none());
+    fn radix_sort_orders_like_total_cmp() {
+        let values = [
+            3.5,
+            -0.0,
+            0.0,
+            -2.0,
+            1e300,
+            -1e-300,
+            7.0,
+            3.5,
+            f64::MIN,
+            42.0,
+        ];
+        let mut keys: Vec<u64> = values.iter().map(|&v| order_key(v)).collect();
+        let mut rows: Vec<u32> = (0..values.len() as u32).collect();
+        radix_sort(&mut keys, &mut rows);
+        let sorted: Vec<f64> = keys.iter().map(|&k| from_order_key(k)).collect();
+        let mut expected = values.to_vec();
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(
+            sorted.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            expected.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        for (k, r) in keys.iter().zip(&rows) {
+            assert_eq!(from_order_key(*k).to_bits(), values[*r as usize].to_bits());
+        }
     }
 
     #[test]

@@ -207,6 +207,18 @@ fn datetime_and_text_columns() {
 }
 
 #[test]
+fn datetimes_keep_their_time_of_day() {
+    let p = profile_csv("at\n2024-03-01T10:30:00\n2024-03-01T10:30:00\n2024-03-02T08:00:00\n");
+    let at = column(&p, "at");
+    assert_eq!(at.kind, Kind::Datetime);
+    let d = at.datetime.as_ref().unwrap();
+    assert_eq!(d.min, "2024-03-01T10:30:00.000Z");
+    assert_eq!(d.max, "2024-03-02T08:00:00.000Z");
+    assert_eq!((at.distinct, at.top_values[0].count), (2, 2));
+    assert_eq!(at.top_values[0].value, "2024-03-01T10:30:00.000Z");
+}
+
+#[test]
 fn penguins_profile_snapshot() {
     let path = datasets().join("penguins.csv");
     let options = Options {
