@@ -159,13 +159,18 @@ fn value_counts(non_null: &Series) -> PolarsResult<(u64, Vec<ValueCount>)> {
         value: v.unwrap_or_default().to_string(),
         count: c.unwrap_or(0),
     });
-    Ok((counts.height() as u64, top(all.collect())))
+    let top = most_frequent(all.collect(), |v| v.count, |a, b| a.value.cmp(&b.value));
+    Ok((counts.height() as u64, top))
 }
 
-/// The [`TOP_VALUES`] most frequent, ties by value.
-fn top(mut all: Vec<ValueCount>) -> Vec<ValueCount> {
-    let order =
-        |a: &ValueCount, b: &ValueCount| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value));
+/// The [`TOP_VALUES`] most frequent items, most frequent first, ties
+/// broken by `tie`; only those few are ever turned into text.
+fn most_frequent<T>(
+    mut all: Vec<T>,
+    count: impl Fn(&T) -> u64,
+    tie: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    let order = |a: &T, b: &T| count(b).cmp(&count(a)).then_with(|| tie(a, b));
     if all.len() > TOP_VALUES {
         all.select_nth_unstable_by(TOP_VALUES, order);
         all.truncate(TOP_VALUES);
@@ -226,13 +231,7 @@ fn sort_numbers(series: &Series, text: impl Fn(f64) -> String) -> PolarsResult<S
     }
     let distinct = runs.len() as u64;
     // Most frequent first, ties by the smaller value.
-    let order = |a: &(f64, u64), b: &(f64, u64)| b.1.cmp(&a.1).then_with(|| a.0.total_cmp(&b.0));
-    if runs.len() > TOP_VALUES {
-        runs.select_nth_unstable_by(TOP_VALUES, order);
-        runs.truncate(TOP_VALUES);
-    }
-    runs.sort_by(order);
-    let top = runs
+    let top = most_frequent(runs, |r| r.1, |a, b| a.0.total_cmp(&b.0))
         .into_iter()
         .map(|(v, count)| ValueCount {
             value: text(v),
@@ -253,9 +252,10 @@ fn sort_numbers(series: &Series, text: impl Fn(f64) -> String) -> PolarsResult<S
 /// occurs, and each row's code. Facts about the text are then computed
 /// once per distinct value, not once per row.
 pub(crate) struct StringPass<'a> {
+    ca: &'a StringChunked,
     levels: Vec<&'a str>,
     counts: Vec<u64>,
-    codes: Vec<Option<u32>>,
+    codes: Option<Vec<Option<u32>>>,
 }
 
 /// What kind inference needs to know about a string column, as shares of
@@ -271,21 +271,29 @@ impl<'a> StringPass<'a> {
     fn new(ca: &'a StringChunked) -> Self {
         let mut index: PlHashMap<&str, u32> = PlHashMap::default();
         let (mut levels, mut counts) = (Vec::new(), Vec::new());
-        let codes = ca
-            .iter()
-            .map(|v| {
-                v.map(|v| {
-                    let code = *index.entry(v).or_insert_with(|| {
-                        levels.push(v);
-                        counts.push(0u64);
-                        levels.len() as u32 - 1
-                    });
-                    counts[code as usize] += 1;
-                    code
-                })
-            })
-            .collect();
+        // Codes are kept only while the column could still be categorical.
+        let mut codes = Some(Vec::with_capacity(ca.len()));
+        for v in ca.iter() {
+            let code = v.map(|v| {
+                let code = *index.entry(v).or_insert_with(|| {
+                    levels.push(v);
+                    counts.push(0u64);
+                    levels.len() as u32 - 1
+                });
+                counts[code as usize] += 1;
+                code
+            });
+            if let Some(c) = codes.as_mut() {
+                c.push(code);
+                if levels.len() > MAX_LEVELS {
+                    codes = None;
+                    // Many levels: likely one per row, so grow the table once.
+                    index.reserve(ca.len());
+                }
+            }
+        }
         Self {
+            ca,
             levels,
             counts,
             codes,
@@ -293,15 +301,19 @@ impl<'a> StringPass<'a> {
     }
 
     fn top(&self) -> Vec<ValueCount> {
-        top(self
+        let all: Vec<(&str, u64)> = self
             .levels
             .iter()
-            .zip(&self.counts)
-            .map(|(v, &count)| ValueCount {
-                value: v.to_string(),
+            .copied()
+            .zip(self.counts.iter().copied())
+            .collect();
+        most_frequent(all, |v| v.1, |a, b| a.0.cmp(b.0))
+            .into_iter()
+            .map(|(value, count)| ValueCount {
+                value: value.to_string(),
                 count,
             })
-            .collect())
+            .collect()
     }
 
     fn facts(&self) -> StringFacts {
@@ -329,22 +341,21 @@ impl<'a> StringPass<'a> {
 
     /// Each value's length in characters.
     fn lengths(&self) -> Vec<f64> {
-        let lengths: Vec<f64> = self
-            .levels
-            .iter()
-            .map(|s| s.chars().count() as f64)
-            .collect();
-        self.codes
+        self.ca
             .iter()
             .flatten()
-            .map(|&c| lengths[c as usize])
+            .map(|s| s.chars().count() as f64)
             .collect()
     }
 
+    /// The codes, for a column with at most [`MAX_LEVELS`] levels.
     fn into_codes(self) -> Values {
-        Values::Codes {
-            codes: self.codes,
-            levels: self.levels.iter().map(|s| s.to_string()).collect(),
+        match self.codes {
+            Some(codes) => Values::Codes {
+                codes,
+                levels: self.levels.iter().map(|s| s.to_string()).collect(),
+            },
+            None => Values::Other,
         }
     }
 }

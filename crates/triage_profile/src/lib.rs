@@ -198,17 +198,13 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
                 .any(|a| a.as_deref() == Some(c.name().as_str()))
         })
         .collect();
-    // Duplicate rows need only the frame: count them beside the columns.
-    let (results, duplicate_rows) = rayon::join(
-        || {
-            profiled
-                .par_iter()
-                .map(|c| column::profile_column(c, options.kinds.get(c.name().as_str()).copied()))
-                .collect::<Result<Vec<_>>>()
-        },
-        || duplicate_rows(df),
-    );
-    let (results, duplicate_rows) = (results?, duplicate_rows?);
+    let results = profiled
+        .par_iter()
+        .map(|c| column::profile_column(c, options.kinds.get(c.name().as_str()).copied()))
+        .collect::<Result<Vec<_>>>()?;
+    // After the columns, not beside them: polars hashes on its own thread
+    // pool, and the two pools fighting over two cores made both slower.
+    let duplicate_rows = duplicate_rows(df)?;
 
     let features: Vec<dataset::Col<'_>> = results
         .iter()
