@@ -194,3 +194,43 @@ fn bad_input_is_a_clear_error_and_writes_nothing() {
     let err = triage_err(&["profile", PENGUINS_CSV, "--kind", "nope=text"]);
     assert!(err.contains("no column `nope`"), "{err}");
 }
+
+#[test]
+fn an_export_carries_the_profile_once_at_its_top() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    penguin_project_importing(&dir, &["--label-column", "species"]);
+    let out = tmp.path().join("out");
+    triage_ok(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&out),
+        "--format",
+        "profile-html,gt-manifest,profile-json",
+        "--split",
+        "0.8,0.1,0.1",
+    ]);
+    let p: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("profile.json")).unwrap()).unwrap();
+    assert_eq!(p["schema"], "triage-profile/1");
+    assert_eq!(p["labels"]["labeled"], 344);
+    assert!(
+        std::fs::read_to_string(out.join("profile.html"))
+            .unwrap()
+            .contains("<img")
+    );
+    for part in ["train", "validation", "test"] {
+        assert!(out.join(part).join("output.manifest").is_file());
+        assert!(!out.join(part).join("profile.json").exists());
+    }
+    let err = triage_err(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&out),
+        "--format",
+        "profile",
+    ]);
+    assert!(err.contains("profile-json or profile-html"), "{err}");
+}

@@ -181,7 +181,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// Every format Triage exports.
-const ALL: &str = "gt-manifest,parquet,csv";
+const ALL: &str = "gt-manifest,parquet,csv,profile-json,profile-html";
 
 /// `triage export` to S3 with the test's credentials in the environment.
 fn export_s3(endpoint: &str, project: &str, to: &str, formats: &str, extra: &[&str]) -> Output {
@@ -291,16 +291,19 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
          \x20   print(k, hashlib.sha256(body).hexdigest(), len(body.splitlines()))\n",
     );
     let rows: Vec<Vec<&str>> = listing.lines().map(|l| l.split(' ').collect()).collect();
-    assert_eq!(rows.len(), 3, "{listing}");
+    assert_eq!(rows.len(), 5, "{listing}");
     let export_dir = rows[0][0].rsplit_once('/').unwrap().0.to_owned();
     assert!(
         export_dir.starts_with("jobs/penguins/penguins-"),
         "{export_dir}"
     );
-    for (row, name) in rows
-        .iter()
-        .zip(["labels.csv", "labels.parquet", "output.manifest"])
-    {
+    for (row, name) in rows.iter().zip([
+        "labels.csv",
+        "labels.parquet",
+        "output.manifest",
+        "profile.html",
+        "profile.json",
+    ]) {
         assert_eq!(row[0], format!("{export_dir}/{name}"));
         let local_bytes = std::fs::read(local.join(name)).unwrap();
         assert_eq!(
@@ -322,7 +325,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     assert_eq!(
         moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
             .trim(),
-        "3"
+        "5"
     );
 
     // Another export that claims the same id with other labels loses, clearly.
@@ -469,7 +472,12 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
     // The network fails at the first data object, then at the second, then
     // at the manifest: each run gets one step further (what an earlier run
     // put counts as put), fails, and leaves no manifest.
-    for step in ["labels.csv", "labels.parquet", "output.manifest"] {
+    for step in [
+        "profile.json",
+        "labels.csv",
+        "labels.parquet",
+        "output.manifest",
+    ] {
         proxy.drop_on(&[&format!("/{step} HTTP")]);
         let out = through_proxy(&[]);
         assert!(!out.status.success(), "the cut at {step} went unnoticed");
@@ -503,7 +511,7 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
         Some("0"),
         "unfinished multipart uploads remain"
     );
-    assert_eq!(lines.len(), 3, "{listing}");
+    assert_eq!(lines.len(), 5, "{listing}");
     for line in lines {
         let (name, sha) = line.split_once(' ').unwrap();
         assert_eq!(

@@ -200,9 +200,34 @@ impl Project {
                 .collect(),
         };
         let mut staged = Vec::new();
+        // The profile describes the whole project, so it goes out once, at
+        // the top, whatever the split and filters.
+        let (whole, per_part): (Vec<ExportFormat>, Vec<ExportFormat>) =
+            formats.iter().partition(|f| f.is_profile());
+        if !whole.is_empty() {
+            let profile = self.profile(&crate::ProfileOptions::default())?;
+            let folder = LocalFolder::new(root)?;
+            for format in whole {
+                let bytes = match format {
+                    ExportFormat::ProfileHtml => triage_profile::html::report(&profile)
+                        .map_err(|e| Error::Invalid(format!("profile report: {e}")))?
+                        .into_bytes(),
+                    _ => serde_json::to_vec_pretty(&profile)
+                        .map_err(|e| Error::Invalid(format!("profile: {e}")))?,
+                };
+                let mut out = folder.create(format.file_name())?;
+                out.append(&bytes)?;
+                staged.push(Staged {
+                    format,
+                    name: format.file_name().to_owned(),
+                    file: out.commit()?,
+                    labeled: 0,
+                });
+            }
+        }
         for (part, only) in &parts {
             let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
-            for &format in &formats {
+            for &format in &per_part {
                 let (file, labeled) =
                     self.write_format(&folder, format, options, only.as_ref(), total, progress)?;
                 let name = part.map_or(format.file_name().to_owned(), |p| {
@@ -268,8 +293,9 @@ impl Project {
         at: triage_core::Timestamp,
     ) -> Result<ExportSummary> {
         let counts = self.store.counts()?;
-        // Each share holds every format once: count the labeled items of one.
-        let first = written.first().map(|s| s.format);
+        // Each share holds every format once: count the labeled items of one
+        // that holds items.
+        let first = written.iter().map(|s| s.format).find(|f| !f.is_profile());
         let labeled = written
             .iter()
             .filter(|s| Some(s.format) == first)
@@ -361,6 +387,11 @@ impl Project {
                 csv.finish()?
                     .flush()
                     .map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
+            }
+            ExportFormat::ProfileJson | ExportFormat::ProfileHtml => {
+                return Err(Error::Invalid(
+                    "the profile is written once per export, not per share".into(),
+                ));
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());

@@ -164,7 +164,8 @@ enum Command {
         dir: PathBuf,
         #[arg(long)]
         to: PathBuf,
-        /// gt-manifest, csv or parquet; several may be given, comma-separated.
+        /// gt-manifest, csv, parquet, profile-json or profile-html; several
+        /// may be given, comma-separated. The profile covers the whole project.
         #[arg(long, value_delimiter = ',', required = true)]
         format: Vec<String>,
         /// Leave out unlabeled items, as a training job needs.

@@ -72,6 +72,10 @@ pub enum ExportFormat {
     Csv,
     /// Parquet, one row per item.
     Parquet,
+    /// The project's profile as JSON (schema `triage-profile/1`).
+    ProfileJson,
+    /// The project's profile as a self-contained HTML report.
+    ProfileHtml,
 }
 
 impl ExportFormat {
@@ -81,7 +85,15 @@ impl ExportFormat {
             Self::GtManifest => "gt-manifest",
             Self::Csv => "csv",
             Self::Parquet => "parquet",
+            Self::ProfileJson => "profile-json",
+            Self::ProfileHtml => "profile-html",
         }
+    }
+
+    /// Whether the file describes the whole project (once per export, even
+    /// with a split) rather than holding its items.
+    pub fn is_profile(self) -> bool {
+        matches!(self, Self::ProfileJson | Self::ProfileHtml)
     }
 
     /// The file name written in the destination.
@@ -90,6 +102,8 @@ impl ExportFormat {
             Self::GtManifest => "output.manifest",
             Self::Csv => "labels.csv",
             Self::Parquet => "labels.parquet",
+            Self::ProfileJson => "profile.json",
+            Self::ProfileHtml => "profile.html",
         }
     }
 }
@@ -101,8 +115,11 @@ impl std::str::FromStr for ExportFormat {
             "gt-manifest" => Ok(Self::GtManifest),
             "csv" => Ok(Self::Csv),
             "parquet" => Ok(Self::Parquet),
+            "profile-json" => Ok(Self::ProfileJson),
+            "profile-html" => Ok(Self::ProfileHtml),
             other => Err(Error::Invalid(format!(
-                "unknown export format '{other}' (expected gt-manifest, csv or parquet)"
+                "unknown export format '{other}' (expected gt-manifest, csv, parquet, \
+                 profile-json or profile-html)"
             ))),
         }
     }
