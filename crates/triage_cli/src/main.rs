@@ -625,8 +625,8 @@ fn run(cli: Cli) -> Result<()> {
                 kinds: kinds.into_iter().collect(),
                 label_column: label,
             };
-            let profile = triage_api::profile_path(&path, &options)
-                .with_context(|| format!("profiling {}", path.display()))?;
+            // Errors already name the file and the position.
+            let profile = triage_api::profile_path(&path, &options)?;
             match json.as_deref() {
                 Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
                 Some(p) => write_file(p, &serde_json::to_vec_pretty(&profile)?)?,

@@ -119,13 +119,66 @@ pub fn read_table(path: &Path) -> Result<DataFrame> {
             ));
         }
     };
+    // polars says what went wrong but rarely where: on failure, look for
+    // the first problem ourselves, so the message names its position.
     result.map_err(|e| {
-        let reason = match first_invalid_utf8(path) {
-            Some(at) if ext != "parquet" && ext != "pq" => format!("invalid UTF-8 at {at}"),
-            _ => e.to_string(),
+        let located = match ext.as_str() {
+            "csv" => first_invalid_utf8(path)
+                .map(|at| format!("invalid UTF-8 at {at}"))
+                .or_else(|| first_ragged_row(path)),
+            "jsonl" | "ndjson" => first_bad_json_line(path),
+            _ => None,
         };
-        read_err(reason)
+        read_err(located.unwrap_or_else(|| e.to_string()))
     })
+}
+
+/// The first CSV record whose field count differs from the header's.
+fn first_ragged_row(path: &Path) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let mut record = csv::ByteRecord::new();
+    let mut width = None;
+    while reader.read_byte_record(&mut record).ok()? {
+        let line = record.position().map_or(0, csv::Position::line);
+        match width {
+            None => width = Some(record.len()),
+            Some(w) if w != record.len() => {
+                return Some(format!(
+                    "line {line} has {} fields but the header has {w}",
+                    record.len()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// The first line of a JSON Lines file that is not valid UTF-8 holding one
+/// JSON object.
+fn first_bad_json_line(path: &Path) -> Option<String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.ok()?;
+        let at = format!("line {}", n + 1);
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return Some(format!("{at}: invalid UTF-8"));
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Err(e) => return Some(format!("{at}: not JSON ({e})")),
+            Ok(v) if !v.is_object() => return Some(format!("{at}: not a JSON object")),
+            Ok(_) => {}
+        }
+    }
+    None
 }
 
 /// Where the first invalid UTF-8 byte of a text file is, as "line L, byte
@@ -164,7 +217,14 @@ fn first_invalid_utf8(path: &Path) -> Option<String> {
 /// Profiles a table file.
 pub fn profile_table(path: &Path, options: &Options) -> Result<Profile> {
     let df = read_table(path)?;
-    profile_frame(&df, &path.display().to_string(), options)
+    let shown = path.display().to_string();
+    profile_frame(&df, &shown, options).map_err(|e| match e {
+        Error::Polars(reason) => Error::Read {
+            path: shown,
+            reason,
+        },
+        e => e,
+    })
 }
 
 /// Profiles a table already in memory. The label, source and confidence

@@ -419,3 +419,86 @@ fn json_round_trips_with_its_schema() {
     let back: Profile = serde_json::from_str(&json).unwrap();
     assert_eq!(back, p);
 }
+
+#[test]
+fn csv_parquet_and_json_lines_give_the_same_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(dir.path(), "t.csv", b"k,x,c\nr1,1.5,a\nr2,2.5,b\nr3,,a\n");
+    let jsonl = write(
+        dir.path(),
+        "t.jsonl",
+        b"{\"k\":\"r1\",\"x\":1.5,\"c\":\"a\"}\n{\"k\":\"r2\",\"x\":2.5,\"c\":\"b\"}\n{\"k\":\"r3\",\"x\":null,\"c\":\"a\"}\n",
+    );
+    let mut df = triage_profile::read_table(&csv).unwrap();
+    let parquet = dir.path().join("t.parquet");
+    polars::prelude::ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let profiles: Vec<Profile> = [&csv, &jsonl, &parquet]
+        .iter()
+        .map(|p| {
+            let mut p = profile_table(p, &Options::default()).unwrap();
+            p.source.clear();
+            p
+        })
+        .collect();
+    assert_eq!(profiles[0], profiles[1]);
+    assert_eq!(profiles[0], profiles[2]);
+    assert_eq!(column(&profiles[0], "x").missing, 1);
+}
+
+/// The bad-input corpus: every broken table is an error that names its
+/// file and the position of the first problem.
+#[test]
+fn the_corpus_gives_errors_with_positions() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/tables");
+    for (name, expected) in [
+        ("bad_utf8.csv", "invalid UTF-8 at line 3"),
+        ("ragged.csv", "line 3 has 2 fields but the header has 3"),
+        ("bad.jsonl", "line 2: not JSON"),
+    ] {
+        let err = profile_table(&corpus.join(name), &Options::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(name) && err.contains(expected),
+            "{name}: {err}"
+        );
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Whatever bytes a table holds, profiling returns a profile or an error
+    /// naming the file; it never panics.
+    #[test]
+    fn random_bytes_never_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        ext in proptest::sample::select(vec!["csv", "jsonl", "parquet"]),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), &format!("f.{ext}"), &bytes);
+        if let Err(e) = profile_table(&path, &Options::default()) {
+            proptest::prop_assert!(e.to_string().contains(&format!("f.{ext}")), "{e}");
+        }
+    }
+
+    /// The penguins with a few bytes changed: same promise.
+    #[test]
+    fn mutated_penguins_never_panic(
+        edits in proptest::collection::vec((0usize..20_000, proptest::prelude::any::<u8>()), 1..8),
+    ) {
+        let mut bytes = std::fs::read(datasets().join("penguins.csv")).unwrap();
+        for (at, b) in edits {
+            let n = bytes.len();
+            bytes[at % n] = b;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "p.csv", &bytes);
+        let options = Options { label_column: Some("species".into()), ..Options::default() };
+        if let Err(e) = profile_table(&path, &options) {
+            proptest::prop_assert!(e.to_string().contains("p.csv"), "{e}");
+        }
+    }
+}
