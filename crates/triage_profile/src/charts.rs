@@ -216,6 +216,18 @@ fn padded(min: f64, max: f64) -> (f64, f64) {
     }
 }
 
+/// A chart area with the margins and label room every chart here uses.
+fn builder<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    y_label_room: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(y_label_room);
+    b
+}
+
 fn histogram_chart<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     x_label: &str,
@@ -228,10 +240,7 @@ fn histogram_chart<DB: DrawingBackend>(
     };
     let (lo, hi) = padded(lo, hi);
     let top = h.counts.iter().copied().max().unwrap_or(1).max(1);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = builder(root, 64)
         .build_cartesian_2d(lo..hi, 0f64..top as f64 * 1.05)
         .map_err(chart_err)?;
     let x_fmt = |v: &f64| {
@@ -286,10 +295,7 @@ fn bar_chart<DB: DrawingBackend>(
     let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1);
     let n = bars.len() as i32;
     let names: Vec<String> = bars.iter().map(|b| cut(&b.0, LABEL_CHARS)).collect();
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(150)
+    let mut chart = builder(root, 150)
         .build_cartesian_2d(0f64..top as f64 * 1.05, (0..n - 1).into_segmented())
         .map_err(chart_err)?;
     chart
@@ -337,10 +343,7 @@ fn box_plot<DB: DrawingBackend>(
 ) -> Result<()> {
     let (lo, hi) = padded(min, max);
     let pad = (hi - lo) * 0.03;
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(20)
+    let mut chart = builder(root, 20)
         .build_cartesian_2d(lo - pad..hi + pad, 0f64..1f64)
         .map_err(chart_err)?;
     chart
@@ -495,10 +498,7 @@ fn lines<DB: DrawingBackend>(
         .max()
         .unwrap_or(1)
         .max(1);
-    let mut chart = ChartBuilder::on(root)
-        .margin(12)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
+    let mut chart = builder(root, 64)
         .build_cartesian_2d(lo..hi, 0f64..top as f64 * 1.05)
         .map_err(chart_err)?;
     chart
