@@ -5,6 +5,7 @@
 // A test binary: helpers panic on purpose so that failures point at them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod boxes;
 mod cli;
 mod corpus;
 mod crash;

@@ -14,8 +14,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 use triage_data::ProgressFn;
 use triage_lake::{
-    CsvWriter, ExportFormat, GtManifestWriter, LocalFolder, ManifestSettings, ParquetBuilder,
-    S3Publisher, S3Target, WrittenFile,
+    CocoBuilder, CsvWriter, ExportFormat, GtManifestWriter, LocalFolder, ManifestSettings,
+    ParquetBuilder, S3Publisher, S3Target, WrittenFile,
 };
 use triage_store::ExportRecord;
 
@@ -116,10 +116,20 @@ impl Project {
         if options.formats.is_empty() {
             return Err(Error::Invalid("no export format given".into()));
         }
-        if self.schema.task == triage_core::TaskKind::ObjectDetection {
-            return Err(Error::Invalid(
-                "exporting object-detection labels is not available yet".into(),
-            ));
+        let detection = self.schema.task == triage_core::TaskKind::ObjectDetection;
+        for f in &options.formats {
+            if detection && f.is_class_only() {
+                return Err(Error::Invalid(format!(
+                    "{} holds one class per item; boxes go out as gt-manifest, coco or yolo",
+                    f.as_str()
+                )));
+            }
+            if !detection && f.is_boxes_only() {
+                return Err(Error::Invalid(format!(
+                    "{} holds boxes, and this project classifies: use gt-manifest, csv or parquet",
+                    f.as_str()
+                )));
+            }
         }
         let shown = to.display().to_string();
         if shown.starts_with("s3://") {
@@ -228,6 +238,12 @@ impl Project {
         for (part, only) in &parts {
             let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
             for &format in &per_part {
+                if format == ExportFormat::Yolo {
+                    let prefix = part.map_or("yolo".to_owned(), |p| format!("{p}/yolo"));
+                    let dir = part.map_or(root.join("yolo"), |p| root.join(p).join("yolo"));
+                    staged.extend(self.write_yolo(&dir, &prefix, options, only.as_ref())?);
+                    continue;
+                }
                 let (file, labeled) =
                     self.write_format(&folder, format, options, only.as_ref(), total, progress)?;
                 let name = part.map_or(format.file_name().to_owned(), |p| {
@@ -245,6 +261,69 @@ impl Project {
         Ok(staged)
     }
 
+    /// YOLO: `classes.txt`, one `labels/<image stem>.txt` per labeled image
+    /// (a clashing stem gets `-<item id>`), and `images.txt` listing each
+    /// image's reference in the same order as the label files, data first.
+    fn write_yolo(
+        &self,
+        dir: &Path,
+        prefix: &str,
+        options: &ExportOptions,
+        only: Option<&HashSet<i64>>,
+    ) -> Result<Vec<Staged>> {
+        let labels_dir = LocalFolder::new(&dir.join("labels"))?;
+        let mut staged = Vec::new();
+        let mut images = String::new();
+        let mut stems = HashSet::new();
+        self.store.for_each_item(|mut item| -> Result<()> {
+            options.filter(&mut item);
+            let Some(label) = item.label.as_ref() else {
+                return Ok(());
+            };
+            if only.is_some_and(|o| !o.contains(&item.id)) {
+                return Ok(());
+            }
+            let boxes = triage_lake::boxes_of(&item, label)?;
+            let text = triage_lake::yolo_label(&item, &boxes)?;
+            let reference = triage_lake::source_ref(&item);
+            let stem = Path::new(&reference)
+                .file_stem()
+                .map_or_else(|| item.id.to_string(), |s| s.to_string_lossy().into_owned());
+            let name = if stems.insert(stem.clone()) {
+                format!("{stem}.txt")
+            } else {
+                format!("{stem}-{}.txt", item.id)
+            };
+            let mut out = labels_dir.create(&name)?;
+            out.append(text.as_bytes())?;
+            staged.push(Staged {
+                format: ExportFormat::Yolo,
+                name: format!("{prefix}/labels/{name}"),
+                file: out.commit()?,
+                labeled: 0,
+            });
+            images.push_str(&reference);
+            images.push('\n');
+            Ok(())
+        })?;
+        let folder = LocalFolder::new(dir)?;
+        let labeled = staged.len() as u64;
+        for (name, text, labeled) in [
+            ("classes.txt", triage_lake::yolo_classes(&self.schema), 0),
+            ("images.txt", images, labeled),
+        ] {
+            let mut out = folder.create(name)?;
+            out.append(text.as_bytes())?;
+            staged.push(Staged {
+                format: ExportFormat::Yolo,
+                name: format!("{prefix}/{name}"),
+                file: out.commit()?,
+                labeled,
+            });
+        }
+        Ok(staged)
+    }
+
     /// Deals the labeled items of each class into train, validation and
     /// test in a seeded random order, so every share has every class in
     /// proportion.
@@ -259,7 +338,9 @@ impl Project {
         let mut by_class: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
         self.store.for_each_item(|mut item| -> Result<()> {
             options.filter(&mut item);
-            if let Some(class) = item.label.as_ref().and_then(|l| l.class) {
+            // Boxes have no single class: their images split as one group.
+            if let Some(label) = &item.label {
+                let class = label.class.unwrap_or(u32::MAX);
                 by_class.entry(class).or_default().push(item.id);
             }
             Ok(())
@@ -388,10 +469,27 @@ impl Project {
                     .flush()
                     .map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
             }
-            ExportFormat::ProfileJson | ExportFormat::ProfileHtml => {
-                return Err(Error::Invalid(
-                    "the profile is written once per export, not per share".into(),
-                ));
+            ExportFormat::Coco => {
+                let mut coco = CocoBuilder::new(self.schema.clone());
+                self.store.for_each_item(|mut item| -> Result<()> {
+                    options.filter(&mut item);
+                    if only.is_some_and(|o| !o.contains(&item.id)) {
+                        tick(false);
+                        return Ok(());
+                    }
+                    tick(item.label.is_some());
+                    if keep(&item) {
+                        coco.push(&item)?;
+                    }
+                    Ok(())
+                })?;
+                coco.write(&mut out)?;
+            }
+            ExportFormat::Yolo | ExportFormat::ProfileJson | ExportFormat::ProfileHtml => {
+                return Err(Error::Invalid(format!(
+                    "{} is written as its own files, not as one",
+                    format.as_str()
+                )));
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());

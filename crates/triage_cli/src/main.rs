@@ -164,7 +164,7 @@ enum Command {
         dir: PathBuf,
         #[arg(long)]
         to: PathBuf,
-        /// gt-manifest, csv, parquet, profile-json or profile-html; several
+        /// gt-manifest, csv, parquet, coco, yolo, profile-json or profile-html; several
         /// may be given, comma-separated. The profile covers the whole project.
         #[arg(long, value_delimiter = ',', required = true)]
         format: Vec<String>,

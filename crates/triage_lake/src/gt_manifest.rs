@@ -9,9 +9,34 @@
 //! lossless.
 
 use serde_json::{Map, Value};
-use triage_core::{AnnotationSource, ItemKind, ItemRow, LabelSchema, format_gt_date};
+use triage_core::{
+    Annotation, AnnotationSource, BoxesLabel, ItemKind, ItemRow, LabelSchema, format_gt_date,
+};
 
 use crate::{Error, Result, source_ref};
+
+/// `human-annotated` and `confidence` for a label. Human and model
+/// confidences are on different scales; a single human worker's is 0.0, as
+/// Ground Truth writes it.
+fn provenance(label: &Annotation) -> (&'static str, f64) {
+    match label.source {
+        AnnotationSource::Model => ("no", label.confidence.unwrap_or(0.0)),
+        AnnotationSource::Consolidated => ("yes", label.confidence.unwrap_or(0.0)),
+        AnnotationSource::Human | AnnotationSource::Import => ("yes", 0.0),
+    }
+}
+
+/// An item's stored boxes.
+pub fn boxes_of(item: &ItemRow, label: &Annotation) -> Result<BoxesLabel> {
+    let stored = label.boxes.as_deref().ok_or_else(|| Error::Item {
+        item: item.id,
+        reason: "its label has no boxes".into(),
+    })?;
+    serde_json::from_str(stored).map_err(|e| Error::Item {
+        item: item.id,
+        reason: format!("its stored boxes do not parse: {e}"),
+    })
+}
 
 /// What every line's metadata shares.
 #[derive(Debug, Clone)]
@@ -92,6 +117,9 @@ impl GtManifestWriter {
         {
             return Ok(Some(line.to_owned()));
         }
+        if self.settings.schema.task == triage_core::TaskKind::ObjectDetection {
+            return self.boxes_line(item, label, object).map(Some);
+        }
         let class = label
             .class
             .ok_or_else(|| self.item_err(item, "its label has no class"))?;
@@ -99,23 +127,56 @@ impl GtManifestWriter {
             self.settings.schema.name_of(class).ok_or_else(|| {
                 self.item_err(item, &format!("class {class} is not in the schema"))
             })?;
-        // Human and model confidences are on different scales; a single
-        // human worker's is 0.0, as Ground Truth writes it.
-        let (human, confidence) = match label.source {
-            AnnotationSource::Model => ("no", label.confidence.unwrap_or(0.0)),
-            AnnotationSource::Consolidated => ("yes", label.confidence.unwrap_or(0.0)),
-            AnnotationSource::Human | AnnotationSource::Import => ("yes", 0.0),
-        };
+        let (human, confidence) = provenance(label);
         let mut meta = Map::new();
         meta.insert("class-name".into(), class_name.into());
         meta.insert("confidence".into(), confidence.into());
+        self.common_meta(&mut meta, human, label);
+        object.insert(self.settings.attribute.clone(), class.into());
+        object.insert(self.meta_key.clone(), Value::Object(meta));
+        Ok(Some(Value::Object(object).to_string()))
+    }
+
+    /// The keys every label's metadata ends with.
+    fn common_meta(&self, meta: &mut Map<String, Value>, human: &str, label: &Annotation) {
         meta.insert("type".into(), self.settings.schema.task.gt_type().into());
         meta.insert("job-name".into(), self.settings.job_name.clone().into());
         meta.insert("human-annotated".into(), human.into());
         meta.insert("creation-date".into(), format_gt_date(label.at).into());
-        object.insert(self.settings.attribute.clone(), class.into());
+    }
+
+    /// A bounding-box line: the boxes value as stored (`image_size` and
+    /// `annotations` in pixels), and metadata with one `objects` confidence
+    /// per box and a `class-map` of the classes the boxes use.
+    fn boxes_line(
+        &self,
+        item: &ItemRow,
+        label: &Annotation,
+        mut object: Map<String, Value>,
+    ) -> Result<String> {
+        let boxes = boxes_of(item, label)?;
+        let (human, confidence) = provenance(label);
+        let mut class_map = Map::new();
+        for b in &boxes.annotations {
+            let name = self.settings.schema.name_of(b.class_id).ok_or_else(|| {
+                self.item_err(item, &format!("class {} is not in the schema", b.class_id))
+            })?;
+            class_map.insert(b.class_id.to_string(), name.into());
+        }
+        let objects: Vec<Value> = boxes
+            .annotations
+            .iter()
+            .map(|_| serde_json::json!({ "confidence": confidence }))
+            .collect();
+        let mut meta = Map::new();
+        meta.insert("objects".into(), Value::Array(objects));
+        meta.insert("class-map".into(), Value::Object(class_map));
+        self.common_meta(&mut meta, human, label);
+        let value = serde_json::to_value(&boxes)
+            .map_err(|e| self.item_err(item, &format!("its boxes: {e}")))?;
+        object.insert(self.settings.attribute.clone(), value);
         object.insert(self.meta_key.clone(), Value::Object(meta));
-        Ok(Some(Value::Object(object).to_string()))
+        Ok(Value::Object(object).to_string())
     }
 
     /// An item's line before labels: `source-ref` for an image, `source` for

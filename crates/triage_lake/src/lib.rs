@@ -10,6 +10,7 @@
 //! augmented manifest, field for field), [`csv_guard`], [`LocalFolder`] and
 //! [`S3Publisher`], which publishes a finished export to S3 manifest-last.
 
+mod boxes_out;
 mod credentials;
 mod csv_out;
 mod gt_manifest;
@@ -17,8 +18,9 @@ mod local;
 mod parquet_out;
 mod s3;
 
+pub use boxes_out::{CocoBuilder, yolo_classes, yolo_label};
 pub use csv_out::{CsvWriter, csv_guard};
-pub use gt_manifest::{GtManifestWriter, ManifestSettings};
+pub use gt_manifest::{GtManifestWriter, ManifestSettings, boxes_of};
 pub use local::{LocalFolder, WrittenFile};
 pub use parquet_out::ParquetBuilder;
 pub use s3::{S3Publisher, S3Target};
@@ -72,6 +74,10 @@ pub enum ExportFormat {
     Csv,
     /// Parquet, one row per item.
     Parquet,
+    /// COCO JSON, for boxes.
+    Coco,
+    /// YOLO text files (a folder), for boxes.
+    Yolo,
     /// The project's profile as JSON (schema `triage-profile/1`).
     ProfileJson,
     /// The project's profile as a self-contained HTML report.
@@ -85,9 +91,21 @@ impl ExportFormat {
             Self::GtManifest => "gt-manifest",
             Self::Csv => "csv",
             Self::Parquet => "parquet",
+            Self::Coco => "coco",
+            Self::Yolo => "yolo",
             Self::ProfileJson => "profile-json",
             Self::ProfileHtml => "profile-html",
         }
+    }
+
+    /// Whether the format holds boxes (object detection) only.
+    pub fn is_boxes_only(self) -> bool {
+        matches!(self, Self::Coco | Self::Yolo)
+    }
+
+    /// Whether the format holds one class per item (classification) only.
+    pub fn is_class_only(self) -> bool {
+        matches!(self, Self::Csv | Self::Parquet)
     }
 
     /// Whether the file describes the whole project (once per export, even
@@ -102,6 +120,8 @@ impl ExportFormat {
             Self::GtManifest => "output.manifest",
             Self::Csv => "labels.csv",
             Self::Parquet => "labels.parquet",
+            Self::Coco => "coco.json",
+            Self::Yolo => "yolo",
             Self::ProfileJson => "profile.json",
             Self::ProfileHtml => "profile.html",
         }
@@ -115,11 +135,13 @@ impl std::str::FromStr for ExportFormat {
             "gt-manifest" => Ok(Self::GtManifest),
             "csv" => Ok(Self::Csv),
             "parquet" => Ok(Self::Parquet),
+            "coco" => Ok(Self::Coco),
+            "yolo" => Ok(Self::Yolo),
             "profile-json" => Ok(Self::ProfileJson),
             "profile-html" => Ok(Self::ProfileHtml),
             other => Err(Error::Invalid(format!(
-                "unknown export format '{other}' (expected gt-manifest, csv, parquet, \
-                 profile-json or profile-html)"
+                "unknown export format '{other}' (expected gt-manifest, csv, parquet, coco, \
+                 yolo, profile-json or profile-html)"
             ))),
         }
     }

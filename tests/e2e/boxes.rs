@@ -1,0 +1,164 @@
+//! Object-detection exports: the Ground Truth bounding-box manifest, COCO
+//! and YOLO, from boxes stored in image pixels.
+
+use triage_api::{BoundingBox, Project};
+
+use crate::*;
+
+fn bx(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> BoundingBox {
+    BoundingBox {
+        class_id,
+        left,
+        top,
+        width,
+        height,
+    }
+}
+
+/// The photos as a detection project; two images get boxes, one is
+/// answered with no boxes at all.
+fn detection_project(dir: &Path) {
+    let ps = path_str(dir);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "object-detection",
+        "--classes",
+        "cat,cup",
+        "--attribute",
+        "objects",
+    ]);
+    triage_ok(&["import", ps, "datasets/photos"]);
+    let mut p = Project::open(dir).unwrap();
+    let photo = |name: &str| {
+        repo()
+            .join("datasets/photos")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    p.label_boxes(
+        &photo("chelsea.jpg"),
+        vec![bx(0, 100, 20, 200, 150)],
+        Some("ana"),
+        None,
+        at,
+    )
+    .unwrap();
+    p.label_boxes(
+        &photo("coffee.jpg"),
+        vec![bx(1, 10, 10, 300, 200), bx(0, 350, 50, 40, 40)],
+        Some("ana"),
+        None,
+        at,
+    )
+    .unwrap();
+    p.label_boxes(&photo("rocket.jpg"), vec![], Some("ana"), None, at)
+        .unwrap();
+}
+
+#[test]
+fn boxes_go_out_as_ground_truth_coco_and_yolo() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("det");
+    detection_project(&dir);
+    let out = tmp.path().join("out");
+    let said = triage_ok(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&out),
+        "--format",
+        "gt-manifest,coco,yolo",
+        "--labeled-only",
+    ]);
+    assert!(said.contains("3 labeled"), "{said}");
+
+    // The manifest: exact fields, in Ground Truth's order and types.
+    let manifest = std::fs::read_to_string(out.join("output.manifest")).unwrap();
+    let coffee = manifest.lines().find(|l| l.contains("coffee.jpg")).unwrap();
+    let (w, h) = image::image_dimensions(repo().join("datasets/photos/coffee.jpg")).unwrap();
+    let expected = format!(
+        r#"{{"source-ref":"{}","objects":{{"image_size":[{{"width":{w},"height":{h},"depth":3}}],"annotations":[{{"class_id":1,"left":10,"top":10,"width":300,"height":200}},{{"class_id":0,"left":350,"top":50,"width":40,"height":40}}]}},"objects-metadata":{{"objects":[{{"confidence":0.0}},{{"confidence":0.0}}],"class-map":{{"1":"cup","0":"cat"}},"type":"groundtruth/object-detection","job-name":"det","human-annotated":"yes","creation-date":"2026-11-29T10:00:00.000000"}}}}"#,
+        repo().join("datasets/photos/coffee.jpg").display()
+    );
+    assert_eq!(coffee, expected);
+    let rocket = manifest.lines().find(|l| l.contains("rocket.jpg")).unwrap();
+    assert!(
+        rocket.contains(r#""annotations":[]"#) && rocket.contains(r#""objects":[]"#),
+        "{rocket}"
+    );
+    assert_eq!(manifest.lines().count(), 3);
+
+    // COCO: every labeled image, category ids from 1.
+    let coco: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("coco.json")).unwrap()).unwrap();
+    assert_eq!(coco["images"].as_array().unwrap().len(), 3);
+    assert_eq!(coco["annotations"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        coco["categories"][0],
+        serde_json::json!({"id": 1, "name": "cat", "supercategory": "none"})
+    );
+    let cup = coco["annotations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["category_id"] == 2)
+        .unwrap();
+    assert_eq!(cup["bbox"], serde_json::json!([10, 10, 300, 200]));
+    assert_eq!(cup["area"], 60_000);
+
+    // YOLO: relative centres; an image with no boxes has an empty file.
+    let yolo = out.join("yolo");
+    assert_eq!(
+        std::fs::read_to_string(yolo.join("classes.txt")).unwrap(),
+        "cat\ncup\n"
+    );
+    let line = std::fs::read_to_string(yolo.join("labels/chelsea.txt")).unwrap();
+    let (cw, ch) = image::image_dimensions(repo().join("datasets/photos/chelsea.jpg")).unwrap();
+    assert_eq!(
+        line,
+        format!(
+            "0 {:.6} {:.6} {:.6} {:.6}\n",
+            200.0 / f64::from(cw),
+            95.0 / f64::from(ch),
+            200.0 / f64::from(cw),
+            150.0 / f64::from(ch)
+        )
+    );
+    assert_eq!(
+        std::fs::read_to_string(yolo.join("labels/rocket.txt")).unwrap(),
+        ""
+    );
+    let images = std::fs::read_to_string(yolo.join("images.txt")).unwrap();
+    assert_eq!(images.lines().count(), 3);
+
+    // Formats that cannot hold boxes are refused, and the other way round.
+    let err = triage_err(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&out),
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        err.contains("boxes go out as gt-manifest, coco or yolo"),
+        "{err}"
+    );
+    let penguins = tmp.path().join("penguins");
+    penguin_project(&penguins);
+    let err = triage_err(&[
+        "export",
+        path_str(&penguins),
+        "--to",
+        path_str(&out),
+        "--format",
+        "coco",
+    ]);
+    assert!(err.contains("holds boxes"), "{err}");
+}
