@@ -190,7 +190,9 @@ pub async fn import_path(
         labels_from_folders: options.labels_from_folders,
         id_column: options.id_column.filter(|c| !c.is_empty()),
         label_column: options.label_column.filter(|c| !c.is_empty()),
-        root: None,
+        // An s3:// manifest is reached through AWS and the standard
+        // credential chain; other stores need the CLI's S3 flags.
+        ..ImportOptions::default()
     };
     let (report, roots) = with_project(&state, move |p| {
         // About a hundred messages per import, whatever its size.

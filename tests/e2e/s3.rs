@@ -185,20 +185,16 @@ const ALL: &str = "gt-manifest,parquet,csv,profile-json,profile-html";
 
 /// `triage export` to S3 with the test's credentials in the environment.
 fn export_s3(endpoint: &str, project: &str, to: &str, formats: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "export",
-        project,
-        "--to",
-        to,
-        "--format",
-        formats,
-        "--endpoint",
-        endpoint,
-        "--path-style",
-    ];
+    let mut args = vec!["export", project, "--to", to, "--format", formats];
     args.extend_from_slice(extra);
+    triage_s3(endpoint, &args)
+}
+
+/// `triage` with S3 flags for the server and the test's credentials.
+fn triage_s3(endpoint: &str, args: &[&str]) -> Output {
     Command::new(triage_bin())
-        .args(&args)
+        .args(args)
+        .args(["--endpoint", endpoint, "--path-style"])
         .current_dir(repo())
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -685,4 +681,103 @@ fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
     let again = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
     assert!(again.status.success());
     assert_eq!(state(), "1 0");
+}
+
+#[test]
+fn an_earlier_jobs_manifest_on_s3_starts_a_new_job() {
+    let moto = Moto::with_bucket("lake");
+    // The earlier job's output on S3: its images, and its manifest naming
+    // them by s3:// address.
+    let original = std::fs::read_to_string(repo().join("datasets/digits-v1.manifest")).unwrap();
+    let manifest = original.replace(
+        r#""source-ref":"digits/"#,
+        r#""source-ref":"s3://lake/v1/digits/"#,
+    );
+    let mut script = String::new();
+    for line in original.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let rel = v["source-ref"].as_str().unwrap();
+        script.push_str(&format!(
+            "s3.upload_file('{}', 'lake', 'v1/{rel}')\n",
+            repo().join("datasets").join(rel).display()
+        ));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let local_manifest = tmp.path().join("v1.manifest");
+    std::fs::write(&local_manifest, &manifest).unwrap();
+    script.push_str(&format!(
+        "s3.upload_file('{}', 'lake', 'v1/output.manifest')\n",
+        local_manifest.display()
+    ));
+    moto.boto3(&script);
+
+    let p = tmp.path().join("v2");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "image-classification",
+        "--classes",
+        "0,1,2,3,4,5,6,7,8,9",
+        "--attribute",
+        "digit",
+        "--job-name",
+        "digits-v2",
+    ]);
+    let import = |expect: &str| {
+        let out = triage_s3(
+            &moto.endpoint,
+            &["import", ps, "s3://lake/v1/output.manifest"],
+        );
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(said.contains(expect), "{said}");
+    };
+    import("imported 12 items");
+    // The images are cached whole, and thumbnailed from the cache.
+    let cached = p.join("cache/s3/lake/v1/digits/3/0003.png");
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        std::fs::read(repo().join("datasets/digits/3/0003.png")).unwrap()
+    );
+    let thumbs = std::fs::read_dir(p.join("cache/thumbs")).unwrap().count();
+    assert!(thumbs > 0, "no thumbnails");
+    // Again: nothing new, and the cached images are not fetched again.
+    let before = std::fs::metadata(&cached).unwrap().modified().unwrap();
+    import("12 already present");
+    assert_eq!(
+        std::fs::metadata(&cached).unwrap().modified().unwrap(),
+        before
+    );
+
+    // The next job's export keeps the s3:// references and the earlier
+    // labels with their provenance, byte for byte.
+    let out = export_s3(
+        &moto.endpoint,
+        ps,
+        "s3://lake/v2",
+        "gt-manifest",
+        &["--labeled-only"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = moto.boto3(
+        "import sys\n\
+         keys = [o['Key'] for o in s3.list_objects_v2(Bucket='lake', Prefix='v2/')['Contents']]\n\
+         sys.stdout.write(s3.get_object(Bucket='lake', Key=keys[0])['Body'].read().decode())",
+    );
+    let labeled: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.contains("-metadata"))
+        .collect();
+    assert_eq!(labeled.len(), 8);
+    assert_eq!(exported.lines().collect::<Vec<_>>(), labeled);
 }

@@ -124,6 +124,9 @@ pub struct ItemDto {
     pub height: Option<u32>,
     /// The cached thumbnail, when one was made.
     pub thumbnail: Option<String>,
+    /// The local file to show: the image itself, or for an `s3://` image
+    /// its copy in the project's cache.
+    pub image: Option<String>,
     /// A row's values, or the manifest line it came from.
     pub payload: Option<serde_json::Value>,
     /// Its current label.
@@ -140,6 +143,15 @@ impl ItemDto {
             .label
             .as_ref()
             .and_then(|l| LabelDto::from_event(l, schema));
+        let image = match (&row.kind, &row.uri) {
+            (ItemKind::Image, Some(uri)) if uri.starts_with("s3://") => {
+                crate::project::s3_cache_path(thumbs_dir, uri)
+                    .filter(|p| p.is_file())
+                    .map(|p| p.display().to_string())
+            }
+            (ItemKind::Image, Some(uri)) => Some(uri.clone()),
+            _ => None,
+        };
         Self {
             id: row.id,
             kind: row.kind,
@@ -149,6 +161,7 @@ impl ItemDto {
             width: row.width,
             height: row.height,
             thumbnail,
+            image,
             payload: row.payload.and_then(|p| serde_json::from_str(&p).ok()),
             label,
         }

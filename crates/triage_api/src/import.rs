@@ -30,6 +30,14 @@ pub struct ImportOptions {
     /// The folder that a manifest's local paths must stay inside; defaults
     /// to the manifest's own folder.
     pub root: Option<std::path::PathBuf>,
+    /// S3: an S3-compatible endpoint; AWS when empty.
+    pub endpoint: Option<String>,
+    /// S3: the region; from the environment, else `us-east-1`.
+    pub region: Option<String>,
+    /// S3: path-style addressing.
+    pub path_style: bool,
+    /// S3: a named AWS profile.
+    pub profile: Option<String>,
 }
 
 fn path_err(path: &Path, reason: impl Into<String>) -> Error {
@@ -75,11 +83,8 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        if path.to_str().is_some_and(|p| p.starts_with("s3://")) {
-            return Err(Error::Invalid(
-                "importing from S3 is not available yet; download the manifest and import the file"
-                    .into(),
-            ));
+        if let Some(url) = path.to_str().filter(|p| p.starts_with("s3://")) {
+            return self.import_s3(url, options, at, progress);
         }
         let abs = std::path::absolute(path).map_err(|e| path_err(path, e.to_string()))?;
         if !abs.exists() {
@@ -236,6 +241,62 @@ impl Project {
         self.finish_import(SourceKind::Table, "table", (path, path), items, report, at)
     }
 
+    /// Imports a manifest from S3: the manifest and every `s3://` image it
+    /// names are fetched into `cache/s3/<bucket>/<key>` (images already
+    /// there are not fetched again), then it is imported as a local
+    /// manifest whose images keep their `s3://` references, so an export
+    /// writes them back as they came: job chaining through the lake.
+    fn import_s3(
+        &mut self,
+        url: &str,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        let target = triage_lake::S3Target {
+            endpoint: options.endpoint.clone(),
+            region: options.region.clone(),
+            path_style: options.path_style,
+            profile: options.profile.clone(),
+            ..triage_lake::S3Target::parse(url)?
+        };
+        let local = self
+            .s3_cache_path(url)
+            .ok_or_else(|| Error::Invalid(format!("'{url}' is not an s3://bucket/key address")))?;
+        // The manifest is always fetched: it is small, and it may be newer.
+        let fetch = vec![(url.to_owned(), local.clone())];
+        if let Some(Err(e)) = triage_lake::fetch_objects(&target, &fetch)
+            .into_iter()
+            .next()
+        {
+            return Err(e.into());
+        }
+        let (entries, _) = manifest::read_manifest(&local, &self.s3_cache_dir(), &self.attribute);
+        let mut wanted = Vec::new();
+        for entry in &entries {
+            if let EntrySource::Remote(image) = &entry.source
+                && let Some(path) = self.s3_cache_path(image)
+                && !path.is_file()
+                && !wanted.iter().any(|(u, _)| u == image)
+            {
+                wanted.push((image.clone(), path));
+            }
+        }
+        let fetched = triage_lake::fetch_objects(&target, &wanted);
+        let mut report = self.import_manifest(&local, options, at, progress)?;
+        for ((image, _), result) in wanted.iter().zip(fetched) {
+            if let Err(e) = result {
+                report.problems.push(triage_data::Problem {
+                    file: image.clone(),
+                    position: None,
+                    reason: format!("cannot fetch: {e}; imported as a reference only"),
+                });
+            }
+        }
+        report.path = url.to_owned();
+        Ok(report)
+    }
+
     fn import_manifest(
         &mut self,
         path: &Path,
@@ -253,16 +314,21 @@ impl Project {
         let thumbs = self.thumbs_dir();
         let total = entries.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
+        let cached = |url: &str| crate::project::s3_cache_path(&thumbs, url);
         // Local images are checked and thumbnailed in parallel, as in a folder.
         let inspected: Vec<_> = entries
             .into_par_iter()
             .map(|entry| {
-                let info = match &entry.source {
-                    EntrySource::LocalImage(p) if task == TaskKind::ImageClassification => Some(
-                        image_file::inspect(p, ImageLimits::default(), Some(&thumbs)),
-                    ),
-                    _ => None,
+                // An s3:// image fetched into the cache is checked and
+                // thumbnailed from its copy; its reference stays s3://.
+                let local = match &entry.source {
+                    EntrySource::LocalImage(p) => Some(p.clone()),
+                    EntrySource::Remote(u) => cached(u).filter(|p| p.is_file()),
+                    EntrySource::Text(_) => None,
                 };
+                let info = local
+                    .filter(|_| task == TaskKind::ImageClassification)
+                    .map(|p| image_file::inspect(&p, ImageLimits::default(), Some(&thumbs)));
                 progress(
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
                     total,

@@ -116,6 +116,17 @@ impl Project {
         self.dir.join(THUMBS_DIR)
     }
 
+    /// Where objects fetched from S3 are kept: `cache/s3/<bucket>/<key>`.
+    pub(crate) fn s3_cache_dir(&self) -> PathBuf {
+        s3_cache_dir(&self.thumbs_dir())
+    }
+
+    /// The cached copy's path for an `s3://bucket/key` address; `None` for
+    /// anything else, or a key that would leave the cache (`..`, `/…`).
+    pub(crate) fn s3_cache_path(&self, url: &str) -> Option<PathBuf> {
+        s3_cache_path(&self.thumbs_dir(), url)
+    }
+
     /// The task, classes and counts.
     pub fn status(&self) -> Result<Status> {
         let (counts, per_class) = self.store.counts_with_classes()?;
@@ -201,7 +212,7 @@ impl Project {
     /// The folders a shell may read images from: the thumbnail cache and
     /// the roots of the imported image folders and manifests.
     pub fn image_roots(&self) -> Result<Vec<PathBuf>> {
-        let mut roots = vec![self.thumbs_dir()];
+        let mut roots = vec![self.thumbs_dir(), self.s3_cache_dir()];
         roots.extend(self.store.source_roots()?.into_iter().map(PathBuf::from));
         Ok(roots)
     }
@@ -313,6 +324,30 @@ impl Project {
     }
 }
 
+/// `cache/s3`, beside the thumbnails in `cache/thumbs`.
+pub(crate) fn s3_cache_dir(thumbs_dir: &Path) -> PathBuf {
+    thumbs_dir
+        .parent()
+        .map_or_else(|| thumbs_dir.join("s3"), |cache| cache.join("s3"))
+}
+
+/// See [`Project::s3_cache_path`].
+pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
+    let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
+    if bucket.is_empty() || bucket == "." || bucket == ".." || bucket.contains('\\') {
+        return None;
+    }
+    let mut path = s3_cache_dir(thumbs_dir).join(bucket);
+    for part in key.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
+            return None;
+        }
+        path.push(part);
+    }
+    Some(path)
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -410,5 +445,24 @@ mod tests {
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["code"], "not_a_project");
         assert!(json["message"].as_str().unwrap().contains("project.triage"));
+    }
+
+    #[test]
+    fn s3_cache_paths_stay_inside_the_cache() {
+        let thumbs = Path::new("/p/cache/thumbs");
+        assert_eq!(
+            s3_cache_path(thumbs, "s3://lake/v1/a.png"),
+            Some(PathBuf::from("/p/cache/s3/lake/v1/a.png"))
+        );
+        for bad in [
+            "s3://lake/../x.png",
+            "s3://lake/a//b.png",
+            "s3://../a.png",
+            "s3://lake",
+            "/etc/passwd",
+            "s3://lake/a\\b.png",
+        ] {
+            assert_eq!(s3_cache_path(thumbs, bad), None, "{bad}");
+        }
     }
 }

@@ -63,6 +63,18 @@ enum Command {
         /// The folder a manifest's local paths must stay inside (default: the manifest's folder).
         #[arg(long)]
         root: Option<PathBuf>,
+        /// S3: an S3-compatible endpoint URL (AWS when absent).
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// S3: the region (default: AWS_REGION, else us-east-1).
+        #[arg(long)]
+        region: Option<String>,
+        /// S3: path-style addressing.
+        #[arg(long)]
+        path_style: bool,
+        /// S3: a named profile from ~/.aws/credentials and ~/.aws/config.
+        #[arg(long)]
+        profile: Option<String>,
     },
     /// Show the project's task, classes and label counts.
     Status {
@@ -310,6 +322,10 @@ fn run(cli: Cli) -> Result<()> {
             id_column,
             label_column,
             root,
+            endpoint,
+            region,
+            path_style,
+            profile,
         } => {
             let mut project = open(&dir)?;
             let options = ImportOptions {
@@ -317,6 +333,10 @@ fn run(cli: Cli) -> Result<()> {
                 id_column,
                 label_column,
                 root,
+                endpoint,
+                region,
+                path_style,
+                profile,
             };
             let bar = bar("importing");
             let report = project

@@ -80,48 +80,153 @@ fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
     }
 }
 
+/// A client for one bucket, and a runtime to drive it from sync code, with
+/// credentials from the standard chain; nothing secret is kept beyond the
+/// client.
+fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
+    let chosen = credentials::resolve(target.profile.as_deref())?;
+    let region = target
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .or_else(|| chosen.as_ref().and_then(|c| c.region.clone()))
+        .unwrap_or_else(|| "us-east-1".into());
+    let mut builder = AmazonS3Builder::from_env();
+    if let Some(c) = chosen {
+        builder = builder
+            .with_access_key_id(c.access_key_id)
+            .with_secret_access_key(c.secret_access_key);
+        if let Some(token) = c.session_token {
+            builder = builder.with_token(token);
+        }
+    }
+    let mut builder = builder
+        .with_bucket_name(bucket)
+        .with_region(region)
+        .with_checksum_algorithm(Checksum::SHA256)
+        .with_virtual_hosted_style_request(!target.path_style)
+        .with_retry(retry_policy());
+    if let Some(endpoint) = &target.endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    let store = builder
+        .build()
+        .map_err(|e| s3_err(target, &target.prefix, e))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            path: "tokio runtime".into(),
+            source,
+        })?;
+    Ok((store, runtime))
+}
+
+/// Objects to fetch from S3 at once: enough to hide each request's latency.
+const FETCHES_IN_FLIGHT: usize = 16;
+
+/// Fetches objects (a manifest, the images it names) into local files.
+/// Each object is written to a temporary name and renamed, so a cached file
+/// is always whole; an object that carries `sha256` metadata (as Triage's
+/// exports do) is checked against it.
+pub fn fetch_objects(
+    target: &S3Target,
+    wanted: &[(String, std::path::PathBuf)],
+) -> Vec<Result<()>> {
+    let mut by_bucket: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+    let mut results: Vec<Result<()>> = Vec::with_capacity(wanted.len());
+    for (i, (url, _)) in wanted.iter().enumerate() {
+        match S3Target::parse(url) {
+            Ok(t) if !t.prefix.is_empty() => {
+                by_bucket.entry(t.bucket).or_default().push(i);
+                results.push(Ok(()));
+            }
+            _ => results.push(Err(Error::Invalid(format!(
+                "'{url}' is not an s3://bucket/key address"
+            )))),
+        }
+    }
+    for (bucket, indices) in by_bucket {
+        let (store, runtime) = match connect_store(target, &bucket) {
+            Ok(c) => c,
+            Err(e) => {
+                let reason = e.to_string();
+                for i in indices {
+                    results[i] = Err(Error::Invalid(reason.clone()));
+                }
+                continue;
+            }
+        };
+        runtime.block_on(async {
+            for chunk in indices.chunks(FETCHES_IN_FLIGHT) {
+                let mut set = tokio::task::JoinSet::new();
+                for &i in chunk {
+                    let (url, dest) = wanted[i].clone();
+                    let store = store.clone();
+                    set.spawn(async move { (i, fetch_one(&store, &url, &dest).await) });
+                }
+                while let Some(done) = set.join_next().await {
+                    if let Ok((i, r)) = done {
+                        results[i] = r;
+                    }
+                }
+            }
+        });
+    }
+    results
+}
+
+async fn fetch_one(store: &AmazonS3, url: &str, dest: &Path) -> Result<()> {
+    let key = url
+        .strip_prefix("s3://")
+        .and_then(|r| r.split_once('/'))
+        .map_or("", |(_, k)| k);
+    let remote = |reason: String| Error::Remote {
+        url: url.to_owned(),
+        reason,
+    };
+    let got = store
+        .get_opts(&Key::from(key), GetOptions::default())
+        .await
+        .map_err(|e| remote(e.to_string()))?;
+    let promised = got
+        .attributes
+        .get(&Attribute::Metadata(SHA256_METADATA.into()))
+        .map(|v| v.as_ref().to_owned());
+    let bytes = got.bytes().await.map_err(|e| remote(e.to_string()))?;
+    if let Some(promised) = promised {
+        use sha2::Digest;
+        let actual = format!("{:x}", sha2::Sha256::digest(&bytes));
+        if actual != promised {
+            return Err(remote(format!(
+                "its SHA-256 is {actual}, but its metadata says {promised}"
+            )));
+        }
+    }
+    let io = |source| Error::Io {
+        path: dest.display().to_string(),
+        source,
+    };
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let tmp = dest.with_extension(format!("partial-{}", std::process::id()));
+    std::fs::write(&tmp, &bytes)
+        .and_then(|()| std::fs::rename(&tmp, dest))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io(e)
+        })
+}
+
 impl S3Publisher {
     /// Connects with credentials from the environment (the standard
     /// `AWS_*` variables); nothing secret is kept beyond the client.
     pub fn connect(target: &S3Target, export_id: &str) -> Result<Self> {
-        let chosen = credentials::resolve(target.profile.as_deref())?;
-        let region = target
-            .region
-            .clone()
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-            .or_else(|| chosen.as_ref().and_then(|c| c.region.clone()))
-            .unwrap_or_else(|| "us-east-1".into());
-        let mut builder = AmazonS3Builder::from_env();
-        if let Some(c) = chosen {
-            builder = builder
-                .with_access_key_id(c.access_key_id)
-                .with_secret_access_key(c.secret_access_key);
-            if let Some(token) = c.session_token {
-                builder = builder.with_token(token);
-            }
-        }
-        let mut builder = builder
-            .with_bucket_name(&target.bucket)
-            .with_region(region)
-            .with_checksum_algorithm(Checksum::SHA256)
-            .with_virtual_hosted_style_request(!target.path_style)
-            .with_retry(retry_policy());
-        if let Some(endpoint) = &target.endpoint {
-            builder = builder
-                .with_endpoint(endpoint)
-                .with_allow_http(endpoint.starts_with("http://"));
-        }
-        let store = builder
-            .build()
-            .map_err(|e| s3_err(target, &target.prefix, e))?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| Error::Io {
-                path: "tokio runtime".into(),
-                source,
-            })?;
+        let (store, runtime) = connect_store(target, &target.bucket)?;
         let base = if target.prefix.is_empty() {
             export_id.to_owned()
         } else {

@@ -98,6 +98,6 @@ export const api = {
 /** The address the window loads an item's image from: the original for
  * the label screen, the cached thumbnail for grids when there is one. */
 export function imageSrc(item: ItemDto, thumbnail = false): string | null {
-  const path = thumbnail ? (item.thumbnail ?? item.uri) : item.uri;
+  const path = thumbnail ? (item.thumbnail ?? item.image) : item.image;
   return path ? convertFileSrc(path) : null;
 }

@@ -11,6 +11,7 @@ const item = (id: number): ItemDto => ({
   width: 8,
   height: 8,
   thumbnail: null,
+  image: `/d/${id}.png`,
   payload: null,
   label: null,
 });

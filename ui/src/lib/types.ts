@@ -54,6 +54,8 @@ export interface ItemDto {
   width: number | null;
   height: number | null;
   thumbnail: string | null;
+  /** The local file to show (an s3:// image's cached copy). */
+  image: string | null;
   payload: Record<string, unknown> | null;
   label: LabelDto | null;
 }
