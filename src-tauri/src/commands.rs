@@ -396,6 +396,7 @@ pub struct ExportRequest {
     region: Option<String>,
     profile: Option<String>,
     path_style: bool,
+    copy_images: bool,
 }
 
 #[tauri::command]
@@ -420,6 +421,7 @@ pub async fn export_labels(
         region: given(request.region),
         profile: given(request.profile),
         path_style: request.path_style,
+        copy_images: request.copy_images,
         ..ExportOptions::default()
     };
     with_project(&state, move |p| {

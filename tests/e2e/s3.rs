@@ -781,3 +781,225 @@ fn an_earlier_jobs_manifest_on_s3_starts_a_new_job() {
     assert_eq!(labeled.len(), 8);
     assert_eq!(exported.lines().collect::<Vec<_>>(), labeled);
 }
+
+#[test]
+fn copied_images_go_up_with_the_labels_and_the_manifest_points_at_them() {
+    let moto = Moto::with_bucket("lake");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("photos");
+    let ps = path_str(&p);
+    triage_ok(&[
+        "init",
+        ps,
+        "--task",
+        "image-classification",
+        "--classes",
+        "cat,thing",
+    ]);
+    triage_ok(&["import", ps, "datasets/photos"]);
+    let photo = |n: &str| repo().join("datasets/photos").join(n).display().to_string();
+    triage_ok(&["label", ps, &photo("chelsea.jpg"), "cat"]);
+    triage_ok(&["label", ps, &photo("coffee.jpg"), "thing"]);
+
+    // To a folder: the labeled images are copied, byte for byte, and the
+    // manifest names the copies.
+    let local = tmp.path().join("out");
+    triage_ok(&[
+        "export",
+        ps,
+        "--to",
+        path_str(&local),
+        "--format",
+        "gt-manifest",
+        "--labeled-only",
+        "--copy-images",
+    ]);
+    let copies: Vec<PathBuf> = std::fs::read_dir(local.join("images"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 2, "{copies:?}");
+    let manifest = std::fs::read_to_string(local.join("output.manifest")).unwrap();
+    for line in manifest.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let copy = PathBuf::from(v["source-ref"].as_str().unwrap());
+        assert!(copies.contains(&copy), "{line}");
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        let original = name.split_once('-').unwrap().1.to_owned();
+        assert_eq!(
+            std::fs::read(&copy).unwrap(),
+            std::fs::read(photo(&original)).unwrap()
+        );
+    }
+
+    // To S3: the images go up first, the manifest names their s3:// keys,
+    // and a rerun converges.
+    for _ in 0..2 {
+        let out = export_s3(
+            &moto.endpoint,
+            ps,
+            "s3://lake/jobs/photos",
+            "gt-manifest",
+            &["--labeled-only", "--copy-images"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let listing = moto.boto3(
+        "import sys\n\
+         keys = sorted(o['Key'] for o in s3.list_objects_v2(Bucket='lake')['Contents'])\n\
+         print(json.dumps(keys))\n\
+         m = [k for k in keys if k.endswith('output.manifest')][0]\n\
+         for line in s3.get_object(Bucket='lake', Key=m)['Body'].read().decode().splitlines():\n\
+         \x20   ref = json.loads(line)['source-ref']\n\
+         \x20   key = ref.split('/', 3)[3]\n\
+         \x20   body = s3.get_object(Bucket='lake', Key=key)['Body'].read()\n\
+         \x20   print(ref, hashlib.sha256(body).hexdigest())\n",
+    );
+    let mut lines = listing.lines();
+    let keys: Vec<String> = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(keys.len(), 3, "two images and the manifest: {keys:?}");
+    let refs: Vec<&str> = lines.collect();
+    assert_eq!(refs.len(), 2, "{listing}");
+    for line in refs {
+        let (reference, sha) = line.split_once(' ').unwrap();
+        assert!(
+            reference.starts_with("s3://lake/jobs/photos/photos-"),
+            "{reference}"
+        );
+        assert!(reference.contains("/images/"), "{reference}");
+        let original = reference.rsplit_once('-').unwrap().1;
+        assert_eq!(sha, sha256_hex(&std::fs::read(photo(original)).unwrap()));
+    }
+}
+
+/// 512 noisy 1,200 × 900 JPEGs of about 2 MiB each, 1 GiB or so, kept in
+/// `bench-data` between runs, with a project over them.
+fn a_gigabyte_of_images() -> (PathBuf, u64) {
+    const N: usize = 512;
+    let exe = std::env::current_exe().unwrap();
+    let data = exe.ancestors().nth(3).unwrap().join("bench-data");
+    let images = data.join("gigabyte-images");
+    let project = data.join("gigabyte-project");
+    let size = |dir: &Path| -> u64 {
+        std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().metadata().unwrap().len()).sum())
+            .unwrap_or(0)
+    };
+    if !project.join(triage_api::DB_FILE).is_file() {
+        let _ = std::fs::remove_dir_all(&images);
+        let _ = std::fs::remove_dir_all(&project);
+        std::fs::create_dir_all(&images).unwrap();
+        eprintln!("generating {N} images in {}", images.display());
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for i in 0..N {
+            let img = image::RgbImage::from_fn(1200, 900, |x, y| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let n = (state & 0x3F) as u8;
+                image::Rgb([
+                    ((x / 5 + i as u32) % 256) as u8 ^ n,
+                    ((y / 4) % 256) as u8 ^ (n << 1),
+                    (((x + y) / 7) % 256) as u8 ^ (n << 2),
+                ])
+            });
+            let mut out = std::fs::File::create(images.join(format!("{i:04}.jpg"))).unwrap();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 97)
+                .encode_image(&img)
+                .unwrap();
+        }
+        let ps = path_str(&project);
+        triage_ok(&[
+            "init",
+            ps,
+            "--task",
+            "image-classification",
+            "--classes",
+            "a,b",
+        ]);
+        triage_ok(&["import", ps, path_str(&images)]);
+    }
+    (project, size(&images))
+}
+
+/// `make bench`: uploading about 1 GiB of images with `--copy-images` to
+/// the local S3 server, next to boto3's `upload_file` of the same files,
+/// one after another as ours go, in the same run.
+#[test]
+#[ignore = "a benchmark: run by make bench, in release"]
+fn bench_upload_a_gigabyte_of_images_against_boto3() {
+    let moto = Moto::with_bucket("lake");
+    let (project, bytes) = a_gigabyte_of_images();
+    let ps = path_str(&project);
+    let tmp = tempfile::tempdir().unwrap();
+    let images = project.parent().unwrap().join("gigabyte-images");
+    let (mut ours, mut without, mut theirs) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..3 {
+        // The same export without images: what the upload adds is the rest.
+        let start = Instant::now();
+        let out = export_s3(
+            &moto.endpoint,
+            ps,
+            &format!("s3://lake/plain-{run}"),
+            "gt-manifest",
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        without.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        let out = export_s3(
+            &moto.endpoint,
+            ps,
+            &format!("s3://lake/copy-{run}"),
+            "gt-manifest",
+            &["--copy-images"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ours.push(start.elapsed().as_secs_f64());
+        let secs: f64 = moto
+            .boto3(&format!(
+                "import os, time\nt = time.perf_counter()\n\
+                 d = '{}'\n\
+                 for f in sorted(os.listdir(d)):\n\
+                 \x20   s3.upload_file(os.path.join(d, f), 'lake', 'boto3-{run}/' + f)\n\
+                 print(time.perf_counter() - t)",
+                path_str(&images)
+            ))
+            .trim()
+            .parse()
+            .unwrap();
+        theirs.push(secs);
+    }
+    let _ = tmp;
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (o, w, t) = (median(&mut ours), median(&mut without), median(&mut theirs));
+    let mib = bytes as f64 / (1 << 20) as f64;
+    println!("## uploading {mib:.0} MiB of images (512 JPEGs) to moto_server, 3 rounds, medians");
+    println!("triage export --copy-images (whole command): {o:.2} s");
+    println!("the same export without images: {w:.2} s");
+    println!(
+        "triage's image upload (the difference): {:.2} s, {:.0} MiB/s",
+        o - w,
+        mib / (o - w)
+    );
+    println!(
+        "boto3 upload_file, file after file: {t:.2} s, {:.0} MiB/s",
+        mib / t
+    );
+    println!("triage / boto3: {:.2}x (target within 1.5x)", (o - w) / t);
+}

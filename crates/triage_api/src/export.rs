@@ -46,6 +46,9 @@ pub struct ExportOptions {
     pub min_confidence: Option<f64>,
     /// Split the labeled items into train, validation and test folders.
     pub split: Option<Split>,
+    /// Copy each local image into the export's `images/` and point every
+    /// file at the copy, instead of keeping the original references.
+    pub copy_images: bool,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -65,7 +68,8 @@ pub struct Split {
 /// A file written for an export: its format, its name inside the export
 /// (`train/output.manifest` with a split), the file, and its labeled items.
 struct Staged {
-    format: ExportFormat,
+    /// `None` for a copied image.
+    format: Option<ExportFormat>,
     name: String,
     file: WrittenFile,
     labeled: u64,
@@ -140,8 +144,44 @@ impl Project {
                 "'{shown}': exports go to a local folder or to s3://bucket/prefix"
             )));
         }
-        let written = self.write_all(to, options, progress)?;
+        let mut written = Vec::new();
+        let mut moved = Relocated::new();
+        if options.copy_images {
+            for (item, name, source) in self.local_images(options)? {
+                let folder = LocalFolder::new(&to.join(IMAGES_DIR))?;
+                let file = copy_into(&folder, &name, &source)?;
+                moved.insert(item, file.key.clone());
+                written.push(image_staged(&name, file));
+            }
+        }
+        written.extend(self.write_all(to, options, &moved, progress)?);
         self.finish_export(&shown, written, at)
+    }
+
+    /// Every image the export holds whose file is on this machine, with
+    /// the name its copy gets: `<item id>-<file name>`, unique and stable
+    /// across runs.
+    fn local_images(
+        &self,
+        options: &ExportOptions,
+    ) -> Result<Vec<(i64, String, std::path::PathBuf)>> {
+        let mut out = Vec::new();
+        self.store.for_each_item(|mut item| -> Result<()> {
+            options.filter(&mut item);
+            if item.kind == triage_core::ItemKind::Image
+                && (item.label.is_some() || !options.labeled_only)
+                && let Some(uri) = &item.uri
+                && !uri.contains("://")
+            {
+                let path = std::path::PathBuf::from(uri);
+                let file = path
+                    .file_name()
+                    .map_or_else(|| "image".into(), |f| f.to_string_lossy().into_owned());
+                out.push((item.id, format!("{}-{file}", item.id), path));
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn export_s3(
@@ -162,7 +202,7 @@ impl Project {
             .dir
             .join("cache")
             .join(format!("export-{}", std::process::id()));
-        let staged = self.write_all(&staging, options, progress);
+        let staged = self.write_all(&staging, options, &Relocated::new(), progress);
         let published = staged.and_then(|staged| {
             // The same labels give the same id, so a rerun resumes in place.
             let export_id = options.export_id.clone().unwrap_or_else(|| {
@@ -170,10 +210,27 @@ impl Project {
                 format!("{}-{}", self.job_name, &sha256_hex(all.as_bytes())[..16])
             });
             let publisher = S3Publisher::connect(&target, &export_id)?;
-            staged
+            // Copied images go up from where they are, hashed first; the
+            // files are then written again pointing at their new keys.
+            // The id comes from the files as they were, so it is stable.
+            let (images, staged) = if options.copy_images {
+                let mut moved = Relocated::new();
+                let mut images = Vec::new();
+                for (item, name, source) in self.local_images(options)? {
+                    let name = format!("{IMAGES_DIR}/{name}");
+                    moved.insert(item, target.url_of(&publisher.key_of(&name)));
+                    images.push(image_staged(&name, hash_file(&source)?));
+                }
+                let _ = std::fs::remove_dir_all(&staging);
+                (images, self.write_all(&staging, options, &moved, progress)?)
+            } else {
+                (Vec::new(), staged)
+            };
+            images
                 .into_iter()
+                .chain(staged)
                 .map(|s| {
-                    // In write order: the data objects, then the manifests.
+                    // In write order: images, data objects, then manifests.
                     let file = publisher.put(&s.file, &s.name)?;
                     Ok(Staged { file, ..s })
                 })
@@ -190,6 +247,7 @@ impl Project {
         &self,
         root: &Path,
         options: &ExportOptions,
+        moved: &Relocated,
         progress: ProgressFn<'_>,
     ) -> Result<Vec<Staged>> {
         let mut formats: Vec<ExportFormat> = Vec::new();
@@ -228,7 +286,7 @@ impl Project {
                 let mut out = folder.create(format.file_name())?;
                 out.append(&bytes)?;
                 staged.push(Staged {
-                    format,
+                    format: Some(format),
                     name: format.file_name().to_owned(),
                     file: out.commit()?,
                     labeled: 0,
@@ -241,23 +299,29 @@ impl Project {
                 if format == ExportFormat::Yolo {
                     let prefix = part.map_or("yolo".to_owned(), |p| format!("{p}/yolo"));
                     let dir = part.map_or(root.join("yolo"), |p| root.join(p).join("yolo"));
-                    staged.extend(self.write_yolo(&dir, &prefix, options, only.as_ref())?);
+                    staged.extend(self.write_yolo(&dir, &prefix, options, moved, only.as_ref())?);
                     continue;
                 }
-                let (file, labeled) =
-                    self.write_format(&folder, format, options, only.as_ref(), total, progress)?;
+                let (file, labeled) = self.write_format(
+                    &folder,
+                    format,
+                    (options, moved),
+                    only.as_ref(),
+                    total,
+                    progress,
+                )?;
                 let name = part.map_or(format.file_name().to_owned(), |p| {
                     format!("{p}/{}", format.file_name())
                 });
                 staged.push(Staged {
-                    format,
+                    format: Some(format),
                     name,
                     file,
                     labeled,
                 });
             }
         }
-        staged.sort_by_key(|s| s.format == ExportFormat::GtManifest);
+        staged.sort_by_key(|s| s.format == Some(ExportFormat::GtManifest));
         Ok(staged)
     }
 
@@ -269,6 +333,7 @@ impl Project {
         dir: &Path,
         prefix: &str,
         options: &ExportOptions,
+        moved: &Relocated,
         only: Option<&HashSet<i64>>,
     ) -> Result<Vec<Staged>> {
         let labels_dir = LocalFolder::new(&dir.join("labels"))?;
@@ -276,7 +341,7 @@ impl Project {
         let mut images = String::new();
         let mut stems = HashSet::new();
         self.store.for_each_item(|mut item| -> Result<()> {
-            options.filter(&mut item);
+            prepare(options, moved, &mut item);
             let Some(label) = item.label.as_ref() else {
                 return Ok(());
             };
@@ -297,7 +362,7 @@ impl Project {
             let mut out = labels_dir.create(&name)?;
             out.append(text.as_bytes())?;
             staged.push(Staged {
-                format: ExportFormat::Yolo,
+                format: Some(ExportFormat::Yolo),
                 name: format!("{prefix}/labels/{name}"),
                 file: out.commit()?,
                 labeled: 0,
@@ -315,7 +380,7 @@ impl Project {
             let mut out = folder.create(name)?;
             out.append(text.as_bytes())?;
             staged.push(Staged {
-                format: ExportFormat::Yolo,
+                format: Some(ExportFormat::Yolo),
                 name: format!("{prefix}/{name}"),
                 file: out.commit()?,
                 labeled,
@@ -376,10 +441,13 @@ impl Project {
         let counts = self.store.counts()?;
         // Each share holds every format once: count the labeled items of one
         // that holds items.
-        let first = written.iter().map(|s| s.format).find(|f| !f.is_profile());
+        let first = written
+            .iter()
+            .filter_map(|s| s.format)
+            .find(|f| !f.is_profile());
         let labeled = written
             .iter()
-            .filter(|s| Some(s.format) == first)
+            .filter(|s| s.format.is_some() && s.format == first)
             .map(|s| s.labeled)
             .sum();
         let mut files = Vec::new();
@@ -393,7 +461,7 @@ impl Project {
             self.store.record_export(&ExportRecord {
                 at,
                 destination: destination.to_owned(),
-                format: format.as_str().to_owned(),
+                format: format.map_or("image", ExportFormat::as_str).to_owned(),
                 counts: serde_json::json!({ "items": counts.items, "labeled": written_labeled }),
                 checksums: serde_json::json!({ &file.key: &file.sha256 }),
                 manifest_key: file.key.clone(),
@@ -413,7 +481,7 @@ impl Project {
         &self,
         folder: &LocalFolder,
         format: ExportFormat,
-        options: &ExportOptions,
+        (options, moved): (&ExportOptions, &Relocated),
         only: Option<&HashSet<i64>>,
         total: u64,
         progress: ProgressFn<'_>,
@@ -438,7 +506,7 @@ impl Project {
                     labeled_only: options.labeled_only,
                 })?;
                 self.store.for_each_item(|mut item| -> Result<()> {
-                    options.filter(&mut item);
+                    prepare(options, moved, &mut item);
                     if only.is_some_and(|o| !o.contains(&item.id)) {
                         tick(false);
                         return Ok(());
@@ -454,7 +522,7 @@ impl Project {
             ExportFormat::Csv => {
                 let mut csv = CsvWriter::new(&mut out, self.schema.clone())?;
                 self.store.for_each_item(|mut item| -> Result<()> {
-                    options.filter(&mut item);
+                    prepare(options, moved, &mut item);
                     if only.is_some_and(|o| !o.contains(&item.id)) {
                         tick(false);
                         return Ok(());
@@ -472,7 +540,7 @@ impl Project {
             ExportFormat::Coco => {
                 let mut coco = CocoBuilder::new(self.schema.clone());
                 self.store.for_each_item(|mut item| -> Result<()> {
-                    options.filter(&mut item);
+                    prepare(options, moved, &mut item);
                     if only.is_some_and(|o| !o.contains(&item.id)) {
                         tick(false);
                         return Ok(());
@@ -494,7 +562,7 @@ impl Project {
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());
                 self.store.for_each_item(|mut item| -> Result<()> {
-                    options.filter(&mut item);
+                    prepare(options, moved, &mut item);
                     if only.is_some_and(|o| !o.contains(&item.id)) {
                         tick(false);
                         return Ok(());
@@ -510,6 +578,69 @@ impl Project {
         }
         Ok((out.commit()?, labeled))
     }
+}
+
+/// Where copied images now are, by item id.
+type Relocated = std::collections::HashMap<i64, String>;
+
+/// The folder copied images go into, inside an export.
+const IMAGES_DIR: &str = "images";
+
+/// Applies the filters, then points a copied image's item at its copy,
+/// in its manifest line too, so every format names the copy.
+fn prepare(options: &ExportOptions, moved: &Relocated, item: &mut triage_core::ItemRow) {
+    options.filter(item);
+    let Some(new_ref) = moved.get(&item.id) else {
+        return;
+    };
+    item.uri = Some(new_ref.clone());
+    if let Some(line) = &item.payload
+        && let Ok(serde_json::Value::Object(mut o)) = serde_json::from_str(line)
+        && o.contains_key("source-ref")
+    {
+        o.insert("source-ref".into(), new_ref.clone().into());
+        item.payload = Some(serde_json::Value::Object(o).to_string());
+    }
+}
+
+fn image_staged(name: &str, file: WrittenFile) -> Staged {
+    Staged {
+        format: None,
+        name: name.to_owned(),
+        file,
+        labeled: 0,
+    }
+}
+
+/// Copies a file into an export folder, hashing it on the way.
+fn copy_into(folder: &LocalFolder, name: &str, source: &Path) -> Result<WrittenFile> {
+    let mut input = std::fs::File::open(source).map_err(|e| Error::Path {
+        path: source.display().to_string(),
+        reason: format!("cannot read the image to copy: {e}"),
+    })?;
+    let mut out = folder.create(name)?;
+    std::io::copy(&mut input, &mut out).map_err(|e| Error::Path {
+        path: source.display().to_string(),
+        reason: format!("cannot copy: {e}"),
+    })?;
+    Ok(out.commit()?)
+}
+
+/// A file's size and SHA-256, read once, for an upload from where it is.
+fn hash_file(source: &Path) -> Result<WrittenFile> {
+    use sha2::Digest;
+    let read_err = |e: std::io::Error| Error::Path {
+        path: source.display().to_string(),
+        reason: format!("cannot read the image to copy: {e}"),
+    };
+    let mut input = std::fs::File::open(source).map_err(read_err)?;
+    let mut hash = sha2::Sha256::new();
+    let size_bytes = std::io::copy(&mut input, &mut hash).map_err(read_err)?;
+    Ok(WrittenFile {
+        key: source.display().to_string(),
+        size_bytes,
+        sha256: format!("{:x}", hash.finalize()),
+    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

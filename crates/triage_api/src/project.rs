@@ -347,7 +347,6 @@ pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
     Some(path)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -213,6 +213,10 @@ enum Command {
         /// hash of the files, so a rerun resumes in place).
         #[arg(long)]
         export_id: Option<String>,
+        /// Copy each local image into the export's images/ and point the
+        /// manifest (and every other file) at the copies.
+        #[arg(long)]
+        copy_images: bool,
     },
     /// Profile a project, a table (CSV, Parquet, JSON Lines) or an image
     /// folder: column statistics, correlations, labels, drift and alerts.
@@ -694,6 +698,7 @@ fn run(cli: Cli) -> Result<()> {
             min_confidence,
             split,
             split_seed,
+            copy_images,
             endpoint,
             region,
             path_style,
@@ -730,6 +735,7 @@ fn run(cli: Cli) -> Result<()> {
                         path_style,
                         profile,
                         export_id,
+                        copy_images,
                     },
                     at,
                     &|done, total| {

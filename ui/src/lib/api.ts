@@ -46,6 +46,7 @@ export interface ExportRequest {
   region: string | null;
   profile: string | null;
   pathStyle: boolean;
+  copyImages: boolean;
 }
 
 export interface RoundRequest {
