@@ -264,6 +264,25 @@ pub async fn label_boxes(
 }
 
 #[tauri::command]
+pub async fn label_classes(
+    state: State<'_, AppState>,
+    item: i64,
+    class_names: Vec<String>,
+    time_spent_ms: Option<i64>,
+) -> Reply<LabelDto> {
+    with_project(&state, move |p| {
+        p.label_classes(
+            &format!("#{item}"),
+            &class_names,
+            Some(&annotator()),
+            time_spent_ms,
+            triage_api::now(),
+        )
+    })
+    .await
+}
+
+#[tauri::command]
 pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
     with_project(&state, |p| p.undo(Some(&annotator()), triage_api::now())).await
 }

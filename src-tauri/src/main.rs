@@ -30,6 +30,7 @@ fn main() -> anyhow::Result<()> {
             commands::get_item,
             commands::label_item,
             commands::label_boxes,
+            commands::label_classes,
             commands::undo,
             commands::flag_item,
             commands::resolve_flags,

@@ -625,3 +625,65 @@ fn data_scientist_reads_the_profile_screen_and_sets_a_kind() {
         .unwrap();
     app.screenshot("9c-profile-correlations");
 }
+
+#[test]
+fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("scenes");
+    let options = triage_api::CreateOptions {
+        task: triage_api::TaskKind::ImageMultilabel,
+        classes: vec!["animal".into(), "cup".into(), "outdoor".into()],
+        hotkeys: Vec::new(),
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    project
+        .import(
+            &repo().join("datasets/photos"),
+            &triage_api::ImportOptions::default(),
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
+    drop(project);
+
+    let app = Desktop::start(&[path_str(&dir).to_owned()]);
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen][data-ready=true]", LONG)
+        .unwrap();
+    let first = item_after(s, None);
+    // 1 and 3 turn animal and outdoor on; 3 again turns outdoor off, and
+    // once more on.
+    for key in ["1", "3", "3", "3"] {
+        s.press(key, &[]).unwrap();
+    }
+    let pressed = |name: &str| {
+        let b = s.find(&format!("[data-class={name}]")).unwrap();
+        s.attribute(&b, "aria-pressed").unwrap()
+    };
+    assert_eq!(pressed("animal").as_deref(), Some("true"));
+    assert_eq!(pressed("cup").as_deref(), Some("false"));
+    assert_eq!(pressed("outdoor").as_deref(), Some("true"));
+    app.screenshot("10-multilabel");
+    s.press("\u{E007}", &[]).unwrap();
+    let second = item_after(s, Some(&first));
+    // Enter with nothing chosen is an answer too: none apply.
+    s.press("\u{E007}", &[]).unwrap();
+    item_after(s, Some(&second));
+
+    let project = Project::open(&dir).unwrap();
+    let deadline = Instant::now() + SHORT;
+    loop {
+        let a = project.item(&format!("#{first}")).unwrap();
+        let b = project.item(&format!("#{second}")).unwrap();
+        let classes = |i: &triage_api::ItemDto| i.label.as_ref().and_then(|l| l.classes.clone());
+        if classes(&a).is_some() && classes(&b).is_some() {
+            assert_eq!(classes(&a), Some(vec![0, 2]));
+            assert_eq!(classes(&b), Some(vec![]));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the answers were not committed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

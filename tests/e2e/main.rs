@@ -11,6 +11,7 @@ mod corpus;
 mod crash;
 mod desktop;
 mod learning;
+mod multilabel;
 pub mod profile;
 mod roundtrip;
 mod s3;

@@ -68,6 +68,8 @@ pub struct LabelDto {
     pub class_name: String,
     /// The boxes, for detection, in image pixels.
     pub boxes: Option<Vec<BoundingBox>>,
+    /// The class indices, for multi-label tasks (`[]`: none apply).
+    pub classes: Option<Vec<u32>>,
     /// `human`, `model`, `import` or `consolidated`.
     pub source: String,
     /// The person.
@@ -86,10 +88,22 @@ impl LabelDto {
             .as_deref()
             .and_then(|b| serde_json::from_str::<BoxesLabel>(b).ok())
             .map(|b| b.annotations);
-        let class_name = match (event.class, &boxes) {
-            (Some(class), _) => schema.name_of(class).unwrap_or("?").to_owned(),
-            (None, Some(b)) => format!("{} box{}", b.len(), if b.len() == 1 { "" } else { "es" }),
-            (None, None) => return None,
+        let classes = event
+            .classes
+            .as_deref()
+            .and_then(|c| triage_core::parse_class_set(c).ok());
+        let class_name = match (event.class, &boxes, &classes) {
+            (Some(class), _, _) => schema.name_of(class).unwrap_or("?").to_owned(),
+            (None, Some(b), _) => {
+                format!("{} box{}", b.len(), if b.len() == 1 { "" } else { "es" })
+            }
+            (None, None, Some(set)) if set.is_empty() => "none".to_owned(),
+            (None, None, Some(set)) => set
+                .iter()
+                .map(|&c| schema.name_of(c).unwrap_or("?"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            (None, None, None) => return None,
         };
         Some(Self {
             item: event.item,
@@ -97,6 +111,7 @@ impl LabelDto {
             class: event.class,
             class_name,
             boxes,
+            classes,
             source: event.source.as_str().to_owned(),
             annotator: event.annotator.clone(),
             confidence: event.confidence,

@@ -120,7 +120,8 @@ impl Project {
         if options.formats.is_empty() {
             return Err(Error::Invalid("no export format given".into()));
         }
-        let detection = self.schema.task == triage_core::TaskKind::ObjectDetection;
+        let task = self.schema.task;
+        let detection = task == triage_core::TaskKind::ObjectDetection;
         for f in &options.formats {
             if detection && f.is_class_only() {
                 return Err(Error::Invalid(format!(
@@ -128,7 +129,13 @@ impl Project {
                     f.as_str()
                 )));
             }
-            if !detection && f.is_boxes_only() {
+            if task.is_multilabel() && (f.is_class_only() || f.is_boxes_only()) {
+                return Err(Error::Invalid(format!(
+                    "{} holds one class or boxes per item; sets of classes go out as gt-manifest",
+                    f.as_str()
+                )));
+            }
+            if !detection && !task.is_multilabel() && f.is_boxes_only() {
                 return Err(Error::Invalid(format!(
                     "{} holds boxes, and this project classifies: use gt-manifest, csv or parquet",
                     f.as_str()

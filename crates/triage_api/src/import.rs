@@ -142,16 +142,19 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        if self.schema.task == TaskKind::ObjectDetection {
-            if options.labels_from_folders {
-                return Err(path_err(
-                    root,
-                    "folder names give one class per image, not boxes: import without \
-                     --labels-from-folders",
-                ));
-            }
-        } else {
+        let task = self.schema.task;
+        if !task.is_image() {
             self.expect_task(TaskKind::ImageClassification, root, "an image folder")?;
+        }
+        if options.labels_from_folders && task != TaskKind::ImageClassification {
+            return Err(path_err(
+                root,
+                format!(
+                    "folder names give one class per image, which a {} project does not \
+                     take: import without --labels-from-folders",
+                    task.as_str()
+                ),
+            ));
         }
         let thumbs = self.thumbs_dir();
         let (images, mut report) = image_file::scan_folder(
@@ -202,7 +205,15 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        self.expect_task(TaskKind::RowClassification, path, "a table")?;
+        if self.schema.task != TaskKind::RowMultilabel {
+            self.expect_task(TaskKind::RowClassification, path, "a table")?;
+        } else if options.label_column.is_some() {
+            return Err(path_err(
+                path,
+                "a label column gives one class per row; a row-multilabel project takes \
+                 sets of classes from people: import without --label-column",
+            ));
+        }
         let table_options = TableOptions {
             id_column: options.id_column.clone(),
             label_column: options.label_column.clone(),
@@ -327,7 +338,12 @@ impl Project {
                     EntrySource::Text(_) => None,
                 };
                 let info = local
-                    .filter(|_| task == TaskKind::ImageClassification)
+                    .filter(|_| {
+                        matches!(
+                            task,
+                            TaskKind::ImageClassification | TaskKind::ImageMultilabel
+                        )
+                    })
                     .map(|p| image_file::inspect(&p, ImageLimits::default(), Some(&thumbs)));
                 progress(
                     done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
@@ -341,11 +357,13 @@ impl Project {
             let position = format!("line {}", entry.line);
             let fits = matches!(
                 (&entry.source, task),
-                (EntrySource::Text(_), TaskKind::RowClassification)
-                    | (
-                        EntrySource::LocalImage(_) | EntrySource::Remote(_),
-                        TaskKind::ImageClassification
-                    )
+                (
+                    EntrySource::Text(_),
+                    TaskKind::RowClassification | TaskKind::RowMultilabel
+                ) | (
+                    EntrySource::LocalImage(_) | EntrySource::Remote(_),
+                    TaskKind::ImageClassification | TaskKind::ImageMultilabel
+                )
             );
             if !fits {
                 report.at(
@@ -363,7 +381,19 @@ impl Project {
                 Some(Ok(image)) => (image.content_hash, Some(image.width), Some(image.height)),
                 None => (triage_data::content_hash(entry.raw.as_bytes()), None, None),
             };
-            let label = self.manifest_label(&entry, &file, position, &mut report);
+            let label = if task.is_multilabel() {
+                if entry.label.is_some() {
+                    report.at(
+                        &file,
+                        position,
+                        "multi-label answers in manifests are not imported yet; \
+                         the item comes in unlabeled",
+                    );
+                }
+                None
+            } else {
+                self.manifest_label(&entry, &file, position, &mut report)
+            };
             let (kind, uri) = match &entry.source {
                 EntrySource::LocalImage(p) => (ItemKind::Image, Some(p.display().to_string())),
                 EntrySource::Remote(u) => (ItemKind::Image, Some(u.clone())),

@@ -203,8 +203,11 @@ impl Project {
                 "batch must be at least 1 and random share in [0, 1]".into(),
             ));
         }
-        if self.schema.task == TaskKind::ObjectDetection {
-            return Err(no_detection_model());
+        if matches!(
+            self.schema.task,
+            TaskKind::ObjectDetection | TaskKind::ImageMultilabel | TaskKind::RowMultilabel
+        ) {
+            return Err(no_model(self.schema.task));
         }
         progress("reading", 0.0);
         let snapshot = self.store.snapshot()?;
@@ -320,8 +323,10 @@ impl Project {
 
     fn feature_kind(&self) -> &'static str {
         match self.schema.task {
-            TaskKind::ImageClassification | TaskKind::ObjectDetection => IMAGE_FEATURES,
-            TaskKind::RowClassification => TABLE_FEATURES,
+            TaskKind::ImageClassification
+            | TaskKind::ObjectDetection
+            | TaskKind::ImageMultilabel => IMAGE_FEATURES,
+            TaskKind::RowClassification | TaskKind::RowMultilabel => TABLE_FEATURES,
         }
     }
 
@@ -331,7 +336,9 @@ impl Project {
         match self.schema.task {
             TaskKind::RowClassification => self.table_matrix(),
             TaskKind::ImageClassification => self.image_matrix(),
-            TaskKind::ObjectDetection => Err(no_detection_model()),
+            task @ (TaskKind::ObjectDetection
+            | TaskKind::ImageMultilabel
+            | TaskKind::RowMultilabel) => Err(no_model(task)),
         }
     }
 
@@ -491,8 +498,11 @@ impl Project {
 }
 
 /// Detection projects are labeled by hand for now.
-fn no_detection_model() -> Error {
-    Error::Invalid("object-detection projects have no model yet: boxes are drawn by people".into())
+fn no_model(task: TaskKind) -> Error {
+    Error::Invalid(format!(
+        "{} projects have no model yet: their labels come from people",
+        task.as_str()
+    ))
 }
 
 fn learn_err(e: triage_learn::Error) -> Error {

@@ -125,9 +125,8 @@ impl Project {
             let label = item.label.as_ref();
             labels.push(
                 label
-                    .and_then(|l| l.class)
-                    .and_then(|c| schema.classes.get(c as usize))
-                    .map(|c| c.name.clone()),
+                    .and_then(|l| crate::dto::LabelDto::from_event(l, schema))
+                    .map(|l| l.class_name),
             );
             sources.push(label.map(|l| l.source.as_str()));
             confidence.push(label.and_then(|l| l.confidence));

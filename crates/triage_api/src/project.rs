@@ -247,25 +247,60 @@ impl Project {
                 "this is an object-detection project: label its images with boxes".into(),
             ));
         }
+        if self.schema.task.is_multilabel() {
+            return Err(Error::Invalid(
+                "this is a multi-label project: give each item its set of classes".into(),
+            ));
+        }
         let item = self.resolve(item_key)?;
         let class = self.schema.index_of(class_name)?;
-        self.append_human(item, Some(class), None, annotator, time_spent_ms, at)
+        self.append_human(item, Given::Class(class), annotator, time_spent_ms, at)
     }
 
-    /// Commits a person's label (a class or boxes) on an item.
-    fn append_human(
+    /// A person gives an item its set of classes (none at all is an answer
+    /// too: none apply), in a multi-label project. Returns once committed.
+    pub fn label_classes(
         &mut self,
-        item: i64,
-        class: Option<u32>,
-        boxes: Option<String>,
+        item_key: &str,
+        class_names: &[String],
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
         at: Timestamp,
     ) -> Result<LabelDto> {
+        if !self.schema.task.is_multilabel() {
+            return Err(Error::Invalid(format!(
+                "a set of classes needs a multi-label project; this one is {}",
+                self.schema.task.as_str()
+            )));
+        }
+        let item = self.resolve(item_key)?;
+        let indices = class_names
+            .iter()
+            .map(|n| self.schema.index_of(n))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let set = triage_core::class_set_json(indices, self.schema.classes.len() as u32)?;
+        self.append_human(item, Given::Classes(set), annotator, time_spent_ms, at)
+    }
+
+    /// Commits a person's label on an item.
+    fn append_human(
+        &mut self,
+        item: i64,
+        given: Given,
+        annotator: Option<&str>,
+        time_spent_ms: Option<i64>,
+        at: Timestamp,
+    ) -> Result<LabelDto> {
+        let (class, boxes, classes) = match given {
+            Given::Class(c) => (Some(c), None, None),
+            Given::Boxes(b) => (None, Some(b), None),
+            Given::Classes(c) => (None, None, Some(c)),
+        };
         let event = self.store.append(&NewAnnotation {
             item,
             class,
             boxes,
+            classes,
             source: AnnotationSource::Human,
             annotator: annotator.map(str::to_owned),
             model_version: None,
@@ -305,7 +340,7 @@ impl Project {
         let label = BoxesLabel::new(width, height, boxes, self.schema.classes.len() as u32)?;
         let json = serde_json::to_string(&label)
             .map_err(|e| Error::Invalid(format!("boxes of item {item}: {e}")))?;
-        self.append_human(item, None, Some(json), annotator, time_spent_ms, at)
+        self.append_human(item, Given::Boxes(json), annotator, time_spent_ms, at)
     }
 
     /// Takes back the latest human label still in force (by `annotator`, if
@@ -322,6 +357,13 @@ impl Project {
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.store.integrity_check()?)
     }
+}
+
+/// What a person gives an item: a class, boxes (JSON) or a class set (JSON).
+enum Given {
+    Class(u32),
+    Boxes(String),
+    Classes(String),
 }
 
 /// `cache/s3`, beside the thumbnails in `cache/thumbs`.

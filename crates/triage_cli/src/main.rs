@@ -94,6 +94,8 @@ enum Command {
     Label {
         dir: PathBuf,
         item_id: String,
+        /// The class; in a multi-label project, the classes that apply,
+        /// comma-separated ("" when none do).
         class: String,
         #[arg(long)]
         annotator: Option<String>,
@@ -434,9 +436,18 @@ fn run(cli: Cli) -> Result<()> {
             annotator,
         } => {
             let mut project = open(&dir)?;
-            let label = project
-                .label(&item_id, &class, annotator.as_deref(), None, at)
-                .with_context(|| format!("labeling item '{item_id}'"))?;
+            let label = if project.status()?.task.is_multilabel() {
+                let set: Vec<String> = class
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(str::to_owned)
+                    .collect();
+                project.label_classes(&item_id, &set, annotator.as_deref(), None, at)
+            } else {
+                project.label(&item_id, &class, annotator.as_deref(), None, at)
+            }
+            .with_context(|| format!("labeling item '{item_id}'"))?;
             say!(
                 "item {} labeled {} (event {})",
                 label.item,

@@ -69,6 +69,9 @@ pub struct Annotation {
     pub class: Option<u32>,
     /// The boxes given, as [`crate::BoxesLabel`] JSON, for detection.
     pub boxes: Option<String>,
+    /// The classes given, as a JSON array of class indices (sorted, each
+    /// once), for multi-label tasks. `[]` is an answer too: none apply.
+    pub classes: Option<String>,
     /// Who or what gave it.
     pub source: AnnotationSource,
     /// The person, for human events.
@@ -86,6 +89,44 @@ pub struct Annotation {
     /// Imported metadata kept verbatim (a Ground Truth `<attr>-metadata`
     /// object), so a chained job writes it back unchanged.
     pub meta: Option<String>,
+}
+
+impl Annotation {
+    /// Whether the event gives a label (a class, boxes or a class set),
+    /// rather than taking one back.
+    pub fn is_label(&self) -> bool {
+        self.class.is_some() || self.boxes.is_some() || self.classes.is_some()
+    }
+}
+
+/// A multi-label answer as stored: the class indices, sorted, each once,
+/// checked against the number of classes.
+pub fn class_set_json(mut classes: Vec<u32>, n_classes: u32) -> crate::Result<String> {
+    classes.sort_unstable();
+    classes.dedup();
+    if let Some(bad) = classes.iter().find(|&&c| c >= n_classes) {
+        return Err(crate::Error::UnknownClass(bad.to_string()));
+    }
+    let items: Vec<String> = classes.iter().map(u32::to_string).collect();
+    Ok(format!("[{}]", items.join(",")))
+}
+
+/// The class indices of a stored multi-label answer.
+pub fn parse_class_set(stored: &str) -> crate::Result<Vec<u32>> {
+    let inner = stored
+        .trim()
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .ok_or_else(|| crate::Error::Schema(format!("stored class set {stored} is not a list")))?;
+    inner
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|_| crate::Error::Schema(format!("stored class set {stored}: bad index")))
+        })
+        .collect()
 }
 
 /// The label an item shows now, and the event it comes from.
@@ -108,7 +149,7 @@ pub fn current_label(events: &[Annotation]) -> Option<CurrentLabel> {
         events.iter().filter_map(|e| e.undoes).collect();
     events
         .iter()
-        .filter(|e| !undone.contains(&e.id) && (e.class.is_some() || e.boxes.is_some()))
+        .filter(|e| !undone.contains(&e.id) && e.is_label())
         .max_by_key(|e| (e.source.rank(), e.id))
         .map(|e| CurrentLabel {
             event: e.id,
@@ -134,6 +175,7 @@ mod tests {
             item: 1,
             class,
             boxes: None,
+            classes: None,
             source,
             annotator: None,
             model_version: None,
@@ -191,6 +233,19 @@ mod tests {
         assert_eq!(class_of(&e), Some((2, Model)));
         let e = [ev(1, Some(7), Human, None), ev(2, None, Human, Some(1))];
         assert_eq!(class_of(&e), None);
+    }
+
+    #[test]
+    fn class_sets_are_sorted_unique_and_checked() {
+        assert_eq!(class_set_json(vec![2, 0, 2], 3).unwrap(), "[0,2]");
+        assert_eq!(class_set_json(vec![], 3).unwrap(), "[]");
+        assert!(class_set_json(vec![3], 3).is_err());
+        assert_eq!(parse_class_set("[0,2]").unwrap(), vec![0, 2]);
+        assert_eq!(parse_class_set("[]").unwrap(), Vec::<u32>::new());
+        assert!(parse_class_set("{}").is_err());
+        let mut set = ev(2, None, Human, None);
+        set.classes = Some("[]".into());
+        assert_eq!(current_label(&[set]).map(|l| l.event), Some(2));
     }
 
     #[test]

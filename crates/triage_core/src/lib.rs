@@ -13,7 +13,10 @@ mod item;
 mod schema;
 mod time;
 
-pub use annotation::{Annotation, AnnotationId, AnnotationSource, CurrentLabel, current_label};
+pub use annotation::{
+    Annotation, AnnotationId, AnnotationSource, CurrentLabel, class_set_json, current_label,
+    parse_class_set,
+};
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};
 pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};

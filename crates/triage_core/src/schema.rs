@@ -12,6 +12,10 @@ pub enum TaskKind {
     RowClassification,
     /// Boxes around objects in images, each with a class.
     ObjectDetection,
+    /// Any number of classes per image.
+    ImageMultilabel,
+    /// Any number of classes per table row.
+    RowMultilabel,
 }
 
 impl TaskKind {
@@ -21,7 +25,19 @@ impl TaskKind {
             Self::ImageClassification => "image-classification",
             Self::RowClassification => "row-classification",
             Self::ObjectDetection => "object-detection",
+            Self::ImageMultilabel => "image-multilabel",
+            Self::RowMultilabel => "row-multilabel",
         }
+    }
+
+    /// Whether an item's label is a set of classes.
+    pub fn is_multilabel(self) -> bool {
+        matches!(self, Self::ImageMultilabel | Self::RowMultilabel)
+    }
+
+    /// Whether the items are images (rather than table rows).
+    pub fn is_image(self) -> bool {
+        !matches!(self, Self::RowClassification | Self::RowMultilabel)
     }
 
     /// Ground Truth's metadata `type` for this task. Rows are labeled as text
@@ -31,6 +47,8 @@ impl TaskKind {
             Self::ImageClassification => "groundtruth/image-classification",
             Self::RowClassification => "groundtruth/text-classification",
             Self::ObjectDetection => "groundtruth/object-detection",
+            Self::ImageMultilabel => "groundtruth/image-classification-multilabel",
+            Self::RowMultilabel => "groundtruth/text-classification-multilabel",
         }
     }
 }
@@ -42,6 +60,8 @@ impl std::str::FromStr for TaskKind {
             "image-classification" => Ok(Self::ImageClassification),
             "row-classification" => Ok(Self::RowClassification),
             "object-detection" => Ok(Self::ObjectDetection),
+            "image-multilabel" => Ok(Self::ImageMultilabel),
+            "row-multilabel" => Ok(Self::RowMultilabel),
             other => Err(Error::UnknownTask(other.to_owned())),
         }
     }
@@ -223,6 +243,8 @@ mod tests {
             TaskKind::ImageClassification,
             TaskKind::RowClassification,
             TaskKind::ObjectDetection,
+            TaskKind::ImageMultilabel,
+            TaskKind::RowMultilabel,
         ] {
             assert_eq!(t.as_str().parse::<TaskKind>().unwrap(), t);
         }

@@ -120,6 +120,9 @@ impl GtManifestWriter {
         if self.settings.schema.task == triage_core::TaskKind::ObjectDetection {
             return self.boxes_line(item, label, object).map(Some);
         }
+        if self.settings.schema.task.is_multilabel() {
+            return self.class_set_line(item, label, object).map(Some);
+        }
         let class = label
             .class
             .ok_or_else(|| self.item_err(item, "its label has no class"))?;
@@ -143,6 +146,42 @@ impl GtManifestWriter {
         meta.insert("job-name".into(), self.settings.job_name.clone().into());
         meta.insert("human-annotated".into(), human.into());
         meta.insert("creation-date".into(), format_gt_date(label.at).into());
+    }
+
+    /// A multi-label line: the class indices, and metadata with a
+    /// `class-map` and a `confidence-map` for the classes given.
+    fn class_set_line(
+        &self,
+        item: &ItemRow,
+        label: &Annotation,
+        mut object: Map<String, Value>,
+    ) -> Result<String> {
+        let stored = label
+            .classes
+            .as_deref()
+            .ok_or_else(|| self.item_err(item, "its label is not a set of classes"))?;
+        let set = triage_core::parse_class_set(stored)
+            .map_err(|e| self.item_err(item, &e.to_string()))?;
+        let (human, confidence) = provenance(label);
+        let (mut class_map, mut confidence_map) = (Map::new(), Map::new());
+        for &c in &set {
+            let name =
+                self.settings.schema.name_of(c).ok_or_else(|| {
+                    self.item_err(item, &format!("class {c} is not in the schema"))
+                })?;
+            class_map.insert(c.to_string(), name.into());
+            confidence_map.insert(c.to_string(), confidence.into());
+        }
+        let mut meta = Map::new();
+        meta.insert("class-map".into(), Value::Object(class_map));
+        meta.insert("confidence-map".into(), Value::Object(confidence_map));
+        self.common_meta(&mut meta, human, label);
+        object.insert(
+            self.settings.attribute.clone(),
+            Value::Array(set.into_iter().map(Value::from).collect()),
+        );
+        object.insert(self.meta_key.clone(), Value::Object(meta));
+        Ok(Value::Object(object).to_string())
     }
 
     /// A bounding-box line: the boxes value as stored (`image_size` and
@@ -239,6 +278,7 @@ mod tests {
             item: 7,
             class: Some(class),
             boxes: None,
+            classes: None,
             source,
             annotator: None,
             model_version: Some(3),

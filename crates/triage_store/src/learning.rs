@@ -260,6 +260,7 @@ impl Store {
                 item,
                 class: None,
                 boxes: None,
+                classes: None,
                 source: AnnotationSource::Model,
                 annotator: None,
                 model_version,
@@ -278,6 +279,7 @@ impl Store {
                         &NewAnnotation {
                             class: Some(class),
                             boxes: None,
+                            classes: None,
                             confidence: Some(confidence),
                             ..base
                         },
@@ -354,6 +356,7 @@ impl Store {
                     item,
                     class: None,
                     boxes: None,
+                    classes: None,
                     source: AnnotationSource::Model,
                     annotator: None,
                     model_version: Some(version),

@@ -156,7 +156,10 @@ INSERT INTO item_payloads(item_id, payload)
 ALTER TABLE items DROP COLUMN payload;
 ";
 
-const STEPS: [&str; 4] = [V1, V2, V3, V4];
+/// v5: multi-label answers, as a JSON array of class indices.
+const V5: &str = "ALTER TABLE annotations ADD COLUMN classes TEXT;";
+
+const STEPS: [&str; 5] = [V1, V2, V3, V4, V5];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

@@ -82,6 +82,8 @@ pub struct NewAnnotation {
     pub class: Option<u32>,
     /// Boxes as [`triage_core::BoxesLabel`] JSON, for detection.
     pub boxes: Option<String>,
+    /// A class set as a JSON array of indices, for multi-label tasks.
+    pub classes: Option<String>,
     /// Who gave it.
     pub source: AnnotationSource,
     /// The person.
@@ -160,12 +162,12 @@ pub struct Store {
 const ITEM_COLUMNS: &str = "i.id, i.kind, i.uri, i.row_index, i.external_id, i.content_hash, \
      i.width, i.height, p.payload, s.uri, \
      a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, a.created_at, \
-     a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes";
+     a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes, a.classes";
 const ITEM_FROM: &str = "FROM items i JOIN sources s ON s.id = i.source_id \
      LEFT JOIN item_payloads p ON p.item_id = i.id \
      LEFT JOIN annotations a ON a.id = i.label_event";
 const EVENT_COLUMNS: &str = "a.id, a.class, a.source, a.annotator, a.model_version, a.confidence, \
-     a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes";
+     a.created_at, a.time_spent_ms, a.undoes, a.meta, a.item_id, a.boxes, a.classes";
 
 impl Store {
     /// Creates a new project file. Fails if the file exists.
@@ -444,6 +446,7 @@ impl Store {
             item: new.item,
             class: new.class,
             boxes: new.boxes.clone(),
+            classes: new.classes.clone(),
             source: new.source,
             annotator: new.annotator.clone(),
             model_version: new.model_version,
@@ -464,7 +467,8 @@ impl Store {
     ) -> Result<Option<Annotation>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM annotations a WHERE a.source = 'human' \
-             AND (a.class IS NOT NULL OR a.boxes IS NOT NULL) AND (?1 IS NULL OR a.annotator = ?1) \
+             AND (a.class IS NOT NULL OR a.boxes IS NOT NULL OR a.classes IS NOT NULL) \
+             AND (?1 IS NULL OR a.annotator = ?1) \
              AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
              ORDER BY a.id DESC LIMIT 1"
         );
@@ -477,6 +481,7 @@ impl Store {
             item: last.item,
             class: None,
             boxes: None,
+            classes: None,
             source: AnnotationSource::Human,
             annotator: annotator
                 .map(str::to_owned)
@@ -767,7 +772,8 @@ impl Store {
 pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<AnnotationId> {
     conn.prepare_cached(
         "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
-         created_at, time_spent_ms, undoes, meta, boxes) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+         created_at, time_spent_ms, undoes, meta, boxes, classes) \
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
     )?
     .execute(params![
         new.item,
@@ -781,6 +787,7 @@ pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<Ann
         new.undoes,
         new.meta,
         new.boxes,
+        new.classes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -847,6 +854,7 @@ fn event_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Annotation> {
         meta: r.get(at + 9)?,
         item: r.get(at + 10)?,
         boxes: r.get(at + 11)?,
+        classes: r.get(at + 12)?,
     })
 }
 

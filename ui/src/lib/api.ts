@@ -73,6 +73,8 @@ export const api = {
     invoke<LabelDto>("label_item", { item, className, timeSpentMs }),
   labelBoxes: (item: number, boxes: Box[], timeSpentMs: number | null) =>
     invoke<LabelDto>("label_boxes", { item, boxes, timeSpentMs }),
+  labelClasses: (item: number, classNames: string[], timeSpentMs: number | null) =>
+    invoke<LabelDto>("label_classes", { item, classNames, timeSpentMs }),
   undo: () => invoke<LabelDto | null>("undo"),
   flagItem: (item: number, note: string | null) => invoke<void>("flag_item", { item, note }),
   resolveFlags: (item: number) => invoke<number>("resolve_flags", { item }),

@@ -2,7 +2,12 @@ import type { Box } from "./boxes";
 
 // The shapes triage_api returns, as the shell serialises them.
 
-export type TaskKind = "image-classification" | "row-classification" | "object-detection";
+export type TaskKind =
+  | "image-classification"
+  | "row-classification"
+  | "object-detection"
+  | "image-multilabel"
+  | "row-multilabel";
 
 export interface ClassDto {
   index: number;
@@ -39,6 +44,8 @@ export interface LabelDto {
   class_name: string;
   /** Boxes in image pixels, for detection. */
   boxes: Box[] | null;
+  /** The class indices, for multi-label projects. */
+  classes: number[] | null;
   source: "human" | "model" | "import" | "consolidated";
   annotator: string | null;
   confidence: number | null;

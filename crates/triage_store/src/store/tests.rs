@@ -39,6 +39,7 @@ fn human(item: ItemId, class: u32, sec: u32) -> NewAnnotation {
         item,
         class: Some(class),
         boxes: None,
+        classes: None,
         source: AnnotationSource::Human,
         annotator: Some("ana".into()),
         model_version: None,
