@@ -79,6 +79,52 @@ fn sets_of_classes_go_out_as_the_ground_truth_multilabel_manifest() {
         "{cat}"
     );
 
+    // Job chaining: the manifest starts a new multi-label job, whose
+    // classes come in a different order; the answers come in by name and
+    // go out again byte for byte.
+    let next = tmp.path().join("next");
+    let ns = path_str(&next);
+    triage_ok(&[
+        "init",
+        ns,
+        "--task",
+        "image-multilabel",
+        "--classes",
+        "outdoor,cup,animal",
+        "--attribute",
+        "tags",
+    ]);
+    let out = triage_ok(&[
+        "import",
+        ns,
+        path_str(&to.join("output.manifest")),
+        "--root",
+        "/",
+    ]);
+    assert!(out.contains("3 with labels"), "{out}");
+    let status: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["status", ns, "--json"])).unwrap();
+    assert_eq!(status["counts"]["import"], 3);
+    // By name: animal and outdoor swapped indices in this job.
+    let chained = triage_api::Project::open(&next).unwrap();
+    let cat = chained.item(&photo("chelsea.jpg")).unwrap();
+    assert_eq!(cat.label.unwrap().class_name, "outdoor, animal");
+    drop(chained);
+    let again = tmp.path().join("again");
+    triage_ok(&[
+        "export",
+        ns,
+        "--to",
+        path_str(&again),
+        "--format",
+        "gt-manifest",
+        "--labeled-only",
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(again.join("output.manifest")).unwrap(),
+        manifest
+    );
+
     // One class per item does not fit, nor does a model yet.
     let err = triage_err(&["export", ps, "--to", path_str(&to), "--format", "csv"]);
     assert!(

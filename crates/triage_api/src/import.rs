@@ -170,7 +170,8 @@ impl Project {
             let label = image.folder_label.as_deref().and_then(|name| {
                 self.class_or_warn(name, &uri, "folder".into(), &mut report)
                     .map(|class| ImportedLabel {
-                        class,
+                        class: Some(class),
+                        classes: None,
                         confidence: None,
                         meta: None,
                     })
@@ -227,7 +228,8 @@ impl Project {
                 let position = format!("row {}", row.index + 1);
                 self.class_or_warn(name, &file, position, &mut report)
                     .map(|class| ImportedLabel {
-                        class,
+                        class: Some(class),
+                        classes: None,
                         confidence: None,
                         meta: None,
                     })
@@ -381,19 +383,7 @@ impl Project {
                 Some(Ok(image)) => (image.content_hash, Some(image.width), Some(image.height)),
                 None => (triage_data::content_hash(entry.raw.as_bytes()), None, None),
             };
-            let label = if task.is_multilabel() {
-                if entry.label.is_some() {
-                    report.at(
-                        &file,
-                        position,
-                        "multi-label answers in manifests are not imported yet; \
-                         the item comes in unlabeled",
-                    );
-                }
-                None
-            } else {
-                self.manifest_label(&entry, &file, position, &mut report)
-            };
+            let label = self.manifest_label(&entry, &file, position, &mut report);
             let (kind, uri) = match &entry.source {
                 EntrySource::LocalImage(p) => (ItemKind::Image, Some(p.display().to_string())),
                 EntrySource::Remote(u) => (ItemKind::Image, Some(u.clone())),
@@ -434,21 +424,59 @@ impl Project {
         report: &mut Report,
     ) -> Option<ImportedLabel> {
         let label = entry.label.as_ref()?;
-        let class = match (&label.class_name, label.class_index) {
-            (Some(name), _) => self.class_or_warn(name, file, position, report)?,
-            (None, Some(i)) if (i as usize) < self.schema.classes.len() => i,
+        let n = self.schema.classes.len();
+        // A class comes in by its name when it has one (indices differ
+        // between jobs), else by its index.
+        let mut index_of = |name: Option<&String>, index: Option<u32>| match (name, index) {
+            (Some(name), _) => self.class_or_warn(name, file, position.clone(), report),
+            (None, Some(i)) if (i as usize) < n => Some(i),
             (None, Some(i)) => {
                 report.at(
                     file,
-                    position,
+                    position.clone(),
                     format!("class index {i} is outside the project's classes"),
+                );
+                None
+            }
+            (None, None) => None,
+        };
+        let multilabel = self.schema.task.is_multilabel();
+        let (class, classes) = match (&label.class_set, multilabel) {
+            (Some(set), true) => {
+                let mut indices = Vec::with_capacity(set.len());
+                for (i, name) in set {
+                    indices.push(index_of(name.as_ref(), Some(*i))?);
+                }
+                (
+                    None,
+                    Some(triage_core::class_set_json(indices, n as u32).ok()?),
+                )
+            }
+            (None, true) => {
+                // One class from a single-class job: a set of one.
+                let class = index_of(label.class_name.as_ref(), label.class_index)?;
+                (
+                    None,
+                    Some(triage_core::class_set_json(vec![class], n as u32).ok()?),
+                )
+            }
+            (Some(_), false) => {
+                report.at(
+                    file,
+                    position,
+                    "a set of classes does not fit a single-class project; imported without \
+                     a label",
                 );
                 return None;
             }
-            (None, None) => return None,
+            (None, false) => (
+                Some(index_of(label.class_name.as_ref(), label.class_index)?),
+                None,
+            ),
         };
         Some(ImportedLabel {
             class,
+            classes,
             confidence: label.confidence,
             meta: Some(label.metadata.clone()),
         })

@@ -36,6 +36,9 @@ pub struct ManifestLabel {
     pub class_name: Option<String>,
     /// The metadata's `confidence`.
     pub confidence: Option<f64>,
+    /// A multi-label answer: each class index with its name from the
+    /// metadata's `class-map`, when it has one.
+    pub class_set: Option<Vec<(u32, Option<String>)>>,
     /// The metadata object, verbatim.
     pub metadata: String,
 }
@@ -181,11 +184,34 @@ fn read_label(
     let Some(Value::Object(meta)) = object.get(&meta_key) else {
         return Err(format!("\"{attribute}\" has no \"{meta_key}\" object"));
     };
-    let class_index = match value {
+    let index = |v: &Value| match v {
         Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
         Value::String(s) => s.parse::<u32>().ok(),
         _ => None,
     };
+    if let Value::Array(values) = value {
+        let map = meta.get("class-map").and_then(Value::as_object);
+        let set = values
+            .iter()
+            .map(|v| {
+                let i = index(v)
+                    .ok_or_else(|| format!("\"{attribute}\" holds {v}, not a class index"))?;
+                let name = map
+                    .and_then(|m| m.get(&i.to_string()))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                Ok((i, name))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        return Ok(Some(ManifestLabel {
+            class_index: None,
+            class_name: None,
+            confidence: None,
+            class_set: Some(set),
+            metadata: Value::Object(meta.clone()).to_string(),
+        }));
+    }
+    let class_index = index(value);
     let class_name = match meta.get("class-name") {
         Some(Value::String(s)) => Some(s.clone()),
         _ => None,
@@ -203,6 +229,7 @@ fn read_label(
         class_index,
         class_name,
         confidence,
+        class_set: None,
         metadata: Value::Object(meta.clone()).to_string(),
     }))
 }
@@ -286,6 +313,33 @@ mod tests {
         let path = f.root.join("m.manifest");
         std::fs::write(&path, lines).unwrap();
         read_manifest(&path, &f.root, "animal")
+    }
+
+    #[test]
+    fn multi_label_answers_carry_their_class_map_names() {
+        let f = fixture();
+        let (entries, report) = read(
+            &f,
+            concat!(
+                r#"{"source-ref":"s3://b/a.png","animal":[2,"0"],"animal-metadata":{"class-map":{"2":"dog","0":"cat"}}}"#,
+                "\n",
+                r#"{"source-ref":"s3://b/c.png","animal":[1,"x"],"animal-metadata":{}}"#,
+                "\n",
+            ),
+        );
+        let set = entries[0]
+            .label
+            .as_ref()
+            .unwrap()
+            .class_set
+            .clone()
+            .unwrap();
+        assert_eq!(set, vec![(2, Some("dog".into())), (0, Some("cat".into()))]);
+        // A bad index drops the label, not the line, and says why.
+        assert_eq!(entries.len(), 2);
+        assert!(entries[1].label.is_none());
+        let text = format!("{report:?}");
+        assert!(text.contains(r#"holds \"x\", not a class index"#), "{text}");
     }
 
     #[test]

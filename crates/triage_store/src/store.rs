@@ -65,8 +65,11 @@ pub struct NewItem {
 /// A label that arrived with the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedLabel {
-    /// The class index.
-    pub class: u32,
+    /// The class index, for single-class tasks.
+    pub class: Option<u32>,
+    /// The class set as a JSON array of indices, for multi-label tasks;
+    /// exactly one of `class` and `classes` is set.
+    pub classes: Option<String>,
     /// The confidence the data gave, if any.
     pub confidence: Option<f64>,
     /// Metadata kept verbatim (a Ground Truth `<attr>-metadata` object).
@@ -359,8 +362,8 @@ impl Store {
             let mut payload =
                 tx.prepare_cached("INSERT INTO item_payloads(item_id, payload) VALUES (?1, ?2)")?;
             let mut event = tx.prepare_cached(
-                "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta) \
-                 VALUES (?1, ?2, 'import', ?3, ?4, ?5)",
+                "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta, \
+                 classes) VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?6)",
             )?;
             let mut cache = tx.prepare_cached(
                 "UPDATE items SET label_event = ?2, label_class = ?3, label_source = 'import', \
@@ -387,10 +390,13 @@ impl Store {
                     payload.execute(params![item_id, p])?;
                 }
                 if let Some(label) = &item.label {
-                    if label.class >= classes {
+                    let indices = match &label.classes {
+                        Some(set) => triage_core::parse_class_set(set)?,
+                        None => label.class.into_iter().collect(),
+                    };
+                    if let Some(bad) = indices.iter().find(|&&c| c >= classes) {
                         return Err(Error::Corrupt(format!(
-                            "imported class index {} is outside the schema",
-                            label.class
+                            "imported class index {bad} is outside the schema"
                         )));
                     }
                     event.execute(params![
@@ -398,7 +404,8 @@ impl Store {
                         label.class,
                         label.confidence,
                         at_str,
-                        label.meta
+                        label.meta,
+                        label.classes
                     ])?;
                     let event_id = tx.last_insert_rowid();
                     cache.execute(params![item_id, event_id, label.class, label.confidence])?;

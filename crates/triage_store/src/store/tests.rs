@@ -27,7 +27,8 @@ fn item(n: usize, label: Option<u32>) -> NewItem {
         height: Some(8),
         payload: None,
         label: label.map(|class| ImportedLabel {
-            class,
+            class: Some(class),
+            classes: None,
             confidence: None,
             meta: None,
         }),
