@@ -233,12 +233,16 @@ impl Project {
             } else {
                 (Vec::new(), staged)
             };
+            // Progress now counts objects put, images first.
+            let total = (images.len() + staged.len()) as u64;
             images
                 .into_iter()
                 .chain(staged)
-                .map(|s| {
+                .enumerate()
+                .map(|(i, s)| {
                     // In write order: images, data objects, then manifests.
                     let file = publisher.put(&s.file, &s.name)?;
+                    progress(i as u64 + 1, total);
                     Ok(Staged { file, ..s })
                 })
                 .collect::<Result<Vec<_>>>()
