@@ -396,6 +396,26 @@ fn hundred_thousand_images() -> PathBuf {
     dir
 }
 
+/// A project of `task` over the photos in `datasets/`.
+fn photos_project(dir: &Path, task: triage_api::TaskKind, classes: &[&str]) {
+    let options = triage_api::CreateOptions {
+        task,
+        classes: classes.iter().map(|c| c.to_string()).collect(),
+        hotkeys: Vec::new(),
+        job_name: None,
+        attribute: None,
+    };
+    let mut project = Project::create(dir, &options, triage_api::now()).unwrap();
+    project
+        .import(
+            &repo().join("datasets/photos"),
+            &triage_api::ImportOptions::default(),
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -478,23 +498,11 @@ fn to_image(m: &[f64], (cx, cy): (i64, i64)) -> (f64, f64) {
 fn annotator_draws_two_boxes_on_a_photo_and_they_are_stored_in_pixels() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("photos-job");
-    let options = triage_api::CreateOptions {
-        task: triage_api::TaskKind::ObjectDetection,
-        classes: vec!["thing".into(), "animal".into()],
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
-    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
-    project
-        .import(
-            &repo().join("datasets/photos"),
-            &triage_api::ImportOptions::default(),
-            triage_api::now(),
-            &|_, _| {},
-        )
-        .unwrap();
-    drop(project);
+    photos_project(
+        &dir,
+        triage_api::TaskKind::ObjectDetection,
+        &["thing", "animal"],
+    );
 
     let app = Desktop::start(&[path_str(&dir).to_owned()]);
     let s = app.s();
@@ -630,23 +638,11 @@ fn data_scientist_reads_the_profile_screen_and_sets_a_kind() {
 fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("scenes");
-    let options = triage_api::CreateOptions {
-        task: triage_api::TaskKind::ImageMultilabel,
-        classes: vec!["animal".into(), "cup".into(), "outdoor".into()],
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
-    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
-    project
-        .import(
-            &repo().join("datasets/photos"),
-            &triage_api::ImportOptions::default(),
-            triage_api::now(),
-            &|_, _| {},
-        )
-        .unwrap();
-    drop(project);
+    photos_project(
+        &dir,
+        triage_api::TaskKind::ImageMultilabel,
+        &["animal", "cup", "outdoor"],
+    );
 
     let app = Desktop::start(&[path_str(&dir).to_owned()]);
     let s = app.s();

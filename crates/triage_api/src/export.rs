@@ -507,7 +507,22 @@ impl Project {
                 progress(done, total);
             }
         };
-        let keep = |item: &triage_core::ItemRow| !options.labeled_only || item.label.is_some();
+        // Every item of the share, filtered and relocated, is counted; the
+        // ones the export holds go to `write`.
+        let mut each = |write: &mut dyn FnMut(&triage_core::ItemRow) -> Result<()>| {
+            self.store.for_each_item(|mut item| -> Result<()> {
+                prepare(options, moved, &mut item);
+                if only.is_some_and(|o| !o.contains(&item.id)) {
+                    tick(false);
+                    return Ok(());
+                }
+                tick(item.label.is_some());
+                if !options.labeled_only || item.label.is_some() {
+                    write(&item)?;
+                }
+                Ok(())
+            })
+        };
         match format {
             ExportFormat::GtManifest => {
                 let writer = GtManifestWriter::new(ManifestSettings {
@@ -516,14 +531,8 @@ impl Project {
                     schema: self.schema.clone(),
                     labeled_only: options.labeled_only,
                 })?;
-                self.store.for_each_item(|mut item| -> Result<()> {
-                    prepare(options, moved, &mut item);
-                    if only.is_some_and(|o| !o.contains(&item.id)) {
-                        tick(false);
-                        return Ok(());
-                    }
-                    tick(item.label.is_some());
-                    if let Some(line) = writer.line(&item)? {
+                each(&mut |item| {
+                    if let Some(line) = writer.line(item)? {
                         out.append(line.as_bytes())?;
                         out.append(b"\n")?;
                     }
@@ -532,36 +541,14 @@ impl Project {
             }
             ExportFormat::Csv => {
                 let mut csv = CsvWriter::new(&mut out, self.schema.clone())?;
-                self.store.for_each_item(|mut item| -> Result<()> {
-                    prepare(options, moved, &mut item);
-                    if only.is_some_and(|o| !o.contains(&item.id)) {
-                        tick(false);
-                        return Ok(());
-                    }
-                    tick(item.label.is_some());
-                    if keep(&item) {
-                        csv.push(&item)?;
-                    }
-                    Ok(())
-                })?;
+                each(&mut |item| Ok(csv.push(item)?))?;
                 csv.finish()?
                     .flush()
                     .map_err(|e| Error::Invalid(format!("CSV export: {e}")))?;
             }
             ExportFormat::Coco => {
                 let mut coco = CocoBuilder::new(self.schema.clone());
-                self.store.for_each_item(|mut item| -> Result<()> {
-                    prepare(options, moved, &mut item);
-                    if only.is_some_and(|o| !o.contains(&item.id)) {
-                        tick(false);
-                        return Ok(());
-                    }
-                    tick(item.label.is_some());
-                    if keep(&item) {
-                        coco.push(&item)?;
-                    }
-                    Ok(())
-                })?;
+                each(&mut |item| Ok(coco.push(item)?))?;
                 coco.write(&mut out)?;
             }
             ExportFormat::Yolo | ExportFormat::ProfileJson | ExportFormat::ProfileHtml => {
@@ -572,16 +559,8 @@ impl Project {
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());
-                self.store.for_each_item(|mut item| -> Result<()> {
-                    prepare(options, moved, &mut item);
-                    if only.is_some_and(|o| !o.contains(&item.id)) {
-                        tick(false);
-                        return Ok(());
-                    }
-                    tick(item.label.is_some());
-                    if keep(&item) {
-                        builder.push(&item);
-                    }
+                each(&mut |item| {
+                    builder.push(item);
                     Ok(())
                 })?;
                 builder.write(&mut out)?;
