@@ -63,18 +63,8 @@ enum Command {
         /// The folder a manifest's local paths must stay inside (default: the manifest's folder).
         #[arg(long)]
         root: Option<PathBuf>,
-        /// S3: an S3-compatible endpoint URL (AWS when absent).
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// S3: the region (default: AWS_REGION, else us-east-1).
-        #[arg(long)]
-        region: Option<String>,
-        /// S3: path-style addressing.
-        #[arg(long)]
-        path_style: bool,
-        /// S3: a named profile from ~/.aws/credentials and ~/.aws/config.
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        s3: S3Args,
     },
     /// Show the project's task, classes and label counts.
     Status {
@@ -198,19 +188,8 @@ enum Command {
         /// The seed that fixes which items go into which share.
         #[arg(long, default_value_t = 0)]
         split_seed: u64,
-        /// S3: an S3-compatible endpoint URL (AWS when absent).
-        #[arg(long)]
-        endpoint: Option<String>,
-        /// S3: the region (default: AWS_REGION, else us-east-1).
-        #[arg(long)]
-        region: Option<String>,
-        /// S3: path-style addressing, as most S3-compatible stores need.
-        #[arg(long)]
-        path_style: bool,
-        /// S3: a named profile from ~/.aws/credentials and ~/.aws/config
-        /// (default: the AWS_* variables, else AWS_PROFILE, else default).
-        #[arg(long)]
-        profile: Option<String>,
+        #[command(flatten)]
+        s3: S3Args,
         /// S3: the folder under the prefix (default: the job name and a
         /// hash of the files, so a rerun resumes in place).
         #[arg(long)]
@@ -239,6 +218,24 @@ enum Command {
         #[arg(long = "kind", value_parser = parse_kind)]
         kinds: Vec<(String, triage_api::ColumnKind)>,
     },
+}
+
+/// How to reach an S3-compatible store, for imports and exports.
+#[derive(clap::Args)]
+struct S3Args {
+    /// S3: an S3-compatible endpoint URL (AWS when absent).
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// S3: the region (default: AWS_REGION, else us-east-1).
+    #[arg(long)]
+    region: Option<String>,
+    /// S3: path-style addressing, as most S3-compatible stores need.
+    #[arg(long)]
+    path_style: bool,
+    /// S3: a named profile from ~/.aws/credentials and ~/.aws/config
+    /// (default: the AWS_* variables, else AWS_PROFILE, else default).
+    #[arg(long)]
+    profile: Option<String>,
 }
 
 fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
@@ -328,10 +325,7 @@ fn run(cli: Cli) -> Result<()> {
             id_column,
             label_column,
             root,
-            endpoint,
-            region,
-            path_style,
-            profile,
+            s3,
         } => {
             let mut project = open(&dir)?;
             let options = ImportOptions {
@@ -339,10 +333,10 @@ fn run(cli: Cli) -> Result<()> {
                 id_column,
                 label_column,
                 root,
-                endpoint,
-                region,
-                path_style,
-                profile,
+                endpoint: s3.endpoint,
+                region: s3.region,
+                path_style: s3.path_style,
+                profile: s3.profile,
             };
             let bar = bar("importing");
             let report = project
@@ -710,10 +704,7 @@ fn run(cli: Cli) -> Result<()> {
             split,
             split_seed,
             copy_images,
-            endpoint,
-            region,
-            path_style,
-            profile,
+            s3,
             export_id,
         } => {
             let formats = format
@@ -741,10 +732,10 @@ fn run(cli: Cli) -> Result<()> {
                         human_only,
                         min_confidence,
                         split,
-                        endpoint,
-                        region,
-                        path_style,
-                        profile,
+                        endpoint: s3.endpoint,
+                        region: s3.region,
+                        path_style: s3.path_style,
+                        profile: s3.profile,
                         export_id,
                         copy_images,
                     },
