@@ -154,8 +154,8 @@ impl Project {
         let mut written = Vec::new();
         let mut moved = Relocated::new();
         if options.copy_images {
+            let folder = LocalFolder::new(&to.join(IMAGES_DIR))?;
             for (item, name, source) in self.local_images(options)? {
-                let folder = LocalFolder::new(&to.join(IMAGES_DIR))?;
                 let file = copy_into(&folder, &name, &source)?;
                 moved.insert(item, file.key.clone());
                 written.push(image_staged(&name, file));
@@ -211,27 +211,41 @@ impl Project {
             .join(format!("export-{}", std::process::id()));
         let staged = self.write_all(&staging, options, &Relocated::new(), progress);
         let published = staged.and_then(|staged| {
-            // The same labels give the same id, so a rerun resumes in place.
+            // Copied images go up from where they are, hashed first.
+            let copies = if options.copy_images {
+                self.local_images(options)?
+                    .into_iter()
+                    .map(|(item, name, source)| {
+                        Ok((item, format!("{IMAGES_DIR}/{name}"), hash_file(&source)?))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
+            // The same labels and images give the same id, so a rerun
+            // resumes in place. The files count as they were written before
+            // they name the copies, which need the id.
             let export_id = options.export_id.clone().unwrap_or_else(|| {
-                let all: String = staged.iter().map(|s| s.file.sha256.as_str()).collect();
+                let all: String = staged
+                    .iter()
+                    .map(|s| &s.file)
+                    .chain(copies.iter().map(|c| &c.2))
+                    .map(|f| f.sha256.as_str())
+                    .collect();
                 format!("{}-{}", self.job_name, &sha256_hex(all.as_bytes())[..16])
             });
             let publisher = S3Publisher::connect(&target, &export_id)?;
-            // Copied images go up from where they are, hashed first; the
-            // files are then written again pointing at their new keys.
-            // The id comes from the files as they were, so it is stable.
-            let (images, staged) = if options.copy_images {
+            let (images, staged) = if copies.is_empty() {
+                (Vec::new(), staged)
+            } else {
                 let mut moved = Relocated::new();
                 let mut images = Vec::new();
-                for (item, name, source) in self.local_images(options)? {
-                    let name = format!("{IMAGES_DIR}/{name}");
+                for (item, name, file) in copies {
                     moved.insert(item, target.url_of(&publisher.key_of(&name)));
-                    images.push(image_staged(&name, hash_file(&source)?));
+                    images.push(image_staged(&name, file));
                 }
                 let _ = std::fs::remove_dir_all(&staging);
                 (images, self.write_all(&staging, options, &moved, progress)?)
-            } else {
-                (Vec::new(), staged)
             };
             // Progress now counts objects put, images first.
             let total = (images.len() + staged.len()) as u64;
