@@ -747,6 +747,10 @@ fn an_earlier_jobs_manifest_on_s3_starts_a_new_job() {
     );
     let thumbs = std::fs::read_dir(p.join("cache/thumbs")).unwrap().count();
     assert!(thumbs > 0, "no thumbnails");
+    // The profile reads the images from the cache.
+    let profile: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["profile", ps, "--json", "-"])).unwrap();
+    assert_eq!(profile["images"]["readable"], 12);
     // Again: nothing new, and the cached images are not fetched again.
     let before = std::fs::metadata(&cached).unwrap().modified().unwrap();
     import("12 already present");

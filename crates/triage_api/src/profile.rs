@@ -134,10 +134,16 @@ impl Project {
                 payloads.push(item.payload.unwrap_or_else(|| "{}".into()));
             } else {
                 let uri = item.uri.clone().unwrap_or_default();
-                if item.kind == ItemKind::Image && Path::new(&uri).is_file() {
+                // An s3:// image is profiled from its cached copy.
+                let local = if uri.starts_with("s3://") {
+                    crate::project::s3_cache_path(&thumbs, &uri)
+                } else {
+                    Some(std::path::PathBuf::from(&uri))
+                };
+                if let Some(path) = local.filter(|p| item.kind == ItemKind::Image && p.is_file()) {
                     images.push(ImageInput {
                         name: uri.clone(),
-                        path: uri.clone().into(),
+                        path,
                         thumbnail: Some(triage_data::image_file::thumbnail_path(
                             &thumbs,
                             &item.content_hash,
