@@ -41,6 +41,11 @@ impl From<triage_api::Error> for CommandError {
 
 type Reply<T> = Result<T, CommandError>;
 
+/// A text field's value, or `None` when it was left empty.
+fn given(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
 /// Runs `f` on a blocking thread: the window's event loop never waits on
 /// the disk or the model.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Reply<T> + Send + 'static) -> Reply<T> {
@@ -169,6 +174,10 @@ pub struct ImportRequest {
     labels_from_folders: bool,
     id_column: Option<String>,
     label_column: Option<String>,
+    endpoint: Option<String>,
+    region: Option<String>,
+    profile: Option<String>,
+    path_style: bool,
 }
 
 /// Import progress: items done out of total.
@@ -188,11 +197,13 @@ pub async fn import_path(
 ) -> Reply<ImportReport> {
     let import = ImportOptions {
         labels_from_folders: options.labels_from_folders,
-        id_column: options.id_column.filter(|c| !c.is_empty()),
-        label_column: options.label_column.filter(|c| !c.is_empty()),
-        // An s3:// manifest is reached through AWS and the standard
-        // credential chain; other stores need the CLI's S3 flags.
-        ..ImportOptions::default()
+        id_column: given(options.id_column),
+        label_column: given(options.label_column),
+        root: None,
+        endpoint: given(options.endpoint),
+        region: given(options.region),
+        profile: given(options.profile),
+        path_style: options.path_style,
     };
     let (report, roots) = with_project(&state, move |p| {
         // About a hundred messages per import, whatever its size.
@@ -430,7 +441,6 @@ pub async fn export_labels(
         .map(|f| f.parse::<ExportFormat>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| CommandError::new("invalid_request", e.to_string()))?;
-    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let options = ExportOptions {
         formats,
         labeled_only: request.labeled_only,

@@ -668,6 +668,16 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
     s.press("\u{E007}", &[]).unwrap();
     item_after(s, Some(&second));
 
+    // An s3:// address on the Import screen asks how to reach the store.
+    s.click(&s.find("[data-screen=import]").unwrap()).unwrap();
+    let path = s.wait_for("#import-path", SHORT).unwrap();
+    assert!(s.find("fieldset legend").is_err());
+    s.clear_and_type(&path, "s3://lake/jobs/v1/output.manifest")
+        .unwrap();
+    let legend = s.wait_for("fieldset legend", SHORT).unwrap();
+    assert_eq!(s.text(&legend).unwrap(), "S3");
+    app.screenshot("10b-import-s3");
+
     let project = Project::open(&dir).unwrap();
     let deadline = Instant::now() + SHORT;
     loop {

@@ -24,6 +24,10 @@ export interface ImportOptions {
   labelsFromFolders: boolean;
   idColumn: string | null;
   labelColumn: string | null;
+  endpoint: string | null;
+  region: string | null;
+  profile: string | null;
+  pathStyle: boolean;
 }
 
 export interface Progress {
