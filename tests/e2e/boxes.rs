@@ -112,13 +112,13 @@ fn boxes_go_out_as_ground_truth_coco_and_yolo() {
     assert_eq!(cup["bbox"], serde_json::json!([10, 10, 300, 200]));
     assert_eq!(cup["area"], 60_000);
 
-    // YOLO: relative centres; an image with no boxes has an empty file.
-    let yolo = out.join("yolo");
+    // YOLO, in Ultralytics' layout: relative centres; an image with no
+    // boxes has an empty file.
     assert_eq!(
-        std::fs::read_to_string(yolo.join("classes.txt")).unwrap(),
+        std::fs::read_to_string(out.join("yolo/classes.txt")).unwrap(),
         "cat\ncup\n"
     );
-    let line = std::fs::read_to_string(yolo.join("labels/chelsea.txt")).unwrap();
+    let line = std::fs::read_to_string(out.join("labels/chelsea.txt")).unwrap();
     let (cw, ch) = image::image_dimensions(repo().join("datasets/photos/chelsea.jpg")).unwrap();
     assert_eq!(
         line,
@@ -131,11 +131,53 @@ fn boxes_go_out_as_ground_truth_coco_and_yolo() {
         )
     );
     assert_eq!(
-        std::fs::read_to_string(yolo.join("labels/rocket.txt")).unwrap(),
+        std::fs::read_to_string(out.join("labels/rocket.txt")).unwrap(),
         ""
     );
-    let images = std::fs::read_to_string(yolo.join("images.txt")).unwrap();
+    let images = std::fs::read_to_string(out.join("yolo/images.txt")).unwrap();
     assert_eq!(images.lines().count(), 3);
+    assert_eq!(
+        std::fs::read_to_string(out.join("data.yaml")).unwrap(),
+        "# Written by Triage: an Ultralytics YOLO dataset.\n\
+         train: yolo/images.txt\nval: yolo/images.txt\nnames:\n  0: \"cat\"\n  1: \"cup\"\n"
+    );
+
+    // With copied images and a split, each image's label sits where
+    // Ultralytics looks for it (images/ → labels/), and data.yaml names
+    // the shares.
+    let copied = tmp.path().join("copied");
+    triage_ok(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&copied),
+        "--format",
+        "yolo",
+        "--labeled-only",
+        "--copy-images",
+        "--split",
+        "0.34,0.33,0.33",
+    ]);
+    let mut listed = 0;
+    for share in ["train", "val", "test"] {
+        let list = std::fs::read_to_string(copied.join(format!("yolo/{share}.txt"))).unwrap();
+        for image in list.lines() {
+            listed += 1;
+            let label = image.replace("/images/", "/labels/");
+            let label = Path::new(&label).with_extension("txt");
+            assert!(
+                label.is_file(),
+                "{image} has no label at {}",
+                label.display()
+            );
+        }
+    }
+    assert_eq!(listed, 3);
+    let yaml = std::fs::read_to_string(copied.join("data.yaml")).unwrap();
+    assert!(
+        yaml.contains("train: yolo/train.txt\nval: yolo/val.txt\ntest: yolo/test.txt\n"),
+        "{yaml}"
+    );
 
     // Formats that cannot hold boxes are refused, and the other way round.
     let err = triage_err(&[

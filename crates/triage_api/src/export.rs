@@ -318,15 +318,12 @@ impl Project {
                 });
             }
         }
+        if per_part.contains(&ExportFormat::Yolo) {
+            staged.extend(self.write_yolo(root, options, moved, &parts)?);
+        }
         for (part, only) in &parts {
             let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
-            for &format in &per_part {
-                if format == ExportFormat::Yolo {
-                    let prefix = part.map_or("yolo".to_owned(), |p| format!("{p}/yolo"));
-                    let dir = part.map_or(root.join("yolo"), |p| root.join(p).join("yolo"));
-                    staged.extend(self.write_yolo(&dir, &prefix, options, moved, only.as_ref())?);
-                    continue;
-                }
+            for &format in per_part.iter().filter(|f| **f != ExportFormat::Yolo) {
                 let (file, labeled) = self.write_format(
                     &folder,
                     format,
@@ -350,27 +347,33 @@ impl Project {
         Ok(staged)
     }
 
-    /// YOLO: `classes.txt`, one `labels/<image stem>.txt` per labeled image
-    /// (a clashing stem gets `-<item id>`), and `images.txt` listing each
-    /// image's reference in the same order as the label files, data first.
+    /// YOLO in Ultralytics' layout: one `labels/<image stem>.txt` per
+    /// labeled image at the top (a clashing stem gets `-<item id>`), which
+    /// is where Ultralytics looks for the label of `images/<stem>.jpg`, so
+    /// copied images pair up by themselves; `yolo/<share>.txt` lists each
+    /// share's images (`yolo/images.txt` without a split);
+    /// `yolo/classes.txt` names the classes; and `data.yaml` ties them
+    /// together. Label files come first, the lists and `data.yaml` last.
     fn write_yolo(
         &self,
-        dir: &Path,
-        prefix: &str,
+        root: &Path,
         options: &ExportOptions,
         moved: &Relocated,
-        only: Option<&HashSet<i64>>,
+        parts: &[(Option<&str>, Option<HashSet<i64>>)],
     ) -> Result<Vec<Staged>> {
-        let labels_dir = LocalFolder::new(&dir.join("labels"))?;
+        let labels_dir = LocalFolder::new(&root.join("labels"))?;
         let mut staged = Vec::new();
-        let mut images = String::new();
+        let mut lists = vec![String::new(); parts.len()];
         let mut stems = HashSet::new();
         self.store.for_each_item(|mut item| -> Result<()> {
             prepare(options, moved, &mut item);
             let Some(label) = item.label.as_ref() else {
                 return Ok(());
             };
-            if only.is_some_and(|o| !o.contains(&item.id)) {
+            let shares: Vec<usize> = (0..parts.len())
+                .filter(|&k| parts[k].1.as_ref().is_none_or(|o| o.contains(&item.id)))
+                .collect();
+            if shares.is_empty() {
                 return Ok(());
             }
             let boxes = triage_lake::boxes_of(&item, label)?;
@@ -388,25 +391,67 @@ impl Project {
             out.append(text.as_bytes())?;
             staged.push(Staged {
                 format: Some(ExportFormat::Yolo),
-                name: format!("{prefix}/labels/{name}"),
+                name: format!("labels/{name}"),
                 file: out.commit()?,
                 labeled: 0,
             });
-            images.push_str(&reference);
-            images.push('\n');
+            for k in shares {
+                lists[k].push_str(&reference);
+                lists[k].push('\n');
+            }
             Ok(())
         })?;
-        let folder = LocalFolder::new(dir)?;
-        let labeled = staged.len() as u64;
-        for (name, text, labeled) in [
-            ("classes.txt", triage_lake::yolo_classes(&self.schema), 0),
-            ("images.txt", images, labeled),
-        ] {
-            let mut out = folder.create(name)?;
+        let list_name = |part: Option<&str>| match part {
+            None => "yolo/images.txt".to_owned(),
+            Some("validation") => "yolo/val.txt".to_owned(),
+            Some(p) => format!("yolo/{p}.txt"),
+        };
+        let mut yaml = String::from("# Written by Triage: an Ultralytics YOLO dataset.\n");
+        match parts {
+            [(None, _)] => yaml.push_str("train: yolo/images.txt\nval: yolo/images.txt\n"),
+            _ => {
+                for (part, _) in parts {
+                    let key = match part {
+                        Some("validation") => "val",
+                        Some(p) => p,
+                        None => "train",
+                    };
+                    yaml.push_str(&format!("{key}: {}\n", list_name(*part)));
+                }
+            }
+        }
+        yaml.push_str("names:\n");
+        for (i, c) in self.schema.classes.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  {i}: {}\n",
+                serde_json::Value::from(c.name.clone())
+            ));
+        }
+        let mut files: Vec<(String, String, u64)> = parts
+            .iter()
+            .zip(lists)
+            .map(|((part, _), list)| {
+                let labeled = list.lines().count() as u64;
+                (list_name(*part), list, labeled)
+            })
+            .collect();
+        files.push((
+            "yolo/classes.txt".into(),
+            triage_lake::yolo_classes(&self.schema),
+            0,
+        ));
+        files.push(("data.yaml".into(), yaml, 0));
+        for (name, text, labeled) in files {
+            let path = root.join(&name);
+            let dir = path.parent().unwrap_or(root);
+            let file_name = path
+                .file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+            let mut out = LocalFolder::new(dir)?.create(&file_name)?;
             out.append(text.as_bytes())?;
             staged.push(Staged {
                 format: Some(ExportFormat::Yolo),
-                name: format!("{prefix}/{name}"),
+                name,
                 file: out.commit()?,
                 labeled,
             });

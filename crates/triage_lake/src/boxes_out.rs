@@ -3,7 +3,8 @@
 //! COCO category ids are the class index plus one, because many COCO
 //! readers (torchvision among them) keep 0 for the background. YOLO lines
 //! are `class x_centre y_centre width height`, relative to the image size,
-//! with the class index as is; `classes.txt` names them in order.
+//! with the class index as is; `classes.txt` names them in order. Where the
+//! files go (Ultralytics' `images/` ↔ `labels/` layout) is `triage_api`'s.
 
 use std::io::Write;
 
