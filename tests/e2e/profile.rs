@@ -215,6 +215,17 @@ fn an_export_carries_the_profile_once_at_its_top() {
         serde_json::from_slice(&std::fs::read(out.join("profile.json")).unwrap()).unwrap();
     assert_eq!(p["schema"], "triage-profile/1");
     assert_eq!(p["labels"]["labeled"], 344);
+    // The column the labels came from is profiled, but is no feature: it
+    // would only mirror the label.
+    let named = |v: &serde_json::Value, name: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["column"] == name || c["name"] == name)
+    };
+    assert!(named(&p["columns"], "species"));
+    assert!(!named(&p["labels"]["features"], "species"));
+    assert!(named(&p["labels"]["features"], "island"));
     assert!(
         std::fs::read_to_string(out.join("profile.html"))
             .unwrap()

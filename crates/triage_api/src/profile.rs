@@ -202,11 +202,19 @@ impl Project {
             kinds.entry("item".into()).or_insert(Kind::ImageReference);
         }
         kinds.entry(label.clone()).or_insert(Kind::Categorical);
+        // Columns an import took labels from mirror the label: the model
+        // skips them, and so do the feature views.
+        let not_features = self
+            .store
+            .setting(crate::learn::FEATURE_SKIP)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         let opts = Options {
             kinds,
             label_column: Some(label),
             source_column: Some(source),
             confidence_column: Some(conf),
+            not_features,
         };
         let profile = triage_profile::profile_frame(&frame, &self.dir.display().to_string(), &opts)
             .map_err(profile_err)?;

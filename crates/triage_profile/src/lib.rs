@@ -65,6 +65,10 @@ pub struct Options {
     pub source_column: Option<String>,
     /// The column holding the model's confidence in each label.
     pub confidence_column: Option<String>,
+    /// Columns profiled on their own but kept out of the features (the
+    /// correlations, each feature against the label, drift): a column an
+    /// import took labels from would only mirror the label.
+    pub not_features: Vec<String>,
 }
 
 /// CSV cells that mean "missing" (the same list imports use).
@@ -268,7 +272,11 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
 
     let features: Vec<dataset::Col<'_>> = results
         .iter()
-        .filter(|r| options.label_column.as_deref() != Some(r.profile.name.as_str()))
+        .filter(|r| {
+            let name = r.profile.name.as_str();
+            options.label_column.as_deref() != Some(name)
+                && !options.not_features.iter().any(|n| n == name)
+        })
         .map(|r| dataset::Col {
             name: &r.profile.name,
             kind: r.profile.kind,
