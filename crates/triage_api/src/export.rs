@@ -308,12 +308,10 @@ impl Project {
                     _ => serde_json::to_vec_pretty(&profile)
                         .map_err(|e| Error::Invalid(format!("profile: {e}")))?,
                 };
-                let mut out = folder.create(format.file_name())?;
-                out.append(&bytes)?;
                 staged.push(Staged {
                     format: Some(format),
                     name: format.file_name().to_owned(),
-                    file: out.commit()?,
+                    file: folder.write(format.file_name(), &bytes)?,
                     labeled: 0,
                 });
             }
@@ -387,12 +385,10 @@ impl Project {
             } else {
                 format!("{stem}-{}.txt", item.id)
             };
-            let mut out = labels_dir.create(&name)?;
-            out.append(text.as_bytes())?;
             staged.push(Staged {
                 format: Some(ExportFormat::Yolo),
                 name: format!("labels/{name}"),
-                file: out.commit()?,
+                file: labels_dir.write(&name, text.as_bytes())?,
                 labeled: 0,
             });
             for k in shares {
@@ -401,10 +397,11 @@ impl Project {
             }
             Ok(())
         })?;
+        // Each share's list, in `yolo/`: `images.txt` without a split.
         let list_name = |part: Option<&str>| match part {
-            None => "yolo/images.txt".to_owned(),
-            Some("validation") => "yolo/val.txt".to_owned(),
-            Some(p) => format!("yolo/{p}.txt"),
+            None => "images.txt".to_owned(),
+            Some("validation") => "val.txt".to_owned(),
+            Some(p) => format!("{p}.txt"),
         };
         let mut yaml = String::from("# Written by Triage: an Ultralytics YOLO dataset.\n");
         match parts {
@@ -416,7 +413,7 @@ impl Project {
                         Some(p) => p,
                         None => "train",
                     };
-                    yaml.push_str(&format!("{key}: {}\n", list_name(*part)));
+                    yaml.push_str(&format!("{key}: yolo/{}\n", list_name(*part)));
                 }
             }
         }
@@ -427,32 +424,27 @@ impl Project {
                 serde_json::Value::from(c.name.clone())
             ));
         }
-        let mut files: Vec<(String, String, u64)> = parts
+        // (folder, its path in the export, file name, contents, labeled)
+        let (yolo, top) = (
+            LocalFolder::new(&root.join("yolo"))?,
+            LocalFolder::new(root)?,
+        );
+        let mut files: Vec<(&LocalFolder, &str, String, String, u64)> = parts
             .iter()
             .zip(lists)
             .map(|((part, _), list)| {
                 let labeled = list.lines().count() as u64;
-                (list_name(*part), list, labeled)
+                (&yolo, "yolo/", list_name(*part), list, labeled)
             })
             .collect();
-        files.push((
-            "yolo/classes.txt".into(),
-            triage_lake::yolo_classes(&self.schema),
-            0,
-        ));
-        files.push(("data.yaml".into(), yaml, 0));
-        for (name, text, labeled) in files {
-            let path = root.join(&name);
-            let dir = path.parent().unwrap_or(root);
-            let file_name = path
-                .file_name()
-                .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
-            let mut out = LocalFolder::new(dir)?.create(&file_name)?;
-            out.append(text.as_bytes())?;
+        let classes = triage_lake::yolo_classes(&self.schema);
+        files.push((&yolo, "yolo/", "classes.txt".into(), classes, 0));
+        files.push((&top, "", "data.yaml".into(), yaml, 0));
+        for (folder, dir, name, text, labeled) in files {
             staged.push(Staged {
                 format: Some(ExportFormat::Yolo),
-                name,
-                file: out.commit()?,
+                file: folder.write(&name, text.as_bytes())?,
+                name: format!("{dir}{name}"),
                 labeled,
             });
         }

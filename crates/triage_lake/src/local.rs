@@ -64,6 +64,13 @@ impl LocalFolder {
             size_bytes: 0,
         })
     }
+
+    /// Writes a whole file at once, as [`LocalFolder::create`] then commit.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<WrittenFile> {
+        let mut out = self.create(name)?;
+        out.append(bytes)?;
+        out.commit()
+    }
 }
 
 impl PendingFile {

@@ -1,7 +1,4 @@
 //! One column: its kind, its counts and the statistics its kind calls for.
-
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::model::{ColumnProfile, DatetimeStats, Kind, ValueCount};
@@ -412,22 +409,8 @@ fn looks_like_id(name: &str) -> bool {
 }
 
 fn codes(series: &Series) -> PolarsResult<Values> {
-    let s = series.cast(&DataType::String)?;
-    let mut index: HashMap<&str, u32> = HashMap::new();
-    let mut levels = Vec::new();
-    let codes = s
-        .str()?
-        .iter()
-        .map(|v| {
-            v.map(|v| {
-                *index.entry(v).or_insert_with(|| {
-                    levels.push(v.to_string());
-                    levels.len() as u32 - 1
-                })
-            })
-        })
-        .collect();
-    Ok(Values::Codes { codes, levels })
+    let text = series.cast(&DataType::String)?;
+    Ok(StringPass::new(text.str()?).into_codes())
 }
 
 /// Milliseconds per unit of a date or datetime's physical value.
