@@ -50,6 +50,31 @@ pub fn profile_charts_svg(profile: &Profile) -> Result<Vec<ChartSvg>> {
         .collect()
 }
 
+/// Writes a profile's JSON or report to `path` whole or not at all, the way
+/// exports write their files (a temporary name, synced, then renamed).
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| Error::Path {
+            path: path.display().to_string(),
+            reason: "names no file".into(),
+        })?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // A file goes into a folder that is there; only exports make theirs.
+    if !dir.is_dir() {
+        return Err(Error::Path {
+            path: path.display().to_string(),
+            reason: "its folder does not exist".into(),
+        });
+    }
+    triage_lake::LocalFolder::new(dir)?.write(&name, bytes)?;
+    Ok(())
+}
+
 fn profile_err(e: triage_profile::Error) -> Error {
     match e {
         triage_profile::Error::Read { path, reason } => Error::Path { path, reason },

@@ -245,21 +245,6 @@ fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), 
     Ok((column.to_string(), kind.parse()?))
 }
 
-/// Writes a file whole or not at all: a temporary file beside it, synced,
-/// then renamed over the target.
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(format!(".tmp-{}", std::process::id()));
-    let tmp = PathBuf::from(tmp);
-    let written = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.with_context(|| format!("writing {}", path.display()))
-}
-
 /// Prints a line to stdout. Unlike `println!`, a closed pipe (`triage queue
 /// | head`) is an error that `main` handles, not a panic.
 macro_rules! say {
@@ -658,11 +643,12 @@ fn run(cli: Cli) -> Result<()> {
             let profile = triage_api::profile_path(&path, &options)?;
             match json.as_deref() {
                 Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
-                Some(p) => write_file(p, &serde_json::to_vec_pretty(&profile)?)?,
+                Some(p) => triage_api::write_output(p, &serde_json::to_vec_pretty(&profile)?)?,
                 None => {}
             }
             if let Some(p) = &html {
-                write_file(p, triage_api::profile_html::report(&profile)?.as_bytes())?;
+                let report = triage_api::profile_html::report(&profile)?;
+                triage_api::write_output(p, report.as_bytes())?;
             }
             if json.is_none() && html.is_none() {
                 say!(

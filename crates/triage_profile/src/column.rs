@@ -1,4 +1,5 @@
 //! One column: its kind, its counts and the statistics its kind calls for.
+
 use polars::prelude::*;
 
 use crate::model::{ColumnProfile, DatetimeStats, Kind, ValueCount};
