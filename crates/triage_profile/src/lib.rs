@@ -50,6 +50,12 @@ pub enum Error {
     Chart(String),
 }
 
+impl From<PolarsError> for Error {
+    fn from(e: PolarsError) -> Self {
+        Error::Polars(e.to_string())
+    }
+}
+
 /// The result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -291,21 +297,15 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
         None => None,
         Some(column) => {
             let strings = |name: &str| -> Result<Vec<Option<String>>> {
-                let c = df
-                    .column(name)
-                    .and_then(|c| c.cast(&DataType::String))
-                    .map_err(|e| Error::Polars(e.to_string()))?;
-                let ca = c.str().map_err(|e| Error::Polars(e.to_string()))?;
+                let c = df.column(name).and_then(|c| c.cast(&DataType::String))?;
+                let ca = c.str()?;
                 Ok(ca.iter().map(|v| v.map(str::to_string)).collect())
             };
             let confidence = match &options.confidence_column {
                 None => None,
                 Some(name) => {
-                    let c = df
-                        .column(name)
-                        .and_then(|c| c.cast(&DataType::Float64))
-                        .map_err(|e| Error::Polars(e.to_string()))?;
-                    let ca = c.f64().map_err(|e| Error::Polars(e.to_string()))?;
+                    let c = df.column(name).and_then(|c| c.cast(&DataType::Float64))?;
+                    let ca = c.f64()?;
                     Some(ca.iter().collect())
                 }
             };
@@ -350,10 +350,7 @@ fn duplicate_rows(df: &DataFrame) -> Result<u64> {
     if df.width() == 0 || df.height() == 0 {
         return Ok(0);
     }
-    let hashes = df
-        .clone()
-        .hash_rows(None)
-        .map_err(|e| Error::Polars(e.to_string()))?;
+    let hashes = df.clone().hash_rows(None)?;
     let mut hashes: Vec<u64> = hashes.into_no_null_iter().collect();
     hashes.par_sort_unstable();
     let distinct = 1 + hashes.windows(2).filter(|w| w[0] != w[1]).count();
