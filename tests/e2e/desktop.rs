@@ -545,9 +545,17 @@ fn annotator_draws_two_boxes_on_a_photo_and_they_are_stored_in_pixels() {
     app.screenshot("7-boxes");
     s.press("\u{E007}", &[]).unwrap(); // Enter saves
     item_after(s, Some(&id.to_string()));
+    // The label commits behind the screen: wait for it before closing.
+    let deadline = Instant::now() + SHORT;
+    let label = loop {
+        if let Some(label) = project.item(&format!("#{id}")).unwrap().label {
+            break label;
+        }
+        assert!(Instant::now() < deadline, "the boxes were not committed");
+        std::thread::sleep(Duration::from_millis(50));
+    };
     drop(app);
 
-    let label = project.item(&format!("#{id}")).unwrap().label.unwrap();
     assert_eq!(label.source, "human");
     let stored = label.boxes.unwrap();
     assert_eq!(stored.len(), 2);
