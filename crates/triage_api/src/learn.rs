@@ -23,9 +23,9 @@ use crate::{Error, LabelCounts, Project, Result};
 
 /// Image descriptors are cached under this kind; change it when the
 /// descriptor changes, so old caches are not mixed in.
-const IMAGE_FEATURES: &str = "image-v1";
+pub(crate) const IMAGE_FEATURES: &str = "image-v1";
 /// Cached standardised table features; versioned the same way.
-const TABLE_FEATURES: &str = "table-v1";
+pub(crate) const TABLE_FEATURES: &str = "table-v1";
 /// The setting that lists table columns never used as features (label
 /// columns: using them would be cheating).
 pub(crate) const FEATURE_SKIP: &str = "feature_skip";

@@ -10,6 +10,7 @@
 
 mod dto;
 mod error;
+mod explore;
 mod export;
 mod import;
 mod learn;
@@ -19,6 +20,10 @@ mod simulate;
 
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
+pub use explore::{
+    Dataset, DatasetKind, Entry, FeatureMap, HistoryEvent, LabelSource, Progress, ReviewState,
+    SpotCheck,
+};
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};

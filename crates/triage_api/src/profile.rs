@@ -75,7 +75,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn profile_err(e: triage_profile::Error) -> Error {
+pub(crate) fn profile_err(e: triage_profile::Error) -> Error {
     match e {
         triage_profile::Error::Read { path, reason } => Error::Path { path, reason },
         e => Error::Invalid(e.to_string()),
@@ -133,11 +133,30 @@ fn profile_image_folder(dir: &Path) -> Result<Profile> {
     ))
 }
 
+/// A project as one table: each row's values (or each image's reference
+/// and size) with its current label, where the label came from and the
+/// model's confidence; see [`Project::labeled_frame`].
+pub(crate) struct LabeledFrame {
+    pub frame: DataFrame,
+    /// The names of the label, source and confidence columns (prefixed
+    /// with `triage_` when the table has its own).
+    pub label: String,
+    pub source: String,
+    pub confidence: String,
+    /// The images that are on this machine.
+    pub images: Vec<ImageInput>,
+    /// Whether the items are table rows (else the frame has `item`,
+    /// `width` and `height`).
+    pub of_rows: bool,
+}
+
 impl Project {
-    /// Profiles the project: each row's values (or each image's size) with
-    /// its current label, where the label came from and the model's
-    /// confidence, and for images the files themselves.
-    pub fn profile(&self, options: &ProfileOptions) -> Result<Profile> {
+    /// The project as one table, in item order, calling `each` with every
+    /// item on the way so a caller can gather more in the same pass.
+    pub(crate) fn labeled_frame(
+        &self,
+        mut each: impl FnMut(&triage_core::ItemRow),
+    ) -> Result<LabeledFrame> {
         let schema = &self.schema;
         let thumbs = self.thumbs_dir();
         let mut payloads = Vec::new();
@@ -146,6 +165,7 @@ impl Project {
         let mut images = Vec::new();
         let mut rows = 0usize;
         self.store.for_each_item(|item| -> Result<()> {
+            each(&item);
             rows += 1;
             let label = item.label.as_ref();
             labels.push(
@@ -181,7 +201,8 @@ impl Project {
             }
             Ok(())
         })?;
-        let mut frame = if payloads.len() == rows && rows > 0 {
+        let of_rows = payloads.len() == rows && rows > 0;
+        let mut frame = if of_rows {
             let refs: Vec<&str> = payloads.iter().map(String::as_str).collect();
             triage_data::table::frame_from_json_rows(&refs).map_err(Error::Invalid)?
         } else {
@@ -222,8 +243,30 @@ impl Project {
                 .with_column(column)
                 .map_err(|e| Error::Invalid(e.to_string()))?;
         }
+        Ok(LabeledFrame {
+            frame,
+            label,
+            source,
+            confidence: conf,
+            images,
+            of_rows,
+        })
+    }
+
+    /// Profiles the project: each row's values (or each image's size) with
+    /// its current label, where the label came from and the model's
+    /// confidence, and for images the files themselves.
+    pub fn profile(&self, options: &ProfileOptions) -> Result<Profile> {
+        let LabeledFrame {
+            frame,
+            label,
+            source,
+            confidence: conf,
+            images,
+            of_rows,
+        } = self.labeled_frame(|_| {})?;
         let mut kinds = options.kinds.clone();
-        if frame.column("item").is_ok() && payloads.is_empty() {
+        if !of_rows {
             kinds.entry("item".into()).or_insert(Kind::ImageReference);
         }
         kinds.entry(label.clone()).or_insert(Kind::Categorical);

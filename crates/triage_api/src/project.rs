@@ -90,7 +90,17 @@ impl Project {
 
     /// Opens the project in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
-        let store = Store::open(&dir.join(DB_FILE))?;
+        Self::with_store(dir, Store::open(&dir.join(DB_FILE))?)
+    }
+
+    /// Opens the project in `dir` for reading only, for viewers: nothing is
+    /// migrated or written, and it is safe while the app labels in it.
+    /// Use cases that write fail with the database's read-only error.
+    pub fn open_read_only(dir: &Path) -> Result<Self> {
+        Self::with_store(dir, Store::open_read_only(&dir.join(DB_FILE))?)
+    }
+
+    fn with_store(dir: &Path, store: Store) -> Result<Self> {
         let schema = store.schema()?;
         let job_name = store
             .setting("job_name")?

@@ -218,6 +218,9 @@ enum Command {
         #[arg(long = "kind", value_parser = parse_kind)]
         kinds: Vec<(String, triage_api::ColumnKind)>,
     },
+    /// Browse a project (read-only), a table or a Ground Truth manifest in
+    /// the native explorer (the `triage-explore` program beside this one).
+    Explore { path: PathBuf },
 }
 
 /// How to reach an S3-compatible store, for imports and exports.
@@ -678,6 +681,23 @@ fn run(cli: Cli) -> Result<()> {
                         a.message
                     );
                 }
+            }
+        }
+        Command::Explore { path } => {
+            // A separate program, so the CLI carries no GUI toolkit.
+            let name = format!("triage-explore{}", std::env::consts::EXE_SUFFIX);
+            let beside = std::env::current_exe()?.with_file_name(&name);
+            let program = if beside.is_file() {
+                beside
+            } else {
+                PathBuf::from(&name)
+            };
+            let status = std::process::Command::new(&program)
+                .arg(&path)
+                .status()
+                .with_context(|| format!("cannot start {}", program.display()))?;
+            if !status.success() {
+                bail!("{} failed ({status})", program.display());
             }
         }
         Command::Export {

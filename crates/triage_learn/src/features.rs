@@ -328,9 +328,65 @@ pub fn image_matrix(descriptors: &[Vec<f32>]) -> Result<Array2<f64>> {
     })
 }
 
+/// A 2-D map of the feature space for people to look at: the first two
+/// principal components of the standardised features, with the share of
+/// the variance each explains. PCA is fitted on at most [`MAP_FIT_ROWS`]
+/// rows spread evenly over the data (a large project would otherwise wait
+/// on one big SVD), then every row is projected.
+pub fn map_2d(features: &Array2<f64>) -> Result<(Vec<[f64; 2]>, [f64; 2])> {
+    let (n, dim) = features.dim();
+    let mut x = features.clone();
+    standardize(&mut x);
+    if n < 3 || dim == 0 {
+        return Err(Error::Features(format!(
+            "a map needs at least 3 items with features, not {n}"
+        )));
+    }
+    if dim == 1 {
+        return Ok((x.column(0).iter().map(|&v| [v, 0.0]).collect(), [1.0, 0.0]));
+    }
+    let step = n.div_ceil(MAP_FIT_ROWS);
+    let fit_rows: Vec<usize> = (0..n).step_by(step).collect();
+    let data = DatasetBase::from(x.select(Axis(0), &fit_rows));
+    let pca = Pca::params(2)
+        .fit(&data)
+        .map_err(|e| Error::Features(e.to_string()))?;
+    let ratio = pca.explained_variance_ratio();
+    let reduced: Array2<f64> = pca.predict(&x);
+    let points = reduced.rows().into_iter().map(|r| [r[0], r[1]]).collect();
+    Ok((points, [ratio[0], ratio.get(1).copied().unwrap_or(0.0)]))
+}
+
+/// See [`map_2d`].
+pub const MAP_FIT_ROWS: usize = 20_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn map_2d_finds_the_direction_of_most_variance() {
+        // Points along y = 2x with a little noise across: the first
+        // component carries nearly all the variance.
+        let n = 200;
+        let flat: Vec<f64> = (0..n)
+            .flat_map(|i| {
+                let t = i as f64 / n as f64;
+                let noise = if i % 2 == 0 { 0.01 } else { -0.01 };
+                [t, 2.0 * t + noise, 5.0]
+            })
+            .collect();
+        let x = Array2::from_shape_vec((n, 3), flat).unwrap();
+        let (points, ratio) = map_2d(&x).unwrap();
+        assert_eq!(points.len(), n);
+        assert!(ratio[0] > 0.99, "{ratio:?}");
+        // Order along the line is kept by the first component (up to sign).
+        let first: Vec<f64> = points.iter().map(|p| p[0]).collect();
+        let increasing = first.windows(2).all(|w| w[1] >= w[0] - 0.05);
+        let decreasing = first.windows(2).all(|w| w[1] <= w[0] + 0.05);
+        assert!(increasing || decreasing);
+        assert!(map_2d(&Array2::zeros((2, 3))).is_err());
+    }
 
     #[test]
     fn table_features_handle_numbers_text_missing_and_ids() {

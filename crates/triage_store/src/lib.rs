@@ -22,7 +22,8 @@ mod store;
 pub use learning::{ModelRecord, RoundApplied, RoundRecord, SnapshotItem, SpotCheckCounts};
 pub use migrate::{LATEST_VERSION, migrate_to};
 pub use store::{
-    ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, SourceKind, Store,
+    ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, ReviewState, SourceKind,
+    SpotCheck, Store,
 };
 pub use triage_core::{ItemKind, ItemRow};
 

@@ -155,6 +155,31 @@ pub struct ExportRecord {
     pub manifest_key: String,
 }
 
+/// Where an item stands in the spot checks of auto-labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SpotCheck {
+    /// Never drawn.
+    NotDrawn,
+    /// Drawn, waiting for a person.
+    Pending,
+    /// A person gave the class the model had given.
+    Agreed,
+    /// A person gave another class.
+    Disagreed,
+}
+
+/// An item's review state; see [`Store::review_states`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReviewState {
+    /// Its spot check.
+    pub spot_check: SpotCheck,
+    /// The last round suspects its human label is wrong.
+    pub suspect: bool,
+    /// A person set it aside and it is not resolved.
+    pub flagged: bool,
+}
+
 /// An open project file.
 pub struct Store {
     pub(crate) conn: Connection,
@@ -255,6 +280,89 @@ impl Store {
             store.rebuild_current_labels()?;
         }
         Ok(store)
+    }
+
+    /// Opens a project file for reading only: nothing is migrated or
+    /// written, so a viewer is safe beside the app labeling in the same
+    /// project (WAL lets it read while the app writes). A file from an
+    /// older Triage must be opened once by the app first.
+    pub fn open_read_only(path: &Path) -> Result<Self> {
+        let path_str = path.display().to_string();
+        if !path.is_file() {
+            return Err(Error::NotAProject {
+                path: path_str,
+                reason: "no such file".into(),
+            });
+        }
+        let not_a_project = |e: rusqlite::Error| Error::NotAProject {
+            path: path_str.clone(),
+            reason: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(not_a_project)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(not_a_project)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(not_a_project)?;
+        if version > LATEST_VERSION {
+            return Err(Error::TooNew {
+                path: path_str,
+                found: version,
+                supported: LATEST_VERSION,
+            });
+        }
+        if version < LATEST_VERSION {
+            return Err(Error::NotAProject {
+                path: path_str,
+                reason: format!(
+                    "schema version {version} is older than {LATEST_VERSION}: open it once \
+                     with `triage status` to bring it up to date"
+                ),
+            });
+        }
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Every item's review state, in id order: whether it was drawn for a
+    /// spot check and how that went, whether the last round suspects its
+    /// label, and whether a person flagged it.
+    pub fn review_states(&self) -> Result<Vec<(ItemId, ReviewState)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.id, \
+               CASE WHEN sc.item_id IS NULL THEN NULL \
+                    WHEN i.label_source IS NOT 'human' THEN 'pending' \
+                    WHEN i.label_class = m.class THEN 'agreed' ELSE 'disagreed' END, \
+               su.item_id IS NOT NULL AND i.label_class = su.given, \
+               EXISTS(SELECT 1 FROM flags f WHERE f.item_id = i.id AND f.resolved_at IS NULL) \
+             FROM items i \
+             LEFT JOIN spot_checks sc ON sc.item_id = i.id \
+             LEFT JOIN annotations m ON m.id = sc.model_event \
+             LEFT JOIN suspects su ON su.item_id = i.id \
+             ORDER BY i.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let spot: Option<String> = r.get(1)?;
+            Ok((
+                r.get(0)?,
+                ReviewState {
+                    spot_check: match spot.as_deref() {
+                        Some("pending") => SpotCheck::Pending,
+                        Some("agreed") => SpotCheck::Agreed,
+                        Some(_) => SpotCheck::Disagreed,
+                        None => SpotCheck::NotDrawn,
+                    },
+                    suspect: r.get(2)?,
+                    flagged: r.get(3)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Self> {

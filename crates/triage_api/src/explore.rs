@@ -1,0 +1,852 @@
+//! What the explorer browses: a project (read-only), a table file or a
+//! Ground Truth manifest, flattened into entries (one per item, row or
+//! line) and one table of their values. The explorer holds a [`Dataset`]
+//! and asks it for cells, sort orders, histories, the feature map and the
+//! profile; none of it writes anywhere.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{Column, DataFrame, IdxSize, SortOptions};
+use rayon::prelude::*;
+use triage_core::{AnnotationSource, ItemKind, TaskKind, Timestamp};
+use triage_data::image_file::{self, ImageLimits};
+use triage_data::manifest::{EntrySource, ManifestEntry};
+use triage_learn::features;
+use triage_profile::images::{ImageInput, profile_images};
+use triage_profile::{Kind, Options, Profile};
+pub use triage_store::{ReviewState, SpotCheck};
+
+use crate::profile::{LabeledFrame, profile_err};
+use crate::project::DB_FILE;
+use crate::{Error, Project, Result};
+
+/// What a [`Dataset`] was opened from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetKind {
+    /// A project folder, read-only.
+    Project,
+    /// A CSV, Parquet or JSON Lines file.
+    Table,
+    /// A Ground Truth manifest.
+    Manifest,
+}
+
+/// Where a label came from, as the explorer filters on it.
+pub type LabelSource = AnnotationSource;
+
+/// One item, row or manifest line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The project's item id, or the 1-based row or line number.
+    pub id: i64,
+    /// What people call it: a file name, a table id, `row N`.
+    pub name: String,
+    /// The image file to show, when the entry is a local image.
+    pub image: Option<PathBuf>,
+    /// A small copy of it, when one is cached (cheaper to decode).
+    pub thumbnail: Option<PathBuf>,
+    /// The class index, for single-class labels.
+    pub class: Option<u32>,
+    /// The label as people read it: a class, a set, `3 boxes`.
+    pub label: Option<String>,
+    /// Who gave the label.
+    pub source: Option<LabelSource>,
+    /// The model's (or the manifest's) confidence.
+    pub confidence: Option<f64>,
+    /// Spot check, suspected label error and flag.
+    pub review: ReviewState,
+}
+
+/// One event in an entry's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    /// When, if known.
+    pub at: Option<Timestamp>,
+    /// What it did: the label given, or `undo of event N`.
+    pub what: String,
+    /// `human`, `model`, `import` or `consolidated`.
+    pub source: String,
+    /// The person.
+    pub annotator: Option<String>,
+    /// The model version.
+    pub model_version: Option<i64>,
+    /// The confidence.
+    pub confidence: Option<f64>,
+    /// How long the person took.
+    pub time_spent_ms: Option<i64>,
+}
+
+/// A 2-D map of the feature space: PCA's first two components.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureMap {
+    /// Each mapped entry's index in [`Dataset::entries`] and its position.
+    pub points: Vec<(u32, [f32; 2])>,
+    /// The share of the variance each axis explains.
+    pub explained: [f64; 2],
+    /// Entries left out because they have no features (an unreadable image).
+    pub missing: usize,
+}
+
+/// A progress callback: what is being done, how far, out of how many.
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// A dataset opened for browsing.
+pub struct Dataset {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What it is.
+    pub kind: DatasetKind,
+    /// The project's task, when there is one.
+    pub task: Option<TaskKind>,
+    /// Class names by index.
+    pub classes: Vec<String>,
+    /// Every entry, in item, row or line order.
+    pub entries: Vec<Entry>,
+    /// Lines a manifest had that could not be read, with their reasons.
+    pub problems: Vec<String>,
+    /// One row per entry: what the table view shows and sorts.
+    table: DataFrame,
+    /// A manifest's lines, for their history.
+    lines: Vec<String>,
+    /// A table's label, source and confidence columns.
+    label_columns: TableColumns,
+}
+
+#[derive(Debug, Clone, Default)]
+struct TableColumns {
+    label: Option<String>,
+    source: Option<String>,
+    confidence: Option<String>,
+    /// Columns that are not features: ids, references, the label's own.
+    not_features: Vec<String>,
+}
+
+impl Dataset {
+    /// Opens a project folder, a table file or a manifest (`.manifest`, or
+    /// JSON Lines whose first line has `source-ref` or `source`).
+    pub fn open(path: &Path, progress: Progress<'_>) -> Result<Self> {
+        if path.is_dir() {
+            if path.join(DB_FILE).is_file() {
+                return Self::open_project(path, progress);
+            }
+            return Err(Error::Path {
+                path: path.display().to_string(),
+                reason: format!("not a project folder (no {DB_FILE})"),
+            });
+        }
+        if is_manifest(path)? {
+            Self::open_manifest(path, progress)
+        } else {
+            Self::open_table(path, progress)
+        }
+    }
+
+    /// The table view's column names.
+    pub fn columns(&self) -> Vec<String> {
+        self.table
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// One cell of the table view as text (empty when missing).
+    pub fn cell(&self, row: usize, column: usize) -> String {
+        self.table
+            .columns()
+            .get(column)
+            .and_then(|c| c.get(row).ok())
+            .map(|v| match triage_data::table::any_to_json(v) {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every column's value for one entry, for its detail view.
+    pub fn row(&self, row: usize) -> Vec<(String, String)> {
+        self.columns()
+            .into_iter()
+            .enumerate()
+            .map(|(c, name)| (name, self.cell(row, c)))
+            .collect()
+    }
+
+    /// Entry indices ordered by a column (numbers as numbers, missing
+    /// values last). Ties keep entry order.
+    pub fn sort_order(&self, column: usize, descending: bool) -> Result<Vec<u32>> {
+        let col = self
+            .table
+            .columns()
+            .get(column)
+            .ok_or_else(|| Error::Invalid(format!("no column {column}")))?;
+        let order = col.as_materialized_series().arg_sort(
+            SortOptions::default()
+                .with_order_descending(descending)
+                .with_nulls_last(true)
+                .with_maintain_order(true),
+        );
+        Ok(order
+            .into_no_null_iter()
+            .map(|i: IdxSize| i as u32)
+            .collect())
+    }
+
+    /// Whether an entry's values contain `needle` (case-insensitive), for
+    /// the table view's search.
+    pub fn row_contains(&self, row: usize, needle_lower: &str) -> bool {
+        (0..self.table.width()).any(|c| self.cell(row, c).to_lowercase().contains(needle_lower))
+    }
+
+    /// Every event about an entry, oldest first. A project keeps them all;
+    /// a manifest line or a table row holds at most one.
+    pub fn history(&self, index: usize) -> Result<Vec<HistoryEvent>> {
+        let entry = self
+            .entries
+            .get(index)
+            .ok_or_else(|| Error::Invalid(format!("no entry {index}")))?;
+        match self.kind {
+            DatasetKind::Project => {
+                let project = Project::open_read_only(&self.path)?;
+                project.history(entry.id)
+            }
+            DatasetKind::Manifest => Ok(self
+                .lines
+                .get(index)
+                .and_then(|line| manifest_event(line, entry))
+                .into_iter()
+                .collect()),
+            DatasetKind::Table => Ok(self.table_event(index, entry).into_iter().collect()),
+        }
+    }
+
+    /// The profile of everything the table view shows, with the label
+    /// views and, for images, the files.
+    pub fn profile(&self) -> Result<Profile> {
+        match self.kind {
+            DatasetKind::Project => {
+                Project::open_read_only(&self.path)?.profile(&Default::default())
+            }
+            DatasetKind::Table | DatasetKind::Manifest => {
+                let cols = &self.label_columns;
+                let mut kinds = HashMap::new();
+                if let Some(label) = &cols.label {
+                    kinds.insert(label.clone(), Kind::Categorical);
+                }
+                if self.kind == DatasetKind::Manifest {
+                    kinds.insert("source_ref".into(), Kind::ImageReference);
+                }
+                let options = Options {
+                    kinds,
+                    label_column: cols.label.clone(),
+                    source_column: cols.source.clone(),
+                    confidence_column: cols.confidence.clone(),
+                    not_features: cols.not_features.clone(),
+                };
+                let profile = triage_profile::profile_frame(
+                    &self.table,
+                    &self.path.display().to_string(),
+                    &options,
+                )
+                .map_err(profile_err)?;
+                let images: Vec<ImageInput> = self
+                    .entries
+                    .iter()
+                    .filter_map(|e| {
+                        Some(ImageInput {
+                            name: e.name.clone(),
+                            path: e.image.clone()?,
+                            thumbnail: e.thumbnail.clone(),
+                        })
+                    })
+                    .collect();
+                Ok(if images.is_empty() {
+                    profile
+                } else {
+                    triage_profile::with_images(profile, profile_images(&images))
+                })
+            }
+        }
+    }
+
+    /// The feature space in two dimensions. Features a project has stored
+    /// are used as they are; otherwise they are computed here (table
+    /// columns, or image descriptors from the thumbnails) and not saved.
+    pub fn feature_map(&self, progress: Progress<'_>) -> Result<FeatureMap> {
+        let (rows, x) = match self.kind {
+            DatasetKind::Project => {
+                Project::open_read_only(&self.path)?.map_features(&self.entries, progress)?
+            }
+            DatasetKind::Table => table_features(&self.table, &self.label_columns.not_features)?,
+            DatasetKind::Manifest => image_features(&self.entries, progress)?,
+        };
+        if rows.is_empty() {
+            return Err(Error::Invalid(
+                "nothing here has features to map (no numeric columns or readable images)".into(),
+            ));
+        }
+        progress("mapping", 0, 1);
+        let (points, explained) =
+            features::map_2d(&x).map_err(|e| Error::Invalid(e.to_string()))?;
+        progress("mapping", 1, 1);
+        Ok(FeatureMap {
+            missing: self.entries.len() - rows.len(),
+            points: rows
+                .into_iter()
+                .zip(points)
+                .map(|(i, p)| (i, [p[0] as f32, p[1] as f32]))
+                .collect(),
+            explained,
+        })
+    }
+
+    fn open_project(dir: &Path, progress: Progress<'_>) -> Result<Self> {
+        let project = Project::open_read_only(dir)?;
+        let total = project.store.counts()?.items;
+        let reviews = project.store.review_states()?;
+        let thumbs = project.thumbs_dir();
+        let schema = project.schema.clone();
+        let mut entries = Vec::with_capacity(total as usize);
+        let mut review = reviews.into_iter().peekable();
+        let LabeledFrame { frame, .. } = project.labeled_frame(|item| {
+            if entries.len() % 4096 == 0 {
+                progress("reading items", entries.len() as u64, total);
+            }
+            let label = item
+                .label
+                .as_ref()
+                .and_then(|l| crate::dto::LabelDto::from_event(l, &schema));
+            // Both lists are in id order, so the review state is the next one.
+            while review.next_if(|(id, _)| *id < item.id).is_some() {}
+            let state = review
+                .next_if(|(id, _)| *id == item.id)
+                .map(|(_, s)| s)
+                .unwrap_or(ReviewState {
+                    spot_check: SpotCheck::NotDrawn,
+                    suspect: false,
+                    flagged: false,
+                });
+            let (image, thumbnail) = match (item.kind, item.uri.as_deref()) {
+                (ItemKind::Image, Some(uri)) => {
+                    let local = if uri.starts_with("s3://") {
+                        project.s3_cache_path(uri)
+                    } else {
+                        Some(PathBuf::from(uri))
+                    };
+                    let thumb = image_file::thumbnail_path(&thumbs, &item.content_hash);
+                    (local, Some(thumb))
+                }
+                _ => (None, None),
+            };
+            entries.push(Entry {
+                id: item.id,
+                name: entry_name(item),
+                image,
+                thumbnail,
+                class: label.as_ref().and_then(|l| l.class),
+                source: item.label.as_ref().map(|l| l.source),
+                confidence: label.as_ref().and_then(|l| l.confidence),
+                label: label.map(|l| l.class_name),
+                review: state,
+            });
+        })?;
+        progress("reading items", total, total);
+        Ok(Self {
+            path: dir.to_owned(),
+            kind: DatasetKind::Project,
+            task: Some(schema.task),
+            classes: schema.classes.iter().map(|c| c.name.clone()).collect(),
+            entries,
+            problems: Vec::new(),
+            table: frame,
+            lines: Vec::new(),
+            label_columns: TableColumns::default(),
+        })
+    }
+
+    fn open_table(path: &Path, progress: Progress<'_>) -> Result<Self> {
+        progress("reading the table", 0, 1);
+        let table = triage_profile::read_table(path).map_err(profile_err)?;
+        progress("reading the table", 1, 1);
+        let names: Vec<String> = table
+            .get_column_names()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        let find = |candidates: &[&str]| {
+            candidates
+                .iter()
+                .find(|c| names.iter().any(|n| n == *c))
+                .map(|c| c.to_string())
+        };
+        let cols = TableColumns {
+            label: find(&["label", "class"]),
+            source: find(&["label_source"]),
+            confidence: find(&["confidence", "label_confidence"]),
+            not_features: names
+                .iter()
+                .filter(|n| {
+                    [
+                        "id",
+                        "external_id",
+                        "source_ref",
+                        "row_index",
+                        "class_index",
+                        "model_version",
+                        "time_spent_ms",
+                    ]
+                    .contains(&n.as_str())
+                })
+                .cloned()
+                .collect(),
+        };
+        let text = |column: &Option<String>| -> Vec<Option<String>> {
+            let Some(c) = column.as_ref().and_then(|c| table.column(c).ok()) else {
+                return vec![None; table.height()];
+            };
+            (0..table.height())
+                .map(|i| match c.get(i).map(triage_data::table::any_to_json) {
+                    Ok(serde_json::Value::String(s)) => Some(s),
+                    Ok(serde_json::Value::Null) | Err(_) => None,
+                    Ok(other) => Some(other.to_string()),
+                })
+                .collect()
+        };
+        let labels = text(&cols.label);
+        let sources = text(&cols.source);
+        let confidence = text(&cols.confidence);
+        let ids = text(&find(&["external_id", "id"]));
+        let refs = text(&find(&["source_ref", "image", "path", "file"]));
+        let base = path.parent().unwrap_or(Path::new("."));
+        let classes: Vec<String> = labels
+            .iter()
+            .flatten()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let entries = (0..table.height())
+            .map(|i| {
+                let image = refs[i]
+                    .as_deref()
+                    .map(|r| base.join(r))
+                    .filter(|p| image_file::has_image_extension(p));
+                let label = labels[i].clone();
+                Entry {
+                    id: i as i64 + 1,
+                    name: ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1)),
+                    thumbnail: None,
+                    image,
+                    class: label
+                        .as_ref()
+                        .and_then(|l| classes.iter().position(|c| c == l))
+                        .map(|c| c as u32),
+                    source: label.as_ref().map(|_| {
+                        sources[i]
+                            .as_deref()
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(AnnotationSource::Import)
+                    }),
+                    confidence: confidence[i].as_deref().and_then(|c| c.parse().ok()),
+                    label,
+                    review: ReviewState {
+                        spot_check: SpotCheck::NotDrawn,
+                        suspect: false,
+                        flagged: false,
+                    },
+                }
+            })
+            .collect();
+        Ok(Self {
+            path: path.to_owned(),
+            kind: DatasetKind::Table,
+            task: None,
+            classes,
+            entries,
+            problems: Vec::new(),
+            table,
+            lines: Vec::new(),
+            label_columns: cols,
+        })
+    }
+
+    fn open_manifest(path: &Path, progress: Progress<'_>) -> Result<Self> {
+        progress("reading the manifest", 0, 1);
+        let attribute = manifest_attribute(path)?;
+        // Any local path may be shown: a viewer reads what the manifest names.
+        let (lines, report) =
+            triage_data::manifest::read_manifest(path, Path::new("/"), &attribute);
+        progress("reading the manifest", 1, 1);
+        let mut classes: BTreeMap<u32, String> = BTreeMap::new();
+        for line in &lines {
+            if let Some(label) = &line.label {
+                if let (Some(i), Some(n)) = (label.class_index, &label.class_name) {
+                    classes.entry(i).or_insert_with(|| n.clone());
+                }
+                for (i, n) in label.class_set.iter().flatten() {
+                    if let Some(n) = n {
+                        classes.entry(*i).or_insert_with(|| n.clone());
+                    }
+                }
+            }
+        }
+        let n_classes = classes.keys().next_back().map_or(0, |&k| k as usize + 1);
+        let classes: Vec<String> = (0..n_classes as u32)
+            .map(|i| classes.get(&i).cloned().unwrap_or_else(|| i.to_string()))
+            .collect();
+        let entries: Vec<Entry> = lines.iter().map(|l| manifest_entry(l, &classes)).collect();
+        let table = manifest_frame(&lines, &entries)?;
+        Ok(Self {
+            path: path.to_owned(),
+            kind: DatasetKind::Manifest,
+            task: None,
+            classes,
+            entries,
+            problems: report.problems.iter().map(|p| p.to_string()).collect(),
+            table,
+            lines: lines.into_iter().map(|l| l.raw).collect(),
+            label_columns: TableColumns {
+                label: Some("label".into()),
+                source: Some("label_source".into()),
+                confidence: Some("confidence".into()),
+                not_features: vec!["line".into(), "source_ref".into()],
+            },
+        })
+    }
+
+    /// A table row's one event, from our export's columns when it has them.
+    fn table_event(&self, index: usize, entry: &Entry) -> Option<HistoryEvent> {
+        let label = entry.label.clone()?;
+        let get = |name: &str| {
+            let c = self.columns().iter().position(|c| c == name)?;
+            Some(self.cell(index, c)).filter(|v| !v.is_empty())
+        };
+        Some(HistoryEvent {
+            at: get("labeled_at").and_then(|t| t.parse().ok()),
+            what: label,
+            source: entry.source.map_or("import", |s| s.as_str()).to_owned(),
+            annotator: get("annotator"),
+            model_version: get("model_version").and_then(|v| v.parse().ok()),
+            confidence: entry.confidence,
+            time_spent_ms: get("time_spent_ms").and_then(|v| v.parse().ok()),
+        })
+    }
+}
+
+impl Project {
+    /// Every event about an item, oldest first.
+    pub fn history(&self, item: i64) -> Result<Vec<HistoryEvent>> {
+        Ok(self
+            .store
+            .events(item)?
+            .iter()
+            .map(|e| HistoryEvent {
+                at: Some(e.at),
+                what: match (e.undoes, crate::dto::LabelDto::from_event(e, &self.schema)) {
+                    (Some(undone), _) => format!("undo of event {undone}"),
+                    (None, Some(label)) => label.class_name,
+                    (None, None) => "?".into(),
+                },
+                source: e.source.as_str().to_owned(),
+                annotator: e.annotator.clone(),
+                model_version: e.model_version,
+                confidence: e.confidence,
+                time_spent_ms: e.time_spent_ms,
+            })
+            .collect())
+    }
+
+    /// The features behind the map, as stored by the last round, or else
+    /// computed now without saving (this handle may be read-only).
+    fn map_features(
+        &self,
+        entries: &[Entry],
+        progress: Progress<'_>,
+    ) -> Result<(Vec<u32>, triage_learn::Matrix)> {
+        let index: HashMap<i64, u32> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i as u32))
+            .collect();
+        let stored_kind = match self.schema.task {
+            TaskKind::RowClassification | TaskKind::RowMultilabel => crate::learn::TABLE_FEATURES,
+            _ => crate::learn::IMAGE_FEATURES,
+        };
+        let stored = self.store.features(stored_kind)?;
+        if !stored.is_empty() {
+            let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = stored
+                .into_iter()
+                .filter_map(|(id, v)| Some((*index.get(&id)?, v)))
+                .unzip();
+            return Ok((rows, matrix(&vectors)?));
+        }
+        if stored_kind == crate::learn::TABLE_FEATURES {
+            let LabeledFrame {
+                frame,
+                label,
+                source,
+                confidence,
+                ..
+            } = self.labeled_frame(|_| {})?;
+            let mut skip: Vec<String> = self
+                .store
+                .setting(crate::learn::FEATURE_SKIP)?
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default();
+            skip.extend([label, source, confidence]);
+            table_features(&frame, &skip)
+        } else {
+            image_features(entries, progress)
+        }
+    }
+}
+
+fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
+    let dims = vectors.first().map_or(0, Vec::len);
+    if vectors.iter().any(|v| v.len() != dims) {
+        return Err(Error::Invalid("stored features differ in length".into()));
+    }
+    let flat = vectors
+        .iter()
+        .flat_map(|v| v.iter().map(|&x| f64::from(x)))
+        .collect();
+    triage_learn::Matrix::from_shape_vec((vectors.len(), dims), flat)
+        .map_err(|e| Error::Invalid(format!("features: {e}")))
+}
+
+fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triage_learn::Matrix)> {
+    let (x, _) = features::table_matrix(frame, skip).map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(((0..x.nrows() as u32).collect(), x))
+}
+
+/// Image descriptors of every readable image, from its thumbnail when one
+/// is cached, in parallel.
+fn image_features(
+    entries: &[Entry],
+    progress: Progress<'_>,
+) -> Result<(Vec<u32>, triage_learn::Matrix)> {
+    let done = std::sync::atomic::AtomicU64::new(0);
+    let total = entries.len() as u64;
+    let found: Vec<(u32, Vec<f32>)> = entries
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if n % 1024 == 0 {
+                progress("describing images", n, total);
+            }
+            let path = e
+                .thumbnail
+                .as_ref()
+                .filter(|t| t.is_file())
+                .or(e.image.as_ref())?;
+            let bytes = std::fs::read(path).ok()?;
+            let rgb = image_file::decode(&bytes, ImageLimits::default()).ok()?;
+            let d = features::image_descriptor(rgb.as_raw(), rgb.width(), rgb.height()).ok()?;
+            Some((i as u32, d))
+        })
+        .collect();
+    progress("describing images", total, total);
+    let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = found.into_iter().unzip();
+    Ok((rows, matrix(&vectors)?))
+}
+
+fn entry_name(item: &triage_core::ItemRow) -> String {
+    if let Some(id) = &item.external_id {
+        return id.clone();
+    }
+    match (&item.uri, item.row_index) {
+        (Some(uri), _) => uri.rsplit('/').next().unwrap_or(uri).to_owned(),
+        (None, Some(row)) => format!("row {}", row + 1),
+        (None, None) => format!("item {}", item.id),
+    }
+}
+
+fn is_manifest(path: &Path) -> Result<bool> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "manifest" => Ok(true),
+        "jsonl" | "ndjson" | "json" => {
+            let first = first_line(path)?;
+            let keys: Option<serde_json::Map<String, serde_json::Value>> =
+                serde_json::from_str(&first).ok();
+            Ok(keys.is_some_and(|k| k.contains_key("source-ref") || k.contains_key("source")))
+        }
+        _ => Ok(false),
+    }
+}
+
+fn first_line(path: &Path) -> Result<String> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::Path {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut line = String::new();
+    // A first line that is not UTF-8 is not a manifest's.
+    let _ = std::io::BufReader::new(file).read_line(&mut line);
+    Ok(line)
+}
+
+/// The label attribute: the key that has a `<key>-metadata` beside it on
+/// the first line that has one.
+fn manifest_attribute(path: &Path) -> Result<String> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::Path {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    for line in std::io::BufReader::new(file).lines().take(100) {
+        let Ok(line) = line else { break };
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&line) else {
+            continue;
+        };
+        if let Some(key) = map
+            .keys()
+            .find(|k| !k.ends_with("-metadata") && map.contains_key(&format!("{k}-metadata")))
+        {
+            return Ok(key.clone());
+        }
+    }
+    Ok("label".into())
+}
+
+fn metadata(line: &ManifestEntry) -> serde_json::Map<String, serde_json::Value> {
+    line.label
+        .as_ref()
+        .and_then(|l| serde_json::from_str(&l.metadata).ok())
+        .unwrap_or_default()
+}
+
+/// Ground Truth says `human-annotated: no` for its auto-labels.
+fn manifest_source(meta: &serde_json::Map<String, serde_json::Value>) -> AnnotationSource {
+    match meta.get("human-annotated").and_then(|v| v.as_str()) {
+        Some("yes") => AnnotationSource::Human,
+        Some("no") => AnnotationSource::Model,
+        _ => AnnotationSource::Import,
+    }
+}
+
+fn manifest_entry(line: &ManifestEntry, classes: &[String]) -> Entry {
+    let (name, image) = match &line.source {
+        EntrySource::LocalImage(p) => (
+            p.file_name()
+                .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            Some(p.clone()),
+        ),
+        EntrySource::Remote(url) => (url.rsplit('/').next().unwrap_or(url).to_owned(), None),
+        EntrySource::Text(_) => (format!("line {}", line.line), None),
+    };
+    let meta = metadata(line);
+    let label = line
+        .label
+        .as_ref()
+        .map(|l| match (&l.class_set, l.class_index) {
+            (Some(set), _) => set
+                .iter()
+                .map(|(i, n)| {
+                    n.clone()
+                        .or_else(|| classes.get(*i as usize).cloned())
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+            (None, Some(i)) => l
+                .class_name
+                .clone()
+                .or_else(|| classes.get(i as usize).cloned())
+                .unwrap_or_else(|| i.to_string()),
+            (None, None) => l.class_name.clone().unwrap_or_else(|| "?".into()),
+        });
+    Entry {
+        id: line.line as i64,
+        name,
+        image,
+        thumbnail: None,
+        class: line.label.as_ref().and_then(|l| l.class_index),
+        source: label.as_ref().map(|_| manifest_source(&meta)),
+        confidence: line.label.as_ref().and_then(|l| l.confidence),
+        label,
+        review: ReviewState {
+            spot_check: SpotCheck::NotDrawn,
+            suspect: false,
+            flagged: false,
+        },
+    }
+}
+
+fn manifest_frame(lines: &[ManifestEntry], entries: &[Entry]) -> Result<DataFrame> {
+    let metas: Vec<_> = lines.iter().map(metadata).collect();
+    let meta_text = |key: &str| -> Vec<Option<String>> {
+        metas
+            .iter()
+            .map(|m| m.get(key).and_then(|v| v.as_str()).map(str::to_owned))
+            .collect()
+    };
+    let refs: Vec<String> = lines
+        .iter()
+        .map(|l| match &l.source {
+            EntrySource::LocalImage(p) => p.display().to_string(),
+            EntrySource::Remote(url) => url.clone(),
+            EntrySource::Text(t) => t.clone(),
+        })
+        .collect();
+    let columns = vec![
+        Column::new(
+            "line".into(),
+            lines.iter().map(|l| l.line as i64).collect::<Vec<_>>(),
+        ),
+        Column::new("source_ref".into(), refs),
+        Column::new(
+            "label".into(),
+            entries.iter().map(|e| e.label.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "label_source".into(),
+            entries
+                .iter()
+                .map(|e| e.source.map(|s| s.as_str()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "confidence".into(),
+            entries.iter().map(|e| e.confidence).collect::<Vec<_>>(),
+        ),
+        Column::new("job_name".into(), meta_text("job-name")),
+        Column::new("creation_date".into(), meta_text("creation-date")),
+    ];
+    DataFrame::new(lines.len(), columns).map_err(|e| Error::Invalid(e.to_string()))
+}
+
+fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
+    let meta = map
+        .iter()
+        .find(|(k, _)| k.ends_with("-metadata"))
+        .and_then(|(_, v)| v.as_object())?;
+    let at = meta
+        .get("creation-date")
+        .and_then(|v| v.as_str())
+        .and_then(|t| {
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|n| n.and_utc())
+        });
+    Some(HistoryEvent {
+        at,
+        what: entry.label.clone()?,
+        source: entry.source.map_or("import", |s| s.as_str()).to_owned(),
+        annotator: meta
+            .get("job-name")
+            .and_then(|v| v.as_str())
+            .map(|j| format!("job {j}")),
+        model_version: None,
+        confidence: entry.confidence,
+        time_spent_ms: None,
+    })
+}

@@ -1,0 +1,184 @@
+//! An item's detail: its image or values, and every event in its history
+//! (who, when, source, model version, confidence).
+
+use eframe::egui::{self, ColorImage, TextureOptions};
+use triage_api::Timestamp;
+
+use crate::app::Explorer;
+use crate::grid::{class_colour, describe, source_badge};
+use crate::jobs::Poll;
+
+/// The longest side the detail panel decodes an image to.
+const LARGE_SIDE: u32 = 768;
+
+/// Decodes an image for the detail panel.
+pub fn decode_large(path: &std::path::Path) -> Option<ColorImage> {
+    let img = image::ImageReader::open(path)
+        .ok()?
+        .with_guessed_format()
+        .ok()?
+        .decode()
+        .ok()?;
+    let img = if img.width() > LARGE_SIDE || img.height() > LARGE_SIDE {
+        img.thumbnail(LARGE_SIDE, LARGE_SIDE)
+    } else {
+        img
+    };
+    let rgba = img.to_rgba8();
+    Some(ColorImage::from_rgba_unmultiplied(
+        [rgba.width() as usize, rgba.height() as usize],
+        rgba.as_raw(),
+    ))
+}
+
+/// "3 min ago", "2 days ago": how long before `now`.
+pub fn ago(at: Timestamp, now: Timestamp) -> String {
+    let s = (now - at).num_seconds();
+    match s {
+        i64::MIN..=-1 => "in the future".into(),
+        0..=59 => format!("{s} s ago"),
+        60..=3599 => format!("{} min ago", s / 60),
+        3600..=86_399 => format!("{} h ago", s / 3600),
+        _ => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// Draws the detail panel.
+pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
+    let (Some(data), Some(detail)) = (app.data.clone(), app.detail.as_mut()) else {
+        return;
+    };
+    let e = &data.entries[detail.entry as usize];
+    ui.horizontal(|ui| {
+        ui.heading(&e.name);
+        if ui.button("Close (Esc)").clicked() {
+            app.detail = None;
+        }
+    });
+    let Some(detail) = app.detail.as_mut() else {
+        return;
+    };
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        if let Some(job) = &mut detail.image {
+            match job.poll() {
+                Poll::Running(_) => {
+                    ui.spinner();
+                }
+                Poll::Done(Ok(image)) => {
+                    if detail.texture.is_none() {
+                        detail.texture = Some(ui.ctx().load_texture(
+                            format!("detail-{}", detail.entry),
+                            image.clone(),
+                            TextureOptions::LINEAR,
+                        ));
+                    }
+                }
+                Poll::Done(Err(reason)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, reason);
+                }
+            }
+        }
+        if let Some(tex) = &detail.texture {
+            let size = tex.size_vec2();
+            let scale = (ui.available_width() / size.x).min(1.0) * size.x.max(1.0);
+            ui.add(egui::Image::new((tex.id(), size * (scale / size.x.max(1.0)))))
+                .widget_info(|| {
+                    egui::WidgetInfo::labeled(egui::Role::Image, true, format!("image {}", e.name))
+                });
+        }
+        ui.add_space(6.0);
+        egui::Grid::new("detail-facts").num_columns(2).show(ui, |ui| {
+            ui.label("label");
+            ui.colored_label(
+                class_colour(e.class),
+                e.label.as_deref().unwrap_or("unlabeled"),
+            );
+            ui.end_row();
+            ui.label("source");
+            let (_, colour) = source_badge(e.source);
+            ui.colored_label(colour, e.source.map_or("none", |s| s.as_str()));
+            ui.end_row();
+            ui.label("confidence");
+            ui.label(e.confidence.map_or("–".into(), |c| format!("{c:.3}")));
+            ui.end_row();
+            ui.label("review");
+            ui.label(describe(e).split_once(": ").map_or("", |d| d.1).to_owned());
+            ui.end_row();
+        });
+        ui.separator();
+        ui.strong("History");
+        match &detail.history {
+            Err(reason) => {
+                ui.colored_label(ui.visuals().error_fg_color, reason);
+            }
+            Ok(events) if events.is_empty() => {
+                ui.label("No events: nobody has labeled it.");
+            }
+            Ok(events) => {
+                let now = app.clock.now();
+                egui::Grid::new("history")
+                    .striped(true)
+                    .num_columns(5)
+                    .show(ui, |ui| {
+                        for h in ["when", "what", "source", "who", "confidence"] {
+                            ui.strong(h);
+                        }
+                        ui.end_row();
+                        for (i, ev) in events.iter().enumerate() {
+                            let when = ev.at.map_or("–".into(), |t| {
+                                format!("{} ({})", t.format("%Y-%m-%d %H:%M:%S"), ago(t, now))
+                            });
+                            let who = match (&ev.annotator, ev.model_version) {
+                                (Some(a), _) => a.clone(),
+                                (None, Some(v)) => format!("model v{v}"),
+                                (None, None) => "–".into(),
+                            };
+                            let confidence = ev.confidence.map_or("–".into(), |c| format!("{c:.3}"));
+                            ui.label(&when);
+                            ui.label(&ev.what);
+                            ui.label(&ev.source);
+                            ui.label(&who);
+                            ui.label(&confidence).widget_info(|| {
+                                    egui::WidgetInfo::labeled(
+                                        egui::Role::Row,
+                                        true,
+                                        format!(
+                                            "event {}: {} by {who} ({}), {when}, confidence {confidence}",
+                                            i + 1,
+                                            ev.what,
+                                            ev.source
+                                        ),
+                                    )
+                                });
+                            ui.end_row();
+                        }
+                    });
+            }
+        }
+        ui.separator();
+        ui.strong("Values");
+        egui::Grid::new("values").num_columns(2).striped(true).show(ui, |ui| {
+            for (name, value) in data.row(detail.entry as usize) {
+                ui.label(name);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times() {
+        let now: Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        assert_eq!(ago(at("2026-11-29T11:59:30Z"), now), "30 s ago");
+        assert_eq!(ago(at("2026-11-29T11:15:00Z"), now), "45 min ago");
+        assert_eq!(ago(at("2026-11-29T07:00:00Z"), now), "5 h ago");
+        assert_eq!(ago(at("2026-11-26T12:00:00Z"), now), "3 days ago");
+        assert_eq!(ago(at("2026-11-30T12:00:00Z"), now), "in the future");
+    }
+}

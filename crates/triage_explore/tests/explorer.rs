@@ -1,0 +1,486 @@
+//! The explorer driven through its AccessKit tree with egui_kittest: the
+//! real app on the real demo project (the digits), a real manifest and a
+//! real table. The clock is fixed, so relative times read the same on
+//! every run; jobs run on their threads and the tests wait for them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use eframe::egui::{Key, Role};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use triage_api::{Project, RoundOptions, Timestamp};
+use triage_explore::{Clock, Explorer, View};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn t0() -> Timestamp {
+    "2026-11-29T08:00:00Z".parse().unwrap()
+}
+
+fn at(minutes: i64) -> Timestamp {
+    t0() + chrono::Duration::minutes(minutes)
+}
+
+/// The demo project (as `make run` makes it: the digits, unlabeled), then
+/// what a session does to it: people label by the true class, two rounds
+/// auto-label, spot checks are drawn and two answered (one agreeing, one
+/// not), and one item is flagged.
+struct Demo {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    /// An item whose spot check a person answered with another class.
+    disagreed: i64,
+}
+
+fn truth(uri: &str) -> String {
+    // datasets/digits/<class>/<n>.png
+    Path::new(uri)
+        .parent()
+        .and_then(|p| p.file_name())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("demo");
+        let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+        let mut p = Project::create(
+            &dir,
+            &triage_api::CreateOptions {
+                task: triage_api::TaskKind::ImageClassification,
+                classes,
+                hotkeys: Vec::new(),
+                job_name: None,
+                attribute: Some("digit".into()),
+            },
+            t0(),
+        )
+        .unwrap();
+        p.import(
+            &repo().join("datasets/digits"),
+            &triage_api::ImportOptions::default(),
+            t0(),
+            &|_, _| {},
+        )
+        .unwrap();
+        let cancel = AtomicBool::new(false);
+        let options = RoundOptions {
+            target: 0.9,
+            ..RoundOptions::default()
+        };
+        for round in 0..3 {
+            for item in p.next_items(80).unwrap() {
+                let class = truth(item.uri.as_deref().unwrap());
+                p.label(
+                    &format!("#{}", item.id),
+                    &class,
+                    Some("ana"),
+                    Some(900),
+                    at(round * 10 + 1),
+                )
+                .unwrap();
+            }
+            p.run_round(&options, &cancel, at(round * 10 + 5)).unwrap();
+        }
+        let drawn = p.spot_check(6, 7, at(40)).unwrap();
+        assert!(
+            drawn.len() >= 2,
+            "the rounds auto-labeled too little to spot-check"
+        );
+        let agree = &drawn[0];
+        let given = agree.label.as_ref().unwrap().class_name.clone();
+        p.label(&format!("#{}", agree.id), &given, Some("ben"), None, at(50))
+            .unwrap();
+        let disagree = &drawn[1];
+        let model_class = disagree.label.as_ref().unwrap().class.unwrap();
+        let other = ((model_class + 1) % 10).to_string();
+        p.label(
+            &format!("#{}", disagree.id),
+            &other,
+            Some("ben"),
+            None,
+            at(55),
+        )
+        .unwrap();
+        p.flag("#5", Some("ana"), Some("blurry"), at(56)).unwrap();
+        Demo {
+            disagreed: disagree.id,
+            dir,
+            _tmp: tmp,
+        }
+    })
+}
+
+fn harness(path: &Path) -> Harness<'static, Explorer> {
+    let path = path.to_owned();
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .build_eframe(move |cc| Explorer::new(&cc.egui_ctx, Some(path), Clock::fixed(at(120))))
+}
+
+/// Steps until `done`; the jobs run on threads of their own.
+fn wait(h: &mut Harness<'static, Explorer>, what: &str, done: impl Fn(&mut Explorer) -> bool) {
+    let start = Instant::now();
+    loop {
+        h.step();
+        if done(h.state_mut()) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.run_steps(3);
+}
+
+/// A node's text: AccessKit keeps a label's text as its value.
+fn text(node: &egui_kittest::Node<'_>) -> String {
+    let n = node.accesskit_node();
+    n.label().or_else(|| n.value()).unwrap_or_default()
+}
+
+fn loaded(h: &mut Harness<'static, Explorer>) {
+    wait(h, "the dataset to open", |e| !e.is_loading());
+    if let Some(e) = h.state().error() {
+        panic!("the explorer failed to open: {e}");
+    }
+}
+
+#[test]
+fn opens_the_demo_project_with_labels_sources_and_confidence_on_the_grid() {
+    let demo = demo();
+    let mut h = harness(&demo.dir);
+    loaded(&mut h);
+    let status = Project::open(&demo.dir).unwrap().status().unwrap();
+    let data = h.state().dataset().unwrap();
+    assert_eq!(data.entries.len() as u64, status.counts.items);
+    assert_eq!(data.classes.len(), 10);
+    let count = |s: &str| {
+        data.entries
+            .iter()
+            .filter(|e| e.source.map(|x| x.as_str()) == Some(s))
+            .count() as u64
+    };
+    assert_eq!(count("human"), status.counts.human);
+    assert_eq!(count("model"), status.counts.model);
+    assert!(status.counts.model > 0, "{status:?}");
+    h.get_by_label_contains("1797 of 1797 shown");
+    for view in ["Grid (1)", "Table (2)", "Profile (3)", "Map (4)"] {
+        h.get_by_label(view);
+    }
+    // Each cell on the first screen says its label, source and confidence.
+    for e in data.entries.iter().take(20) {
+        let mut says = format!("{}: {}", e.name, e.label.as_deref().unwrap_or("unlabeled"));
+        if let Some(s) = e.source {
+            says.push_str(&format!(", {}", s.as_str()));
+        }
+        if let Some(c) = e.confidence {
+            says.push_str(&format!(", confidence {c:.2}"));
+        }
+        h.get_by_label_contains(&says);
+    }
+}
+
+#[test]
+fn filters_to_auto_labels_below_a_confidence() {
+    let demo = demo();
+    let mut h = harness(&demo.dir);
+    loaded(&mut h);
+    for source in ["human", "import", "consolidated", "unlabeled"] {
+        h.get_by_label(source).click();
+        h.run_steps(2);
+    }
+    h.get_by_role_and_label(Role::Slider, "max confidence")
+        .set_value_accesskit(0.97);
+    h.run_steps(3);
+    let project = Project::open(&demo.dir).unwrap();
+    let expected: BTreeSet<i64> = project
+        .auto_labeled(None, 0.0, 0.97, usize::MAX)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "no auto-label below 0.97 to filter to"
+    );
+    let state = h.state();
+    let data = state.dataset().unwrap();
+    let shown: BTreeSet<i64> = state
+        .shown()
+        .iter()
+        .map(|&i| data.entries[i as usize].id)
+        .collect();
+    assert_eq!(shown, expected);
+    h.get_by_label_contains(&format!("{} of 1797 shown", expected.len()));
+    // Every cell on screen is an auto-label below the bound.
+    for node in h.query_all_by_label_contains(", confidence ") {
+        let label = text(&node);
+        assert!(label.contains(", model, "), "{label}");
+        let c: f64 = label
+            .split(", confidence ")
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(c <= 0.97 + 0.005, "{label}");
+    }
+}
+
+#[test]
+fn opens_an_item_with_its_whole_history_from_the_keyboard() {
+    let demo = demo();
+    let mut h = harness(&demo.dir);
+    loaded(&mut h);
+    // Spot checks a person disagreed with: one item.
+    h.get_by_label("spot check").click();
+    h.run_steps(2);
+    h.get_by_label("disagreed").click();
+    h.run_steps(3);
+    let state = h.state();
+    let data = state.dataset().unwrap();
+    let shown: Vec<i64> = state
+        .shown()
+        .iter()
+        .map(|&i| data.entries[i as usize].id)
+        .collect();
+    assert_eq!(shown, vec![demo.disagreed]);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let entry = h.state().detail_entry().expect("Enter opens the item");
+    assert_eq!(
+        h.state().dataset().unwrap().entries[entry as usize].id,
+        demo.disagreed
+    );
+    // The model's label, then ben's correction, with who, when and how sure.
+    let model = h.get_by_label_contains("event 1: ");
+    let model = text(&model);
+    assert!(model.contains("by model v"), "{model}");
+    assert!(model.contains("(model)"), "{model}");
+    assert!(model.contains("2026-11-29 08:"), "{model}");
+    assert!(
+        model.contains("min ago") || model.contains("h ago"),
+        "{model}"
+    );
+    assert!(!model.ends_with("confidence –"), "{model}");
+    let human = h.get_by_label_contains("event 2: ");
+    let human = text(&human);
+    assert!(
+        human.contains("by ben (human), 2026-11-29 08:55:00 (1 h ago)"),
+        "{human}"
+    );
+    assert!(h.query_by_label_contains("event 3: ").is_none());
+    // Escape closes it.
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+    assert_eq!(h.state().detail_entry(), None);
+}
+
+#[test]
+fn switches_to_the_profile_and_the_feature_map() {
+    let demo = demo();
+    let mut h = harness(&demo.dir);
+    loaded(&mut h);
+    h.key_press(Key::Num3);
+    h.run_steps(1);
+    assert_eq!(h.state().view(), View::Profile);
+    wait(&mut h, "the profile", |e| !e.is_busy());
+    h.get_by_label_contains("1797 rows");
+    h.get_by_label("label [categorical]").click();
+    h.run_steps(2);
+    h.get_by_label("chart column/label/top");
+    h.get_by_label("Labels").click();
+    h.run_steps(2);
+    h.get_by_label("chart labels/distribution");
+    h.get_by_label("chart labels/confidence");
+
+    h.key_press(Key::Num4);
+    wait(&mut h, "the map", |e| !e.is_busy());
+    h.get_by_label("feature map of 1797 items");
+    // Clicking a point opens that item (or one drawn on top of it).
+    let target = h.state().shown()[100];
+    let pos = h
+        .state_mut()
+        .map_point(target)
+        .expect("the item is on the map");
+    // Where every point is now: the detail panel narrows the map later.
+    let shown = h.state().shown().to_vec();
+    let before: std::collections::HashMap<u32, _> = shown
+        .iter()
+        .filter_map(|&i| Some((i, h.state_mut().map_point(i)?)))
+        .collect();
+    h.hover_at(pos);
+    h.run_steps(1);
+    h.drag_at(pos);
+    h.run_steps(1);
+    h.drop_at(pos);
+    h.run_steps(3);
+    let opened = h.state().detail_entry().expect("the click opened an item");
+    let at = before[&opened];
+    assert!(
+        at.distance(pos) <= 8.0,
+        "{at:?} is far from the click at {pos:?}"
+    );
+}
+
+#[test]
+fn a_manifest_opens_with_its_labels_and_the_table_sorts_and_searches() {
+    let mut h = harness(&repo().join("datasets/digits-v1.manifest"));
+    loaded(&mut h);
+    let data = h.state().dataset().unwrap();
+    assert_eq!(data.entries.len(), 12);
+    let sources: Vec<_> = data
+        .entries
+        .iter()
+        .map(|e| e.source.map(|s| s.as_str()))
+        .collect();
+    assert_eq!(sources.iter().filter(|s| **s == Some("human")).count(), 4);
+    assert_eq!(sources.iter().filter(|s| **s == Some("model")).count(), 4);
+    assert_eq!(sources.iter().filter(|s| s.is_none()).count(), 4);
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    h.get_by_label("sort by confidence").click();
+    h.run_steps(2);
+    let state = h.state();
+    let data = state.dataset().unwrap();
+    let confidence: Vec<Option<f64>> = state
+        .shown()
+        .iter()
+        .map(|&i| data.entries[i as usize].confidence)
+        .collect();
+    let known: Vec<f64> = confidence.iter().flatten().copied().collect();
+    assert!(known.windows(2).all(|w| w[0] <= w[1]), "{confidence:?}");
+    // Missing values sort last.
+    assert!(confidence[known.len()..].iter().all(Option::is_none));
+    h.get_by_label("sort by confidence").click();
+    h.run_steps(2);
+    let first = h.state().shown()[0];
+    let data = h.state().dataset().unwrap();
+    assert_eq!(
+        data.entries[first as usize].confidence,
+        known.iter().copied().reduce(f64::max)
+    );
+    // A manifest line's history is its metadata.
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    h.get_by_label_contains("event 1: ");
+}
+
+#[test]
+fn a_table_opens_and_bad_input_is_named() {
+    let mut h = harness(&repo().join("datasets/penguins.csv"));
+    loaded(&mut h);
+    assert_eq!(h.state().dataset().unwrap().entries.len(), 344);
+    h.key_press(Key::Num2);
+    h.run_steps(2);
+    h.get_by_label("sort by species");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let ragged = tmp.path().join("ragged.csv");
+    std::fs::write(&ragged, "a,b,c\n1,2,3\n4,5,6,7\n").unwrap();
+    let missing = tmp.path().join("nowhere");
+    for (path, says) in [(&ragged, "line 3"), (&missing, "nowhere")] {
+        let ctx = h.ctx.clone();
+        h.state_mut().open(&ctx, path);
+        loaded_or_error(&mut h);
+        let error = h.state().error().unwrap_or_default().to_owned();
+        assert!(
+            error.contains(&path.display().to_string()) || error.contains("ragged.csv"),
+            "{error}"
+        );
+        assert!(error.contains(says), "{error}");
+        h.get_by_label_contains(says);
+        // What was open stays open.
+        assert_eq!(h.state().dataset().unwrap().entries.len(), 344);
+    }
+}
+
+fn loaded_or_error(h: &mut Harness<'static, Explorer>) {
+    wait(h, "the dataset to open", |e| !e.is_loading());
+}
+
+/// A copy of the demo project, for tests that write to it.
+fn demo_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    std::fs::create_dir_all(&dir).unwrap();
+    // The fixture's connection is closed, so the file holds everything.
+    std::fs::copy(
+        demo().dir.join(triage_api::DB_FILE),
+        dir.join(triage_api::DB_FILE),
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+#[test]
+fn the_explorer_writes_nothing_and_the_app_labels_meanwhile() {
+    let (_tmp, dir) = demo_copy();
+    let db = dir.join(triage_api::DB_FILE);
+    let before = std::fs::read(&db).unwrap();
+    let mut h = harness(&dir);
+    loaded(&mut h);
+    // Every view and an item's history, then the file is as it was.
+    for key in [Key::Num2, Key::Num3, Key::Num4, Key::Num1] {
+        h.key_press(key);
+        wait(&mut h, "the view", |e| !e.is_busy());
+    }
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    assert!(h.state().detail_entry().is_some());
+    assert!(
+        std::fs::read(&db).unwrap() == before,
+        "the explorer changed the project file"
+    );
+
+    // A person labels in the same project while the explorer has it open;
+    // reopening the item shows the new event.
+    let mut app = Project::open(&dir).unwrap();
+    let item = app.next_items(1).unwrap().remove(0);
+    app.label(&format!("#{}", item.id), "3", Some("cy"), None, at(90))
+        .unwrap();
+    let index = h
+        .state()
+        .dataset()
+        .unwrap()
+        .entries
+        .iter()
+        .position(|e| e.id == item.id)
+        .unwrap();
+    let pos = h
+        .state()
+        .shown()
+        .iter()
+        .position(|&i| i as usize == index)
+        .unwrap();
+    h.key_press(Key::Home);
+    for _ in 0..pos {
+        h.key_press(Key::ArrowRight);
+    }
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let event = h.get_by_label_contains("by cy (human)");
+    let event = text(&event);
+    assert!(
+        event.contains("2026-11-29 09:30:00 (30 min ago)"),
+        "{event}"
+    );
+    drop(app);
+
+    // The explorer's own handle cannot write.
+    let mut read_only = Project::open_read_only(&dir).unwrap();
+    assert!(read_only.label("#1", "3", None, None, at(92)).is_err());
+}
