@@ -48,4 +48,5 @@ bench: ui
 		"$(BENCH_VENV)/bin/pip" install -q -r bench/peers/requirements.txt)
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
+	$(CARGO) bench --locked -p triage_explore --bench scroll
 	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{Column, DataFrame, IdxSize, SortOptions};
+use polars::prelude::{Column, DataFrame, SortOptions};
 use rayon::prelude::*;
 use triage_core::{AnnotationSource, ItemKind, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
@@ -188,10 +188,7 @@ impl Dataset {
                 .with_nulls_last(true)
                 .with_maintain_order(true),
         );
-        Ok(order
-            .into_no_null_iter()
-            .map(|i: IdxSize| i as u32)
-            .collect())
+        Ok(order.into_no_null_iter().collect())
     }
 
     /// Whether an entry's values contain `needle` (case-insensitive), for
@@ -311,7 +308,7 @@ impl Dataset {
         let mut entries = Vec::with_capacity(total as usize);
         let mut review = reviews.into_iter().peekable();
         let LabeledFrame { frame, .. } = project.labeled_frame(|item| {
-            if entries.len() % 4096 == 0 {
+            if entries.len().is_multiple_of(4096) {
                 progress("reading items", entries.len() as u64, total);
             }
             let label = item
@@ -634,7 +631,7 @@ fn image_features(
         .enumerate()
         .filter_map(|(i, e)| {
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if n % 1024 == 0 {
+            if n.is_multiple_of(1024) {
                 progress("describing images", n, total);
             }
             let path = e

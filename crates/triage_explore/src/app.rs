@@ -81,6 +81,9 @@ impl View {
     }
 }
 
+/// What `shown` was computed from: the filter, the sort and the search.
+type ShownKey = (Filter, Option<(usize, bool)>, String);
+
 /// An item opened for detail.
 pub struct Detail {
     /// Its entry index.
@@ -104,7 +107,7 @@ pub struct Explorer {
     pub(crate) filter: Filter,
     /// Entry indices shown, in order.
     pub(crate) shown: Vec<u32>,
-    shown_key: Option<(Filter, Option<(usize, bool)>, String)>,
+    shown_key: Option<ShownKey>,
     /// The table's sort: column and descending.
     pub(crate) sort: Option<(usize, bool)>,
     sort_order: Option<Vec<u32>>,

@@ -5,7 +5,7 @@ use eframe::egui::{self, ColorImage, TextureOptions};
 use triage_api::Timestamp;
 
 use crate::app::Explorer;
-use crate::grid::{class_colour, describe, source_badge};
+use crate::grid::{class_colour, source_badge};
 use crate::jobs::Poll;
 
 /// The longest side the detail panel decodes an image to.
@@ -43,6 +43,28 @@ pub fn ago(at: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// The spot check, suspicion and flag, in words.
+fn review(e: &triage_api::Entry) -> String {
+    let mut parts = Vec::new();
+    match e.review.spot_check {
+        triage_api::SpotCheck::NotDrawn => {}
+        triage_api::SpotCheck::Pending => parts.push("spot check pending"),
+        triage_api::SpotCheck::Agreed => parts.push("spot check: the person agreed"),
+        triage_api::SpotCheck::Disagreed => parts.push("spot check: the person disagreed"),
+    }
+    if e.review.suspect {
+        parts.push("the last round suspects this label");
+    }
+    if e.review.flagged {
+        parts.push("flagged");
+    }
+    if parts.is_empty() {
+        "nothing to review".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
 /// Draws the detail panel.
 pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
     let (Some(data), Some(detail)) = (app.data.clone(), app.detail.as_mut()) else {
@@ -66,10 +88,16 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
                 }
                 Poll::Done(Ok(image)) => {
                     if detail.texture.is_none() {
+                        // Pixels stay sharp when a small image is enlarged.
+                        let filter = if image.size[0].max(image.size[1]) < 128 {
+                            TextureOptions::NEAREST
+                        } else {
+                            TextureOptions::LINEAR
+                        };
                         detail.texture = Some(ui.ctx().load_texture(
                             format!("detail-{}", detail.entry),
                             image.clone(),
-                            TextureOptions::LINEAR,
+                            filter,
                         ));
                     }
                 }
@@ -79,9 +107,11 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
             }
         }
         if let Some(tex) = &detail.texture {
+            // Small images (digits are 8×8) are scaled up to be seen.
             let size = tex.size_vec2();
-            let scale = (ui.available_width() / size.x).min(1.0) * size.x.max(1.0);
-            ui.add(egui::Image::new((tex.id(), size * (scale / size.x.max(1.0)))))
+            let side = ui.available_width().min(360.0);
+            let scale = (side / size.x.max(size.y).max(1.0)).max(1.0).min(side);
+            ui.add(egui::Image::new((tex.id(), size * scale)))
                 .widget_info(|| {
                     egui::WidgetInfo::labeled(egui::Role::Image, true, format!("image {}", e.name))
                 });
@@ -102,7 +132,7 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
             ui.label(e.confidence.map_or("–".into(), |c| format!("{c:.3}")));
             ui.end_row();
             ui.label("review");
-            ui.label(describe(e).split_once(": ").map_or("", |d| d.1).to_owned());
+            ui.label(review(e));
             ui.end_row();
         });
         ui.separator();

@@ -3,6 +3,8 @@
 //! real table. The clock is fixed, so relative times read the same on
 //! every run; jobs run on their threads and the tests wait for them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
