@@ -8,7 +8,7 @@ DEMO_DIR ?= $(CURDIR)/target/demo-project
 TRIAGE = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage
 DESKTOP = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage-desktop
 
-.PHONY: deps ui ui-test run test lint check-architecture bench
+.PHONY: deps ui ui-test run explore test lint check-architecture bench
 
 deps:
 	@bash scripts/install-deps.sh
@@ -25,6 +25,12 @@ run: ui
 	$(CARGO) build -p triage_cli -p triage_desktop
 	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)"
 	"$(DESKTOP)" "$(DEMO_DIR)"
+
+# Opens the native explorer on the same demo project.
+explore: deps
+	$(CARGO) build -p triage_cli -p triage_explore
+	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)" >/dev/null
+	"$(TRIAGE)" explore "$(DEMO_DIR)"
 
 lint: ui
 	$(CARGO) fmt --all --check

@@ -131,7 +131,7 @@ impl Drop for Desktop {
     }
 }
 
-fn start_xvfb() -> (String, Child) {
+pub fn start_xvfb() -> (String, Child) {
     for n in 90..190 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));

@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod crash;
 mod desktop;
+mod explore;
 mod learning;
 mod multilabel;
 pub mod profile;

@@ -219,8 +219,13 @@ enum Command {
         kinds: Vec<(String, triage_api::ColumnKind)>,
     },
     /// Browse a project (read-only), a table or a Ground Truth manifest in
-    /// the native explorer (the `triage-explore` program beside this one).
-    Explore { path: PathBuf },
+    /// the native explorer (the `triage-explore` program beside this one):
+    /// PATH [--screenshot PNG [--view grid|table|profile|map] [--detail]].
+    Explore {
+        /// The path, then options passed to the explorer as they are.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+        args: Vec<std::ffi::OsString>,
+    },
 }
 
 /// How to reach an S3-compatible store, for imports and exports.
@@ -683,7 +688,7 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Explore { path } => {
+        Command::Explore { args } => {
             // A separate program, so the CLI carries no GUI toolkit.
             let name = format!("triage-explore{}", std::env::consts::EXE_SUFFIX);
             let beside = std::env::current_exe()?.with_file_name(&name);
@@ -693,7 +698,7 @@ fn run(cli: Cli) -> Result<()> {
                 PathBuf::from(&name)
             };
             let status = std::process::Command::new(&program)
-                .arg(&path)
+                .args(&args)
                 .status()
                 .with_context(|| format!("cannot start {}", program.display()))?;
             if !status.success() {

@@ -69,9 +69,11 @@ pub enum View {
 }
 
 impl View {
-    const ALL: [Self; 4] = [Self::Grid, Self::Table, Self::Profile, Self::Map];
+    /// Every view, in tab order.
+    pub const ALL: [Self; 4] = [Self::Grid, Self::Table, Self::Profile, Self::Map];
 
-    fn name(self) -> &'static str {
+    /// Its name on its tab.
+    pub fn name(self) -> &'static str {
         match self {
             Self::Grid => "Grid",
             Self::Table => "Table",
@@ -126,6 +128,16 @@ pub struct Explorer {
     /// Where the grid and the table were scrolled to last frame.
     pub(crate) grid_offset: f32,
     pub(crate) table_offset: f32,
+    auto_shot: Option<AutoShot>,
+}
+
+/// A screenshot to take once everything on screen has loaded, then quit:
+/// for screenshots in CI and in docs (`triage-explore --screenshot`).
+struct AutoShot {
+    path: PathBuf,
+    detail: bool,
+    ready_frames: u32,
+    saved: Option<Arc<std::sync::Mutex<Option<Result<(), String>>>>>,
 }
 
 impl Explorer {
@@ -158,11 +170,86 @@ impl Explorer {
             page_rows: 10,
             grid_offset: 0.0,
             table_offset: 0.0,
+            auto_shot: None,
         };
         if let Some(path) = path {
             app.open(ctx, &path);
         }
         app
+    }
+
+    /// Shows `view` and, once it and its thumbnails have loaded (with the
+    /// first item's detail open if `detail`), saves a PNG of the window to
+    /// `path` and closes. Errors go to standard error.
+    pub fn screenshot_then_quit(&mut self, view: View, detail: bool, path: PathBuf) {
+        self.view = view;
+        self.auto_shot = Some(AutoShot {
+            path,
+            detail,
+            ready_frames: 0,
+            saved: None,
+        });
+    }
+
+    fn step_auto_shot(&mut self, ctx: &egui::Context) {
+        let Some(shot) = &mut self.auto_shot else {
+            return;
+        };
+        ctx.request_repaint();
+        if let Some(saved) = &shot.saved {
+            let done = saved.lock().ok().and_then(|mut s| s.take());
+            if let Some(result) = done {
+                if let Err(e) = result {
+                    eprintln!("{}: {e}", shot.path.display());
+                }
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            return;
+        }
+        if let Some(e) = &self.error {
+            eprintln!("{e}");
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            return;
+        }
+        let busy = self.opening.is_some() || self.profile.is_busy() || self.map.is_busy();
+        if self.data.is_none() || busy || !self.thumbs.settled() {
+            shot.ready_frames = 0;
+            return;
+        }
+        if shot.detail && self.detail.is_none() {
+            shot.detail = false;
+            if let Some(&e) = self.shown.first() {
+                self.open_detail(ctx, e);
+            }
+            return;
+        }
+        if self
+            .detail
+            .as_mut()
+            .and_then(|d| d.image.as_mut())
+            .is_some_and(|j| j.is_running())
+        {
+            return;
+        }
+        shot.ready_frames += 1;
+        if shot.ready_frames < 10 {
+            return;
+        }
+        let saved = Arc::new(std::sync::Mutex::new(None));
+        let (slot, path) = (Arc::clone(&saved), shot.path.clone());
+        let waker = ctx.clone();
+        ctx.request_screenshot(move |image| {
+            let bytes: Vec<u8> = image.pixels.iter().flat_map(|p| p.to_array()).collect();
+            let result =
+                image::RgbaImage::from_raw(image.size[0] as u32, image.size[1] as u32, bytes)
+                    .ok_or_else(|| "the screenshot has the wrong size".to_owned())
+                    .and_then(|img| img.save(&path).map_err(|e| e.to_string()));
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(result);
+            }
+            waker.request_repaint();
+        });
+        shot.saved = Some(saved);
     }
 
     /// Starts opening a dataset; the current one stays until it is ready.
@@ -520,5 +607,6 @@ impl eframe::App for Explorer {
             (View::Map, Some(data)) => map_view::show(self, ui, &data),
         });
         self.thumbs.end_frame();
+        self.step_auto_shot(&ctx);
     }
 }

@@ -19,8 +19,18 @@ pub use app::{Clock, Explorer, View};
 pub use filter::{Filter, SpotFilter};
 pub use profile_view::Tab as ProfileTab;
 
+/// A screenshot to take and quit, for `triage-explore --screenshot`.
+pub struct Screenshot {
+    /// The view to show.
+    pub view: View,
+    /// Whether to open the first item's detail.
+    pub detail: bool,
+    /// Where the PNG goes.
+    pub path: std::path::PathBuf,
+}
+
 /// Opens the explorer window on `path` (or empty) and runs until it closes.
-pub fn run(path: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+pub fn run(path: Option<std::path::PathBuf>, shot: Option<Screenshot>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Glow,
         viewport: eframe::egui::ViewportBuilder::default()
@@ -31,7 +41,13 @@ pub fn run(path: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     eframe::run_native(
         "Triage explorer",
         options,
-        Box::new(move |cc| Ok(Box::new(Explorer::new(&cc.egui_ctx, path, Clock::system())))),
+        Box::new(move |cc| {
+            let mut app = Explorer::new(&cc.egui_ctx, path, Clock::system());
+            if let Some(s) = shot {
+                app.screenshot_then_quit(s.view, s.detail, s.path);
+            }
+            Ok(Box::new(app))
+        }),
     )
     .map_err(|e| anyhow::anyhow!("the explorer window failed: {e}"))
 }

@@ -30,6 +30,8 @@ pub struct Thumbs {
     textures: HashMap<u32, (TextureHandle, u64)>,
     failed: std::collections::HashSet<u32>,
     asked: Vec<(u32, PathBuf)>,
+    /// Whether the last frame had every thumbnail it drew.
+    settled: bool,
     frame: u64,
 }
 
@@ -53,6 +55,7 @@ impl Thumbs {
             textures: HashMap::new(),
             failed: Default::default(),
             asked: Vec::new(),
+            settled: true,
             frame: 0,
         }
     }
@@ -87,6 +90,11 @@ impl Thumbs {
         None
     }
 
+    /// Whether the last frame had every thumbnail it drew.
+    pub fn settled(&self) -> bool {
+        self.settled
+    }
+
     /// Whether an entry's image could not be decoded.
     pub fn failed(&self, entry: u32) -> bool {
         self.failed.contains(&entry)
@@ -99,8 +107,13 @@ impl Thumbs {
         while let Ok((entry, image)) = self.done.try_recv() {
             match image {
                 Some(image) => {
-                    let tex =
-                        ctx.load_texture(format!("thumb-{entry}"), image, TextureOptions::LINEAR);
+                    // Tiny images (8×8 digits) stay sharp when enlarged.
+                    let filter = if image.size[0].max(image.size[1]) < 64 {
+                        TextureOptions::NEAREST
+                    } else {
+                        TextureOptions::LINEAR
+                    };
+                    let tex = ctx.load_texture(format!("thumb-{entry}"), image, filter);
                     self.textures.insert(entry, (tex, self.frame));
                 }
                 None => {
@@ -125,6 +138,7 @@ impl Thumbs {
     /// this frame asked for, so scrolled-past cells are not decoded.
     pub fn end_frame(&mut self) {
         let asked = std::mem::take(&mut self.asked);
+        self.settled = asked.is_empty();
         if let Ok(mut wanted) = self.queue.wanted.lock() {
             let busy = self
                 .queue

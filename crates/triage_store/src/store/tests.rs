@@ -448,3 +448,72 @@ fn replaced_features_carry_their_stamp_and_drop_the_old_set() {
     );
     assert_eq!(store.features("table-v1").unwrap(), vec![(3, vec![3.0])]);
 }
+
+/// A viewer's handle reads while a writer commits, refuses to write, and
+/// leaves an older file alone rather than migrating it.
+#[test]
+fn a_read_only_handle_reads_beside_a_writer_and_never_writes() {
+    let (dir, mut store) = project(3);
+    let path = dir.path().join("p.triage");
+    let viewer = Store::open_read_only(&path).unwrap();
+    store.append(&human(1, 2, 1)).unwrap();
+    assert_eq!(viewer.item(1).unwrap().label.unwrap().class, Some(2));
+    assert_eq!(viewer.events(1).unwrap().len(), 1);
+    assert!(matches!(
+        viewer.conn.execute("DELETE FROM annotations", []),
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ReadOnly
+    ));
+    assert!(Store::open_read_only(&dir.path().join("none.triage")).is_err());
+
+    let old = dir.path().join("old.triage");
+    {
+        let mut conn = Connection::open(&old).unwrap();
+        migrate_to(&mut conn, "old", 1).unwrap();
+    }
+    let before = std::fs::read(&old).unwrap();
+    let err = Store::open_read_only(&old).err().unwrap().to_string();
+    assert!(
+        err.contains("old.triage") && err.contains("schema version 1"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&old).unwrap(), before);
+}
+
+/// Spot checks, suspicions and flags come back per item, in id order.
+#[test]
+fn review_states_cover_spot_checks_suspects_and_flags() {
+    let (_dir, mut store) = project(4);
+    for item in 1..=4 {
+        let mut model = human(item, 0, 2);
+        model.source = AnnotationSource::Model;
+        model.annotator = None;
+        model.model_version = Some(1);
+        model.confidence = Some(0.9);
+        store.append(&model).unwrap();
+    }
+    let drawn = store.sample_spot_checks(3, 1, at(3)).unwrap();
+    assert_eq!(drawn.len(), 3);
+    // A person agrees with the first, disagrees with the second.
+    store.append(&human(drawn[0], 0, 4)).unwrap();
+    store.append(&human(drawn[1], 1, 5)).unwrap();
+    store.flag(4, Some("ana"), None, at(6)).unwrap();
+    // A round suspected item 4's label 0 (its current one) and item 3's
+    // label 2 (not its current one, so no longer suspect).
+    store
+        .conn
+        .execute_batch(
+            "INSERT INTO suspects(item_id, given, predicted, confidence) \
+             VALUES (4, 0, 1, 0.99), (3, 2, 0, 0.99)",
+        )
+        .unwrap();
+    let states: std::collections::HashMap<ItemId, ReviewState> =
+        store.review_states().unwrap().into_iter().collect();
+    assert_eq!(states[&drawn[0]].spot_check, SpotCheck::Agreed);
+    assert_eq!(states[&drawn[1]].spot_check, SpotCheck::Disagreed);
+    assert_eq!(states[&drawn[2]].spot_check, SpotCheck::Pending);
+    let undrawn = (1..=4).find(|i| !drawn.contains(i)).unwrap();
+    assert_eq!(states[&undrawn].spot_check, SpotCheck::NotDrawn);
+    assert!(states[&4].flagged && states[&4].suspect);
+    assert!(!states[&3].suspect && !states[&1].flagged);
+    assert_eq!(states.len(), 4);
+}

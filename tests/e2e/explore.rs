@@ -1,0 +1,123 @@
+//! The explorer program, started by `triage explore` under Xvfb with Mesa
+//! (the glow backend), on a labeled project, a manifest and a table: each
+//! view loads and draws, and the window's own screenshot proves it. The
+//! AccessKit-driven tests of the explorer live in its crate.
+
+use std::process::{Command, Stdio};
+
+use crate::desktop::{artifacts, start_xvfb};
+use crate::*;
+
+/// Runs `triage explore PATH --view VIEW --screenshot OUT` on `display`
+/// and checks the PNG is the window, drawn.
+fn screenshot(display: &str, path: &Path, view: &str, detail: bool, out: &Path) {
+    let mut args = vec![
+        "explore".to_owned(),
+        path_str(path).to_owned(),
+        "--view".into(),
+        view.into(),
+        "--screenshot".into(),
+        path_str(out).to_owned(),
+    ];
+    if detail {
+        args.push("--detail".into());
+    }
+    let mut child = Command::new(triage_bin())
+        .args(&args)
+        .env("DISPLAY", display)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(240) {
+            let _ = child.kill();
+            panic!("the explorer did not finish {view} of {}", path.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "triage {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let img = image::open(out).unwrap().to_rgba8();
+    assert!(
+        img.width() >= 1000 && img.height() >= 700,
+        "{:?}",
+        img.dimensions()
+    );
+    // Drawn, not blank: many colours (thumbnails, charts, text).
+    let colours: std::collections::HashSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
+    assert!(colours.len() > 40, "{view}: only {} colours", colours.len());
+}
+
+#[test]
+fn every_view_draws_under_xvfb_from_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("digits");
+    triage_ok(&[
+        "init",
+        path_str(&project),
+        "--task",
+        "image-classification",
+        "--classes",
+        "0,1,2,3,4,5,6,7,8,9",
+    ]);
+    triage_ok(&[
+        "import",
+        path_str(&project),
+        DIGITS,
+        "--labels-from-folders",
+    ]);
+    let (display, mut xvfb) = start_xvfb();
+    let shots = artifacts();
+    for (view, detail) in [
+        ("grid", true),
+        ("table", false),
+        ("profile", false),
+        ("map", false),
+    ] {
+        let out = shots.join(format!("11-explore-{view}.png"));
+        screenshot(&display, &project, view, detail, &out);
+    }
+    let manifest = repo().join("datasets/digits-v1.manifest");
+    screenshot(
+        &display,
+        &manifest,
+        "grid",
+        false,
+        &shots.join("11-explore-manifest.png"),
+    );
+    let table = repo().join("datasets/penguins.csv");
+    screenshot(
+        &display,
+        &table,
+        "profile",
+        false,
+        &shots.join("11-explore-penguins.png"),
+    );
+    // A path that is not there fails with its name, and no window stays.
+    let out = Command::new(triage_bin())
+        .args([
+            "explore",
+            "/nowhere/at/all.csv",
+            "--screenshot",
+            "/tmp/never.png",
+        ])
+        .env("DISPLAY", &display)
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nowhere/at/all.csv"), "{err}");
+}
