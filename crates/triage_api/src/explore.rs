@@ -521,7 +521,7 @@ impl Dataset {
             Some(self.cell(index, c)).filter(|v| !v.is_empty())
         };
         Some(HistoryEvent {
-            at: get("labeled_at").and_then(|t| t.parse().ok()),
+            at: get("labeled_at").and_then(|t| parse_time(&t)),
             what: label,
             source: entry.source.map_or("import", |s| s.as_str()).to_owned(),
             annotator: get("annotator"),
@@ -820,6 +820,18 @@ fn manifest_frame(lines: &[ManifestEntry], entries: &[Entry]) -> Result<DataFram
     DataFrame::new(lines.len(), columns).map_err(|e| Error::Invalid(e.to_string()))
 }
 
+/// A time as files write it: RFC 3339, Ground Truth's `creation-date`
+/// (no zone, meaning UTC), or polars' text for a parsed datetime.
+fn parse_time(text: &str) -> Option<Timestamp> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc));
+    }
+    let naive = text.trim().trim_end_matches(" UTC").replace(' ', "T");
+    chrono::NaiveDateTime::parse_from_str(&naive, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|n| n.and_utc())
+}
+
 fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
     let meta = map
@@ -829,11 +841,7 @@ fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
     let at = meta
         .get("creation-date")
         .and_then(|v| v.as_str())
-        .and_then(|t| {
-            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|n| n.and_utc())
-        });
+        .and_then(parse_time);
     Some(HistoryEvent {
         at,
         what: entry.label.clone()?,
@@ -846,4 +854,23 @@ fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
         confidence: entry.confidence,
         time_spent_ms: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_in_the_forms_files_write_them() {
+        let want: Timestamp = "2026-11-29T08:50:20.588833Z".parse().unwrap();
+        for text in [
+            "2026-11-29T08:50:20.588833Z",
+            "2026-11-29T08:50:20.588833",
+            "2026-11-29 08:50:20.588833 UTC",
+            "2026-11-29 08:50:20.588833",
+        ] {
+            assert_eq!(parse_time(text), Some(want), "{text}");
+        }
+        assert_eq!(parse_time("yesterday"), None);
+    }
 }

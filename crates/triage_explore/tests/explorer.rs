@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use eframe::egui::{Key, Role};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
-use triage_api::{Project, RoundOptions, Timestamp};
+use triage_api::{Dataset, Project, RoundOptions, Timestamp};
 use triage_explore::{Clock, Explorer, View};
 
 fn repo() -> PathBuf {
@@ -485,4 +485,66 @@ fn the_explorer_writes_nothing_and_the_app_labels_meanwhile() {
     // The explorer's own handle cannot write.
     let mut read_only = Project::open_read_only(&dir).unwrap();
     assert!(read_only.label("#1", "3", None, None, at(92)).is_err());
+}
+
+/// The project's own exports open in the explorer with the same labels,
+/// sources and confidences, and a CSV row's history comes from its columns.
+#[test]
+fn exports_of_the_demo_open_with_the_same_labels() {
+    let (tmp, dir) = demo_copy();
+    let out = tmp.path().join("export");
+    let mut project = Project::open(&dir).unwrap();
+    project
+        .export(
+            &out,
+            &triage_api::ExportOptions {
+                formats: vec!["csv".parse().unwrap(), "gt-manifest".parse().unwrap()],
+                ..Default::default()
+            },
+            at(100),
+            &|_, _| {},
+        )
+        .unwrap();
+    let original = Dataset::open(&dir, &|_, _, _| {}).unwrap();
+    let manifest = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "manifest"))
+        .unwrap();
+    let csv = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .unwrap();
+    for path in [&csv, &manifest] {
+        let mut h = harness(path);
+        loaded(&mut h);
+        let data = h.state().dataset().unwrap();
+        assert_eq!(
+            data.entries.len(),
+            original.entries.len(),
+            "{}",
+            path.display()
+        );
+        for (a, b) in original.entries.iter().zip(&data.entries) {
+            assert_eq!(a.label, b.label, "{}", path.display());
+            assert_eq!(a.source, b.source, "{}: {}", path.display(), a.name);
+            if a.source == Some(triage_api::LabelSource::Model) {
+                let (x, y) = (a.confidence.unwrap(), b.confidence.unwrap());
+                assert!((x - y).abs() < 1e-6, "{x} {y}");
+            }
+        }
+        // The first item is a person's label: its history names ana.
+        let first = data
+            .entries
+            .iter()
+            .position(|e| e.source == Some(triage_api::LabelSource::Human))
+            .unwrap();
+        let events = data.history(first).unwrap();
+        assert_eq!(events.len(), 1);
+        if path == &csv {
+            assert_eq!(events[0].annotator.as_deref(), Some("ana"));
+            assert!(events[0].at.is_some());
+        }
+    }
 }
