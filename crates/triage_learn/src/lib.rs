@@ -11,6 +11,7 @@
 //! as ndarray matrices through plain vectors.
 
 pub mod calibrate;
+pub mod consensus;
 pub mod features;
 pub mod model;
 pub mod round;
