@@ -131,13 +131,16 @@ pub struct Explorer {
     auto_shot: Option<AutoShot>,
 }
 
+type SaveSlot = Arc<std::sync::Mutex<Option<Result<(), String>>>>;
+
 /// A screenshot to take once everything on screen has loaded, then quit:
 /// for screenshots in CI and in docs (`triage-explore --screenshot`).
 struct AutoShot {
     path: PathBuf,
     detail: bool,
     ready_frames: u32,
-    saved: Option<Arc<std::sync::Mutex<Option<Result<(), String>>>>>,
+    /// Filled by the screenshot callback with how saving went.
+    saved: Option<SaveSlot>,
 }
 
 impl Explorer {
@@ -373,7 +376,7 @@ impl Explorer {
         let history = data.history(entry as usize).map_err(|e| e.to_string());
         let image = data.entries[entry as usize].image.clone().map(|path| {
             Job::spawn(ctx, move |_| {
-                detail::decode_large(&path)
+                crate::thumbs::decode(&path, detail::LARGE_SIDE)
                     .ok_or_else(|| format!("{}: cannot decode this image", path.display()))
             })
         });
@@ -387,6 +390,29 @@ impl Explorer {
             image,
             texture: None,
         });
+    }
+
+    /// A vertical scroll area that, if the cursor just moved, scrolls just
+    /// enough to show its row (`offset` is where it was last frame).
+    pub(crate) fn follow_cursor(
+        &mut self,
+        area: egui::ScrollArea,
+        row: usize,
+        row_height: f32,
+        offset: f32,
+        view_height: f32,
+    ) -> egui::ScrollArea {
+        if !std::mem::take(&mut self.scroll_to_cursor) {
+            return area;
+        }
+        let top = row as f32 * row_height;
+        if top < offset {
+            area.vertical_scroll_offset(top)
+        } else if top + row_height > offset + view_height {
+            area.vertical_scroll_offset(top + row_height - view_height)
+        } else {
+            area
+        }
     }
 
     fn move_cursor(&mut self, delta: isize) {

@@ -1,35 +1,16 @@
 //! An item's detail: its image or values, and every event in its history
 //! (who, when, source, model version, confidence).
 
-use eframe::egui::{self, ColorImage, TextureOptions};
+use eframe::egui;
 use triage_api::Timestamp;
 
 use crate::app::Explorer;
 use crate::grid::{class_colour, source_badge};
 use crate::jobs::Poll;
+use crate::thumbs;
 
 /// The longest side the detail panel decodes an image to.
-const LARGE_SIDE: u32 = 768;
-
-/// Decodes an image for the detail panel.
-pub fn decode_large(path: &std::path::Path) -> Option<ColorImage> {
-    let img = image::ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()?;
-    let img = if img.width() > LARGE_SIDE || img.height() > LARGE_SIDE {
-        img.thumbnail(LARGE_SIDE, LARGE_SIDE)
-    } else {
-        img
-    };
-    let rgba = img.to_rgba8();
-    Some(ColorImage::from_rgba_unmultiplied(
-        [rgba.width() as usize, rgba.height() as usize],
-        rgba.as_raw(),
-    ))
-}
+pub const LARGE_SIDE: u32 = 768;
 
 /// "3 min ago", "2 days ago": how long before `now`.
 pub fn ago(at: Timestamp, now: Timestamp) -> String {
@@ -88,12 +69,7 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
                 }
                 Poll::Done(Ok(image)) => {
                     if detail.texture.is_none() {
-                        // Pixels stay sharp when a small image is enlarged.
-                        let filter = if image.size[0].max(image.size[1]) < 128 {
-                            TextureOptions::NEAREST
-                        } else {
-                            TextureOptions::LINEAR
-                        };
+                        let filter = thumbs::filter_for(image);
                         detail.texture = Some(ui.ctx().load_texture(
                             format!("detail-{}", detail.entry),
                             image.clone(),

@@ -79,19 +79,13 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset) {
     let rows = app.shown.len().div_ceil(columns);
     let row_height = CELL.y + spacing.y;
     app.page_rows = ((ui.available_height() / row_height).floor() as usize).max(1);
-    let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
-    if app.scroll_to_cursor {
-        app.scroll_to_cursor = false;
-        let row = app.cursor / columns;
-        let top = row as f32 * row_height;
-        let offset = app.grid_offset;
-        let view = ui.available_height();
-        if top < offset {
-            area = area.vertical_scroll_offset(top);
-        } else if top + row_height > offset + view {
-            area = area.vertical_scroll_offset(top + row_height - view);
-        }
-    }
+    let area = app.follow_cursor(
+        egui::ScrollArea::vertical().auto_shrink([false, false]),
+        app.cursor / columns,
+        row_height,
+        app.grid_offset,
+        ui.available_height(),
+    );
     let out = area.show_rows(ui, CELL.y, rows, |ui, range| {
         for row in range {
             ui.horizontal(|ui| {

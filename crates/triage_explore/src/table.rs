@@ -70,19 +70,13 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset) {
             let spacing = ui.spacing().item_spacing.y;
             app.page_rows =
                 ((ui.available_height() / (ROW_HEIGHT + spacing)).floor() as usize).max(1);
-            let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
-            if app.scroll_to_cursor {
-                app.scroll_to_cursor = false;
-                let row_h = ROW_HEIGHT + spacing;
-                let top = app.cursor as f32 * row_h;
-                let offset = app.table_offset;
-                let view = ui.available_height();
-                if top < offset {
-                    area = area.vertical_scroll_offset(top);
-                } else if top + row_h > offset + view {
-                    area = area.vertical_scroll_offset(top + row_h - view);
-                }
-            }
+            let area = app.follow_cursor(
+                egui::ScrollArea::vertical().auto_shrink([false, false]),
+                app.cursor,
+                ROW_HEIGHT + spacing,
+                app.table_offset,
+                ui.available_height(),
+            );
             let out = area.show_rows(ui, ROW_HEIGHT, app.shown.len(), |ui, range| {
                 for pos in range {
                     let index = app.shown[pos];

@@ -107,12 +107,7 @@ impl Thumbs {
         while let Ok((entry, image)) = self.done.try_recv() {
             match image {
                 Some(image) => {
-                    // Tiny images (8×8 digits) stay sharp when enlarged.
-                    let filter = if image.size[0].max(image.size[1]) < 64 {
-                        TextureOptions::NEAREST
-                    } else {
-                        TextureOptions::LINEAR
-                    };
+                    let filter = filter_for(&image);
                     let tex = ctx.load_texture(format!("thumb-{entry}"), image, filter);
                     self.textures.insert(entry, (tex, self.frame));
                 }
@@ -177,7 +172,7 @@ fn worker(queue: &Queue, tx: &Sender<(u32, Option<ColorImage>)>, ctx: &egui::Con
             }
         };
         let (entry, path) = next;
-        let sent = tx.send((entry, decode(&path)));
+        let sent = tx.send((entry, decode(&path, THUMB_SIDE)));
         if let Ok(mut busy) = queue.busy.lock() {
             busy.remove(&entry);
         }
@@ -188,16 +183,17 @@ fn worker(queue: &Queue, tx: &Sender<(u32, Option<ColorImage>)>, ctx: &egui::Con
     }
 }
 
-/// Decodes an image file into a thumbnail; `None` if it cannot be read.
-pub fn decode(path: &std::path::Path) -> Option<ColorImage> {
+/// Decodes an image file, shrunk so its longest side is at most `side`;
+/// `None` if it cannot be read.
+pub fn decode(path: &std::path::Path, side: u32) -> Option<ColorImage> {
     let img = image::ImageReader::open(path)
         .ok()?
         .with_guessed_format()
         .ok()?
         .decode()
         .ok()?;
-    let img = if img.width() > THUMB_SIDE || img.height() > THUMB_SIDE {
-        img.thumbnail(THUMB_SIDE, THUMB_SIDE)
+    let img = if img.width() > side || img.height() > side {
+        img.thumbnail(side, side)
     } else {
         img
     };
@@ -206,4 +202,14 @@ pub fn decode(path: &std::path::Path) -> Option<ColorImage> {
         [rgba.width() as usize, rgba.height() as usize],
         rgba.as_raw(),
     ))
+}
+
+/// How to sample a texture: tiny images (8×8 digits) stay sharp when
+/// enlarged, others are smoothed.
+pub fn filter_for(image: &ColorImage) -> TextureOptions {
+    if image.size[0].max(image.size[1]) < 64 {
+        TextureOptions::NEAREST
+    } else {
+        TextureOptions::LINEAR
+    }
 }
