@@ -270,3 +270,52 @@ fn export_splits_the_labeled_items_by_class_with_a_seed() {
     ]);
     assert!(err.contains("add up to 1"), "{err}");
 }
+
+/// Two people answer the same four digits; a third answers two of them.
+/// Hand-checked: ana [0,1,0,1] and ben [0,1,1,1] agree on 3 of 4 (p_o =
+/// 0.75); their marginals give p_e = (2·1 + 2·3) / 16 = 0.5, so Cohen's
+/// kappa is 0.5. An undone answer does not count.
+#[test]
+fn agreement_between_annotators() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("proj");
+    digits_project(&p);
+    triage_ok(&["import", path_str(&p), DIGITS]);
+    let answers = [("ana", ["0", "1", "0", "1"]), ("ben", ["0", "1", "1", "1"])];
+    for (who, classes) in answers {
+        for (item, class) in classes.iter().enumerate() {
+            let id = format!("#{}", item + 1);
+            triage_ok(&["label", path_str(&p), &id, class, "--annotator", who]);
+        }
+    }
+    // cy answers items 1 and 2, then takes back a wrong answer on item 3.
+    triage_ok(&["label", path_str(&p), "#1", "0", "--annotator", "cy"]);
+    triage_ok(&["label", path_str(&p), "#2", "1", "--annotator", "cy"]);
+    triage_ok(&["label", path_str(&p), "#3", "7", "--annotator", "cy"]);
+    triage_ok(&["undo", path_str(&p), "--annotator", "cy"]);
+    let a: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["agreement", path_str(&p), "--json"])).unwrap();
+    assert_eq!(a["items_with_several"], 4);
+    let pair = a["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["a"] == "ana" && x["b"] == "ben")
+        .unwrap();
+    assert_eq!(pair["shared"], 4);
+    assert!((pair["cohen_kappa"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    let cy = a["annotators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["annotator"] == "cy")
+        .unwrap();
+    assert_eq!(cy["answers"], 2);
+    // Only item 3 has differing answers; its id is 3.
+    assert_eq!(a["disagreements"], serde_json::json!([3]));
+    let text = triage_ok(&["agreement", path_str(&p)]);
+    assert!(
+        text.contains("ana / ben: 4 shared, Cohen's kappa 0.500"),
+        "{text}"
+    );
+}

@@ -8,6 +8,7 @@
 //! UI can match on codes, never on messages.
 #![deny(missing_docs)]
 
+mod agreement;
 mod dto;
 mod error;
 mod explore;
@@ -18,6 +19,7 @@ mod profile;
 mod project;
 mod simulate;
 
+pub use agreement::{Agreement, AnnotatorAgreement, PairAgreement};
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
 pub use explore::{

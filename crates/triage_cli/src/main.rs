@@ -218,6 +218,14 @@ enum Command {
         #[arg(long = "kind", value_parser = parse_kind)]
         kinds: Vec<(String, triage_api::ColumnKind)>,
     },
+    /// How far the people who labeled a project agree: Cohen's kappa per
+    /// pair, Fleiss' kappa and Krippendorff's alpha overall, each person's
+    /// estimated accuracy (Dawid–Skene), and the items they disagree on.
+    Agreement {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Browse a project (read-only), a table or a Ground Truth manifest in
     /// the native explorer (the `triage-explore` program beside this one):
     /// PATH [--screenshot PNG [--view grid|table|profile|map] [--detail]].
@@ -686,6 +694,38 @@ fn run(cli: Cli) -> Result<()> {
                         a.message
                     );
                 }
+            }
+        }
+        Command::Agreement { dir, json } => {
+            let a = Project::open_read_only(&dir)?.agreement()?;
+            if json {
+                print_json(&a)?;
+            } else {
+                let num = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
+                say!(
+                    "{} items answered by two people or more; Fleiss' kappa {}, Krippendorff's alpha {}",
+                    a.items_with_several,
+                    num(a.fleiss_kappa),
+                    num(a.krippendorff_alpha)
+                );
+                for p in &a.annotators {
+                    say!(
+                        "  {:<20} {:>7} answers  estimated accuracy {}",
+                        p.annotator,
+                        p.answers,
+                        num(p.estimated_accuracy)
+                    );
+                }
+                for p in &a.pairs {
+                    say!(
+                        "  {} / {}: {} shared, Cohen's kappa {}",
+                        p.a,
+                        p.b,
+                        p.shared,
+                        num(p.cohen_kappa)
+                    );
+                }
+                say!("{} items in disagreement", a.disagreements.len());
             }
         }
         Command::Explore { args } => {
