@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
 use triage_api::{Dataset, Project};
 use triage_explore::{Clock, Explorer};
 
@@ -23,9 +24,9 @@ fn bench_data() -> PathBuf {
     exe.ancestors().nth(3).unwrap().join("bench-data")
 }
 
-/// 100,000 64×64 JPEGs, with a Ground Truth manifest that labels 90% of
-/// them (a third as people's, the rest as automated, with a confidence),
-/// imported into a project; 1,000 more get a person's label. Made once.
+/// 100,000 64×64 JPEGs, with an earlier job's Ground Truth manifest that
+/// labels 90% of them with a confidence (they come in as imports), made
+/// into a project; 1,000 more get a person's label. Made once.
 fn project() -> PathBuf {
     let data = bench_data();
     let dir = data.join("explore-100k");
@@ -178,6 +179,16 @@ fn scroll(dir: &Path) {
         frames.push(ms(pass + tess));
     }
     let offset = h.state().shown().len();
+    // The grid really moved: the first item is far off screen, and the
+    // cells on screen now are from deep in the project.
+    let first = h.state().dataset().unwrap().entries[0].name.clone();
+    assert!(h.query_by_label_contains(&format!("{first}: ")).is_none());
+    let top = h
+        .query_all_by_role(egui::Role::Button)
+        .filter_map(|n| n.accesskit_node().label())
+        .find(|l| l.contains(".jpg: "))
+        .unwrap_or_default();
+    println!("explore scroll: the first cell on screen at the end: {top}");
     frames.sort_by(f64::total_cmp);
     pass_only.sort_by(f64::total_cmp);
     println!(
