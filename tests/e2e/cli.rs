@@ -319,3 +319,81 @@ fn agreement_between_annotators() {
         "{text}"
     );
 }
+
+/// Three people answer the same items; consolidation writes one merged
+/// label per item that outranks their answers, the export carries it as
+/// Ground Truth does (human-annotated, with the merge's confidence), a
+/// second run writes nothing, and a lead's later label has the last word.
+#[test]
+fn consolidation_merges_answers_and_a_lead_has_the_last_word() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("proj");
+    digits_project(&p);
+    triage_ok(&["import", path_str(&p), DIGITS]);
+    // Items 1-3: ana and ben say 0, cy says 5 on item 1; all agree on 2, 3.
+    for (who, first) in [("ana", "0"), ("ben", "0"), ("cy", "5")] {
+        triage_ok(&["label", path_str(&p), "#1", first, "--annotator", who]);
+        triage_ok(&["label", path_str(&p), "#2", "1", "--annotator", who]);
+        triage_ok(&["label", path_str(&p), "#3", "2", "--annotator", who]);
+    }
+    let out: serde_json::Value = serde_json::from_str(&triage_ok(&[
+        "consolidate",
+        path_str(&p),
+        "--method",
+        "majority",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(out["items"], 3);
+    assert_eq!(out["written"], 3);
+    assert_eq!(out["disagreements"], 1);
+    let status: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["status", path_str(&p), "--json"])).unwrap();
+    assert_eq!(status["counts"]["consolidated"], 3);
+    // Again: nothing changed, nothing written.
+    let again: serde_json::Value = serde_json::from_str(&triage_ok(&[
+        "consolidate",
+        path_str(&p),
+        "--method",
+        "majority",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(again["written"], 0);
+    // The export: item 1 is class 0, human-annotated, confidence 2/3.
+    let out_dir = tmp.path().join("out");
+    triage_ok(&[
+        "export",
+        path_str(&p),
+        "--to",
+        path_str(&out_dir),
+        "--format",
+        "gt-manifest",
+        "--labeled-only",
+    ]);
+    let manifest = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|f| f.extension().is_some_and(|e| e == "manifest"))
+        .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&manifest)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["digit"], 0);
+    assert_eq!(first["digit-metadata"]["human-annotated"], "yes");
+    let c = first["digit-metadata"]["confidence"].as_f64().unwrap();
+    assert!((c - 2.0 / 3.0).abs() < 1e-9, "{c}");
+    // A lead reviews item 1 and says 5: that stands, even after another
+    // consolidation (with Dawid-Skene this time).
+    triage_ok(&["label", path_str(&p), "#1", "5", "--annotator", "lead"]);
+    triage_ok(&["consolidate", path_str(&p)]);
+    let status: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["status", path_str(&p), "--json"])).unwrap();
+    assert_eq!(status["counts"]["human"], 1);
+    assert_eq!(status["counts"]["consolidated"], 2);
+}

@@ -19,7 +19,9 @@ mod profile;
 mod project;
 mod simulate;
 
-pub use agreement::{Agreement, AnnotatorAgreement, PairAgreement};
+pub use agreement::{
+    Agreement, AnnotatorAgreement, ConsolidationMethod, ConsolidationSummary, PairAgreement,
+};
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
 pub use explore::{

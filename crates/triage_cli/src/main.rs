@@ -226,6 +226,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Merge the answers of items several people labeled into one
+    /// `consolidated` label each, with its confidence.
+    Consolidate {
+        dir: PathBuf,
+        /// em (Dawid–Skene, weighing each person by their reliability) or
+        /// majority (the most frequent answer).
+        #[arg(long, default_value = "em")]
+        method: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Browse a project (read-only), a table or a Ground Truth manifest in
     /// the native explorer (the `triage-explore` program beside this one):
     /// PATH [--screenshot PNG [--view grid|table|profile|map] [--detail]].
@@ -694,6 +705,21 @@ fn run(cli: Cli) -> Result<()> {
                         a.message
                     );
                 }
+            }
+        }
+        Command::Consolidate { dir, method, json } => {
+            let method: triage_api::ConsolidationMethod = method.parse()?;
+            let summary = open(&dir)?.consolidate(method, triage_api::now())?;
+            if json {
+                print_json(&summary)?;
+            } else {
+                say!(
+                    "{} items answered by two people or more ({} in disagreement); {} consolidated labels written ({})",
+                    summary.items,
+                    summary.disagreements,
+                    summary.written,
+                    method.as_str()
+                );
             }
         }
         Command::Agreement { dir, json } => {

@@ -33,10 +33,13 @@ impl AnnotationSource {
 
     /// Precedence when sources disagree: a person always wins. An import is
     /// an earlier, settled decision, so a fresh model guess must not hide it.
+    /// People's labels (a person's, or several people's merged) outrank
+    /// imports, which outrank the model. Between people's, the latest wins:
+    /// a consolidation outranks the answers it merged, and a later label by
+    /// a person (a lead reviewing it) outranks the consolidation.
     fn rank(self) -> u8 {
         match self {
-            Self::Human => 3,
-            Self::Consolidated => 2,
+            Self::Human | Self::Consolidated => 2,
             Self::Import => 1,
             Self::Model => 0,
         }
@@ -143,7 +146,8 @@ pub struct CurrentLabel {
 }
 
 /// Derives an item's current label from its events: undone events drop out,
-/// then the highest-precedence source wins, and within a source the latest.
+/// then the highest-precedence source wins (people's > import > model), and
+/// within it the latest.
 pub fn current_label(events: &[Annotation]) -> Option<CurrentLabel> {
     let undone: std::collections::HashSet<AnnotationId> =
         events.iter().filter_map(|e| e.undoes).collect();
@@ -215,6 +219,21 @@ mod tests {
             ev(2, Some(3), Consolidated, None),
         ];
         assert_eq!(class_of(&e), Some((3, Consolidated)));
+    }
+
+    #[test]
+    fn a_consolidation_outranks_the_answers_before_it_and_not_after() {
+        let e = [
+            ev(1, Some(1), Human, None),
+            ev(2, Some(2), Human, None),
+            ev(3, Some(2), Consolidated, None),
+        ];
+        assert_eq!(class_of(&e), Some((2, Consolidated)));
+        let mut later = e.to_vec();
+        later.push(ev(4, Some(1), Human, None));
+        assert_eq!(class_of(&later), Some((1, Human)));
+        later.push(ev(5, None, Human, Some(4)));
+        assert_eq!(class_of(&later), Some((2, Consolidated)));
     }
 
     #[test]

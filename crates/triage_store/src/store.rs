@@ -329,6 +329,29 @@ impl Store {
         })
     }
 
+    /// Appends many events in one transaction (one sync, not one per
+    /// event), refreshing each item's current label; all or nothing.
+    pub fn append_all(&mut self, events: &[NewAnnotation]) -> Result<u64> {
+        let classes = self.class_count()?;
+        if let Some(bad) = events
+            .iter()
+            .find_map(|e| e.class.filter(|&c| c >= classes))
+        {
+            return Err(Error::Corrupt(format!(
+                "class index {bad} is outside the schema"
+            )));
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for new in events {
+            insert_event(&tx, new)?;
+            refresh_current_label(&tx, new.item)?;
+        }
+        tx.commit()?;
+        Ok(events.len() as u64)
+    }
+
     /// Each person's standing answer per item: their latest class label
     /// that no undo took back, as (item, annotator, class), by item.
     pub fn human_answers(&self) -> Result<Vec<(ItemId, Option<String>, u32)>> {
