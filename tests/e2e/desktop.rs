@@ -126,16 +126,40 @@ impl Drop for Desktop {
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
-        let _ = self.xvfb.kill();
-        let _ = self.xvfb.wait();
+        stop_xvfb(&mut self.xvfb);
+    }
+}
+
+/// Stops Xvfb with SIGTERM, so it removes its lock file and socket (a
+/// SIGKILL leaves both behind, and they used up every display number).
+pub fn stop_xvfb(xvfb: &mut Child) {
+    let _ = Command::new("kill").arg(xvfb.id().to_string()).status();
+    let _ = xvfb.wait();
+}
+
+/// Whether display `n` is held by a live X server: a lock whose process
+/// is gone is stale, and is cleared.
+fn display_taken(n: u32) -> bool {
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+    let pid = std::fs::read_to_string(&lock)
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    match pid {
+        Some(pid) if Path::new(&format!("/proc/{pid}")).exists() => true,
+        Some(_) => {
+            let _ = std::fs::remove_file(&lock);
+            let _ = std::fs::remove_file(&socket);
+            false
+        }
+        None => socket.exists() || lock.exists(),
     }
 }
 
 pub fn start_xvfb() -> (String, Child) {
     for n in 90..190 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
-        if socket.exists() || lock.exists() {
+        if display_taken(n) {
             continue;
         }
         let display = format!(":{n}");

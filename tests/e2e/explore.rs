@@ -5,7 +5,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::desktop::{artifacts, start_xvfb};
+use crate::desktop::{artifacts, start_xvfb, stop_xvfb};
 use crate::*;
 
 /// Runs `triage explore PATH --view VIEW --screenshot OUT` on `display`
@@ -115,8 +115,7 @@ fn every_view_draws_under_xvfb_from_the_cli() {
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .output()
         .unwrap();
-    let _ = xvfb.kill();
-    let _ = xvfb.wait();
+    stop_xvfb(&mut xvfb);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nowhere/at/all.csv"), "{err}");
