@@ -320,11 +320,7 @@ impl Dataset {
             let state = review
                 .next_if(|(id, _)| *id == item.id)
                 .map(|(_, s)| s)
-                .unwrap_or(ReviewState {
-                    spot_check: SpotCheck::NotDrawn,
-                    suspect: false,
-                    flagged: false,
-                });
+                .unwrap_or(ReviewState::default());
             let (image, thumbnail) = match (item.kind, item.uri.as_deref()) {
                 (ItemKind::Image, Some(uri)) => {
                     let local = if uri.starts_with("s3://") {
@@ -448,11 +444,7 @@ impl Dataset {
                     }),
                     confidence: confidence[i].as_deref().and_then(|c| c.parse().ok()),
                     label,
-                    review: ReviewState {
-                        spot_check: SpotCheck::NotDrawn,
-                        suspect: false,
-                        flagged: false,
-                    },
+                    review: ReviewState::default(),
                 }
             })
             .collect();
@@ -769,11 +761,7 @@ fn manifest_entry(line: &ManifestEntry, classes: &[String]) -> Entry {
         source: label.as_ref().map(|_| manifest_source(&meta)),
         confidence: line.label.as_ref().and_then(|l| l.confidence),
         label,
-        review: ReviewState {
-            spot_check: SpotCheck::NotDrawn,
-            suspect: false,
-            flagged: false,
-        },
+        review: ReviewState::default(),
     }
 }
 

@@ -16,8 +16,6 @@ mod table;
 mod thumbs;
 
 pub use app::{Clock, Explorer, View};
-pub use filter::{Filter, SpotFilter};
-pub use profile_view::Tab as ProfileTab;
 
 /// A screenshot to take and quit, for `triage-explore --screenshot`.
 pub struct Screenshot {

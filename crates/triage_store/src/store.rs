@@ -156,10 +156,11 @@ pub struct ExportRecord {
 }
 
 /// Where an item stands in the spot checks of auto-labels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SpotCheck {
     /// Never drawn.
+    #[default]
     NotDrawn,
     /// Drawn, waiting for a person.
     Pending,
@@ -170,7 +171,7 @@ pub enum SpotCheck {
 }
 
 /// An item's review state; see [`Store::review_states`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ReviewState {
     /// Its spot check.
     pub spot_check: SpotCheck,
