@@ -320,6 +320,11 @@ fn agreement_between_annotators() {
     );
 }
 
+fn consolidate_by_majority(p: &Path) -> serde_json::Value {
+    let out = triage_ok(&["consolidate", path_str(p), "--method", "majority", "--json"]);
+    serde_json::from_str(&out).unwrap()
+}
+
 /// Three people answer the same items; consolidation writes one merged
 /// label per item that outranks their answers, the export carries it as
 /// Ground Truth does (human-annotated, with the merge's confidence), a
@@ -336,14 +341,7 @@ fn consolidation_merges_answers_and_a_lead_has_the_last_word() {
         triage_ok(&["label", path_str(&p), "#2", "1", "--annotator", who]);
         triage_ok(&["label", path_str(&p), "#3", "2", "--annotator", who]);
     }
-    let out: serde_json::Value = serde_json::from_str(&triage_ok(&[
-        "consolidate",
-        path_str(&p),
-        "--method",
-        "majority",
-        "--json",
-    ]))
-    .unwrap();
+    let out = consolidate_by_majority(&p);
     assert_eq!(out["items"], 3);
     assert_eq!(out["written"], 3);
     assert_eq!(out["disagreements"], 1);
@@ -351,14 +349,7 @@ fn consolidation_merges_answers_and_a_lead_has_the_last_word() {
         serde_json::from_str(&triage_ok(&["status", path_str(&p), "--json"])).unwrap();
     assert_eq!(status["counts"]["consolidated"], 3);
     // Again: nothing changed, nothing written.
-    let again: serde_json::Value = serde_json::from_str(&triage_ok(&[
-        "consolidate",
-        path_str(&p),
-        "--method",
-        "majority",
-        "--json",
-    ]))
-    .unwrap();
+    let again = consolidate_by_majority(&p);
     assert_eq!(again["written"], 0);
     // The export: item 1 is class 0, human-annotated, confidence 2/3.
     let out_dir = tmp.path().join("out");

@@ -670,15 +670,21 @@ fn is_manifest(path: &Path) -> Result<bool> {
     }
 }
 
+/// A text file, buffered, or an error naming it.
+fn open_text(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
+    std::fs::File::open(path)
+        .map(std::io::BufReader::new)
+        .map_err(|e| Error::Path {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+}
+
 fn first_line(path: &Path) -> Result<String> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(|e| Error::Path {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
     let mut line = String::new();
     // A first line that is not UTF-8 is not a manifest's.
-    let _ = std::io::BufReader::new(file).read_line(&mut line);
+    let _ = open_text(path)?.read_line(&mut line);
     Ok(line)
 }
 
@@ -686,11 +692,7 @@ fn first_line(path: &Path) -> Result<String> {
 /// the first line that has one.
 fn manifest_attribute(path: &Path) -> Result<String> {
     use std::io::BufRead;
-    let file = std::fs::File::open(path).map_err(|e| Error::Path {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    for line in std::io::BufReader::new(file).lines().take(100) {
+    for line in open_text(path)?.lines().take(100) {
         let Ok(line) = line else { break };
         let Ok(serde_json::Value::Object(map)) = serde_json::from_str(&line) else {
             continue;

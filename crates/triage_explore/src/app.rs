@@ -195,6 +195,10 @@ impl Explorer {
     }
 
     fn step_auto_shot(&mut self, ctx: &egui::Context) {
+        if self.auto_shot.is_none() {
+            return;
+        }
+        let busy = self.is_busy();
         let Some(shot) = &mut self.auto_shot else {
             return;
         };
@@ -214,7 +218,6 @@ impl Explorer {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             return;
         }
-        let busy = self.opening.is_some() || self.profile.is_busy() || self.map.is_busy();
         if self.data.is_none() || busy || !self.thumbs.settled() {
             shot.ready_frames = 0;
             return;

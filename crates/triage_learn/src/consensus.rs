@@ -94,12 +94,17 @@ pub fn dawid_skene(
     const MAX_ITERATIONS: usize = 200;
     const TOLERANCE: f64 = 1e-7;
     let k = n_classes.max(1);
+    // Answers that name an item, person or class out of range are ignored.
+    let answers: Vec<Answer> = answers
+        .iter()
+        .filter(|a| a.annotator < n_annotators && a.item < n_items && (a.class as usize) < k)
+        .copied()
+        .collect();
+    let answers = answers.as_slice();
     let answered: Vec<bool> = {
         let mut a = vec![false; n_items];
         for x in answers {
-            if let Some(v) = a.get_mut(x.item) {
-                *v = true;
-            }
+            a[x.item] = true;
         }
         a
     };
@@ -132,9 +137,6 @@ pub fn dawid_skene(
             }
         }
         for a in answers {
-            if a.annotator >= n_annotators || a.item >= n_items || a.class as usize >= k {
-                continue;
-            }
             for c in 0..k {
                 confusion[a.annotator][c][a.class as usize] += t[a.item][c];
             }
@@ -150,9 +152,6 @@ pub fn dawid_skene(
             .map(|_| priors.iter().map(|p| p.ln()).collect())
             .collect();
         for a in answers {
-            if a.annotator >= n_annotators || a.item >= n_items || a.class as usize >= k {
-                continue;
-            }
             for c in 0..k {
                 log_t[a.item][c] += confusion[a.annotator][c][a.class as usize].ln();
             }
