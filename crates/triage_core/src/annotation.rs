@@ -102,6 +102,36 @@ impl Annotation {
     }
 }
 
+/// A person's event as it travels between projects through the lake: the
+/// item by its key (item ids differ between projects), the event by a uid
+/// that stays the same wherever it is merged, so merging twice adds nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedEvent {
+    /// `<project uid>/<event id>` in the project where it was given.
+    pub uid: String,
+    /// The item's key (its `ref_key`), the same in every project of a share.
+    pub item: String,
+    /// The class index given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<u32>,
+    /// Boxes as [`crate::BoxesLabel`] JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boxes: Option<String>,
+    /// A class set as a JSON array of indices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<String>,
+    /// The person.
+    pub annotator: String,
+    /// When it was given.
+    pub at: Timestamp,
+    /// How long the person spent on the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_spent_ms: Option<i64>,
+    /// The uid of the event it takes back, for an undo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
+}
+
 /// A multi-label answer as stored: the class indices, sorted, each once,
 /// checked against the number of classes.
 pub fn class_set_json(mut classes: Vec<u32>, n_classes: u32) -> crate::Result<String> {

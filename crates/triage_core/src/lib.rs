@@ -14,7 +14,7 @@ mod schema;
 mod time;
 
 pub use annotation::{
-    Annotation, AnnotationId, AnnotationSource, CurrentLabel, class_set_json, current_label,
+    Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, class_set_json, current_label,
     parse_class_set,
 };
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};

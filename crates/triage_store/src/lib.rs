@@ -17,10 +17,12 @@
 
 mod learning;
 mod migrate;
+mod sharing;
 mod store;
 
 pub use learning::{ModelRecord, RoundApplied, RoundRecord, SnapshotItem, SpotCheckCounts};
 pub use migrate::{LATEST_VERSION, migrate_to};
+pub use sharing::MergeOutcome;
 pub use store::{
     ExportRecord, ImportedLabel, LabelCounts, NewAnnotation, NewItem, ReviewState, SourceKind,
     SpotCheck, Store,

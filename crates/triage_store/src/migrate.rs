@@ -159,7 +159,17 @@ ALTER TABLE items DROP COLUMN payload;
 /// v5: multi-label answers, as a JSON array of class indices.
 const V5: &str = "ALTER TABLE annotations ADD COLUMN classes TEXT;";
 
-const STEPS: [&str; 5] = [V1, V2, V3, V4, V5];
+/// v6: events shared between projects through the lake. A project gets a
+/// random uid; an event given here is `<project uid>/<id>`, and an event
+/// merged from another project keeps its uid in `uid`, unique, so merging
+/// the same events twice adds nothing.
+const V6: &str = "
+ALTER TABLE annotations ADD COLUMN uid TEXT;
+CREATE UNIQUE INDEX annotations_uid ON annotations(uid) WHERE uid IS NOT NULL;
+INSERT OR IGNORE INTO settings(key, value) VALUES ('project_uid', lower(hex(randomblob(16))));
+";
+
+const STEPS: [&str; 6] = [V1, V2, V3, V4, V5, V6];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

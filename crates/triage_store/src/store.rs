@@ -24,6 +24,8 @@ pub enum SourceKind {
     Table,
     /// A Ground Truth manifest.
     Manifest,
+    /// A team's task set, published to the lake by `triage share`.
+    Share,
 }
 
 impl SourceKind {
@@ -32,6 +34,7 @@ impl SourceKind {
             Self::ImageFolder => "image-folder",
             Self::Table => "table",
             Self::Manifest => "manifest",
+            Self::Share => "share",
         }
     }
 }
@@ -983,7 +986,7 @@ fn to_sql_err(e: Error) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
 }
 
-fn parse_time(s: &str) -> Result<Timestamp> {
+pub(crate) fn parse_time(s: &str) -> Result<Timestamp> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&chrono::Utc))
         .map_err(|e| Error::Corrupt(format!("time '{s}': {e}")))

@@ -517,3 +517,46 @@ fn review_states_cover_spot_checks_suspects_and_flags() {
     assert!(!states[&3].suspect && !states[&1].flagged);
     assert_eq!(states.len(), 4);
 }
+
+#[test]
+fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
+    let (_a_dir, mut a) = project(3);
+    let (_b_dir, mut b) = project(2);
+    assert_ne!(a.project_uid().unwrap(), b.project_uid().unwrap());
+    let first = a.append(&human(1, 0, 1)).unwrap();
+    a.append(&human(2, 1, 2)).unwrap();
+    a.append(&human(3, 2, 3)).unwrap();
+    a.undo_last_human(None, at(4)).unwrap();
+    let (events, last) = a.local_human_events(0, "ana").unwrap();
+    assert_eq!(events.len(), 4);
+    assert_eq!(events[0].uid, format!("{}/{}", a.project_uid().unwrap(), first.id));
+    assert_eq!(events[0].item, "/data/0.png");
+    assert_eq!(events[3].undoes.as_deref(), Some(events[2].uid.as_str()));
+    let (none, _) = a.local_human_events(last.unwrap(), "ana").unwrap();
+    assert!(none.is_empty());
+
+    // B has no /data/2.png: that label and its undo are skipped, named.
+    let merged = b.merge_events(&events).unwrap();
+    assert_eq!((merged.added, merged.already), (2, 0));
+    assert_eq!(merged.skipped.len(), 2, "{:?}", merged.skipped);
+    assert!(merged.skipped[0].1.contains("no item '/data/2.png'"));
+    assert!(merged.skipped[1].1.contains("no item '/data/2.png'"));
+    assert_eq!(b.item(1).unwrap().label.unwrap().class, Some(0));
+    assert_eq!(b.item(2).unwrap().label.unwrap().annotator.as_deref(), Some("ana"));
+    let again = b.merge_events(&events).unwrap();
+    assert_eq!((again.added, again.already), (0, 2));
+    assert_eq!(b.counts().unwrap().human, 2);
+    // Merged events are not B's own: B shares none of them on.
+    assert!(b.local_human_events(0, "ben").unwrap().0.is_empty());
+    // A's own events come back to A as already there.
+    assert_eq!(a.merge_events(&events).unwrap().already, 4);
+
+    // An undo merged later takes back the label it names.
+    let (_c_dir, mut c) = project(3);
+    let orphan = c.merge_events(&events[3..]).unwrap();
+    assert!(orphan.skipped[0].1.contains("which is not here"), "{orphan:?}");
+    c.merge_events(&events[..3]).unwrap();
+    assert_eq!(c.item(3).unwrap().label.unwrap().class, Some(2));
+    c.merge_events(&events[3..]).unwrap();
+    assert!(c.item(3).unwrap().label.is_none());
+}
