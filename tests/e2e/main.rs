@@ -16,6 +16,7 @@ mod multilabel;
 pub mod profile;
 mod roundtrip;
 mod s3;
+mod team;
 mod webdriver;
 
 use std::path::{Path, PathBuf};

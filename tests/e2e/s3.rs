@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use crate::{path_str, penguin_project, repo, triage_bin, triage_ok};
 
 /// A moto S3 server on 127.0.0.1, stopped on drop.
-struct Moto {
+pub(crate) struct Moto {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 fn venv(tool: &str) -> PathBuf {
@@ -55,14 +55,14 @@ impl Moto {
     }
 
     /// A server with one empty bucket.
-    fn with_bucket(bucket: &str) -> Self {
+    pub(crate) fn with_bucket(bucket: &str) -> Self {
         let moto = Self::start();
         moto.boto3(&format!("s3.create_bucket(Bucket='{bucket}')"));
         moto
     }
 
     /// Runs a boto3 script against the server; returns its stdout.
-    fn boto3(&self, script: &str) -> String {
+    pub(crate) fn boto3(&self, script: &str) -> String {
         let prelude = format!(
             "import boto3, hashlib, json\n\
              s3 = boto3.client('s3', endpoint_url='{}', aws_access_key_id='test', \
@@ -191,7 +191,7 @@ fn export_s3(endpoint: &str, project: &str, to: &str, formats: &str, extra: &[&s
 }
 
 /// `triage` with S3 flags for the server and the test's credentials.
-fn triage_s3(endpoint: &str, args: &[&str]) -> Output {
+pub(crate) fn triage_s3(endpoint: &str, args: &[&str]) -> Output {
     Command::new(triage_bin())
         .args(args)
         .args(["--endpoint", endpoint, "--path-style"])

@@ -18,6 +18,7 @@ mod learn;
 mod profile;
 mod project;
 mod simulate;
+mod team;
 
 pub use agreement::{
     Agreement, AnnotatorAgreement, ConsolidationMethod, ConsolidationSummary, PairAgreement,
@@ -37,6 +38,7 @@ pub use profile::{
 };
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
+pub use team::{JoinSummary, LakeAccess, PullSummary, PushSummary, ShareOptions, ShareSummary};
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};

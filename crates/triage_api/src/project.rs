@@ -306,13 +306,18 @@ impl Project {
             Given::Boxes(b) => (None, Some(b), None),
             Given::Classes(c) => (None, None, Some(c)),
         };
+        // Unnamed, a label is the project's annotator's (asked once).
+        let annotator = match annotator {
+            Some(a) => Some(a.to_owned()),
+            None => self.annotator()?,
+        };
         let event = self.store.append(&NewAnnotation {
             item,
             class,
             boxes,
             classes,
             source: AnnotationSource::Human,
-            annotator: annotator.map(str::to_owned),
+            annotator,
             model_version: None,
             confidence: None,
             at,

@@ -237,6 +237,60 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Publish this project's items to the lake as a task set for a team:
+    /// each item to OVERLAP annotators (seeded, balanced), the audit items
+    /// to everyone. Published once; running it again changes nothing.
+    Share {
+        dir: PathBuf,
+        /// Where: s3://bucket/prefix (a prefix of its own).
+        #[arg(long)]
+        to: String,
+        /// The annotators, comma-separated, by the names they join with.
+        #[arg(long, value_delimiter = ',', required = true)]
+        annotators: Vec<String>,
+        /// How many annotators label each item.
+        #[arg(long, default_value_t = 3)]
+        overlap: usize,
+        /// Items everyone labels (default: 5%, at least one).
+        #[arg(long)]
+        audit: Option<usize>,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        s3: S3Args,
+    },
+    /// Create a project in DIR for one annotator's share of a task set.
+    Join {
+        /// The task set: the s3://bucket/prefix `triage share` printed.
+        url: String,
+        dir: PathBuf,
+        #[arg(long)]
+        annotator: String,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        s3: S3Args,
+    },
+    /// Upload the labels given in this joined project since the last push
+    /// (one create-only object; nothing new, nothing put).
+    Push {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        s3: S3Args,
+    },
+    /// Merge every annotator's pushed labels into the lead's project; what
+    /// is here already is left alone.
+    Pull {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        s3: S3Args,
+    },
     /// Browse a project (read-only), a table or a Ground Truth manifest in
     /// the native explorer (the `triage-explore` program beside this one):
     /// PATH [--screenshot PNG [--view grid|table|profile|map] [--detail]].
@@ -265,6 +319,17 @@ struct S3Args {
     profile: Option<String>,
 }
 
+impl S3Args {
+    fn lake(self) -> triage_api::LakeAccess {
+        triage_api::LakeAccess {
+            endpoint: self.endpoint,
+            region: self.region,
+            path_style: self.path_style,
+            profile: self.profile,
+        }
+    }
+}
+
 fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
     let (column, kind) = s
         .rsplit_once('=')
@@ -278,6 +343,12 @@ macro_rules! say {
     ($($arg:tt)*) => {
         writeln!(std::io::stdout().lock(), $($arg)*)?
     };
+}
+
+fn login_name() -> Option<String> {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
 }
 
 fn open(dir: &std::path::Path) -> Result<Project> {
@@ -442,6 +513,12 @@ fn run(cli: Cli) -> Result<()> {
             annotator,
         } => {
             let mut project = open(&dir)?;
+            // Every label names its person: --annotator, else the project's
+            // annotator, else the login name.
+            let annotator = match annotator {
+                Some(a) => Some(a),
+                None => project.annotator()?.or_else(login_name),
+            };
             let label = if project.status()?.task.is_multilabel() {
                 let set: Vec<String> = class
                     .split(',')
@@ -706,6 +783,95 @@ fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
+        }
+        Command::Share {
+            dir,
+            to,
+            annotators,
+            overlap,
+            audit,
+            seed,
+            json,
+            s3,
+        } => {
+            let options = triage_api::ShareOptions {
+                annotators,
+                overlap,
+                audit,
+                seed,
+                lake: s3.lake(),
+            };
+            let summary = open(&dir)?
+                .share(&to, &options)
+                .with_context(|| format!("sharing to {to}"))?;
+            if json {
+                return print_json(&summary);
+            }
+            say!(
+                "{} task set {} at {}: {} items, {} for everyone; {} images uploaded",
+                if summary.already_published {
+                    "already published:"
+                } else {
+                    "published"
+                },
+                summary.id,
+                summary.url,
+                summary.items,
+                summary.audit,
+                summary.images_uploaded
+            );
+            for (who, n) in &summary.per_annotator {
+                say!("  {who}: {n} items");
+            }
+        }
+        Command::Join {
+            url,
+            dir,
+            annotator,
+            json,
+            s3,
+        } => {
+            let (_, summary) = Project::join(&url, &dir, &annotator, &s3.lake(), at)
+                .with_context(|| format!("joining {url}"))?;
+            for problem in &summary.problems {
+                eprintln!("problem: {problem}");
+            }
+            if json {
+                return print_json(&summary);
+            }
+            say!(
+                "joined as {} in {}: {} items to label ({} for everyone)",
+                summary.annotator,
+                summary.dir,
+                summary.items,
+                summary.audit
+            );
+        }
+        Command::Push { dir, json, s3 } => {
+            let summary = open(&dir)?.push(&s3.lake())?;
+            if json {
+                return print_json(&summary);
+            }
+            match &summary.url {
+                Some(url) => say!("pushed {} events to {url}", summary.events),
+                None => say!("nothing new to push"),
+            }
+        }
+        Command::Pull { dir, json, s3 } => {
+            let summary = open(&dir)?.pull(&s3.lake())?;
+            for problem in &summary.problems {
+                eprintln!("skipped: {problem}");
+            }
+            if json {
+                return print_json(&summary);
+            }
+            say!(
+                "pulled {} pushes: {} events added, {} already here, {} skipped",
+                summary.objects,
+                summary.added,
+                summary.already,
+                summary.problems.len()
+            );
         }
         Command::Consolidate { dir, method, json } => {
             let method: triage_api::ConsolidationMethod = method.parse()?;

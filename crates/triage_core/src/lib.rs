@@ -14,8 +14,8 @@ mod schema;
 mod time;
 
 pub use annotation::{
-    Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, class_set_json, current_label,
-    parse_class_set,
+    Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, class_set_json,
+    current_label, parse_class_set,
 };
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};

@@ -198,8 +198,7 @@ async fn fetch_one(store: &AmazonS3, url: &str, dest: &Path) -> Result<()> {
         .map(|v| v.as_ref().to_owned());
     let bytes = got.bytes().await.map_err(|e| remote(e.to_string()))?;
     if let Some(promised) = promised {
-        use sha2::Digest;
-        let actual = format!("{:x}", sha2::Sha256::digest(&bytes));
+        let actual = sha256_hex(&bytes);
         if actual != promised {
             return Err(remote(format!(
                 "its SHA-256 is {actual}, but its metadata says {promised}"
@@ -224,14 +223,15 @@ async fn fetch_one(store: &AmazonS3, url: &str, dest: &Path) -> Result<()> {
 
 impl S3Publisher {
     /// Connects with credentials from the environment (the standard
-    /// `AWS_*` variables); nothing secret is kept beyond the client.
+    /// `AWS_*` variables); nothing secret is kept beyond the client. An
+    /// empty `export_id` publishes under the prefix itself.
     pub fn connect(target: &S3Target, export_id: &str) -> Result<Self> {
         let (store, runtime) = connect_store(target, &target.bucket)?;
-        let base = if target.prefix.is_empty() {
-            export_id.to_owned()
-        } else {
-            format!("{}/{export_id}", target.prefix)
-        };
+        let base = [target.prefix.as_str(), export_id]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("/");
         Ok(Self {
             store,
             runtime,
@@ -242,7 +242,115 @@ impl S3Publisher {
 
     /// The key a file of this export gets.
     pub fn key_of(&self, name: &str) -> String {
-        format!("{}/{name}", self.base)
+        if self.base.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}/{name}", self.base)
+        }
+    }
+
+    /// The `s3://` address of this publisher's base.
+    pub fn base_url(&self) -> String {
+        self.target.url_of(&self.base)
+    }
+
+    /// The `s3://` address of a name under this publisher's base.
+    pub fn url_of(&self, name: &str) -> String {
+        self.target.url_of(&self.key_of(name))
+    }
+
+    /// An object's bytes, checked against its `sha256` metadata when it has
+    /// one; `None` when there is no such object.
+    pub fn get(&self, name: &str) -> Result<Option<Vec<u8>>> {
+        let key = self.key_of(name);
+        let got = self.runtime.block_on(
+            self.store
+                .get_opts(&Key::from(key.as_str()), GetOptions::default()),
+        );
+        let got = match got {
+            Ok(got) => got,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) => return Err(s3_err(&self.target, &key, e)),
+        };
+        let promised = got
+            .attributes
+            .get(&Attribute::Metadata(SHA256_METADATA.into()))
+            .map(|v| v.as_ref().to_owned());
+        let bytes = self
+            .runtime
+            .block_on(got.bytes())
+            .map_err(|e| s3_err(&self.target, &key, e))?;
+        if let Some(promised) = promised {
+            let actual = sha256_hex(&bytes);
+            if actual != promised {
+                return Err(Error::Remote {
+                    url: self.target.url_of(&key),
+                    reason: format!("its SHA-256 is {actual}, but its metadata says {promised}"),
+                });
+            }
+        }
+        Ok(Some(bytes.to_vec()))
+    }
+
+    /// The names of the objects directly in `folder` under this
+    /// publisher's base (one level, no subfolders), relative to the base,
+    /// sorted.
+    pub fn list(&self, folder: &str) -> Result<Vec<String>> {
+        let below = self.key_of(folder);
+        let found = self
+            .runtime
+            .block_on(
+                self.store
+                    .list_with_delimiter(Some(&Key::from(below.as_str()))),
+            )
+            .map_err(|e| s3_err(&self.target, &below, e))?;
+        let strip = if self.base.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.base)
+        };
+        let mut names: Vec<String> = found
+            .objects
+            .into_iter()
+            .filter_map(|m| m.location.as_ref().strip_prefix(&strip).map(str::to_owned))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Puts a small object from memory, create-only, as [`Self::put`] does.
+    pub fn put_bytes(&self, name: &str, bytes: Vec<u8>) -> Result<WrittenFile> {
+        let key = self.key_of(name);
+        let file = WrittenFile {
+            key: self.target.url_of(&key),
+            size_bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        };
+        self.put_small(&key, bytes, &file)?;
+        Ok(file)
+    }
+
+    /// A create-only put; an object already there with the same hash counts
+    /// as put.
+    fn put_small(&self, key: &str, bytes: Vec<u8>, file: &WrittenFile) -> Result<()> {
+        let location = Key::from(key);
+        let options = PutOptions {
+            mode: PutMode::Create,
+            attributes: sha256_attributes(file),
+            ..PutOptions::default()
+        };
+        let sent = self.runtime.block_on(self.store.put_opts(
+            &location,
+            PutPayload::from(bytes),
+            options,
+        ));
+        match sent {
+            Ok(_) => Ok(()),
+            // A create-only put lost a race, or a retry of a put that had
+            // landed: what is there now decides.
+            Err(_) if self.already_put(&location, file)? => Ok(()),
+            Err(e) => Err(s3_err(&self.target, key, e)),
+        }
     }
 
     /// Puts one file so that nothing already published is ever replaced.
@@ -269,31 +377,12 @@ impl S3Publisher {
         if size_bytes >= MULTIPART_FROM && self.already_put(&location, &file)? {
             return Ok(file);
         }
-        let mut attributes = Attributes::new();
-        attributes.insert(
-            Attribute::Metadata(SHA256_METADATA.into()),
-            file.sha256.clone().into(),
-        );
-        let sent = if size_bytes >= MULTIPART_FROM {
-            self.put_parts(local, &location, attributes)
-        } else {
-            let options = PutOptions {
-                mode: PutMode::Create,
-                attributes,
-                ..PutOptions::default()
-            };
-            let bytes = read(local)?;
-            self.runtime
-                .block_on(
-                    self.store
-                        .put_opts(&location, PutPayload::from(bytes), options),
-                )
-                .map(drop)
-        };
-        match sent {
+        if size_bytes < MULTIPART_FROM {
+            self.put_small(&key, read(local)?, &file)?;
+            return Ok(file);
+        }
+        match self.put_parts(local, &location, sha256_attributes(&file)) {
             Ok(()) => Ok(file),
-            // A create-only put lost a race, or a retry of a put that had
-            // landed: what is there now decides.
             Err(_) if self.already_put(&location, &file)? => Ok(file),
             Err(e) => Err(s3_err(&self.target, &key, e)),
         }
@@ -373,6 +462,20 @@ impl S3Publisher {
             }
         })
     }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+fn sha256_attributes(file: &WrittenFile) -> Attributes {
+    let mut attributes = Attributes::new();
+    attributes.insert(
+        Attribute::Metadata(SHA256_METADATA.into()),
+        file.sha256.clone().into(),
+    );
+    attributes
 }
 
 /// The metadata key that carries each object's SHA-256.

@@ -529,7 +529,10 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
     a.undo_last_human(None, at(4)).unwrap();
     let (events, last) = a.local_human_events(0, "ana").unwrap();
     assert_eq!(events.len(), 4);
-    assert_eq!(events[0].uid, format!("{}/{}", a.project_uid().unwrap(), first.id));
+    assert_eq!(
+        events[0].uid,
+        format!("{}/{}", a.project_uid().unwrap(), first.id)
+    );
     assert_eq!(events[0].item, "/data/0.png");
     assert_eq!(events[3].undoes.as_deref(), Some(events[2].uid.as_str()));
     let (none, _) = a.local_human_events(last.unwrap(), "ana").unwrap();
@@ -542,7 +545,10 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
     assert!(merged.skipped[0].1.contains("no item '/data/2.png'"));
     assert!(merged.skipped[1].1.contains("no item '/data/2.png'"));
     assert_eq!(b.item(1).unwrap().label.unwrap().class, Some(0));
-    assert_eq!(b.item(2).unwrap().label.unwrap().annotator.as_deref(), Some("ana"));
+    assert_eq!(
+        b.item(2).unwrap().label.unwrap().annotator.as_deref(),
+        Some("ana")
+    );
     let again = b.merge_events(&events).unwrap();
     assert_eq!((again.added, again.already), (0, 2));
     assert_eq!(b.counts().unwrap().human, 2);
@@ -554,7 +560,10 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
     // An undo merged later takes back the label it names.
     let (_c_dir, mut c) = project(3);
     let orphan = c.merge_events(&events[3..]).unwrap();
-    assert!(orphan.skipped[0].1.contains("which is not here"), "{orphan:?}");
+    assert!(
+        orphan.skipped[0].1.contains("which is not here"),
+        "{orphan:?}"
+    );
     c.merge_events(&events[..3]).unwrap();
     assert_eq!(c.item(3).unwrap().label.unwrap().class, Some(2));
     c.merge_events(&events[3..]).unwrap();

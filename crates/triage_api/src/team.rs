@@ -1,0 +1,767 @@
+//! Teams through the lake: the lead shares a task set once, each annotator
+//! joins with a local project of their share, pushes their events back as
+//! create-only objects, and the lead pulls them all in.
+//!
+//! Layout under `s3://bucket/prefix`:
+//! - `items-<hash>.jsonl`: every shared item, with who labels it;
+//! - `data/<content hash>/<file name>`: images that were local to the lead;
+//! - `events/<annotator>--<project uid>--<first>-<last>.jsonl`: one push;
+//! - `share.json`: written last, so a share is visible whole or not at all.
+//!
+//! Nothing is ever replaced: every put is create-only, and a push names the
+//! range of events it holds, so pushing or pulling again changes nothing.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use triage_core::{ItemKind, LabelSchema, SharedEvent, Timestamp};
+use triage_data::Problem;
+use triage_data::image_file::{self, ImageLimits};
+use triage_lake::{S3Publisher, S3Target};
+use triage_store::{NewItem, SourceKind};
+
+use crate::{CreateOptions, Error, Project, Result};
+
+const SHARE_FORMAT: &str = "triage-share/1";
+const EVENTS_FORMAT: &str = "triage-events/1";
+const SHARE_FILE: &str = "share.json";
+const EVENTS_DIR: &str = "events/";
+
+/// Settings a shared project keeps.
+const SHARE_URL: &str = "share_url";
+const SHARE_ID: &str = "share_id";
+const SHARE_ROLE: &str = "share_role";
+const PUSHED_UP_TO: &str = "pushed_up_to";
+/// The person who labels in this project (asked once, or set by `join`).
+pub(crate) const ANNOTATOR: &str = "annotator";
+
+/// How to reach the lake; the same options as imports and exports.
+#[derive(Debug, Clone, Default)]
+pub struct LakeAccess {
+    /// An S3-compatible endpoint; AWS when empty.
+    pub endpoint: Option<String>,
+    /// The region; from the environment, else `us-east-1`.
+    pub region: Option<String>,
+    /// Path-style addressing.
+    pub path_style: bool,
+    /// A named AWS profile.
+    pub profile: Option<String>,
+}
+
+impl LakeAccess {
+    fn connect(&self, url: &str) -> Result<S3Publisher> {
+        let target = S3Target {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            path_style: self.path_style,
+            profile: self.profile.clone(),
+            ..S3Target::parse(url)?
+        };
+        Ok(S3Publisher::connect(&target, "")?)
+    }
+}
+
+/// How to split the work.
+#[derive(Debug, Clone)]
+pub struct ShareOptions {
+    /// Who labels, by the names they join with.
+    pub annotators: Vec<String>,
+    /// How many annotators label each item (at most all of them).
+    pub overlap: usize,
+    /// Items every annotator labels, drawn at random; by default 5% (at
+    /// least one), so every pair of annotators can be compared.
+    pub audit: Option<usize>,
+    /// The seed of the draw and the assignment.
+    pub seed: u64,
+    /// How to reach the lake.
+    pub lake: LakeAccess,
+}
+
+/// `share.json`: what a task set is and where its parts are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ShareFile {
+    format: String,
+    id: String,
+    schema: LabelSchema,
+    job_name: String,
+    attribute: String,
+    annotators: Vec<String>,
+    overlap: usize,
+    seed: u64,
+    audit: usize,
+    items: String,
+    item_count: usize,
+}
+
+/// One line of the items file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SharedItem {
+    key: String,
+    kind: ItemKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    row_index: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    content_hash: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    payload: Option<String>,
+    annotators: Vec<String>,
+    #[serde(default)]
+    audit: bool,
+}
+
+/// The first line of a push: whose events, for which share.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PushHeader {
+    format: String,
+    share: String,
+    annotator: String,
+    classes: Vec<String>,
+}
+
+/// What `share` published.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShareSummary {
+    /// Where: pass it to `triage join`.
+    pub url: String,
+    /// The task set's id (a hash of its items and assignment).
+    pub id: String,
+    /// Items shared.
+    pub items: usize,
+    /// Of which every annotator labels.
+    pub audit: usize,
+    /// Each annotator's share.
+    pub per_annotator: BTreeMap<String, usize>,
+    /// Images put into the lake (local images the others cannot reach).
+    pub images_uploaded: usize,
+    /// The same task set was already there; nothing new was put.
+    pub already_published: bool,
+}
+
+/// What `join` made.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinSummary {
+    /// The new project's folder.
+    pub dir: String,
+    /// Who labels in it.
+    pub annotator: String,
+    /// Items in this annotator's share.
+    pub items: usize,
+    /// Of which every annotator labels.
+    pub audit: usize,
+    /// Images that could not be fetched or read, and why.
+    pub problems: Vec<Problem>,
+}
+
+/// What `push` put.
+#[derive(Debug, Clone, Serialize)]
+pub struct PushSummary {
+    /// Events pushed (0: nothing new since the last push).
+    pub events: usize,
+    /// The object, when one was put.
+    pub url: Option<String>,
+}
+
+/// What `pull` merged.
+#[derive(Debug, Clone, Serialize)]
+pub struct PullSummary {
+    /// Pushes found in the lake.
+    pub objects: usize,
+    /// Events added to this project.
+    pub added: u64,
+    /// Events that were here already.
+    pub already: u64,
+    /// Each annotator's events found.
+    pub per_annotator: BTreeMap<String, usize>,
+    /// Events or lines left out, named by object and line.
+    pub problems: Vec<Problem>,
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
+/// A name safe in an object key: letters, digits, `.`, `_`, `-`.
+fn key_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn lines_of<T: serde::de::DeserializeOwned>(
+    url: &str,
+    bytes: &[u8],
+) -> (Vec<(usize, T)>, Vec<Problem>) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut good = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str(line) {
+            Ok(v) => good.push((n + 1, v)),
+            Err(e) => problems.push(Problem {
+                file: url.to_owned(),
+                position: Some(format!("line {}", n + 1)),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (good, problems)
+}
+
+fn read_share(lake: &S3Publisher) -> Result<Option<ShareFile>> {
+    let Some(bytes) = lake.get(SHARE_FILE)? else {
+        return Ok(None);
+    };
+    let share: ShareFile = serde_json::from_slice(&bytes).map_err(|e| Error::Path {
+        path: lake.url_of(SHARE_FILE),
+        reason: format!("not a task set: {e}"),
+    })?;
+    if share.format != SHARE_FORMAT {
+        return Err(Error::Path {
+            path: lake.url_of(SHARE_FILE),
+            reason: format!("format {} is not {SHARE_FORMAT}", share.format),
+        });
+    }
+    Ok(Some(share))
+}
+
+/// Which annotators label the item at each position: the first `audit`
+/// positions go to everyone, the rest to `overlap` annotators in turn, so
+/// shares differ in size by at most one.
+fn assign(n_items: usize, annotators: &[String], overlap: usize, audit: usize) -> Vec<Vec<String>> {
+    (0..n_items)
+        .map(|pos| {
+            if pos < audit {
+                return annotators.to_vec();
+            }
+            let start = (pos - audit) * overlap;
+            let mut who: Vec<String> = (0..overlap)
+                .map(|t| annotators[(start + t) % annotators.len()].clone())
+                .collect();
+            who.sort();
+            who
+        })
+        .collect()
+}
+
+impl Project {
+    /// The person who labels in this project, once asked.
+    pub fn annotator(&self) -> Result<Option<String>> {
+        Ok(self.store.setting(ANNOTATOR)?)
+    }
+
+    /// Records who labels in this project.
+    pub fn set_annotator(&mut self, name: &str) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::Invalid("an annotator needs a name".into()));
+        }
+        Ok(self.store.set_setting(ANNOTATOR, name)?)
+    }
+
+    /// Publishes this project's items as a task set at `url`, each item
+    /// assigned to `overlap` annotators and the audit items to all. Local
+    /// images go into the lake first, then the items, then `share.json`.
+    /// Sharing the same task set again converges; a different one at the
+    /// same place is refused.
+    pub fn share(&mut self, url: &str, options: &ShareOptions) -> Result<ShareSummary> {
+        let mut annotators: Vec<String> = options
+            .annotators
+            .iter()
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        annotators.sort();
+        annotators.dedup();
+        if annotators.len() < 2 {
+            return Err(Error::Invalid(
+                "a share needs at least two annotators (--annotators a,b,c)".into(),
+            ));
+        }
+        if options.overlap == 0 {
+            return Err(Error::Invalid("the overlap must be at least 1".into()));
+        }
+        let overlap = options.overlap.min(annotators.len());
+        let lake = options.lake.connect(url)?;
+
+        let mut items = Vec::new();
+        let keys: std::collections::HashMap<_, _> = self.store.item_keys()?.into_iter().collect();
+        self.store.for_each_item::<Error>(|row| {
+            items.push((keys.get(&row.id).cloned().unwrap_or_default(), row));
+            Ok(())
+        })?;
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.shuffle(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(
+            options.seed,
+        ));
+        let audit = options
+            .audit
+            .unwrap_or_else(|| (items.len() / 20).max(1))
+            .min(items.len());
+        let who = assign(items.len(), &annotators, overlap, audit);
+
+        let mut uploads = Vec::new();
+        let mut lines = Vec::with_capacity(items.len());
+        for (pos, &i) in order.iter().enumerate() {
+            let (key, row) = &items[i];
+            let mut uri = row.uri.clone();
+            if row.kind == ItemKind::Image
+                && let Some(local) = row.uri.as_deref().filter(|u| !u.starts_with("s3://"))
+            {
+                // Under its hash, so equal names never clash; with its file
+                // name, so people see what it is.
+                let file = Path::new(local)
+                    .file_name()
+                    .map(|f| key_safe(&f.to_string_lossy()))
+                    .unwrap_or_else(|| "image".into());
+                let name = format!("data/{}/{file}", row.content_hash);
+                uri = Some(lake.url_of(&name));
+                uploads.push((local.to_owned(), name));
+            }
+            lines.push(SharedItem {
+                key: key.clone(),
+                kind: row.kind,
+                uri,
+                row_index: row.row_index,
+                external_id: row.external_id.clone(),
+                content_hash: row.content_hash.clone(),
+                width: row.width,
+                height: row.height,
+                payload: row.payload.clone(),
+                annotators: who[pos].clone(),
+                audit: pos < audit,
+            });
+        }
+        let mut items_file = Vec::new();
+        for line in &lines {
+            serde_json::to_writer(&mut items_file, line)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
+            items_file.push(b'\n');
+        }
+        let hash = sha256_hex(&items_file);
+        let share = ShareFile {
+            format: SHARE_FORMAT.into(),
+            id: hash[..16].to_owned(),
+            schema: self.schema.clone(),
+            job_name: self.job_name.clone(),
+            attribute: self.attribute.clone(),
+            annotators: annotators.clone(),
+            overlap,
+            seed: options.seed,
+            audit,
+            items: format!("items-{}.jsonl", &hash[..16]),
+            item_count: lines.len(),
+        };
+        let mut per_annotator: BTreeMap<String, usize> =
+            annotators.iter().map(|a| (a.clone(), 0)).collect();
+        for line in &lines {
+            for a in &line.annotators {
+                *per_annotator.entry(a.clone()).or_default() += 1;
+            }
+        }
+        let mut summary = ShareSummary {
+            url: lake.base_url(),
+            id: share.id.clone(),
+            items: lines.len(),
+            audit,
+            per_annotator,
+            images_uploaded: 0,
+            already_published: false,
+        };
+        match read_share(&lake)? {
+            Some(there) if there.id == share.id => summary.already_published = true,
+            Some(there) => {
+                return Err(Error::Path {
+                    path: lake.url_of(SHARE_FILE),
+                    reason: format!(
+                        "another task set ({}) is published here; share to another prefix",
+                        there.id
+                    ),
+                });
+            }
+            None => {
+                for (local, name) in &uploads {
+                    let bytes = std::fs::read(local).map_err(|e| Error::Path {
+                        path: local.clone(),
+                        reason: format!("cannot read: {e}"),
+                    })?;
+                    lake.put_bytes(name, bytes)?;
+                }
+                summary.images_uploaded = uploads.len();
+                lake.put_bytes(&share.items, items_file)?;
+                let json =
+                    serde_json::to_vec_pretty(&share).map_err(|e| Error::Invalid(e.to_string()))?;
+                lake.put_bytes(SHARE_FILE, json)?;
+            }
+        }
+        self.store.set_setting(SHARE_URL, &summary.url)?;
+        self.store.set_setting(SHARE_ID, &share.id)?;
+        self.store.set_setting(SHARE_ROLE, "lead")?;
+        Ok(summary)
+    }
+
+    /// Creates a project in `dir` for one annotator's share of the task set
+    /// at `url`: the same classes, the items assigned to them (their images
+    /// fetched into the project's cache), and no labels, so each person
+    /// answers on their own.
+    pub fn join(
+        url: &str,
+        dir: &Path,
+        annotator: &str,
+        lake: &LakeAccess,
+        at: Timestamp,
+    ) -> Result<(Self, JoinSummary)> {
+        let publisher = lake.connect(url)?;
+        let share = read_share(&publisher)?.ok_or_else(|| Error::Path {
+            path: publisher.url_of(SHARE_FILE),
+            reason: "no task set is published here (run `triage share` first)".into(),
+        })?;
+        let annotator = annotator.trim();
+        if !share.annotators.iter().any(|a| a == annotator) {
+            return Err(Error::Invalid(format!(
+                "'{annotator}' is not an annotator of this task set ({})",
+                share.annotators.join(", ")
+            )));
+        }
+        let items_url = publisher.url_of(&share.items);
+        let bytes = publisher.get(&share.items)?.ok_or_else(|| Error::Path {
+            path: items_url.clone(),
+            reason: "missing, though share.json names it".into(),
+        })?;
+        let (lines, mut problems) = lines_of::<SharedItem>(&items_url, &bytes);
+        let mine: Vec<SharedItem> = lines
+            .into_iter()
+            .map(|(_, item)| item)
+            .filter(|item| item.annotators.iter().any(|a| a == annotator))
+            .collect();
+
+        let options = CreateOptions {
+            task: share.schema.task,
+            classes: share
+                .schema
+                .classes
+                .iter()
+                .map(|c| c.name.clone())
+                .collect(),
+            hotkeys: share.schema.classes.iter().map(|c| c.hotkey).collect(),
+            job_name: Some(share.job_name.clone()),
+            attribute: Some(share.attribute.clone()),
+        };
+        let mut project = Project::create(dir, &options, at)?;
+        project.set_annotator(annotator)?;
+        project
+            .store
+            .set_setting(SHARE_URL, &publisher.base_url())?;
+        project.store.set_setting(SHARE_ID, &share.id)?;
+        project.store.set_setting(SHARE_ROLE, "annotator")?;
+
+        // Images are fetched whole into the cache, then thumbnailed.
+        let wanted: Vec<(String, std::path::PathBuf)> = mine
+            .iter()
+            .filter(|i| i.kind == ItemKind::Image)
+            .filter_map(|i| {
+                let uri = i.uri.as_ref()?;
+                let path = project.s3_cache_path(uri)?;
+                (!path.is_file()).then(|| (uri.clone(), path))
+            })
+            .collect();
+        let target = S3Target {
+            endpoint: lake.endpoint.clone(),
+            region: lake.region.clone(),
+            path_style: lake.path_style,
+            profile: lake.profile.clone(),
+            ..S3Target::parse(url)?
+        };
+        for ((uri, _), result) in wanted
+            .iter()
+            .zip(triage_lake::fetch_objects(&target, &wanted))
+        {
+            if let Err(e) = result {
+                problems.push(Problem {
+                    file: uri.clone(),
+                    position: None,
+                    reason: format!("cannot fetch: {e}"),
+                });
+            }
+        }
+        let thumbs = project.thumbs_dir();
+        let cached: Vec<Option<std::path::PathBuf>> = mine
+            .iter()
+            .map(|i| {
+                i.uri
+                    .as_deref()
+                    .filter(|_| i.kind == ItemKind::Image)
+                    .and_then(|u| project.s3_cache_path(u))
+                    .filter(|p| p.is_file())
+            })
+            .collect();
+        let unreadable: Vec<Problem> = cached
+            .par_iter()
+            .zip(&mine)
+            .filter_map(|(path, item)| {
+                let path = path.as_ref()?;
+                image_file::inspect(path, ImageLimits::default(), Some(&thumbs))
+                    .err()
+                    .map(|reason| Problem {
+                        file: item.uri.clone().unwrap_or_default(),
+                        position: None,
+                        reason,
+                    })
+            })
+            .collect();
+        problems.extend(unreadable);
+
+        let audit = mine.iter().filter(|i| i.audit).count();
+        let new_items: Vec<NewItem> = mine
+            .into_iter()
+            .map(|i| NewItem {
+                kind: i.kind,
+                ref_key: i.key,
+                uri: i.uri,
+                row_index: i.row_index,
+                external_id: i.external_id,
+                content_hash: i.content_hash,
+                width: i.width,
+                height: i.height,
+                payload: i.payload,
+                label: None,
+            })
+            .collect();
+        let source = project
+            .store
+            .add_source(SourceKind::Share, &items_url, None, at)?;
+        project.store.insert_items(source, &new_items, at)?;
+        let summary = JoinSummary {
+            dir: dir.display().to_string(),
+            annotator: annotator.to_owned(),
+            items: new_items.len(),
+            audit,
+            problems,
+        };
+        Ok((project, summary))
+    }
+
+    fn share_setting(&self, key: &str) -> Result<String> {
+        self.store.setting(key)?.ok_or_else(|| {
+            Error::Invalid(format!(
+                "{} is not part of a share: run `triage share` (lead) or `triage join` (annotator) first",
+                self.dir.display()
+            ))
+        })
+    }
+
+    /// Puts the people's events given here since the last push into the
+    /// lake as one create-only object, named by the range of events it
+    /// holds. Nothing new, nothing put.
+    pub fn push(&mut self, lake: &LakeAccess) -> Result<PushSummary> {
+        let url = self.share_setting(SHARE_URL)?;
+        let share = self.share_setting(SHARE_ID)?;
+        let annotator = self.annotator()?.ok_or_else(|| {
+            Error::Invalid("this project has no annotator name; set one first".into())
+        })?;
+        let after: i64 = self
+            .store
+            .setting(PUSHED_UP_TO)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let (events, last) = self.store.local_human_events(after, &annotator)?;
+        let Some(last) = last else {
+            return Ok(PushSummary {
+                events: 0,
+                url: None,
+            });
+        };
+        let header = PushHeader {
+            format: EVENTS_FORMAT.into(),
+            share,
+            annotator: annotator.clone(),
+            classes: self.schema.classes.iter().map(|c| c.name.clone()).collect(),
+        };
+        let mut bytes = Vec::new();
+        let json = |e: serde_json::Error| Error::Invalid(e.to_string());
+        serde_json::to_writer(&mut bytes, &header).map_err(json)?;
+        bytes.push(b'\n');
+        for event in &events {
+            serde_json::to_writer(&mut bytes, event).map_err(json)?;
+            bytes.push(b'\n');
+        }
+        let name = format!(
+            "{EVENTS_DIR}{}--{}--{:012}-{last:012}.jsonl",
+            key_safe(&annotator),
+            self.store.project_uid()?,
+            after + 1
+        );
+        let publisher = lake.connect(&url)?;
+        let put = publisher.put_bytes(&name, bytes)?;
+        self.store.set_setting(PUSHED_UP_TO, &last.to_string())?;
+        Ok(PushSummary {
+            events: events.len(),
+            url: Some(put.key),
+        })
+    }
+
+    /// Merges every annotator's pushed events into this (the lead's)
+    /// project, in one transaction. Pushes are immutable, so each is
+    /// fetched once into the cache; events already here are left alone.
+    pub fn pull(&mut self, lake: &LakeAccess) -> Result<PullSummary> {
+        let url = self.share_setting(SHARE_URL)?;
+        let share = self.share_setting(SHARE_ID)?;
+        if self.store.setting(SHARE_ROLE)?.as_deref() != Some("lead") {
+            return Err(Error::Invalid(format!(
+                "{} was joined as an annotator; pull into the lead's project, which `triage share` made",
+                self.dir.display()
+            )));
+        }
+        let publisher = lake.connect(&url)?;
+        let names = publisher.list(EVENTS_DIR)?;
+        let classes: Vec<String> = self.schema.classes.iter().map(|c| c.name.clone()).collect();
+        let mut events: Vec<SharedEvent> = Vec::new();
+        let mut problems = Vec::new();
+        let mut per_annotator = BTreeMap::new();
+        for name in &names {
+            let object_url = publisher.url_of(name);
+            let bytes = match self.s3_cache_path(&object_url).filter(|p| p.is_file()) {
+                Some(cached) => std::fs::read(&cached).map_err(|e| Error::Path {
+                    path: cached.display().to_string(),
+                    reason: e.to_string(),
+                })?,
+                None => {
+                    let Some(bytes) = publisher.get(name)? else {
+                        continue;
+                    };
+                    if let Some(path) = self.s3_cache_path(&object_url) {
+                        write_whole(&path, &bytes)?;
+                    }
+                    bytes
+                }
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let header = text
+                .lines()
+                .next()
+                .and_then(|l| serde_json::from_str::<PushHeader>(l).ok());
+            let bad = |reason: String| Problem {
+                file: object_url.clone(),
+                position: Some("line 1".into()),
+                reason,
+            };
+            match header {
+                None => {
+                    problems.push(bad("not a push: no triage-events/1 header".into()));
+                    continue;
+                }
+                Some(h) if h.format != EVENTS_FORMAT || h.share != share => {
+                    problems.push(bad(format!(
+                        "a push for share {} ({}), not {share}; skipped",
+                        h.share, h.format
+                    )));
+                    continue;
+                }
+                Some(h) if h.classes != classes => {
+                    problems.push(bad(format!(
+                        "its classes ({}) are not this project's; skipped",
+                        h.classes.join(", ")
+                    )));
+                    continue;
+                }
+                Some(_) => {}
+            }
+            let body = text.split_once('\n').map_or("", |(_, rest)| rest);
+            let (lines, mut bad_lines) = lines_of::<SharedEvent>(&object_url, body.as_bytes());
+            for p in &mut bad_lines {
+                // Positions count from the file's first line, the header.
+                if let Some(n) = p
+                    .position
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix("line "))
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    p.position = Some(format!("line {}", n + 1));
+                }
+            }
+            problems.append(&mut bad_lines);
+            for (_, event) in lines {
+                *per_annotator.entry(event.annotator.clone()).or_insert(0) += 1;
+                events.push(event);
+            }
+        }
+        let merged = self.store.merge_events(&events)?;
+        problems.extend(merged.skipped.into_iter().map(|(uid, reason)| Problem {
+            file: publisher.url_of(EVENTS_DIR),
+            position: Some(format!("event {uid}")),
+            reason,
+        }));
+        Ok(PullSummary {
+            objects: names.len(),
+            added: merged.added,
+            already: merged.already,
+            per_annotator,
+            problems,
+        })
+    }
+}
+
+/// Writes a file whole: a temporary name, then a rename.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |e: std::io::Error| Error::Path {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignment_gives_audits_to_all_and_balances_the_rest() {
+        let names: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
+        let who = assign(42, &names, 3, 2);
+        assert!(who[..2].iter().all(|w| w.len() == 4));
+        assert!(who[2..].iter().all(|w| {
+            let mut d = w.clone();
+            d.dedup();
+            w.len() == 3 && d.len() == 3
+        }));
+        let counts: Vec<usize> = names
+            .iter()
+            .map(|n| who[2..].iter().filter(|w| w.contains(n)).count())
+            .collect();
+        assert_eq!(counts.iter().sum::<usize>(), 40 * 3);
+        assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1);
+    }
+
+    #[test]
+    fn keys_are_made_safe() {
+        assert_eq!(key_safe("Ana María/../x"), "Ana_Mar_a_.._x");
+        assert_eq!(key_safe("ben-2.o_k"), "ben-2.o_k");
+    }
+}

@@ -1,0 +1,309 @@
+//! A team through the lake, on a real S3 protocol (moto on loopback): a
+//! lead shares digit images, three annotators join on one machine (one of
+//! them bad), label, push; the lead pulls, consolidates and exports.
+
+use std::path::{Path, PathBuf};
+
+use crate::s3::{Moto, triage_s3};
+use crate::{DIGITS, path_str, repo, triage, triage_ok};
+
+/// 60 digit images, 20 each of 0, 1 and 2, named `c<class>_<n>.png` so
+/// their truth travels with them; a project of classes 0-2, no labels.
+fn lead_project(tmp: &Path) -> PathBuf {
+    let images = tmp.join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    for class in 0..3 {
+        let folder = repo().join(DIGITS).join(class.to_string());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for (n, f) in files.iter().take(20).enumerate() {
+            std::fs::copy(f, images.join(format!("c{class}_{n:02}.png"))).unwrap();
+        }
+    }
+    let lead = tmp.join("lead");
+    triage_ok(&[
+        "init",
+        path_str(&lead),
+        "--task",
+        "image-classification",
+        "--classes",
+        "0,1,2",
+        "--attribute",
+        "digit",
+    ]);
+    triage_ok(&["import", path_str(&lead), path_str(&images)]);
+    lead
+}
+
+/// The class in a `c<class>_<n>.png` name, wherever the name is.
+fn truth_of(reference: &str) -> u32 {
+    let name = reference.rsplit('/').next().unwrap();
+    name[1..2].parse().unwrap()
+}
+
+fn json(out: std::process::Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn objects(moto: &Moto, prefix: &str) -> Vec<String> {
+    moto.boto3(&format!(
+        "r = s3.list_objects_v2(Bucket='lake', Prefix='{prefix}')\n\
+         print('\\n'.join(o['Key'] for o in r.get('Contents', [])))"
+    ))
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// Every item of a joined project, as (id, uri).
+fn queue(dir: &Path) -> Vec<(i64, String)> {
+    let out = triage_ok(&["queue", path_str(dir), "--n", "1000", "--json"]);
+    let items: serde_json::Value = serde_json::from_str(&out).unwrap();
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_i64().unwrap(),
+                i["uri"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The consolidated manifest's labels, against the truth in the names.
+fn accuracy(lead: &Path, out: &Path) -> (f64, Vec<serde_json::Value>) {
+    triage_ok(&[
+        "export",
+        path_str(lead),
+        "--to",
+        path_str(out),
+        "--format",
+        "gt-manifest",
+    ]);
+    let manifest = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|f| f.extension().is_some_and(|e| e == "manifest"))
+        .unwrap();
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(manifest)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let right = lines
+        .iter()
+        .filter(|l| {
+            l["digit"].as_u64() == Some(u64::from(truth_of(l["source-ref"].as_str().unwrap())))
+        })
+        .count();
+    (right as f64 / lines.len() as f64, lines)
+}
+
+#[test]
+fn share_join_label_push_pull_consolidate_export_through_the_lake() {
+    let moto = Moto::with_bucket("lake");
+    let s3 = |args: &[&str]| triage_s3(&moto.endpoint, args);
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(tmp.path());
+    let to = "s3://lake/teams/digits";
+
+    // Share: 6 audit items for all three, the other 54 to two each.
+    let share_args = [
+        "share",
+        path_str(&lead),
+        "--to",
+        to,
+        "--annotators",
+        "ana,ben,cy",
+        "--overlap",
+        "2",
+        "--audit",
+        "6",
+        "--seed",
+        "7",
+        "--json",
+    ];
+    let shared = json(s3(&share_args));
+    assert_eq!(shared["items"], 60);
+    assert_eq!(shared["audit"], 6);
+    assert_eq!(shared["images_uploaded"], 60);
+    for who in ["ana", "ben", "cy"] {
+        assert_eq!(shared["per_annotator"][who], 6 + 54 * 2 / 3, "{shared}");
+    }
+    let published = objects(&moto, "teams/digits/");
+    assert_eq!(published.len(), 60 + 2, "{published:?}");
+    // Again: the same task set, nothing put; another one is refused.
+    let again = json(s3(&share_args));
+    assert_eq!(again["already_published"], true);
+    assert_eq!(again["id"], shared["id"]);
+    assert_eq!(objects(&moto, "teams/digits/"), published);
+    let mut other = share_args.to_vec();
+    other[11] = "8";
+    let refused = s3(&other);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("s3://lake/teams/digits/share.json") && err.contains("another task set"),
+        "{err}"
+    );
+
+    // Join: each annotator's project holds their share, thumbnails made.
+    let mut projects = Vec::new();
+    for who in ["ana", "ben", "cy"] {
+        let dir = tmp.path().join(who);
+        let joined = json(s3(&[
+            "join",
+            to,
+            path_str(&dir),
+            "--annotator",
+            who,
+            "--json",
+        ]));
+        assert_eq!(joined["items"], 42);
+        assert_eq!(joined["audit"], 6);
+        assert_eq!(joined["problems"], serde_json::json!([]));
+        let items = queue(&dir);
+        assert_eq!(items.len(), 42);
+        assert!(
+            items
+                .iter()
+                .all(|(_, uri)| uri.starts_with(&format!("{to}/data/")))
+        );
+        let thumbs = walk(&dir.join("cache/thumbs"));
+        assert_eq!(thumbs, 42, "one thumbnail per image");
+        projects.push((who, dir, items));
+    }
+    let outsider = s3(&[
+        "join",
+        to,
+        path_str(&tmp.path().join("x")),
+        "--annotator",
+        "dan",
+    ]);
+    assert!(String::from_utf8_lossy(&outsider.stderr).contains("'dan' is not an annotator"));
+
+    // Label: ana and ben answer the truth (ben errs twice, ana once and
+    // takes it back); cy answers 0 every time.
+    let mut given = 0;
+    for (who, dir, items) in &projects {
+        for (n, (id, uri)) in items.iter().enumerate() {
+            let truth = truth_of(uri);
+            let class = match *who {
+                "cy" => 0,
+                "ben" if n < 2 => (truth + 1) % 3,
+                _ => truth,
+            };
+            let id = id.to_string();
+            if *who == "ana" && n == 0 {
+                triage_ok(&["label", path_str(dir), &id, &((truth + 2) % 3).to_string()]);
+                triage_ok(&["undo", path_str(dir)]);
+                given += 2;
+            }
+            triage_ok(&["label", path_str(dir), &id, &class.to_string()]);
+            given += 1;
+        }
+    }
+    assert_eq!(given, 42 * 3 + 2);
+
+    // Push, twice: the second puts nothing.
+    for (who, dir, _) in &projects {
+        let pushed = json(s3(&["push", path_str(dir), "--json"]));
+        let expected = if *who == "ana" { 44 } else { 42 };
+        assert_eq!(pushed["events"], expected);
+        assert!(
+            pushed["url"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/events/{who}--"))
+        );
+        let twice = json(s3(&["push", path_str(dir), "--json"]));
+        assert_eq!(twice["events"], 0);
+    }
+    assert_eq!(objects(&moto, "teams/digits/events/").len(), 3);
+    let err = String::from_utf8_lossy(&s3(&["pull", path_str(&projects[0].1)]).stderr).into_owned();
+    assert!(err.contains("joined as an annotator"), "{err}");
+
+    // Pull, twice: everything once, then nothing.
+    let pulled = json(s3(&["pull", path_str(&lead), "--json"]));
+    assert_eq!(pulled["objects"], 3);
+    assert_eq!(pulled["added"], given);
+    assert_eq!(pulled["problems"], serde_json::json!([]));
+    assert_eq!(pulled["per_annotator"]["ana"], 44);
+    let twice = json(s3(&["pull", path_str(&lead), "--json"]));
+    assert_eq!(
+        (twice["added"].as_u64(), twice["already"].as_u64()),
+        (Some(0), Some(given))
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["status", path_str(&lead), "--json"])).unwrap();
+    assert_eq!(status["counts"]["human"], 60);
+
+    // Agreement: Dawid-Skene sees cy as the bad annotator.
+    let a: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["agreement", path_str(&lead), "--json"])).unwrap();
+    assert_eq!(a["items_with_several"], 60);
+    let accuracy_of = |who: &str| {
+        a["annotators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["annotator"] == who)
+            .unwrap()["estimated_accuracy"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(accuracy_of("ana") > 0.9, "{a}");
+    assert!(accuracy_of("cy") < 0.5, "{a}");
+    let ana_ben = a["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["a"] == "ana" && x["b"] == "ben")
+        .unwrap();
+    assert_eq!(ana_ben["shared"], 6 + 18);
+
+    // Consolidate: Dawid-Skene against majority vote, on a copy.
+    let copy = tmp.path().join("lead-majority");
+    assert!(
+        std::process::Command::new("cp")
+            .args(["-r", path_str(&lead), path_str(&copy)])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let em = triage_ok(&["consolidate", path_str(&lead), "--json"]);
+    let em: serde_json::Value = serde_json::from_str(&em).unwrap();
+    assert_eq!(em["written"], 60);
+    triage_ok(&["consolidate", path_str(&copy), "--method", "majority"]);
+    let (em_acc, lines) = accuracy(&lead, &tmp.path().join("out-em"));
+    let (mv_acc, _) = accuracy(&copy, &tmp.path().join("out-mv"));
+    assert!(em_acc >= 0.95, "EM accuracy {em_acc}");
+    assert!(em_acc > mv_acc, "EM {em_acc} against majority {mv_acc}");
+    assert_eq!(lines.len(), 60);
+    for line in &lines {
+        let meta = &line["digit-metadata"];
+        assert_eq!(meta["human-annotated"], "yes", "{line}");
+        let c = meta["confidence"].as_f64().unwrap();
+        assert!(c > 0.0 && c <= 1.0, "{line}");
+    }
+    assert!(triage(&["status", path_str(&lead)]).status.success());
+}
+
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .map(|e| e.unwrap().path())
+            .map(|p| if p.is_dir() { walk(&p) } else { 1 })
+            .sum()
+    })
+}
