@@ -204,3 +204,79 @@ fn boxes_go_out_as_ground_truth_coco_and_yolo() {
     ]);
     assert!(err.contains("holds boxes"), "{err}");
 }
+
+/// Three people box the coffee photo: all find the cup, two the cat, and
+/// one draws a stray cat. Consolidation matches by IoU and averages; the
+/// manifest carries each merged box with its own confidence, and ben and
+/// cy agreeing on "no boxes" on the rocket beats ana's box.
+#[test]
+fn several_peoples_boxes_consolidate_by_iou_into_averaged_boxes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("det");
+    detection_project(&dir);
+    let mut p = Project::open(&dir).unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T11:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let photo = |name: &str| {
+        repo()
+            .join("datasets/photos")
+            .join(name)
+            .display()
+            .to_string()
+    };
+    // ana's answers are the project's own (see detection_project).
+    let coffee = photo("coffee.jpg");
+    let ben = vec![bx(1, 14, 6, 300, 204), bx(0, 352, 48, 40, 42)];
+    let cy = vec![bx(1, 6, 14, 300, 196), bx(0, 10, 300, 30, 30)];
+    p.label_boxes(&coffee, ben, Some("ben"), None, at).unwrap();
+    p.label_boxes(&coffee, cy, Some("cy"), None, at).unwrap();
+    let rocket = photo("rocket.jpg");
+    p.label_boxes(&rocket, vec![bx(0, 1, 1, 20, 20)], Some("ben"), None, at)
+        .unwrap();
+    p.label_boxes(&rocket, vec![], Some("cy"), None, at)
+        .unwrap();
+    drop(p);
+
+    let out = triage_ok(&["consolidate", path_str(&dir), "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(summary["items"], 2);
+    assert_eq!(summary["written"], 2);
+    assert_eq!(summary["disagreements"], 2);
+    let again: serde_json::Value =
+        serde_json::from_str(&triage_ok(&["consolidate", path_str(&dir), "--json"])).unwrap();
+    assert_eq!(again["written"], 0);
+
+    let to = tmp.path().join("out");
+    triage_ok(&[
+        "export",
+        path_str(&dir),
+        "--to",
+        path_str(&to),
+        "--format",
+        "gt-manifest",
+        "--labeled-only",
+    ]);
+    let manifest = std::fs::read_to_string(to.join("output.manifest")).unwrap();
+    let line: serde_json::Value =
+        serde_json::from_str(manifest.lines().find(|l| l.contains("coffee.jpg")).unwrap()).unwrap();
+    // The cup: all three, averaged; the cat: ana and ben, averaged.
+    assert_eq!(
+        line["objects"]["annotations"],
+        serde_json::json!([
+            {"class_id": 1, "left": 10, "top": 10, "width": 300, "height": 200},
+            {"class_id": 0, "left": 351, "top": 49, "width": 40, "height": 41},
+        ])
+    );
+    let meta = &line["objects-metadata"];
+    assert_eq!(meta["human-annotated"], "yes");
+    let cup = meta["objects"][0]["confidence"].as_f64().unwrap();
+    let cat = meta["objects"][1]["confidence"].as_f64().unwrap();
+    assert!(cup > 0.9 && cup <= 1.0, "{meta}");
+    assert!(cat > 0.5 && cat < 2.0 / 3.0 + 1e-9, "{meta}");
+    let rocket: serde_json::Value =
+        serde_json::from_str(manifest.lines().find(|l| l.contains("rocket.jpg")).unwrap()).unwrap();
+    assert_eq!(rocket["objects"]["annotations"], serde_json::json!([]));
+    assert_eq!(rocket["objects-metadata"]["objects"], serde_json::json!([]));
+    assert_eq!(rocket["objects-metadata"]["human-annotated"], "yes");
+}

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use triage_core::AnnotationSource;
+use triage_core::{AnnotationSource, BoundingBox, BoxesLabel};
+use triage_learn::boxes::merge_boxes;
 use triage_learn::consensus::{self, Answer};
 
 use crate::{Project, Result};
@@ -226,6 +227,9 @@ impl Project {
         method: ConsolidationMethod,
         at: triage_core::Timestamp,
     ) -> Result<ConsolidationSummary> {
+        if self.schema.task == triage_core::TaskKind::ObjectDetection {
+            return self.consolidate_boxes(at);
+        }
         let gathered = Answers::of(self)?;
         let Answers {
             names,
@@ -252,28 +256,10 @@ impl Project {
                     && l.confidence
                         .is_some_and(|c| (c - m.confidence).abs() < 1e-9)
             });
-            // A person who labels an item after its consolidation (a lead
-            // reviewing it) has the last word; it is not consolidated over.
-            let reviewed = current.is_some_and(|l| l.source == AnnotationSource::Human)
-                && self
-                    .store
-                    .events(*item)?
-                    .iter()
-                    .any(|e| e.source == AnnotationSource::Consolidated);
-            if !unchanged && !reviewed {
+            if !unchanged && !self.reviewed(*item, current.as_ref())? {
                 events.push(triage_store::NewAnnotation {
-                    item: *item,
                     class: Some(m.class),
-                    boxes: None,
-                    classes: None,
-                    source: AnnotationSource::Consolidated,
-                    annotator: Some(method.as_str().into()),
-                    model_version: None,
-                    confidence: Some(m.confidence),
-                    at,
-                    time_spent_ms: None,
-                    undoes: None,
-                    meta: None,
+                    ..consolidated(*item, method.as_str(), m.confidence, at)
                 });
             }
         }
@@ -283,5 +269,109 @@ impl Project {
             written,
             disagreements: gathered.disagreeing().count() as u64,
         })
+    }
+
+    /// Whether a person of this project labeled the item after it was
+    /// consolidated (a lead reviewing it): that label has the last word and
+    /// is not consolidated over. Answers pulled from the team afterwards
+    /// are not reviews; they are merged again.
+    fn reviewed(&self, item: i64, current: Option<&triage_core::Annotation>) -> Result<bool> {
+        let Some(current) = current.filter(|l| l.source == AnnotationSource::Human) else {
+            return Ok(false);
+        };
+        Ok(!self.store.is_merged(current.id)?
+            && self
+                .store
+                .events(item)?
+                .iter()
+                .any(|e| e.source == AnnotationSource::Consolidated && e.id < current.id))
+    }
+
+    /// Boxes: each item's people's boxes matched by IoU (at least 0.5, same
+    /// class) and averaged where most people drew them, as Ground Truth
+    /// does. Each merged box keeps its own confidence in the event's
+    /// metadata (the manifest's `objects`); the event's is their mean, or
+    /// for no boxes, the share of people who drew none.
+    fn consolidate_boxes(&mut self, at: triage_core::Timestamp) -> Result<ConsolidationSummary> {
+        let mut by_item: BTreeMap<i64, Vec<BoxesLabel>> = BTreeMap::new();
+        for (item, _, json) in self.store.human_box_answers()? {
+            let boxes: BoxesLabel = serde_json::from_str(&json).map_err(|e| {
+                crate::Error::Invalid(format!("item {item}: stored boxes are not readable: {e}"))
+            })?;
+            by_item.entry(item).or_default().push(boxes);
+        }
+        by_item.retain(|_, answers| answers.len() >= 2);
+        let mut events = Vec::new();
+        let mut disagreements = 0;
+        for (&item, answers) in &by_item {
+            let people: Vec<Vec<BoundingBox>> =
+                answers.iter().map(|a| a.annotations.clone()).collect();
+            let merged = merge_boxes(&people, 0.5);
+            let drawn: usize = people.iter().map(Vec::len).sum();
+            if merged.iter().any(|m| m.support < people.len())
+                || drawn != merged.len() * people.len()
+            {
+                disagreements += 1;
+            }
+            let confidence = if merged.is_empty() {
+                people.iter().filter(|p| p.is_empty()).count() as f64 / people.len() as f64
+            } else {
+                merged.iter().map(|m| m.confidence).sum::<f64>() / merged.len() as f64
+            };
+            let label = BoxesLabel {
+                image_size: answers[0].image_size.clone(),
+                annotations: merged.iter().map(|m| m.bbox).collect(),
+            };
+            let json =
+                serde_json::to_string(&label).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+            let current = self.store.item(item)?.label;
+            let unchanged = current.as_ref().is_some_and(|l| {
+                l.source == AnnotationSource::Consolidated && l.boxes.as_deref() == Some(&json)
+            });
+            if unchanged || self.reviewed(item, current.as_ref())? {
+                continue;
+            }
+            let objects: Vec<serde_json::Value> = merged
+                .iter()
+                .map(|m| serde_json::json!({ "confidence": m.confidence }))
+                .collect();
+            events.push(triage_store::NewAnnotation {
+                boxes: Some(json),
+                meta: Some(serde_json::json!({ "objects": objects }).to_string()),
+                ..consolidated(item, BOX_METHOD, confidence, at)
+            });
+        }
+        let written = self.store.append_all(&events)?;
+        Ok(ConsolidationSummary {
+            items: by_item.len() as u64,
+            written,
+            disagreements,
+        })
+    }
+}
+
+/// The name box consolidations are recorded under.
+const BOX_METHOD: &str = "iou-average";
+
+/// A consolidated event with no label yet.
+fn consolidated(
+    item: i64,
+    method: &str,
+    confidence: f64,
+    at: triage_core::Timestamp,
+) -> triage_store::NewAnnotation {
+    triage_store::NewAnnotation {
+        item,
+        class: None,
+        boxes: None,
+        classes: None,
+        source: AnnotationSource::Consolidated,
+        annotator: Some(method.into()),
+        model_version: None,
+        confidence: Some(confidence),
+        at,
+        time_spent_ms: None,
+        undoes: None,
+        meta: None,
     }
 }

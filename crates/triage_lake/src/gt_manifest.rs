@@ -202,11 +202,22 @@ impl GtManifestWriter {
             })?;
             class_map.insert(b.class_id.to_string(), name.into());
         }
-        let objects: Vec<Value> = boxes
-            .annotations
-            .iter()
-            .map(|_| serde_json::json!({ "confidence": confidence }))
-            .collect();
+        // A consolidation keeps each merged box's confidence in its
+        // metadata; other labels give every box the label's.
+        let merged = label
+            .meta
+            .as_deref()
+            .filter(|_| label.source == AnnotationSource::Consolidated)
+            .and_then(|m| serde_json::from_str::<Value>(m).ok())
+            .and_then(|m| m.get("objects").and_then(Value::as_array).cloned())
+            .filter(|o| o.len() == boxes.annotations.len());
+        let objects: Vec<Value> = merged.unwrap_or_else(|| {
+            boxes
+                .annotations
+                .iter()
+                .map(|_| serde_json::json!({ "confidence": confidence }))
+                .collect()
+        });
         let mut meta = Map::new();
         meta.insert("objects".into(), Value::Array(objects));
         meta.insert("class-map".into(), Value::Object(class_map));

@@ -10,6 +10,7 @@
 //! linfa 0.8 works on ndarray 0.16; tables arrive as polars frames and leave
 //! as ndarray matrices through plain vectors.
 
+pub mod boxes;
 pub mod calibrate;
 pub mod consensus;
 pub mod features;

@@ -32,6 +32,15 @@ impl Store {
             .ok_or_else(|| Error::Corrupt("the project has no uid".into()))
     }
 
+    /// Whether an event came from another project (merged by a pull).
+    pub fn is_merged(&self, event: AnnotationId) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT uid IS NOT NULL FROM annotations WHERE id = ?1",
+            [event],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Each item's id and key, in id order.
     pub fn item_keys(&self) -> Result<Vec<(ItemId, String)>> {
         let mut stmt = self

@@ -359,16 +359,30 @@ impl Store {
     /// Each person's standing answer per item: their latest class label
     /// that no undo took back, as (item, annotator, class), by item.
     pub fn human_answers(&self) -> Result<Vec<(ItemId, Option<String>, u32)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT a.item_id, a.annotator, a.class FROM annotations a \
-             WHERE a.source = 'human' AND a.class IS NOT NULL \
+        self.standing_answers("class")
+    }
+
+    /// Each person's standing boxes per item, as [`Self::human_answers`]
+    /// with the boxes' JSON.
+    pub fn human_box_answers(&self) -> Result<Vec<(ItemId, Option<String>, String)>> {
+        self.standing_answers("boxes")
+    }
+
+    fn standing_answers<T: rusqlite::types::FromSql>(
+        &self,
+        column: &str,
+    ) -> Result<Vec<(ItemId, Option<String>, T)>> {
+        let sql = format!(
+            "SELECT a.item_id, a.annotator, a.{column} FROM annotations a \
+             WHERE a.source = 'human' AND a.{column} IS NOT NULL \
                AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
                AND a.id = (SELECT MAX(b.id) FROM annotations b \
                  WHERE b.item_id = a.item_id AND b.source = 'human' \
-                   AND b.class IS NOT NULL AND b.annotator IS a.annotator \
+                   AND b.{column} IS NOT NULL AND b.annotator IS a.annotator \
                    AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = b.id)) \
-             ORDER BY a.item_id, a.annotator",
-        )?;
+             ORDER BY a.item_id, a.annotator"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
