@@ -296,6 +296,28 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
         let c = meta["confidence"].as_f64().unwrap();
         assert!(c > 0.0 && c <= 1.0, "{line}");
     }
+
+    // Parquet with every person's answer beside the consolidated label.
+    let table = tmp.path().join("out-parquet");
+    triage_ok(&[
+        "export",
+        path_str(&lead),
+        "--to",
+        path_str(&table),
+        "--format",
+        "parquet",
+        "--answers",
+    ]);
+    let df = triage_api::read_table(&table.join("labels.parquet")).unwrap();
+    assert_eq!(df.height(), 60);
+    for who in ["ana", "ben", "cy"] {
+        let column = df.column(&format!("answer_{who}")).unwrap();
+        assert_eq!(column.len() - column.null_count(), 42, "{who}");
+    }
+    let cy = df.column("answer_cy").unwrap().str().unwrap();
+    assert!((0..60).filter_map(|i| cy.get(i)).all(|c| c == "0"));
+    let sources = df.column("label_source").unwrap().str().unwrap();
+    assert!((0..60).all(|i| sources.get(i) == Some("consolidated")));
     assert!(triage(&["status", path_str(&lead)]).status.success());
 }
 

@@ -49,6 +49,9 @@ pub struct ExportOptions {
     /// Copy each local image into the export's `images/` and point every
     /// file at the copy, instead of keeping the original references.
     pub copy_images: bool,
+    /// Parquet: add an `answer_<name>` column per person with each one's
+    /// answer, beside the consolidated label.
+    pub answers: bool,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -610,6 +613,17 @@ impl Project {
             }
             ExportFormat::Parquet => {
                 let mut builder = ParquetBuilder::new(self.schema.clone());
+                if options.answers {
+                    let answers: Vec<(i64, String, u32)> = self
+                        .store
+                        .human_answers()?
+                        .into_iter()
+                        .map(|(item, who, class)| {
+                            (item, who.unwrap_or_else(|| "unknown".into()), class)
+                        })
+                        .collect();
+                    builder = builder.with_answers(&answers);
+                }
                 each(&mut |item| {
                     builder.push(item);
                     Ok(())

@@ -198,6 +198,10 @@ enum Command {
         /// manifest (and every other file) at the copies.
         #[arg(long)]
         copy_images: bool,
+        /// Parquet: add an answer_<name> column per person, with the class
+        /// each gave each item.
+        #[arg(long)]
+        answers: bool,
     },
     /// Profile a project, a table (CSV, Parquet, JSON Lines) or an image
     /// folder: column statistics, correlations, labels, drift and alerts.
@@ -947,6 +951,7 @@ fn run(cli: Cli) -> Result<()> {
             split,
             split_seed,
             copy_images,
+            answers,
             s3,
             export_id,
         } => {
@@ -981,6 +986,7 @@ fn run(cli: Cli) -> Result<()> {
                         profile: s3.profile,
                         export_id,
                         copy_images,
+                        answers,
                     },
                     at,
                     &|done, total| {

@@ -20,6 +20,14 @@ pub struct ParquetBuilder {
     confidence: Vec<Option<f64>>,
     labeled_at_us: Vec<Option<i64>>,
     time_spent_ms: Vec<Option<i64>>,
+    answers: Option<Answers>,
+}
+
+/// Every person's standing answer, one `answer_<name>` column each.
+struct Answers {
+    names: Vec<String>,
+    by_item: std::collections::HashMap<i64, Vec<(usize, u32)>>,
+    columns: Vec<Vec<Option<String>>>,
 }
 
 impl ParquetBuilder {
@@ -39,7 +47,28 @@ impl ParquetBuilder {
             confidence: Vec::new(),
             labeled_at_us: Vec::new(),
             time_spent_ms: Vec::new(),
+            answers: None,
         }
+    }
+
+    /// Adds an `answer_<name>` column per person, with the class name each
+    /// gave each item (null where they gave none), from (item, annotator,
+    /// class) answers: what a data scientist needs to study agreement.
+    pub fn with_answers(mut self, answers: &[(i64, String, u32)]) -> Self {
+        let mut names: Vec<String> = answers.iter().map(|a| a.1.clone()).collect();
+        names.sort();
+        names.dedup();
+        let mut by_item: std::collections::HashMap<i64, Vec<(usize, u32)>> = Default::default();
+        for (item, who, class) in answers {
+            let at = names.binary_search(who).unwrap_or(0);
+            by_item.entry(*item).or_default().push((at, *class));
+        }
+        self.answers = Some(Answers {
+            columns: vec![Vec::new(); names.len()],
+            names,
+            by_item,
+        });
+        self
     }
 
     /// Adds one item.
@@ -63,6 +92,19 @@ impl ParquetBuilder {
         self.labeled_at_us
             .push(label.map(|l| l.at.timestamp_micros()));
         self.time_spent_ms.push(label.and_then(|l| l.time_spent_ms));
+        if let Some(a) = &mut self.answers {
+            let given = a.by_item.get(&item.id);
+            for (who, column) in a.columns.iter_mut().enumerate() {
+                let class = given
+                    .and_then(|g| g.iter().find(|x| x.0 == who))
+                    .map(|x| x.1);
+                column.push(
+                    class
+                        .and_then(|c| self.schema.name_of(c))
+                        .map(str::to_owned),
+                );
+            }
+        }
     }
 
     /// Writes the Parquet file.
@@ -88,7 +130,7 @@ impl ParquetBuilder {
                 Some(TimeZone::UTC),
             ))
             .map_err(err)?;
-        let mut df = DataFrame::new_infer_height(vec![
+        let mut columns = vec![
             Column::new(id.into(), self.id),
             Column::new(external_id.into(), self.external_id),
             Column::new(source_ref.into(), self.source_ref),
@@ -101,8 +143,13 @@ impl ParquetBuilder {
             Column::new(confidence.into(), self.confidence),
             labeled_at.into(),
             Column::new(time_spent_ms.into(), self.time_spent_ms),
-        ])
-        .map_err(err)?;
+        ];
+        if let Some(a) = self.answers {
+            for (name, column) in a.names.iter().zip(a.columns) {
+                columns.push(Column::new(format!("answer_{name}").into(), column));
+            }
+        }
+        let mut df = DataFrame::new_infer_height(columns).map_err(err)?;
         ParquetWriter::new(out).finish(&mut df).map_err(err)?;
         Ok(())
     }
