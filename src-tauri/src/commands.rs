@@ -10,12 +10,12 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
-    BoundingBox, CreateOptions, ExportFormat, ExportOptions, ExportSummary, ImportOptions,
-    ImportReport, ItemDto, LabelDto, ModelStatus, Project, RoundOptions, RoundSummary, Status,
-    Strategy, SuspectDto, TaskKind,
+    Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
+    ExportOptions, ExportSummary, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus,
+    Project, ReviewItem, RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
 };
 
-use crate::state::{AppState, annotator};
+use crate::state::{AppState, annotator_override, login_name};
 
 /// An error as the UI sees it.
 #[derive(Debug, Serialize)]
@@ -92,7 +92,12 @@ async fn install(
     make: impl FnOnce() -> triage_api::Result<Project> + Send + 'static,
 ) -> Reply<Status> {
     let (project, roots, status) = blocking(move || {
-        let project = make()?;
+        let mut project = make()?;
+        if project.annotator()?.is_none()
+            && let Some(name) = annotator_override()
+        {
+            project.set_annotator(&name)?;
+        }
         let roots = project.image_roots()?;
         let status = project.status()?;
         Ok((project, roots, status))
@@ -165,6 +170,27 @@ pub async fn open_project(
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Reply<Status> {
     with_project(&state, |p| p.status()).await
+}
+
+/// Records who labels in the open project (asked once per project).
+#[tauri::command]
+pub async fn set_annotator(state: State<'_, AppState>, name: String) -> Reply<Status> {
+    with_project(&state, move |p| {
+        p.set_annotator(&name)?;
+        p.status()
+    })
+    .await
+}
+
+/// Who is labeling: the session's override, else the project's annotator.
+fn who(p: &Project) -> triage_api::Result<Option<String>> {
+    Ok(annotator_override().or(p.annotator()?))
+}
+
+/// The name to offer when asking who labels: the login name.
+#[tauri::command]
+pub fn suggested_annotator() -> Option<String> {
+    login_name()
 }
 
 /// How to read an import.
@@ -247,7 +273,7 @@ pub async fn label_item(
         p.label(
             &format!("#{item}"),
             &class_name,
-            Some(&annotator()),
+            annotator_override().as_deref(),
             time_spent_ms,
             triage_api::now(),
         )
@@ -266,7 +292,7 @@ pub async fn label_boxes(
         p.label_boxes(
             &format!("#{item}"),
             boxes,
-            Some(&annotator()),
+            annotator_override().as_deref(),
             time_spent_ms,
             triage_api::now(),
         )
@@ -285,7 +311,7 @@ pub async fn label_classes(
         p.label_classes(
             &format!("#{item}"),
             &class_names,
-            Some(&annotator()),
+            annotator_override().as_deref(),
             time_spent_ms,
             triage_api::now(),
         )
@@ -295,15 +321,20 @@ pub async fn label_classes(
 
 #[tauri::command]
 pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
-    with_project(&state, |p| p.undo(Some(&annotator()), triage_api::now())).await
+    with_project(&state, |p| {
+        let who = who(p)?;
+        p.undo(who.as_deref(), triage_api::now())
+    })
+    .await
 }
 
 #[tauri::command]
 pub async fn flag_item(state: State<'_, AppState>, item: i64, note: Option<String>) -> Reply<()> {
     with_project(&state, move |p| {
+        let who = who(p)?;
         p.flag(
             &format!("#{item}"),
-            Some(&annotator()),
+            who.as_deref(),
             note.as_deref(),
             triage_api::now(),
         )
@@ -513,6 +544,31 @@ pub async fn auto_labeled(
 ) -> Reply<Vec<ItemDto>> {
     with_project(&state, move |p| {
         p.auto_labeled(class_name.as_deref(), min_confidence, max_confidence, limit)
+    })
+    .await
+}
+
+/// How far the people who labeled agree, and each one's estimated accuracy.
+#[tauri::command]
+pub async fn agreement(state: State<'_, AppState>) -> Reply<Agreement> {
+    with_project(&state, |p| p.agreement()).await
+}
+
+/// The items people disagree on, with every answer.
+#[tauri::command]
+pub async fn review_queue(state: State<'_, AppState>) -> Reply<Vec<ReviewItem>> {
+    with_project(&state, |p| p.review_queue()).await
+}
+
+/// Merges several people's answers (`em` or `majority`).
+#[tauri::command]
+pub async fn consolidate(
+    state: State<'_, AppState>,
+    method: String,
+) -> Reply<ConsolidationSummary> {
+    with_project(&state, move |p| {
+        let method: ConsolidationMethod = method.parse()?;
+        p.consolidate(method, triage_api::now())
     })
     .await
 }

@@ -66,9 +66,17 @@ impl AppState {
     }
 }
 
-/// The person labeling: the login name, so labels say who gave them.
-pub fn annotator() -> String {
+/// A name set for every project opened in this session (`TRIAGE_ANNOTATOR`,
+/// for shared kiosks and tests); otherwise each project's own, asked once.
+pub fn annotator_override() -> Option<String> {
     std::env::var("TRIAGE_ANNOTATOR")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "annotator".into())
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+}
+
+/// The login name, offered when the app asks who is labeling.
+pub fn login_name() -> Option<String> {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
 }

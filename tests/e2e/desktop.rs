@@ -61,19 +61,29 @@ pub struct Desktop {
 }
 
 impl Desktop {
-    /// Starts the app, with `args` on its command line.
+    /// Starts the app, with `args` on its command line, labeling as `e2e`.
     pub fn start(args: &[String]) -> Self {
+        Self::start_as(args, Some("e2e"))
+    }
+
+    /// Starts the app with `TRIAGE_ANNOTATOR` set to `annotator`, or unset
+    /// so that the app asks each project who is labeling.
+    pub fn start_as(args: &[String], annotator: Option<&str>) -> Self {
         let (display, xvfb) = start_xvfb();
         let config = tempfile::tempdir().unwrap();
         let port = free_port();
-        let driver = Command::new(tauri_driver())
+        let mut driver = Command::new(tauri_driver());
+        match annotator {
+            Some(name) => driver.env("TRIAGE_ANNOTATOR", name),
+            None => driver.env_remove("TRIAGE_ANNOTATOR"),
+        };
+        let driver = driver
             .args(["--port", &port.to_string()])
             .args(["--native-port", &free_port().to_string()])
             .args(["--native-driver", "/usr/bin/WebKitWebDriver"])
             .env("DISPLAY", &display)
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("XDG_CONFIG_HOME", config.path())
-            .env("TRIAGE_ANNOTATOR", "e2e")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -724,4 +734,105 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
         assert!(Instant::now() < deadline, "the answers were not committed");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// A lead opens a project three people labeled: the app asks the lead's
+/// name once, the Disagreements tab shows the team's agreement (the same
+/// figures as `triage agreement`) and the items they disagree on with every
+/// answer; the lead decides one, and consolidation leaves that decision.
+#[test]
+fn lead_is_asked_their_name_once_and_reviews_the_teams_disagreements() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("team");
+    let ds = path_str(&dir);
+    crate::triage_ok(&[
+        "init",
+        ds,
+        "--task",
+        "image-classification",
+        "--classes",
+        "zero,one,two,three,four,five,six,seven,eight,nine",
+    ]);
+    crate::triage_ok(&["import", ds, DIGITS]);
+    let answers = [
+        ("ana", ["zero", "one", "two", "three", "four", "five"]),
+        ("ben", ["zero", "one", "two", "three", "four", "nine"]),
+        ("cy", ["zero", "one", "seven", "three", "eight", "five"]),
+    ];
+    for (who, classes) in answers {
+        for (n, class) in classes.iter().enumerate() {
+            let item = format!("#{}", n + 1);
+            crate::triage_ok(&["label", ds, &item, class, "--annotator", who]);
+        }
+    }
+    let cli: serde_json::Value =
+        serde_json::from_str(&crate::triage_ok(&["agreement", ds, "--json"])).unwrap();
+
+    let app = Desktop::start_as(&[ds.to_owned()], None);
+    let s = app.s();
+    let prompt = s.wait_for("[data-testid=annotator-name]", LONG).unwrap();
+    app.screenshot("12-annotator-prompt");
+    // While the app asks, keys label nothing.
+    s.clear_and_type(&prompt, "lead\u{E007}").unwrap();
+    let shown = s.wait_for("[data-testid=annotator]", SHORT).unwrap();
+    assert_eq!(
+        s.text(&shown).unwrap().trim_start_matches('·').trim(),
+        "lead"
+    );
+    assert!(s.find("[data-testid=annotator-prompt]").is_err());
+    assert_eq!(
+        Project::open(&dir).unwrap().annotator().unwrap().as_deref(),
+        Some("lead")
+    );
+
+    s.click(&s.find("[data-screen=review]").unwrap()).unwrap();
+    s.click(&s.wait_for("[data-mode=disagree]", SHORT).unwrap())
+        .unwrap();
+    let fleiss = s.wait_for("[data-testid=fleiss-kappa]", SHORT).unwrap();
+    let expected = format!("{:.3}", cli["fleiss_kappa"].as_f64().unwrap());
+    assert_eq!(s.text(&fleiss).unwrap(), expected);
+    let alpha = s.find("[data-testid=krippendorff-alpha]").unwrap();
+    let expected = format!("{:.3}", cli["krippendorff_alpha"].as_f64().unwrap());
+    assert_eq!(s.text(&alpha).unwrap(), expected);
+    let count = s.find("[data-testid=disagreement-count]").unwrap();
+    assert_eq!(s.text(&count).unwrap(), "3");
+    for who in ["ana", "ben", "cy"] {
+        s.find(&format!("[data-testid=accuracy-{who}]")).unwrap();
+    }
+    let cards = s.find_all(".grid .card").unwrap();
+    assert_eq!(cards.len(), 3);
+    let first = s.text(&cards[0]).unwrap();
+    assert!(
+        first.contains("ana: two") && first.contains("cy: seven"),
+        "{first}"
+    );
+    // The most common answer is offered for Enter; a tie offers nothing.
+    assert!(first.starts_with("two"), "{first}");
+    app.screenshot("12-team-review");
+
+    // The lead accepts two for item 3, and it leaves the queue.
+    s.click(&cards[0]).unwrap();
+    s.press("\u{E007}", &[]).unwrap();
+    let deadline = Instant::now() + SHORT;
+    while s.find_all(".grid .card").unwrap().len() != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the decision did not leave the queue"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.click(&s.find("[data-testid=consolidate]").unwrap())
+        .unwrap();
+    s.wait_for(".toast", SHORT).unwrap();
+    let project = Project::open(&dir).unwrap();
+    let item3 = project.item("#3").unwrap();
+    let label = item3.label.unwrap();
+    assert_eq!(
+        (label.class_name.as_str(), label.annotator.as_deref()),
+        ("two", Some("lead"))
+    );
+    let status = project.status().unwrap();
+    assert_eq!(status.counts.consolidated, 5);
+    let queue = project.review_queue().unwrap();
+    assert_eq!(queue.iter().filter(|r| r.reviewed).count(), 1);
 }

@@ -53,6 +53,18 @@ pub struct Agreement {
     pub disagreements: Vec<i64>,
 }
 
+/// An item people disagree on, with each one's answer: the review queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReviewItem {
+    /// The item, with its current label.
+    pub item: crate::ItemDto,
+    /// Each person's standing answer, by name.
+    pub answers: Vec<(String, String)>,
+    /// This project's annotator (the lead) has labeled it since: their
+    /// label stands, and the item leaves the queue.
+    pub reviewed: bool,
+}
+
 /// People's standing answers, gathered for the consensus functions.
 struct Answers {
     /// Everyone who answered, sorted (`unknown` for no name).
@@ -172,6 +184,34 @@ impl Project {
     }
 }
 
+impl Project {
+    /// The items people disagree on, each with everyone's answer; those the
+    /// lead has not decided yet first, then by id.
+    pub fn review_queue(&self) -> Result<Vec<ReviewItem>> {
+        let gathered = Answers::of(self)?;
+        let lead = self.annotator()?;
+        let class_name = |c: u32| self.schema.name_of(c).unwrap_or("?").to_owned();
+        let mut queue = Vec::new();
+        for item in gathered.disagreeing() {
+            let Some((_, given)) = gathered.several.iter().find(|(id, _)| *id == item) else {
+                continue;
+            };
+            let row = self.store.item(item)?;
+            let reviewed = self.reviewed(item, row.label.as_ref(), lead.as_deref())?;
+            queue.push(ReviewItem {
+                item: crate::ItemDto::new(row, &self.schema, &self.thumbs_dir()),
+                answers: given
+                    .iter()
+                    .map(|&(who, c)| (gathered.names[who].clone(), class_name(c)))
+                    .collect(),
+                reviewed,
+            });
+        }
+        queue.sort_by_key(|r| (r.reviewed, r.item.id));
+        Ok(queue)
+    }
+}
+
 /// How several people's answers become one label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConsolidationMethod {
@@ -238,6 +278,7 @@ impl Project {
             ..
         } = &gathered;
         let k = self.schema.classes.len();
+        let lead = self.annotator()?;
         let merged = match method {
             ConsolidationMethod::DawidSkene => {
                 consensus::dawid_skene(answers, several.len(), k, names.len()).items
@@ -256,7 +297,7 @@ impl Project {
                     && l.confidence
                         .is_some_and(|c| (c - m.confidence).abs() < 1e-9)
             });
-            if !unchanged && !self.reviewed(*item, current.as_ref())? {
+            if !unchanged && !self.reviewed(*item, current.as_ref(), lead.as_deref())? {
                 events.push(triage_store::NewAnnotation {
                     class: Some(m.class),
                     ..consolidated(*item, method.as_str(), m.confidence, at)
@@ -271,20 +312,30 @@ impl Project {
         })
     }
 
-    /// Whether a person of this project labeled the item after it was
-    /// consolidated (a lead reviewing it): that label has the last word and
-    /// is not consolidated over. Answers pulled from the team afterwards
-    /// are not reviews; they are merged again.
-    fn reviewed(&self, item: i64, current: Option<&triage_core::Annotation>) -> Result<bool> {
+    /// Whether the item's current label is a review: a label given in this
+    /// project by its annotator (the lead), or by anyone here after a
+    /// consolidation. A review has the last word and is not consolidated
+    /// over. Answers pulled from the team are never reviews.
+    fn reviewed(
+        &self,
+        item: i64,
+        current: Option<&triage_core::Annotation>,
+        lead: Option<&str>,
+    ) -> Result<bool> {
         let Some(current) = current.filter(|l| l.source == AnnotationSource::Human) else {
             return Ok(false);
         };
-        Ok(!self.store.is_merged(current.id)?
-            && self
-                .store
-                .events(item)?
-                .iter()
-                .any(|e| e.source == AnnotationSource::Consolidated && e.id < current.id))
+        if self.store.is_merged(current.id)? {
+            return Ok(false);
+        }
+        if lead.is_some() && current.annotator.as_deref() == lead {
+            return Ok(true);
+        }
+        Ok(self
+            .store
+            .events(item)?
+            .iter()
+            .any(|e| e.source == AnnotationSource::Consolidated && e.id < current.id))
     }
 
     /// Boxes: each item's people's boxes matched by IoU (at least 0.5, same
@@ -301,6 +352,7 @@ impl Project {
             by_item.entry(item).or_default().push(boxes);
         }
         by_item.retain(|_, answers| answers.len() >= 2);
+        let lead = self.annotator()?;
         let mut events = Vec::new();
         let mut disagreements = 0;
         for (&item, answers) in &by_item {
@@ -328,7 +380,7 @@ impl Project {
             let unchanged = current.as_ref().is_some_and(|l| {
                 l.source == AnnotationSource::Consolidated && l.boxes.as_deref() == Some(&json)
             });
-            if unchanged || self.reviewed(item, current.as_ref())? {
+            if unchanged || self.reviewed(item, current.as_ref(), lead.as_deref())? {
                 continue;
             }
             let objects: Vec<serde_json::Value> = merged

@@ -53,6 +53,8 @@ pub struct Status {
     pub counts: LabelCounts,
     /// The same, for each class, in class order.
     pub per_class: Vec<LabelCounts>,
+    /// Who labels in this project; the app asks once when it is unset.
+    pub annotator: Option<String>,
 }
 
 /// A label as shells show it.

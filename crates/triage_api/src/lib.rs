@@ -22,6 +22,7 @@ mod team;
 
 pub use agreement::{
     Agreement, AnnotatorAgreement, ConsolidationMethod, ConsolidationSummary, PairAgreement,
+    ReviewItem,
 };
 pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};

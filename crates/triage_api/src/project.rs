@@ -148,6 +148,7 @@ impl Project {
             attribute: self.attribute.clone(),
             counts,
             per_class,
+            annotator: self.annotator()?,
         })
     }
 

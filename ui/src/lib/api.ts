@@ -2,6 +2,8 @@
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type { Box } from "./boxes";
 import type {
+  Agreement,
+  ConsolidationSummary,
   ExportSummary,
   Flagged,
   ImportReport,
@@ -9,6 +11,7 @@ import type {
   LabelDto,
   ModelStatus,
   ProfileView,
+  ReviewItem,
   RoundSummary,
   Status,
   SuspectDto,
@@ -66,6 +69,8 @@ export const api = {
     invoke<Status>("create_project", { dir, task, classes }),
   openProject: (dir: string) => invoke<Status>("open_project", { dir }),
   status: () => invoke<Status>("status"),
+  setAnnotator: (name: string) => invoke<Status>("set_annotator", { name }),
+  suggestedAnnotator: () => invoke<string | null>("suggested_annotator"),
   importPath: (path: string, options: ImportOptions, onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;
@@ -98,6 +103,9 @@ export const api = {
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),
+  agreement: () => invoke<Agreement>("agreement"),
+  reviewQueue: () => invoke<ReviewItem[]>("review_queue"),
+  consolidate: (method: "em" | "majority") => invoke<ConsolidationSummary>("consolidate", { method }),
   spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
   profile: (kinds: Record<string, string>) => invoke<ProfileView>("profile", { kinds }),
 };

@@ -33,6 +33,8 @@ export interface Status {
   attribute: string;
   counts: LabelCounts;
   per_class: LabelCounts[];
+  /** Who labels in this project; null until the app has asked. */
+  annotator: string | null;
 }
 
 export interface LabelDto {
@@ -244,4 +246,39 @@ export interface Profile {
 export interface ProfileView {
   profile: Profile;
   charts: { key: string; svg: string }[];
+}
+
+export interface AnnotatorAgreement {
+  annotator: string;
+  answers: number;
+  estimated_accuracy: number | null;
+}
+
+export interface PairAgreement {
+  a: string;
+  b: string;
+  shared: number;
+  cohen_kappa: number | null;
+}
+
+export interface Agreement {
+  annotators: AnnotatorAgreement[];
+  pairs: PairAgreement[];
+  items_with_several: number;
+  fleiss_kappa: number | null;
+  krippendorff_alpha: number | null;
+  disagreements: number[];
+}
+
+export interface ReviewItem {
+  item: ItemDto;
+  /** [annotator, class name] for each person's answer. */
+  answers: [string, string][];
+  reviewed: boolean;
+}
+
+export interface ConsolidationSummary {
+  items: number;
+  written: number;
+  disagreements: number;
 }
