@@ -105,6 +105,8 @@ pub struct Dataset {
     pub entries: Vec<Entry>,
     /// Lines a manifest had that could not be read, with their reasons.
     pub problems: Vec<String>,
+    /// A project's agreement among the people who labeled it.
+    pub agreement: Option<crate::Agreement>,
     /// One row per entry: what the table view shows and sorts.
     table: DataFrame,
     /// A manifest's lines, for their history.
@@ -303,6 +305,9 @@ impl Dataset {
         let project = Project::open_read_only(dir)?;
         let total = project.store.counts()?.items;
         let reviews = project.store.review_states()?;
+        let agreement = project.agreement()?;
+        let split: std::collections::HashSet<i64> =
+            agreement.disagreements.iter().copied().collect();
         let thumbs = project.thumbs_dir();
         let schema = project.schema.clone();
         let mut entries = Vec::with_capacity(total as usize);
@@ -317,10 +322,13 @@ impl Dataset {
                 .and_then(|l| crate::dto::LabelDto::from_event(l, &schema));
             // Both lists are in id order, so the review state is the next one.
             while review.next_if(|(id, _)| *id < item.id).is_some() {}
-            let state = review
-                .next_if(|(id, _)| *id == item.id)
-                .map(|(_, s)| s)
-                .unwrap_or(ReviewState::default());
+            let state = ReviewState {
+                disagreement: split.contains(&item.id),
+                ..review
+                    .next_if(|(id, _)| *id == item.id)
+                    .map(|(_, s)| s)
+                    .unwrap_or_default()
+            };
             let (image, thumbnail) = match (item.kind, item.uri.as_deref()) {
                 (ItemKind::Image, Some(uri)) => {
                     let local = if uri.starts_with("s3://") {
@@ -353,6 +361,7 @@ impl Dataset {
             classes: schema.classes.iter().map(|c| c.name.clone()).collect(),
             entries,
             problems: Vec::new(),
+            agreement: Some(agreement),
             table: frame,
             lines: Vec::new(),
             label_columns: TableColumns::default(),
@@ -455,6 +464,7 @@ impl Dataset {
             classes,
             entries,
             problems: Vec::new(),
+            agreement: None,
             table,
             lines: Vec::new(),
             label_columns: cols,
@@ -494,6 +504,7 @@ impl Dataset {
             classes,
             entries,
             problems: report.problems.iter().map(|p| p.to_string()).collect(),
+            agreement: None,
             table,
             lines: lines.into_iter().map(|l| l.raw).collect(),
             label_columns: TableColumns {

@@ -572,6 +572,7 @@ impl Explorer {
                 });
             ui.checkbox(&mut f.suspects_only, "suspected label errors only");
             ui.checkbox(&mut f.flagged_only, "flagged only");
+            ui.checkbox(&mut f.disagreements_only, "in disagreement only");
             ui.separator();
             ui.label("Classes");
             ui.horizontal(|ui| {

@@ -80,6 +80,8 @@ pub struct Filter {
     pub suspects_only: bool,
     /// Only flagged entries.
     pub flagged_only: bool,
+    /// Only entries the people who answered disagree on.
+    pub disagreements_only: bool,
 }
 
 impl Filter {
@@ -95,6 +97,7 @@ impl Filter {
             spot: SpotFilter::Any,
             suspects_only: false,
             flagged_only: false,
+            disagreements_only: false,
         }
     }
 
@@ -125,6 +128,7 @@ impl Filter {
             && self.spot.accepts(e.review.spot_check)
             && (!self.suspects_only || e.review.suspect)
             && (!self.flagged_only || e.review.flagged)
+            && (!self.disagreements_only || e.review.disagreement)
     }
 
     /// The entries shown, in `order`.
@@ -154,6 +158,7 @@ mod tests {
                 spot_check: SpotCheck::NotDrawn,
                 suspect: false,
                 flagged: false,
+                disagreement: false,
             },
         }
     }

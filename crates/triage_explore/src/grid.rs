@@ -63,6 +63,9 @@ pub fn describe(e: &Entry) -> String {
     if e.review.flagged {
         s.push_str(", flagged");
     }
+    if e.review.disagreement {
+        s.push_str(", answers disagree");
+    }
     s
 }
 
@@ -209,6 +212,7 @@ fn cell(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset, pos: usize, index
     let marks: Vec<&str> = [
         (e.review.flagged, "flag"),
         (e.review.suspect, "err?"),
+        (e.review.disagreement, "split"),
         (e.review.spot_check == SpotCheck::Pending, "spot"),
         (e.review.spot_check == SpotCheck::Agreed, "spot ok"),
         (e.review.spot_check == SpotCheck::Disagreed, "spot no"),

@@ -1,5 +1,6 @@
 //! The profile panels: column statistics with their charts, the labels
-//! (distribution, confidence per class, drift), correlations and images.
+//! (distribution, confidence per class, drift), correlations, images, and
+//! a project team's agreement.
 //! The profile and its charts (plotters, drawn as PNG in the bundled font)
 //! are made on a thread when the view is first opened.
 
@@ -30,6 +31,8 @@ pub enum Tab {
     Correlations,
     /// Image files.
     Images,
+    /// Agreement among the people who labeled a project.
+    Team,
 }
 
 /// The profile view's state.
@@ -95,12 +98,20 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Arc<Dataset>) {
         Poll::Done(Ok(p)) => p,
     };
     ui.horizontal(|ui| {
+        let team = data
+            .agreement
+            .as_ref()
+            .is_some_and(|a| !a.annotators.is_empty());
         for (tab, name) in [
             (Tab::Columns, "Columns"),
             (Tab::Labels, "Labels"),
             (Tab::Correlations, "Correlations"),
             (Tab::Images, "Images"),
+            (Tab::Team, "Team"),
         ] {
+            if tab == Tab::Team && !team {
+                continue;
+            }
             if ui.selectable_label(state.tab == tab, name).clicked() {
                 state.tab = tab;
             }
@@ -291,5 +302,70 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Arc<Dataset>) {
                 }
             });
         }
+        Tab::Team => {
+            egui::ScrollArea::vertical().show(ui, |ui| match &data.agreement {
+                Some(a) => team(ui, a),
+                None => {
+                    ui.label("Agreement is measured in projects.");
+                }
+            });
+        }
     }
+}
+
+/// The team's agreement: the overall figures, each person's estimated
+/// accuracy as a bar, and Cohen's kappa per pair as a grid.
+fn team(ui: &mut egui::Ui, a: &triage_api::Agreement) {
+    let num = |v: Option<f64>| v.map_or("–".to_owned(), |v| format!("{v:.3}"));
+    ui.label(format!(
+        "{} items answered by several · Fleiss' κ {} · Krippendorff's α {} · {} in disagreement",
+        a.items_with_several,
+        num(a.fleiss_kappa),
+        num(a.krippendorff_alpha),
+        a.disagreements.len()
+    ));
+    ui.add_space(6.0);
+    ui.strong("Estimated accuracy (Dawid–Skene)");
+    egui::Grid::new("accuracy").show(ui, |ui| {
+        for p in &a.annotators {
+            ui.label(&p.annotator);
+            let text = p
+                .estimated_accuracy
+                .map_or("–".to_owned(), |v| format!("{:.1}%", v * 100.0));
+            ui.add(
+                egui::ProgressBar::new(p.estimated_accuracy.unwrap_or(0.0) as f32)
+                    .desired_width(200.0)
+                    .text(format!("{} {text}", p.annotator)),
+            );
+            ui.label(format!("{} answers", p.answers));
+            ui.end_row();
+        }
+    });
+    if a.pairs.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.strong("Cohen's κ per pair");
+    let names: Vec<&str> = a.annotators.iter().map(|p| p.annotator.as_str()).collect();
+    egui::Grid::new("kappa").striped(true).show(ui, |ui| {
+        ui.label("");
+        for n in &names {
+            ui.strong(*n);
+        }
+        ui.end_row();
+        for x in &names {
+            ui.strong(*x);
+            for y in &names {
+                let pair = a
+                    .pairs
+                    .iter()
+                    .find(|p| (p.a == *x && p.b == *y) || (p.a == *y && p.b == *x));
+                match pair {
+                    Some(p) if x != y => ui.label(num(p.cohen_kappa)),
+                    _ => ui.label(""),
+                };
+            }
+            ui.end_row();
+        }
+    });
 }

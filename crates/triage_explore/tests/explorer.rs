@@ -561,3 +561,80 @@ fn exports_of_the_demo_open_with_the_same_labels() {
         }
     }
 }
+
+/// Three people answered six digits and disagree on three: the explorer
+/// filters to those, marks them, and its Team tab gives the same agreement
+/// as `Project::agreement`.
+#[test]
+fn a_teams_disagreements_filter_and_its_agreement_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("team");
+    let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+    let mut p = Project::create(
+        &dir,
+        &triage_api::CreateOptions {
+            task: triage_api::TaskKind::ImageClassification,
+            classes,
+            hotkeys: Vec::new(),
+            job_name: None,
+            attribute: None,
+        },
+        t0(),
+    )
+    .unwrap();
+    p.import(
+        &repo().join("datasets/digits"),
+        &triage_api::ImportOptions::default(),
+        t0(),
+        &|_, _| {},
+    )
+    .unwrap();
+    let answers = [
+        ("ana", ["0", "1", "2", "3", "4", "5"]),
+        ("ben", ["0", "1", "2", "3", "4", "9"]),
+        ("cy", ["0", "1", "7", "3", "8", "5"]),
+    ];
+    for (who, given) in answers {
+        for (n, class) in given.iter().enumerate() {
+            let item = format!("#{}", n + 1);
+            p.label(&item, class, Some(who), None, at(n as i64))
+                .unwrap();
+        }
+    }
+    let agreement = p.agreement().unwrap();
+    drop(p);
+
+    let mut h = harness(&dir);
+    loaded(&mut h);
+    h.get_by_label("in disagreement only").click();
+    h.run_steps(3);
+    h.get_by_label_contains("3 of 1797 shown");
+    let ids: Vec<i64> = {
+        let state = h.state();
+        let data = state.dataset().unwrap();
+        state
+            .shown()
+            .iter()
+            .map(|&i| data.entries[i as usize].id)
+            .collect()
+    };
+    assert_eq!(ids, agreement.disagreements);
+    assert_eq!(h.query_all_by_label_contains("answers disagree").count(), 3);
+
+    h.key_press(Key::Num3);
+    wait(&mut h, "the profile", |e| !e.is_busy());
+    h.get_by_label("Team").click();
+    h.run_steps(3);
+    let fleiss = format!("Fleiss' κ {:.3}", agreement.fleiss_kappa.unwrap());
+    h.get_by_label_contains(&fleiss);
+    h.get_by_label_contains("3 in disagreement");
+    for who in ["ana", "ben", "cy"] {
+        let accuracy = agreement
+            .annotators
+            .iter()
+            .find(|a| a.annotator == who)
+            .and_then(|a| a.estimated_accuracy)
+            .unwrap();
+        h.get_by_label_contains(&format!("{who} {:.1}%", accuracy * 100.0));
+    }
+}

@@ -182,6 +182,8 @@ pub struct ReviewState {
     pub suspect: bool,
     /// A person set it aside and it is not resolved.
     pub flagged: bool,
+    /// The people who answered it disagree (set by agreement, not here).
+    pub disagreement: bool,
 }
 
 /// An open project file.
@@ -417,6 +419,7 @@ impl Store {
                     },
                     suspect: r.get(2)?,
                     flagged: r.get(3)?,
+                    disagreement: false,
                 },
             ))
         })?;
