@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::s3::{Moto, triage_s3};
-use crate::{DIGITS, path_str, repo, triage, triage_ok};
+use crate::{DIGITS, path_str, repo, triage_ok};
 
 /// 60 digit images, 20 each of 0, 1 and 2, named `c<class>_<n>.png` so
 /// their truth travels with them; a project of classes 0-2, no labels.
@@ -233,16 +233,61 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
     let err = String::from_utf8_lossy(&s3(&["pull", path_str(&projects[0].1)]).stderr).into_owned();
     assert!(err.contains("joined as an annotator"), "{err}");
 
+    // Someone's junk and a damaged push sit among the pushes: what can be
+    // read is merged, the rest is named by object and line.
+    let c0 = tmp.path().join("images/c0_00.png");
+    let damaged = [
+        serde_json::json!({"format": "triage-events/1", "share": shared["id"], "annotator": "zed", "classes": ["0", "1", "2"]}).to_string(),
+        serde_json::json!({"uid": "zedp/1", "item": path_str(&c0), "class": 0, "annotator": "zed", "at": "2026-11-29T10:00:00Z"}).to_string(),
+        "{broken".to_owned(),
+        serde_json::json!({"uid": "zedp/2", "item": "/nowhere.png", "class": 0, "annotator": "zed", "at": "2026-11-29T10:00:01Z"}).to_string(),
+        serde_json::json!({"uid": "zedp/3", "item": path_str(&c0), "class": 7, "annotator": "zed", "at": "2026-11-29T10:00:02Z"}).to_string(),
+    ]
+    .join("\n");
+    moto.boto3(&format!(
+        "s3.put_object(Bucket='lake', Key='teams/digits/events/zz--junk.jsonl', Body=b'not json at all\\n')\n\
+         s3.put_object(Bucket='lake', Key='teams/digits/events/zz--damaged.jsonl', Body={damaged:?}.encode())"
+    ));
+
     // Pull, twice: everything once, then nothing.
     let pulled = json(s3(&["pull", path_str(&lead), "--json"]));
-    assert_eq!(pulled["objects"], 3);
-    assert_eq!(pulled["added"], given);
-    assert_eq!(pulled["problems"], serde_json::json!([]));
+    assert_eq!(pulled["objects"], 5);
+    assert_eq!(pulled["added"], given + 1);
     assert_eq!(pulled["per_annotator"]["ana"], 44);
+    let problems: Vec<(String, String, String)> = pulled["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let field = |k: &str| p[k].as_str().unwrap_or_default().to_owned();
+            (field("file"), field("position"), field("reason"))
+        })
+        .collect();
+    let junk = format!("{to}/events/zz--junk.jsonl");
+    let bad = format!("{to}/events/zz--damaged.jsonl");
+    let named = |file: &str, line: &str, says: &str| {
+        problems
+            .iter()
+            .any(|(f, l, r)| f == file && l == line && r.contains(says))
+    };
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(
+        named(&junk, "line 1", "not a triage-events/1 push"),
+        "{problems:?}"
+    );
+    assert!(
+        named(&bad, "line 3", "key must be a string"),
+        "{problems:?}"
+    );
+    assert!(
+        named(&bad, "line 4", "no item '/nowhere.png'"),
+        "{problems:?}"
+    );
+    assert!(named(&bad, "line 5", "class index 7"), "{problems:?}");
     let twice = json(s3(&["pull", path_str(&lead), "--json"]));
     assert_eq!(
         (twice["added"].as_u64(), twice["already"].as_u64()),
-        (Some(0), Some(given))
+        (Some(0), Some(given + 1))
     );
     let status: serde_json::Value =
         serde_json::from_str(&triage_ok(&["status", path_str(&lead), "--json"])).unwrap();
@@ -318,7 +363,16 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
     assert!((0..60).filter_map(|i| cy.get(i)).all(|c| c == "0"));
     let sources = df.column("label_source").unwrap().str().unwrap();
     assert!((0..60).all(|i| sources.get(i) == Some("consolidated")));
-    assert!(triage(&["status", path_str(&lead)]).status.success());
+
+    // The model learns from the consolidated labels: they are all there is.
+    let round = json(
+        std::process::Command::new(crate::triage_bin())
+            .args(["train", path_str(&lead), "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert!(round["model_version"].as_i64().is_some(), "{round}");
+    assert!(round["cv_accuracy"].as_f64().unwrap() > 0.8, "{round}");
 }
 
 fn walk(dir: &Path) -> usize {

@@ -637,6 +637,8 @@ impl Project {
         let names = publisher.list(EVENTS_DIR)?;
         let classes: Vec<String> = self.schema.classes.iter().map(|c| c.name.clone()).collect();
         let mut events: Vec<SharedEvent> = Vec::new();
+        // Where each event was read, to name it if the merge skips it.
+        let mut origin: std::collections::HashMap<String, (String, usize)> = Default::default();
         let mut problems = Vec::new();
         let mut per_annotator = BTreeMap::new();
         for name in &names {
@@ -656,61 +658,22 @@ impl Project {
                     bytes
                 }
             };
-            let text = String::from_utf8_lossy(&bytes);
-            let header = text
-                .lines()
-                .next()
-                .and_then(|l| serde_json::from_str::<PushHeader>(l).ok());
-            let bad = |reason: String| Problem {
-                file: object_url.clone(),
-                position: Some("line 1".into()),
-                reason,
-            };
-            match header {
-                None => {
-                    problems.push(bad("not a push: no triage-events/1 header".into()));
-                    continue;
-                }
-                Some(h) if h.format != EVENTS_FORMAT || h.share != share => {
-                    problems.push(bad(format!(
-                        "a push for share {} ({}), not {share}; skipped",
-                        h.share, h.format
-                    )));
-                    continue;
-                }
-                Some(h) if h.classes != classes => {
-                    problems.push(bad(format!(
-                        "its classes ({}) are not this project's; skipped",
-                        h.classes.join(", ")
-                    )));
-                    continue;
-                }
-                Some(_) => {}
-            }
-            let body = text.split_once('\n').map_or("", |(_, rest)| rest);
-            let (lines, mut bad_lines) = lines_of::<SharedEvent>(&object_url, body.as_bytes());
-            for p in &mut bad_lines {
-                // Positions count from the file's first line, the header.
-                if let Some(n) = p
-                    .position
-                    .as_deref()
-                    .and_then(|s| s.strip_prefix("line "))
-                    .and_then(|n| n.parse::<usize>().ok())
-                {
-                    p.position = Some(format!("line {}", n + 1));
-                }
-            }
-            problems.append(&mut bad_lines);
-            for (_, event) in lines {
+            let (found, mut bad) = parse_push(&object_url, &bytes, &share, &classes);
+            problems.append(&mut bad);
+            for (line, event) in found {
                 *per_annotator.entry(event.annotator.clone()).or_insert(0) += 1;
+                origin.insert(event.uid.clone(), (object_url.clone(), line));
                 events.push(event);
             }
         }
         let merged = self.store.merge_events(&events)?;
-        problems.extend(merged.skipped.into_iter().map(|(uid, reason)| Problem {
-            file: publisher.url_of(EVENTS_DIR),
-            position: Some(format!("event {uid}")),
-            reason,
+        problems.extend(merged.skipped.into_iter().map(|(uid, reason)| {
+            let (file, line) = origin.get(&uid).cloned().unwrap_or_default();
+            Problem {
+                file,
+                position: Some(format!("line {line}")),
+                reason: format!("event {uid}: {reason}; skipped"),
+            }
         }));
         Ok(PullSummary {
             objects: names.len(),
@@ -720,6 +683,65 @@ impl Project {
             problems,
         })
     }
+}
+
+/// Reads one push: its header must name this share and its classes; each
+/// later line is an event. Lines that cannot be read are problems named by
+/// the object and line; the rest are returned with their line numbers.
+fn parse_push(
+    url: &str,
+    bytes: &[u8],
+    share: &str,
+    classes: &[String],
+) -> (Vec<(usize, SharedEvent)>, Vec<Problem>) {
+    let text = String::from_utf8_lossy(bytes);
+    let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let problem = |line: usize, reason: String| Problem {
+        file: url.to_owned(),
+        position: Some(format!("line {line}")),
+        reason,
+    };
+    let header = match serde_json::from_str::<PushHeader>(first) {
+        Ok(h) => h,
+        Err(e) => {
+            let reason = format!("not a {EVENTS_FORMAT} push ({e}); skipped");
+            return (Vec::new(), vec![problem(1, reason)]);
+        }
+    };
+    if header.format != EVENTS_FORMAT || header.share != share {
+        let reason = format!(
+            "a {} push for share {}, not {share}; skipped",
+            header.format, header.share
+        );
+        return (Vec::new(), vec![problem(1, reason)]);
+    }
+    if header.classes != classes {
+        let reason = format!(
+            "its classes ({}) are not this project's; skipped",
+            header.classes.join(", ")
+        );
+        return (Vec::new(), vec![problem(1, reason)]);
+    }
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    // Lines count from the header, line 1.
+    for (n, line) in body.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<SharedEvent>(line) {
+            Ok(e) if e.annotator == header.annotator => events.push((n + 2, e)),
+            Ok(e) => problems.push(problem(
+                n + 2,
+                format!(
+                    "an event by {} in {}'s push; skipped",
+                    e.annotator, header.annotator
+                ),
+            )),
+            Err(e) => problems.push(problem(n + 2, e.to_string())),
+        }
+    }
+    (events, problems)
 }
 
 /// Writes a file whole: a temporary name, then a rename.
@@ -757,6 +779,65 @@ mod tests {
             .collect();
         assert_eq!(counts.iter().sum::<usize>(), 40 * 3);
         assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1);
+    }
+
+    const PUSH: &str = "{\"format\":\"triage-events/1\",\"share\":\"s1\",\"annotator\":\"ana\",\"classes\":[\"a\",\"b\"]}\n\
+        {\"uid\":\"p/1\",\"item\":\"/x/1.png\",\"class\":1,\"annotator\":\"ana\",\"at\":\"2026-11-29T10:00:00Z\"}\n\
+        {\"uid\":\"p/2\",\"item\":\"/x/1.png\",\"annotator\":\"ana\",\"at\":\"2026-11-29T10:00:01Z\",\"undoes\":\"p/1\"}\n";
+
+    fn classes() -> Vec<String> {
+        vec!["a".into(), "b".into()]
+    }
+
+    #[test]
+    fn a_push_is_read_and_its_bad_lines_are_named() {
+        let (events, problems) = parse_push("s3://l/e.jsonl", PUSH.as_bytes(), "s1", &classes());
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(events.len(), 2);
+        assert_eq!((events[0].0, events[1].0), (2, 3));
+        assert_eq!(events[1].1.undoes.as_deref(), Some("p/1"));
+        let broken = PUSH.replace("\"class\":1,", "\"class\":\"one\",");
+        let (events, problems) = parse_push("s3://l/e.jsonl", broken.as_bytes(), "s1", &classes());
+        assert_eq!(events.len(), 1);
+        assert_eq!(problems[0].position.as_deref(), Some("line 2"));
+        assert_eq!(problems[0].file, "s3://l/e.jsonl");
+        let (events, problems) = parse_push("s3://l/e.jsonl", PUSH.as_bytes(), "s2", &classes());
+        assert!(events.is_empty());
+        assert!(problems[0].reason.contains("not s2"), "{problems:?}");
+        let (_, problems) = parse_push("u", PUSH.as_bytes(), "s1", &["a".into()]);
+        assert!(problems[0].reason.contains("classes"));
+    }
+
+    proptest::proptest! {
+        /// Any bytes, or a good push with random edits: never a panic, and
+        /// every problem names the object and a line.
+        #[test]
+        fn pushes_of_any_bytes_are_read_or_named(
+            edits in proptest::collection::vec((0usize..1024, proptest::prelude::any::<u8>(), 0u8..3), 0..8),
+            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
+        ) {
+            let mut bytes = PUSH.as_bytes().to_vec();
+            for (pos, byte, kind) in edits {
+                let at = pos % (bytes.len() + 1);
+                match kind {
+                    0 if at < bytes.len() => bytes[at] = byte,
+                    1 => bytes.truncate(at),
+                    _ => bytes.insert(at, byte),
+                }
+            }
+            for input in [bytes, junk] {
+                let lines = String::from_utf8_lossy(&input).lines().count().max(1);
+                let (events, problems) = parse_push("s3://l/e.jsonl", &input, "s1", &classes());
+                for p in &problems {
+                    proptest::prop_assert_eq!(&p.file, "s3://l/e.jsonl");
+                    let line: usize = p.position.as_deref().unwrap().trim_start_matches("line ").parse().unwrap();
+                    proptest::prop_assert!(line >= 1 && line <= lines);
+                }
+                for (line, _) in &events {
+                    proptest::prop_assert!(*line >= 2 && *line <= lines);
+                }
+            }
+        }
     }
 
     #[test]
