@@ -383,3 +383,107 @@ fn walk(dir: &Path) -> usize {
             .sum()
     })
 }
+
+/// `make bench`: a team of three on 20,000 table rows through the local S3
+/// server: share, join, label (through the API, one commit per label as the
+/// app does), push and pull, with boto3 fetching the same pushes in the same
+/// run as the peer for the pull. Figures only.
+#[test]
+#[ignore = "a benchmark: run by make bench, in release"]
+fn bench_team_of_three_on_20k_rows_through_s3() {
+    use std::time::Instant;
+    let moto = Moto::with_bucket("lake");
+    let s3 = |args: &[&str]| triage_s3(&moto.endpoint, args);
+    let tmp = tempfile::tempdir().unwrap();
+    let table = tmp.path().join("rows.csv");
+    let mut csv = String::from("id,x,y\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("r{i},{},{:.3}\n", i % 97, i as f64 / 7.0));
+    }
+    std::fs::write(&table, csv).unwrap();
+    let lead = tmp.path().join("lead");
+    let ls = path_str(&lead);
+    triage_ok(&[
+        "init",
+        ls,
+        "--task",
+        "row-classification",
+        "--classes",
+        "a,b",
+    ]);
+    triage_ok(&["import", ls, path_str(&table), "--id-column", "id"]);
+    let to = "s3://lake/bench/team";
+    let timed = |what: &str, f: &mut dyn FnMut() -> serde_json::Value| {
+        let start = Instant::now();
+        let out = f();
+        let secs = start.elapsed().as_secs_f64();
+        println!("{what}: {secs:.2} s");
+        (out, secs)
+    };
+    let (shared, _) = timed("share 20,000 rows", &mut || {
+        json(s3(&[
+            "share",
+            ls,
+            "--to",
+            to,
+            "--annotators",
+            "ana,ben,cy",
+            "--overlap",
+            "2",
+            "--json",
+        ]))
+    });
+    println!("  per annotator: {}", shared["per_annotator"]);
+    let mut labels = 0usize;
+    for who in ["ana", "ben", "cy"] {
+        let dir = tmp.path().join(who);
+        let ds = path_str(&dir).to_owned();
+        timed(&format!("join as {who}"), &mut || {
+            json(s3(&["join", to, &ds, "--annotator", who, "--json"]))
+        });
+        let start = Instant::now();
+        let mut p = triage_api::Project::open(&dir).unwrap();
+        let items = p.next_items(100_000).unwrap();
+        for item in &items {
+            let class = if item.id % 2 == 0 { "a" } else { "b" };
+            p.label(
+                &format!("#{}", item.id),
+                class,
+                None,
+                None,
+                triage_api::now(),
+            )
+            .unwrap();
+        }
+        labels += items.len();
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "  {who} labels {} items: {secs:.1} s ({:.0} labels/s)",
+            items.len(),
+            items.len() as f64 / secs
+        );
+        timed(&format!("push {who}"), &mut || {
+            json(s3(&["push", &ds, "--json"]))
+        });
+    }
+    let (pulled, pull_secs) = timed("pull", &mut || json(s3(&["pull", ls, "--json"])));
+    assert_eq!(pulled["added"].as_u64(), Some(labels as u64));
+    println!("  {:.0} events/s merged", labels as f64 / pull_secs);
+    let (_, again) = timed("pull again", &mut || json(s3(&["pull", ls, "--json"])));
+    let start = Instant::now();
+    moto.boto3(
+        "r = s3.list_objects_v2(Bucket='lake', Prefix='bench/team/events/')\n\
+         n = sum(len(s3.get_object(Bucket='lake', Key=o['Key'])['Body'].read()) for o in r['Contents'])\n\
+         print(n)",
+    );
+    let boto3 = start.elapsed().as_secs_f64();
+    println!(
+        "peer: boto3 lists and fetches the same pushes in {boto3:.2} s; \
+         triage pull (fetch, parse, merge in one transaction) = {:.1}x; pull again = {:.2} s",
+        pull_secs / boto3,
+        again
+    );
+    timed("consolidate", &mut || {
+        serde_json::from_str(&triage_ok(&["consolidate", ls, "--json"])).unwrap()
+    });
+}
