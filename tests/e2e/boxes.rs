@@ -15,6 +15,15 @@ fn bx(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> BoundingBo
     }
 }
 
+/// A bundled photo's path, which is its item key.
+fn photo(name: &str) -> String {
+    repo()
+        .join("datasets/photos")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 /// The photos as a detection project; two images get boxes, one is
 /// answered with no boxes at all.
 fn detection_project(dir: &Path) {
@@ -31,13 +40,6 @@ fn detection_project(dir: &Path) {
     ]);
     triage_ok(&["import", ps, "datasets/photos"]);
     let mut p = Project::open(dir).unwrap();
-    let photo = |name: &str| {
-        repo()
-            .join("datasets/photos")
-            .join(name)
-            .display()
-            .to_string()
-    };
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
@@ -218,13 +220,6 @@ fn several_peoples_boxes_consolidate_by_iou_into_averaged_boxes() {
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T11:00:00Z")
         .unwrap()
         .with_timezone(&chrono::Utc);
-    let photo = |name: &str| {
-        repo()
-            .join("datasets/photos")
-            .join(name)
-            .display()
-            .to_string()
-    };
     // ana's answers are the project's own (see detection_project).
     let coffee = photo("coffee.jpg");
     let ben = vec![bx(1, 14, 6, 300, 204), bx(0, 352, 48, 40, 42)];

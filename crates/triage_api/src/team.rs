@@ -53,15 +53,18 @@ pub struct LakeAccess {
 }
 
 impl LakeAccess {
-    fn connect(&self, url: &str) -> Result<S3Publisher> {
-        let target = S3Target {
+    fn target(&self, url: &str) -> Result<S3Target> {
+        Ok(S3Target {
             endpoint: self.endpoint.clone(),
             region: self.region.clone(),
             path_style: self.path_style,
             profile: self.profile.clone(),
             ..S3Target::parse(url)?
-        };
-        Ok(S3Publisher::connect(&target, "")?)
+        })
+    }
+
+    fn connect(&self, url: &str) -> Result<S3Publisher> {
+        Ok(S3Publisher::connect(&self.target(url)?, "")?)
     }
 }
 
@@ -486,13 +489,7 @@ impl Project {
                 (!path.is_file()).then(|| (uri.clone(), path))
             })
             .collect();
-        let target = S3Target {
-            endpoint: lake.endpoint.clone(),
-            region: lake.region.clone(),
-            path_style: lake.path_style,
-            profile: lake.profile.clone(),
-            ..S3Target::parse(url)?
-        };
+        let target = lake.target(url)?;
         for ((uri, _), result) in wanted
             .iter()
             .zip(triage_lake::fetch_objects(&target, &wanted))

@@ -52,31 +52,37 @@ fn truth(uri: &str) -> String {
         .into_owned()
 }
 
+/// The digits, unlabeled, as `make run` makes them.
+fn digits_project(dir: &Path) -> Project {
+    let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
+    let mut p = Project::create(
+        dir,
+        &triage_api::CreateOptions {
+            task: triage_api::TaskKind::ImageClassification,
+            classes,
+            hotkeys: Vec::new(),
+            job_name: None,
+            attribute: Some("digit".into()),
+        },
+        t0(),
+    )
+    .unwrap();
+    p.import(
+        &repo().join("datasets/digits"),
+        &triage_api::ImportOptions::default(),
+        t0(),
+        &|_, _| {},
+    )
+    .unwrap();
+    p
+}
+
 fn demo() -> &'static Demo {
     static DEMO: OnceLock<Demo> = OnceLock::new();
     DEMO.get_or_init(|| {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("demo");
-        let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
-        let mut p = Project::create(
-            &dir,
-            &triage_api::CreateOptions {
-                task: triage_api::TaskKind::ImageClassification,
-                classes,
-                hotkeys: Vec::new(),
-                job_name: None,
-                attribute: Some("digit".into()),
-            },
-            t0(),
-        )
-        .unwrap();
-        p.import(
-            &repo().join("datasets/digits"),
-            &triage_api::ImportOptions::default(),
-            t0(),
-            &|_, _| {},
-        )
-        .unwrap();
+        let mut p = digits_project(&dir);
         let cancel = AtomicBool::new(false);
         let options = RoundOptions {
             target: 0.9,
@@ -569,26 +575,7 @@ fn exports_of_the_demo_open_with_the_same_labels() {
 fn a_teams_disagreements_filter_and_its_agreement_shows() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("team");
-    let classes: Vec<String> = (0..10).map(|c| c.to_string()).collect();
-    let mut p = Project::create(
-        &dir,
-        &triage_api::CreateOptions {
-            task: triage_api::TaskKind::ImageClassification,
-            classes,
-            hotkeys: Vec::new(),
-            job_name: None,
-            attribute: None,
-        },
-        t0(),
-    )
-    .unwrap();
-    p.import(
-        &repo().join("datasets/digits"),
-        &triage_api::ImportOptions::default(),
-        t0(),
-        &|_, _| {},
-    )
-    .unwrap();
+    let mut p = digits_project(&dir);
     let answers = [
         ("ana", ["0", "1", "2", "3", "4", "5"]),
         ("ben", ["0", "1", "2", "3", "4", "9"]),
