@@ -93,14 +93,14 @@ impl Drop for Moto {
 /// a test can see which access key signed the requests, and that drops any
 /// connection whose request holds every text in `drop_on`: a network
 /// failing at one step of a publish.
-struct Recorder {
-    endpoint: String,
+pub(crate) struct Recorder {
+    pub(crate) endpoint: String,
     seen: Arc<Mutex<Vec<u8>>>,
     drop_on: Arc<Mutex<Vec<String>>>,
 }
 
 impl Recorder {
-    fn start(upstream: &str) -> Self {
+    pub(crate) fn start(upstream: &str) -> Self {
         let upstream = upstream.trim_start_matches("http://").to_owned();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
@@ -151,7 +151,7 @@ impl Recorder {
         }
     }
 
-    fn drop_on(&self, needles: &[&str]) {
+    pub(crate) fn drop_on(&self, needles: &[&str]) {
         *self.drop_on.lock().unwrap() = needles.iter().map(|n| n.to_string()).collect();
     }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::s3::{Moto, triage_s3};
+use crate::s3::{Moto, Recorder, triage_s3};
 use crate::{DIGITS, path_str, repo, triage_ok};
 
 /// 60 digit images, 20 each of 0, 1 and 2, named `c<class>_<n>.png` so
@@ -373,6 +373,84 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
     );
     assert!(round["model_version"].as_i64().is_some(), "{round}");
     assert!(round["cv_accuracy"].as_f64().unwrap() > 0.8, "{round}");
+}
+
+/// The network fails while the lead shares, then while an annotator pushes:
+/// nobody can join a half-published share, a failed push is pushed again
+/// whole, and the reruns converge.
+#[test]
+fn a_share_or_push_cut_short_is_never_half_visible() {
+    let moto = Moto::with_bucket("lake");
+    let proxy = Recorder::start(&moto.endpoint);
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = lead_project(tmp.path());
+    let to = "s3://lake/teams/cut";
+    let share = |endpoint: &str| {
+        triage_s3(
+            endpoint,
+            &[
+                "share",
+                path_str(&lead),
+                "--to",
+                to,
+                "--annotators",
+                "ana,ben",
+                "--overlap",
+                "1",
+            ],
+        )
+    };
+    let ana = tmp.path().join("ana");
+    let join = || {
+        triage_s3(
+            &moto.endpoint,
+            &["join", to, path_str(&ana), "--annotator", "ana", "--json"],
+        )
+    };
+    for step in ["/data/", "/items-", "/share.json"] {
+        proxy.drop_on(&[step, " HTTP/1.1"]);
+        let out = share(&proxy.endpoint);
+        assert!(!out.status.success(), "the cut at {step} went unnoticed");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(to), "the error names the lake: {err}");
+        let joined = join();
+        assert!(!joined.status.success(), "joined a share cut at {step}");
+        let err = String::from_utf8_lossy(&joined.stderr);
+        assert!(err.contains("no task set is published here"), "{err}");
+        assert!(!ana.exists(), "a failed join left a project behind");
+    }
+    proxy.drop_on(&[]);
+    assert!(share(&proxy.endpoint).status.success());
+    let joined = json(join());
+    assert_eq!(joined["items"], 3 + 57 / 2 + 1);
+
+    // Two labels; the push is cut, so nothing is recorded as pushed.
+    let items = queue(&ana);
+    for (id, uri) in &items[..2] {
+        triage_ok(&[
+            "label",
+            path_str(&ana),
+            &id.to_string(),
+            &truth_of(uri).to_string(),
+        ]);
+    }
+    proxy.drop_on(&["/events/", " HTTP/1.1"]);
+    let cut = triage_s3(&proxy.endpoint, &["push", path_str(&ana)]);
+    assert!(!cut.status.success());
+    proxy.drop_on(&[]);
+    let pushed = json(triage_s3(
+        &moto.endpoint,
+        &["push", path_str(&ana), "--json"],
+    ));
+    assert_eq!(pushed["events"], 2);
+    let pulled = json(triage_s3(
+        &moto.endpoint,
+        &["pull", path_str(&lead), "--json"],
+    ));
+    assert_eq!(
+        (pulled["objects"].as_u64(), pulled["added"].as_u64()),
+        (Some(1), Some(2))
+    );
 }
 
 fn walk(dir: &Path) -> usize {

@@ -60,8 +60,8 @@ pub struct ReviewItem {
     pub item: crate::ItemDto,
     /// Each person's standing answer, by name.
     pub answers: Vec<(String, String)>,
-    /// This project's annotator (the lead) has labeled it since: their
-    /// label stands, and the item leaves the queue.
+    /// Its current label is a review (the lead's own, or anyone's here
+    /// after a consolidation): it stands, and the app leaves it out.
     pub reviewed: bool,
 }
 
@@ -112,12 +112,11 @@ impl Answers {
         })
     }
 
-    /// How many items have differing answers.
-    fn disagreeing(&self) -> impl Iterator<Item = i64> + '_ {
+    /// The items whose answers differ, with their answers.
+    fn disagreeing(&self) -> impl Iterator<Item = &(i64, Vec<(usize, u32)>)> + '_ {
         self.several
             .iter()
             .filter(|(_, g)| g.iter().any(|x| x.1 != g[0].1))
-            .map(|(item, _)| *item)
     }
 }
 
@@ -125,7 +124,7 @@ impl Project {
     /// Agreement among the people who labeled this project.
     pub fn agreement(&self) -> Result<Agreement> {
         let gathered = Answers::of(self)?;
-        let disagreements = gathered.disagreeing().collect();
+        let disagreements = gathered.disagreeing().map(|(item, _)| *item).collect();
         let Answers {
             names,
             per_person,
@@ -192,10 +191,7 @@ impl Project {
         let lead = self.annotator()?;
         let class_name = |c: u32| self.schema.name_of(c).unwrap_or("?").to_owned();
         let mut queue = Vec::new();
-        for item in gathered.disagreeing() {
-            let Some((_, given)) = gathered.several.iter().find(|(id, _)| *id == item) else {
-                continue;
-            };
+        for &(item, ref given) in gathered.disagreeing() {
             let row = self.store.item(item)?;
             let reviewed = self.reviewed(item, row.label.as_ref(), lead.as_deref())?;
             queue.push(ReviewItem {

@@ -37,7 +37,7 @@ const SHARE_ID: &str = "share_id";
 const SHARE_ROLE: &str = "share_role";
 const PUSHED_UP_TO: &str = "pushed_up_to";
 /// The person who labels in this project (asked once, or set by `join`).
-pub(crate) const ANNOTATOR: &str = "annotator";
+const ANNOTATOR: &str = "annotator";
 
 /// How to reach the lake; the same options as imports and exports.
 #[derive(Debug, Clone, Default)]
