@@ -564,4 +564,56 @@ fn bench_team_of_three_on_20k_rows_through_s3() {
     timed("consolidate", &mut || {
         serde_json::from_str(&triage_ok(&["consolidate", ls, "--json"])).unwrap()
     });
+
+    // Images: the digits (1,797 small PNGs) go into the lake with the
+    // share, and a join fetches an annotator's part and thumbnails it.
+    let digits = tmp.path().join("digits");
+    let ds = path_str(&digits);
+    triage_ok(&[
+        "init",
+        ds,
+        "--task",
+        "image-classification",
+        "--classes",
+        "0,1,2,3,4,5,6,7,8,9",
+    ]);
+    triage_ok(&["import", ds, DIGITS]);
+    let to = "s3://lake/bench/digits";
+    let (shared, share_secs) = timed("share 1,797 images", &mut || {
+        json(s3(&[
+            "share",
+            ds,
+            "--to",
+            to,
+            "--annotators",
+            "ana,ben,cy",
+            "--json",
+        ]))
+    });
+    assert_eq!(shared["images_uploaded"], 1797);
+    let start = Instant::now();
+    moto.boto3(&format!(
+        "import os\n\
+         root = {:?}\n\
+         for d, _, files in os.walk(root):\n\
+         \x20   for f in files:\n\
+         \x20       s3.upload_file(os.path.join(d, f), 'lake', 'boto3/' + d[len(root):] + '/' + f)",
+        repo().join(DIGITS).display().to_string()
+    ));
+    let boto3 = start.elapsed().as_secs_f64();
+    println!(
+        "peer: boto3 upload_file of the same 1,797 images in {boto3:.2} s; triage share = {:.1}x",
+        share_secs / boto3
+    );
+    timed("join (fetch and thumbnail 1,797 images)", &mut || {
+        let dir = tmp.path().join("digits-ana");
+        json(s3(&[
+            "join",
+            to,
+            path_str(&dir),
+            "--annotator",
+            "ana",
+            "--json",
+        ]))
+    });
 }
