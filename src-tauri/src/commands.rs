@@ -11,8 +11,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
-    ExportOptions, ExportSummary, ImportOptions, ImportReport, ItemDto, LabelDto, ModelStatus,
-    Project, ReviewItem, RoundOptions, RoundSummary, Status, Strategy, SuspectDto, TaskKind,
+    ExportOptions, ExportSummary, ImportOptions, ImportReport, ItemDto, LabelDto, LakeAccess,
+    ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions, RoundSummary, Status,
+    Strategy, SuspectDto, TaskKind,
 };
 
 use crate::state::{AppState, annotator_override, login_name};
@@ -546,6 +547,39 @@ pub async fn auto_labeled(
         p.auto_labeled(class_name.as_deref(), min_confidence, max_confidence, limit)
     })
     .await
+}
+
+/// How to reach the lake, as the Export screen's S3 fields give it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LakeRequest {
+    endpoint: Option<String>,
+    region: Option<String>,
+    profile: Option<String>,
+    path_style: bool,
+}
+
+impl LakeRequest {
+    fn access(self) -> LakeAccess {
+        LakeAccess {
+            endpoint: given(self.endpoint),
+            region: given(self.region),
+            profile: given(self.profile),
+            path_style: self.path_style,
+        }
+    }
+}
+
+/// An annotator's labels since the last push, into the lake.
+#[tauri::command]
+pub async fn push_labels(state: State<'_, AppState>, lake: LakeRequest) -> Reply<PushSummary> {
+    with_project(&state, move |p| p.push(&lake.access())).await
+}
+
+/// The team's pushed labels, into the lead's project.
+#[tauri::command]
+pub async fn pull_labels(state: State<'_, AppState>, lake: LakeRequest) -> Reply<PullSummary> {
+    with_project(&state, move |p| p.pull(&lake.access())).await
 }
 
 /// How far the people who labeled agree, and each one's estimated accuracy.

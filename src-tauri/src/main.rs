@@ -29,6 +29,8 @@ fn main() -> anyhow::Result<()> {
             commands::agreement,
             commands::review_queue,
             commands::consolidate,
+            commands::push_labels,
+            commands::pull_labels,
             commands::suggested_annotator,
             commands::import_path,
             commands::next_items,

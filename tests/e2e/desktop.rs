@@ -63,20 +63,23 @@ pub struct Desktop {
 impl Desktop {
     /// Starts the app, with `args` on its command line, labeling as `e2e`.
     pub fn start(args: &[String]) -> Self {
-        Self::start_as(args, Some("e2e"))
+        Self::start_with(args, &[("TRIAGE_ANNOTATOR", Some("e2e"))])
     }
 
-    /// Starts the app with `TRIAGE_ANNOTATOR` set to `annotator`, or unset
-    /// so that the app asks each project who is labeling.
-    pub fn start_as(args: &[String], annotator: Option<&str>) -> Self {
+    /// Starts the app with these environment variables set (or, for
+    /// `None`, removed): without `TRIAGE_ANNOTATOR` the app asks each
+    /// project who is labeling.
+    pub fn start_with(args: &[String], env: &[(&str, Option<&str>)]) -> Self {
         let (display, xvfb) = start_xvfb();
         let config = tempfile::tempdir().unwrap();
         let port = free_port();
         let mut driver = Command::new(tauri_driver());
-        match annotator {
-            Some(name) => driver.env("TRIAGE_ANNOTATOR", name),
-            None => driver.env_remove("TRIAGE_ANNOTATOR"),
-        };
+        for (name, value) in env {
+            match value {
+                Some(v) => driver.env(name, v),
+                None => driver.env_remove(name),
+            };
+        }
         let driver = driver
             .args(["--port", &port.to_string()])
             .args(["--native-port", &free_port().to_string()])
@@ -768,7 +771,7 @@ fn lead_is_asked_their_name_once_and_reviews_the_teams_disagreements() {
     let cli: serde_json::Value =
         serde_json::from_str(&crate::triage_ok(&["agreement", ds, "--json"])).unwrap();
 
-    let app = Desktop::start_as(&[ds.to_owned()], None);
+    let app = Desktop::start_with(&[ds.to_owned()], &[("TRIAGE_ANNOTATOR", None)]);
     let s = app.s();
     let prompt = s.wait_for("[data-testid=annotator-name]", LONG).unwrap();
     app.screenshot("12-annotator-prompt");
@@ -835,4 +838,99 @@ fn lead_is_asked_their_name_once_and_reviews_the_teams_disagreements() {
     assert_eq!(status.counts.consolidated, 5);
     let queue = project.review_queue().unwrap();
     assert_eq!(queue.iter().filter(|r| r.reviewed).count(), 1);
+}
+
+/// An annotator who joined a share labels in the app and pushes from the
+/// Export screen; the lead opens their project in the same app, is asked
+/// their name, and pulls the labels in.
+#[test]
+fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
+    let moto = crate::s3::Moto::with_bucket("lake");
+    let tmp = tempfile::tempdir().unwrap();
+    let lead = crate::team::lead_project(tmp.path());
+    let ana = tmp.path().join("ana");
+    let to = "s3://lake/teams/app";
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(crate::s3::triage_s3(
+        &moto.endpoint,
+        &[
+            "share",
+            path_str(&lead),
+            "--to",
+            to,
+            "--annotators",
+            "ana,ben",
+            "--overlap",
+            "1",
+        ],
+    ));
+    ok(crate::s3::triage_s3(
+        &moto.endpoint,
+        &["join", to, path_str(&ana), "--annotator", "ana"],
+    ));
+
+    let app = Desktop::start_with(
+        &[path_str(&ana).to_owned()],
+        &[
+            ("TRIAGE_ANNOTATOR", None),
+            ("AWS_ACCESS_KEY_ID", Some("test")),
+            ("AWS_SECRET_ACCESS_KEY", Some("test")),
+            ("AWS_PROFILE", None),
+        ],
+    );
+    let s = app.s();
+    // The share named ana when she joined: nothing to ask.
+    s.wait_for("[data-testid=label-screen][data-ready=true]", LONG)
+        .unwrap();
+    assert!(s.find("[data-testid=annotator-prompt]").is_err());
+    let mut previous: Option<String> = None;
+    for _ in 0..3 {
+        let shown = item_after(s, previous.as_deref());
+        s.press("1", &[]).unwrap();
+        previous = Some(shown);
+    }
+    let deadline = Instant::now() + SHORT;
+    while Project::open(&ana).unwrap().status().unwrap().counts.human < 3 {
+        assert!(Instant::now() < deadline, "the labels were not committed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let sync = |button: &str| {
+        s.click(&s.find("[data-screen=export]").unwrap()).unwrap();
+        s.wait_for("[data-testid=team-sync]", SHORT).unwrap();
+        let inputs = s.find_all("[data-testid=team-sync] input").unwrap();
+        s.clear_and_type(&inputs[0], &moto.endpoint).unwrap();
+        s.click(&inputs[3]).unwrap();
+        s.click(&s.find(&format!("[data-testid={button}]")).unwrap())
+            .unwrap();
+        let result = s.wait_for("[data-testid=sync-result]", LONG).unwrap();
+        s.text(&result).unwrap()
+    };
+    let pushed = sync("push");
+    assert!(
+        pushed.starts_with("3 labels pushed to s3://lake/teams/app/events/ana--"),
+        "{pushed}"
+    );
+    app.screenshot("14-team-push");
+
+    // The lead's project, in the same app: asked once, then pull.
+    s.click(&s.find("[data-screen=projects]").unwrap()).unwrap();
+    let open = s.wait_for("#open-dir", SHORT).unwrap();
+    s.clear_and_type(&open, &format!("{}\u{E007}", path_str(&lead)))
+        .unwrap();
+    let name = s.wait_for("[data-testid=annotator-name]", SHORT).unwrap();
+    s.clear_and_type(&name, "lead\u{E007}").unwrap();
+    s.wait_for("[data-testid=annotator]", SHORT).unwrap();
+    let pulled = sync("pull");
+    assert_eq!(pulled, "3 labels added from 1 push (0 already here)");
+    app.screenshot("14-team-pull");
+    let status = Project::open(&lead).unwrap().status().unwrap();
+    assert_eq!(status.counts.human, 3);
+    assert_eq!(status.share.unwrap().role, "lead");
 }

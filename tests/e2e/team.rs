@@ -9,7 +9,7 @@ use crate::{DIGITS, path_str, repo, triage_ok};
 
 /// 60 digit images, 20 each of 0, 1 and 2, named `c<class>_<n>.png` so
 /// their truth travels with them; a project of classes 0-2, no labels.
-fn lead_project(tmp: &Path) -> PathBuf {
+pub(crate) fn lead_project(tmp: &Path) -> PathBuf {
     let images = tmp.join("images");
     std::fs::create_dir_all(&images).unwrap();
     for class in 0..3 {

@@ -55,6 +55,8 @@ pub struct Status {
     pub per_class: Vec<LabelCounts>,
     /// Who labels in this project; the app asks once when it is unset.
     pub annotator: Option<String>,
+    /// The team share it belongs to, if any.
+    pub share: Option<crate::ShareInfo>,
 }
 
 /// A label as shells show it.

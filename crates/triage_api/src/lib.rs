@@ -39,7 +39,9 @@ pub use profile::{
 };
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
-pub use team::{JoinSummary, LakeAccess, PullSummary, PushSummary, ShareOptions, ShareSummary};
+pub use team::{
+    JoinSummary, LakeAccess, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary,
+};
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
 pub use triage_lake::{ExportFormat, WrittenFile};

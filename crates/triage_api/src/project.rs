@@ -149,6 +149,7 @@ impl Project {
             counts,
             per_class,
             annotator: self.annotator()?,
+            share: self.share_info()?,
         })
     }
 

@@ -268,7 +268,23 @@ fn assign(n_items: usize, annotators: &[String], overlap: usize, audit: usize) -
         .collect()
 }
 
+/// Which share a project belongs to, and as whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShareInfo {
+    /// The task set's address.
+    pub url: String,
+    /// `lead` (made it with `share`; pulls) or `annotator` (joined; pushes).
+    pub role: String,
+}
+
 impl Project {
+    /// The share this project belongs to, if any.
+    pub fn share_info(&self) -> Result<Option<ShareInfo>> {
+        let url = self.store.setting(SHARE_URL)?;
+        let role = self.store.setting(SHARE_ROLE)?;
+        Ok(url.zip(role).map(|(url, role)| ShareInfo { url, role }))
+    }
+
     /// The person who labels in this project, once asked.
     pub fn annotator(&self) -> Result<Option<String>> {
         Ok(self.store.setting(ANNOTATOR)?)

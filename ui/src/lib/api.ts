@@ -11,6 +11,8 @@ import type {
   LabelDto,
   ModelStatus,
   ProfileView,
+  PullSummary,
+  PushSummary,
   ReviewItem,
   RoundSummary,
   Status,
@@ -54,6 +56,13 @@ export interface ExportRequest {
   profile: string | null;
   pathStyle: boolean;
   copyImages: boolean;
+}
+
+export interface LakeRequest {
+  endpoint: string | null;
+  region: string | null;
+  profile: string | null;
+  pathStyle: boolean;
 }
 
 export interface RoundRequest {
@@ -106,6 +115,8 @@ export const api = {
   agreement: () => invoke<Agreement>("agreement"),
   reviewQueue: () => invoke<ReviewItem[]>("review_queue"),
   consolidate: (method: "em" | "majority") => invoke<ConsolidationSummary>("consolidate", { method }),
+  pushLabels: (lake: LakeRequest) => invoke<PushSummary>("push_labels", { lake }),
+  pullLabels: (lake: LakeRequest) => invoke<PullSummary>("pull_labels", { lake }),
   spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
   profile: (kinds: Record<string, string>) => invoke<ProfileView>("profile", { kinds }),
 };

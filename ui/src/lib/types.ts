@@ -35,6 +35,26 @@ export interface Status {
   per_class: LabelCounts[];
   /** Who labels in this project; null until the app has asked. */
   annotator: string | null;
+  /** The team share it belongs to. */
+  share: ShareInfo | null;
+}
+
+export interface ShareInfo {
+  url: string;
+  role: "lead" | "annotator";
+}
+
+export interface PushSummary {
+  events: number;
+  url: string | null;
+}
+
+export interface PullSummary {
+  objects: number;
+  added: number;
+  already: number;
+  per_annotator: Record<string, number>;
+  problems: Problem[];
 }
 
 export interface LabelDto {
