@@ -219,7 +219,11 @@ impl Project {
                 self.local_images(options)?
                     .into_iter()
                     .map(|(item, name, source)| {
-                        Ok((item, format!("{IMAGES_DIR}/{name}"), hash_file(&source)?))
+                        Ok((
+                            item,
+                            format!("{IMAGES_DIR}/{name}"),
+                            triage_lake::hash_file(&source)?,
+                        ))
                     })
                     .collect::<Result<Vec<_>>>()?
             } else {
@@ -679,23 +683,6 @@ fn copy_into(folder: &LocalFolder, name: &str, source: &Path) -> Result<WrittenF
         reason: format!("cannot copy: {e}"),
     })?;
     Ok(out.commit()?)
-}
-
-/// A file's size and SHA-256, read once, for an upload from where it is.
-fn hash_file(source: &Path) -> Result<WrittenFile> {
-    use sha2::Digest;
-    let read_err = |e: std::io::Error| Error::Path {
-        path: source.display().to_string(),
-        reason: format!("cannot read the image to copy: {e}"),
-    };
-    let mut input = std::fs::File::open(source).map_err(read_err)?;
-    let mut hash = sha2::Sha256::new();
-    let size_bytes = std::io::copy(&mut input, &mut hash).map_err(read_err)?;
-    Ok(WrittenFile {
-        key: source.display().to_string(),
-        size_bytes,
-        sha256: format!("{:x}", hash.finalize()),
-    })
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -356,7 +356,7 @@ impl Project {
                     .unwrap_or_else(|| "image".into());
                 let name = format!("data/{}/{file}", row.content_hash);
                 uri = Some(lake.url_of(&name));
-                uploads.push((local.to_owned(), name));
+                uploads.push((std::path::PathBuf::from(local), name));
             }
             lines.push(SharedItem {
                 key: key.clone(),
@@ -420,12 +420,8 @@ impl Project {
                 });
             }
             None => {
-                for (local, name) in &uploads {
-                    let bytes = std::fs::read(local).map_err(|e| Error::Path {
-                        path: local.clone(),
-                        reason: format!("cannot read: {e}"),
-                    })?;
-                    lake.put_bytes(name, bytes)?;
+                for put in lake.put_files(&uploads) {
+                    put?;
                 }
                 summary.images_uploaded = uploads.len();
                 lake.put_bytes(&share.items, items_file)?;

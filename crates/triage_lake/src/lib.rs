@@ -21,7 +21,7 @@ mod s3;
 pub use boxes_out::{CocoBuilder, yolo_classes, yolo_label};
 pub use csv_out::{CsvWriter, csv_guard};
 pub use gt_manifest::{GtManifestWriter, ManifestSettings, boxes_of};
-pub use local::{LocalFolder, WrittenFile};
+pub use local::{LocalFolder, WrittenFile, hash_file};
 pub use parquet_out::ParquetBuilder;
 pub use s3::{S3Publisher, S3Target, fetch_objects};
 

@@ -120,6 +120,19 @@ impl Drop for PendingFile {
     }
 }
 
+/// A file already on disk, as if a [`LocalFolder`] had written it: its path,
+/// size and SHA-256, read in one streaming pass.
+pub fn hash_file(path: &Path) -> Result<WrittenFile> {
+    let mut input = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut hash = sha2::Sha256::new();
+    let size_bytes = std::io::copy(&mut input, &mut hash).map_err(io_err(path))?;
+    Ok(WrittenFile {
+        key: path.display().to_string(),
+        size_bytes,
+        sha256: format!("{:x}", hash.finalize()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

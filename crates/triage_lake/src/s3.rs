@@ -17,7 +17,7 @@ use object_store::{
     PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 
-use crate::{Error, Result, WrittenFile, credentials};
+use crate::{Error, Result, WrittenFile, credentials, hash_file};
 
 /// Where an export goes: `s3://bucket/prefix`, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,24 +333,64 @@ impl S3Publisher {
     /// A create-only put; an object already there with the same hash counts
     /// as put.
     fn put_small(&self, key: &str, bytes: Vec<u8>, file: &WrittenFile) -> Result<()> {
-        let location = Key::from(key);
-        let options = PutOptions {
-            mode: PutMode::Create,
-            attributes: sha256_attributes(file),
-            ..PutOptions::default()
-        };
-        let sent = self.runtime.block_on(self.store.put_opts(
-            &location,
-            PutPayload::from(bytes),
-            options,
-        ));
-        match sent {
-            Ok(_) => Ok(()),
-            // A create-only put lost a race, or a retry of a put that had
-            // landed: what is there now decides.
-            Err(_) if self.already_put(&location, file)? => Ok(()),
-            Err(e) => Err(s3_err(&self.target, key, e)),
+        self.runtime
+            .block_on(put_create(&self.store, &self.target, key, bytes, file))
+    }
+
+    /// Puts local files under their names, several at a time, each as
+    /// [`Self::put`] does; the results are in the files' order. For many
+    /// small files (images), where one at a time would wait on each
+    /// request in turn.
+    pub fn put_files(&self, files: &[(std::path::PathBuf, String)]) -> Vec<Result<WrittenFile>> {
+        let mut results: Vec<Option<Result<WrittenFile>>> =
+            (0..files.len()).map(|_| None).collect();
+        let mut large = Vec::new();
+        self.runtime.block_on(async {
+            for chunk in (0..files.len()).collect::<Vec<_>>().chunks(PUTS_IN_FLIGHT) {
+                let mut set = tokio::task::JoinSet::new();
+                for &i in chunk {
+                    let (local, name) = &files[i];
+                    let bytes = match std::fs::metadata(local) {
+                        Ok(m) if m.len() >= MULTIPART_FROM => {
+                            large.push(i);
+                            continue;
+                        }
+                        _ => match read(local) {
+                            Ok(b) => b,
+                            Err(e) => {
+                                results[i] = Some(Err(e));
+                                continue;
+                            }
+                        },
+                    };
+                    let key = self.key_of(name);
+                    let file = WrittenFile {
+                        key: self.target.url_of(&key),
+                        size_bytes: bytes.len() as u64,
+                        sha256: sha256_hex(&bytes),
+                    };
+                    let (store, target) = (self.store.clone(), self.target.clone());
+                    set.spawn(async move {
+                        let sent = put_create(&store, &target, &key, bytes, &file).await;
+                        (i, sent.map(|()| file))
+                    });
+                }
+                while let Some(done) = set.join_next().await {
+                    if let Ok((i, r)) = done {
+                        results[i] = Some(r);
+                    }
+                }
+            }
+        });
+        // Large files go up in parts, one at a time, as `put` sends them.
+        for i in large {
+            let (local, name) = &files[i];
+            results[i] = Some(hash_file(local).and_then(|staged| self.put(&staged, name)));
         }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a put did not finish".into()))))
+            .collect()
     }
 
     /// Puts one file so that nothing already published is ever replaced.
@@ -391,28 +431,8 @@ impl S3Publisher {
     /// Whether the key holds this file already; an error if it holds
     /// something else.
     fn already_put(&self, location: &Key, file: &WrittenFile) -> Result<bool> {
-        let head = GetOptions {
-            head: true,
-            ..GetOptions::default()
-        };
-        let found = self.runtime.block_on(self.store.get_opts(location, head));
-        let theirs = match found {
-            Ok(got) => got
-                .attributes
-                .get(&Attribute::Metadata(SHA256_METADATA.into()))
-                .map(|v| v.as_ref().to_owned()),
-            Err(object_store::Error::NotFound { .. }) => return Ok(false),
-            Err(e) => return Err(s3_err(&self.target, location.as_ref(), e)),
-        };
-        if theirs.as_deref() == Some(file.sha256.as_str()) {
-            Ok(true)
-        } else {
-            Err(Error::Invalid(format!(
-                "{} is already published by another export with different contents; \
-                 choose another export id",
-                file.key
-            )))
-        }
+        self.runtime
+            .block_on(already_there(&self.store, &self.target, location, file))
     }
 
     /// A multipart upload, part by part from the file; aborted on failure.
@@ -464,6 +484,64 @@ impl S3Publisher {
     }
 }
 
+/// A create-only put; an object already there with the same hash counts
+/// as put.
+async fn put_create(
+    store: &AmazonS3,
+    target: &S3Target,
+    key: &str,
+    bytes: Vec<u8>,
+    file: &WrittenFile,
+) -> Result<()> {
+    let location = Key::from(key);
+    let options = PutOptions {
+        mode: PutMode::Create,
+        attributes: sha256_attributes(file),
+        ..PutOptions::default()
+    };
+    match store
+        .put_opts(&location, PutPayload::from(bytes), options)
+        .await
+    {
+        Ok(_) => Ok(()),
+        // A create-only put lost a race, or a retry of a put that had
+        // landed: what is there now decides.
+        Err(_) if already_there(store, target, &location, file).await? => Ok(()),
+        Err(e) => Err(s3_err(target, key, e)),
+    }
+}
+
+/// Whether the key holds this file already; an error if it holds
+/// something else.
+async fn already_there(
+    store: &AmazonS3,
+    target: &S3Target,
+    location: &Key,
+    file: &WrittenFile,
+) -> Result<bool> {
+    let head = GetOptions {
+        head: true,
+        ..GetOptions::default()
+    };
+    let theirs = match store.get_opts(location, head).await {
+        Ok(got) => got
+            .attributes
+            .get(&Attribute::Metadata(SHA256_METADATA.into()))
+            .map(|v| v.as_ref().to_owned()),
+        Err(object_store::Error::NotFound { .. }) => return Ok(false),
+        Err(e) => return Err(s3_err(target, location.as_ref(), e)),
+    };
+    if theirs.as_deref() == Some(file.sha256.as_str()) {
+        Ok(true)
+    } else {
+        Err(Error::Invalid(format!(
+            "{} is already published by another export with different contents; \
+             choose another export id",
+            file.key
+        )))
+    }
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     format!("{:x}", sha2::Sha256::digest(bytes))
@@ -486,6 +564,8 @@ const MULTIPART_FROM: u64 = 16 * 1024 * 1024;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once.
 const PARTS_IN_FLIGHT: usize = 4;
+/// Small objects uploading at once (`put_files`).
+const PUTS_IN_FLIGHT: usize = 16;
 
 /// Failed requests are retried with exponential backoff (0.1 s doubling,
 /// at most 5 s apart, 5 retries): enough for a dropped connection or a
