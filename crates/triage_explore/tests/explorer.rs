@@ -608,7 +608,10 @@ fn a_teams_disagreements_filter_and_its_agreement_shows() {
     assert_eq!(ids, agreement.disagreements);
     assert_eq!(h.query_all_by_label_contains("answers disagree").count(), 3);
 
+    // Keys still switch views right after a click on a filter.
     h.key_press(Key::Num3);
+    h.run_steps(1);
+    assert_eq!(h.state().view(), View::Profile);
     wait(&mut h, "the profile", |e| !e.is_busy());
     h.get_by_label("Team").click();
     h.run_steps(3);
