@@ -901,12 +901,17 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // The S3 fields come filled as the project was shared or joined.
     let sync = |button: &str| {
         s.click(&s.find("[data-screen=export]").unwrap()).unwrap();
         s.wait_for("[data-testid=team-sync]", SHORT).unwrap();
-        let inputs = s.find_all("[data-testid=team-sync] input").unwrap();
-        s.clear_and_type(&inputs[0], &moto.endpoint).unwrap();
-        s.click(&inputs[3]).unwrap();
+        let filled = s
+            .script(
+                "const i = document.querySelectorAll('[data-testid=team-sync] input'); \
+                 return [i[0].value, i[3].checked];",
+            )
+            .unwrap();
+        assert_eq!(filled, serde_json::json!([moto.endpoint, true]));
         s.click(&s.find(&format!("[data-testid={button}]")).unwrap())
             .unwrap();
         let result = s.wait_for("[data-testid=sync-result]", LONG).unwrap();

@@ -39,8 +39,10 @@ const PUSHED_UP_TO: &str = "pushed_up_to";
 /// The person who labels in this project (asked once, or set by `join`).
 const ANNOTATOR: &str = "annotator";
 
-/// How to reach the lake; the same options as imports and exports.
-#[derive(Debug, Clone, Default)]
+/// How to reach the lake; the same options as imports and exports. A
+/// shared project remembers the one it was shared or joined with (never
+/// credentials), so push and pull need no options.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LakeAccess {
     /// An S3-compatible endpoint; AWS when empty.
     pub endpoint: Option<String>,
@@ -65,6 +67,44 @@ impl LakeAccess {
 
     fn connect(&self, url: &str) -> Result<S3Publisher> {
         Ok(S3Publisher::connect(&self.target(url)?, "")?)
+    }
+
+    const KEYS: [&str; 4] = [
+        "lake_endpoint",
+        "lake_region",
+        "lake_profile",
+        "lake_path_style",
+    ];
+
+    fn remember(&self, store: &mut triage_store::Store) -> Result<()> {
+        let [endpoint, region, profile, path_style] = Self::KEYS;
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        store.set_setting(endpoint, &text(&self.endpoint))?;
+        store.set_setting(region, &text(&self.region))?;
+        store.set_setting(profile, &text(&self.profile))?;
+        store.set_setting(path_style, if self.path_style { "1" } else { "0" })?;
+        Ok(())
+    }
+
+    fn remembered(store: &triage_store::Store) -> Result<Self> {
+        let [endpoint, region, profile, path_style] = Self::KEYS;
+        let get =
+            |k: &str| -> Result<Option<String>> { Ok(store.setting(k)?.filter(|v| !v.is_empty())) };
+        Ok(Self {
+            endpoint: get(endpoint)?,
+            region: get(region)?,
+            profile: get(profile)?,
+            path_style: get(path_style)?.as_deref() == Some("1"),
+        })
+    }
+
+    /// These options, or when none are given, the remembered ones.
+    fn or_remembered(&self, store: &triage_store::Store) -> Result<Self> {
+        if *self == Self::default() {
+            Self::remembered(store)
+        } else {
+            Ok(self.clone())
+        }
     }
 }
 
@@ -275,6 +315,8 @@ pub struct ShareInfo {
     pub url: String,
     /// `lead` (made it with `share`; pulls) or `annotator` (joined; pushes).
     pub role: String,
+    /// How the lake was reached when it was shared or joined.
+    pub lake: LakeAccess,
 }
 
 impl Project {
@@ -282,7 +324,10 @@ impl Project {
     pub fn share_info(&self) -> Result<Option<ShareInfo>> {
         let url = self.store.setting(SHARE_URL)?;
         let role = self.store.setting(SHARE_ROLE)?;
-        Ok(url.zip(role).map(|(url, role)| ShareInfo { url, role }))
+        let lake = LakeAccess::remembered(&self.store)?;
+        Ok(url
+            .zip(role)
+            .map(|(url, role)| ShareInfo { url, role, lake }))
     }
 
     /// The person who labels in this project, once asked.
@@ -433,6 +478,7 @@ impl Project {
         self.store.set_setting(SHARE_URL, &summary.url)?;
         self.store.set_setting(SHARE_ID, &share.id)?;
         self.store.set_setting(SHARE_ROLE, "lead")?;
+        options.lake.remember(&mut self.store)?;
         Ok(summary)
     }
 
@@ -490,6 +536,7 @@ impl Project {
             .set_setting(SHARE_URL, &publisher.base_url())?;
         project.store.set_setting(SHARE_ID, &share.id)?;
         project.store.set_setting(SHARE_ROLE, "annotator")?;
+        lake.remember(&mut project.store)?;
 
         // Images are fetched whole into the cache, then thumbnailed.
         let wanted: Vec<(String, std::path::PathBuf)> = mine
@@ -582,7 +629,8 @@ impl Project {
 
     /// Puts the people's events given here since the last push into the
     /// lake as one create-only object, named by the range of events it
-    /// holds. Nothing new, nothing put.
+    /// holds. Nothing new, nothing put. With no `lake` options, the ones
+    /// the project was joined with are used.
     pub fn push(&mut self, lake: &LakeAccess) -> Result<PushSummary> {
         let url = self.share_setting(SHARE_URL)?;
         let share = self.share_setting(SHARE_ID)?;
@@ -621,7 +669,7 @@ impl Project {
             self.store.project_uid()?,
             after + 1
         );
-        let publisher = lake.connect(&url)?;
+        let publisher = lake.or_remembered(&self.store)?.connect(&url)?;
         let put = publisher.put_bytes(&name, bytes)?;
         self.store.set_setting(PUSHED_UP_TO, &last.to_string())?;
         Ok(PushSummary {
@@ -642,7 +690,7 @@ impl Project {
                 self.dir.display()
             )));
         }
-        let publisher = lake.connect(&url)?;
+        let publisher = lake.or_remembered(&self.store)?.connect(&url)?;
         let names = publisher.list(EVENTS_DIR)?;
         let classes: Vec<String> = self.schema.classes.iter().map(|c| c.name.clone()).collect();
         let mut events: Vec<SharedEvent> = Vec::new();

@@ -42,6 +42,8 @@ export interface Status {
 export interface ShareInfo {
   url: string;
   role: "lead" | "annotator";
+  /** How the lake was reached when it was shared or joined. */
+  lake: { endpoint: string | null; region: string | null; profile: string | null; path_style: boolean };
 }
 
 export interface PushSummary {
