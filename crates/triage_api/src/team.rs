@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use triage_core::{ItemKind, LabelSchema, SharedEvent, Timestamp};
 use triage_data::Problem;
 use triage_data::image_file::{self, ImageLimits};
-use triage_lake::{S3Publisher, S3Target};
+use triage_lake::{LocalFolder, S3Publisher, S3Target};
 use triage_store::{NewItem, SourceKind};
 
 use crate::{CreateOptions, Error, Project, Result};
@@ -248,11 +248,14 @@ fn key_safe(name: &str) -> String {
         .collect()
 }
 
+/// JSON Lines read from `text`, whose first line is line `first_line` of
+/// the object at `url`: each value with its line number, and each line
+/// that is not one as a problem naming the object and line.
 fn lines_of<T: serde::de::DeserializeOwned>(
     url: &str,
-    bytes: &[u8],
+    text: &str,
+    first_line: usize,
 ) -> (Vec<(usize, T)>, Vec<Problem>) {
-    let text = String::from_utf8_lossy(bytes);
     let mut good = Vec::new();
     let mut problems = Vec::new();
     for (n, line) in text
@@ -260,11 +263,12 @@ fn lines_of<T: serde::de::DeserializeOwned>(
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
     {
+        let at = n + first_line;
         match serde_json::from_str(line) {
-            Ok(v) => good.push((n + 1, v)),
+            Ok(v) => good.push((at, v)),
             Err(e) => problems.push(Problem {
                 file: url.to_owned(),
-                position: Some(format!("line {}", n + 1)),
+                position: Some(format!("line {at}")),
                 reason: e.to_string(),
             }),
         }
@@ -510,7 +514,8 @@ impl Project {
             path: items_url.clone(),
             reason: "missing, though share.json names it".into(),
         })?;
-        let (lines, mut problems) = lines_of::<SharedItem>(&items_url, &bytes);
+        let (lines, mut problems) =
+            lines_of::<SharedItem>(&items_url, &String::from_utf8_lossy(&bytes), 1);
         let mine: Vec<SharedItem> = lines
             .into_iter()
             .map(|(_, item)| item)
@@ -538,15 +543,20 @@ impl Project {
         project.store.set_setting(SHARE_ROLE, "annotator")?;
         lake.remember(&mut project.store)?;
 
-        // Images are fetched whole into the cache, then thumbnailed.
-        let wanted: Vec<(String, std::path::PathBuf)> = mine
+        // Images are fetched whole into the cache (those not there yet),
+        // then thumbnailed from it.
+        let images: Vec<(String, std::path::PathBuf)> = mine
             .iter()
             .filter(|i| i.kind == ItemKind::Image)
             .filter_map(|i| {
                 let uri = i.uri.as_ref()?;
-                let path = project.s3_cache_path(uri)?;
-                (!path.is_file()).then(|| (uri.clone(), path))
+                Some((uri.clone(), project.s3_cache_path(uri)?))
             })
+            .collect();
+        let wanted: Vec<(String, std::path::PathBuf)> = images
+            .iter()
+            .filter(|(_, path)| !path.is_file())
+            .cloned()
             .collect();
         let target = lake.target(url)?;
         for ((uri, _), result) in wanted
@@ -562,25 +572,14 @@ impl Project {
             }
         }
         let thumbs = project.thumbs_dir();
-        let cached: Vec<Option<std::path::PathBuf>> = mine
-            .iter()
-            .map(|i| {
-                i.uri
-                    .as_deref()
-                    .filter(|_| i.kind == ItemKind::Image)
-                    .and_then(|u| project.s3_cache_path(u))
-                    .filter(|p| p.is_file())
-            })
-            .collect();
-        let unreadable: Vec<Problem> = cached
+        let unreadable: Vec<Problem> = images
             .par_iter()
-            .zip(&mine)
-            .filter_map(|(path, item)| {
-                let path = path.as_ref()?;
+            .filter(|(_, path)| path.is_file())
+            .filter_map(|(uri, path)| {
                 image_file::inspect(path, ImageLimits::default(), Some(&thumbs))
                     .err()
                     .map(|reason| Problem {
-                        file: item.uri.clone().unwrap_or_default(),
+                        file: uri.clone(),
                         position: None,
                         reason,
                     })
@@ -709,8 +708,11 @@ impl Project {
                     let Some(bytes) = publisher.get(name)? else {
                         continue;
                     };
-                    if let Some(path) = self.s3_cache_path(&object_url) {
-                        write_whole(&path, &bytes)?;
+                    // Cached whole (a temporary name, then a rename).
+                    if let Some(path) = self.s3_cache_path(&object_url)
+                        && let (Some(dir), Some(file)) = (path.parent(), path.file_name())
+                    {
+                        LocalFolder::new(dir)?.write(&file.to_string_lossy(), &bytes)?;
                     }
                     bytes
                 }
@@ -779,41 +781,21 @@ fn parse_push(
         );
         return (Vec::new(), vec![problem(1, reason)]);
     }
-    let mut events = Vec::new();
-    let mut problems = Vec::new();
     // Lines count from the header, line 1.
-    for (n, line) in body.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<SharedEvent>(line) {
-            Ok(e) if e.annotator == header.annotator => events.push((n + 2, e)),
-            Ok(e) => problems.push(problem(
-                n + 2,
-                format!(
-                    "an event by {} in {}'s push; skipped",
-                    e.annotator, header.annotator
-                ),
-            )),
-            Err(e) => problems.push(problem(n + 2, e.to_string())),
+    let (read, mut problems) = lines_of::<SharedEvent>(url, body, 2);
+    let mut events = Vec::new();
+    for (line, e) in read {
+        if e.annotator == header.annotator {
+            events.push((line, e));
+        } else {
+            let reason = format!(
+                "an event by {} in {}'s push; skipped",
+                e.annotator, header.annotator
+            );
+            problems.push(problem(line, reason));
         }
     }
     (events, problems)
-}
-
-/// Writes a file whole: a temporary name, then a rename.
-fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |e: std::io::Error| Error::Path {
-        path: path.display().to_string(),
-        reason: e.to_string(),
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(io)?;
-    }
-    let tmp = path.with_extension(format!("partial-{}", std::process::id()));
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(io)
 }
 
 #[cfg(test)]
