@@ -16,7 +16,7 @@ use triage_api::{
     Strategy, SuspectDto, TaskKind,
 };
 
-use crate::state::{AppState, annotator_override, login_name};
+use crate::state::{AppState, annotator_override};
 
 /// An error as the UI sees it.
 #[derive(Debug, Serialize)]
@@ -191,7 +191,7 @@ fn who(p: &Project) -> triage_api::Result<Option<String>> {
 /// The name to offer when asking who labels: the login name.
 #[tauri::command]
 pub fn suggested_annotator() -> Option<String> {
-    login_name()
+    triage_api::login_name()
 }
 
 /// How to read an import.

@@ -73,10 +73,3 @@ pub fn annotator_override() -> Option<String> {
         .ok()
         .filter(|n| !n.trim().is_empty())
 }
-
-/// The login name, offered when the app asks who is labeling.
-pub fn login_name() -> Option<String> {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
-}

@@ -312,6 +312,14 @@ fn assign(n_items: usize, annotators: &[String], overlap: usize, audit: usize) -
         .collect()
 }
 
+/// The login name (`USER`, `USERNAME` or `LOGNAME`): who labels when
+/// nobody said, and the name the app offers when it asks.
+pub fn login_name() -> Option<String> {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
+}
+
 /// Which share a project belongs to, and as whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShareInfo {

@@ -349,12 +349,6 @@ macro_rules! say {
     };
 }
 
-fn login_name() -> Option<String> {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
-}
-
 fn open(dir: &std::path::Path) -> Result<Project> {
     Project::open(dir).with_context(|| format!("opening the project in {}", dir.display()))
 }
@@ -521,7 +515,7 @@ fn run(cli: Cli) -> Result<()> {
             // annotator, else the login name.
             let annotator = match annotator {
                 Some(a) => Some(a),
-                None => project.annotator()?.or_else(login_name),
+                None => project.annotator()?.or_else(triage_api::login_name),
             };
             let label = if project.status()?.task.is_multilabel() {
                 let set: Vec<String> = class
