@@ -371,7 +371,7 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
         assert_eq!(label.annotator.as_deref(), Some("e2e"));
     }
     let back = project.item(&format!("#{undone}")).unwrap();
-    assert!(back.label.is_none_or(|l| l.source != "human"));
+    assert!(back.label.is_none_or(|l| l.source.as_str() != "human"));
     // The flagged item was set aside, then requeued from Review.
     assert!(project.flagged().unwrap().is_empty());
     assert!(
@@ -379,7 +379,7 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
             .item(&format!("#{flagged}"))
             .unwrap()
             .label
-            .is_none_or(|l| l.source != "human")
+            .is_none_or(|l| l.source.as_str() != "human")
     );
 }
 
@@ -593,8 +593,8 @@ fn annotator_draws_two_boxes_on_a_photo_and_they_are_stored_in_pixels() {
     };
     drop(app);
 
-    assert_eq!(label.source, "human");
-    let stored = label.boxes.unwrap();
+    assert_eq!(label.source.as_str(), "human");
+    let stored = label.boxes().unwrap();
     assert_eq!(stored.len(), 2);
     for (b, (class, (from, to))) in stored.iter().zip([(0, first), (1, second)]) {
         let (x0, y0) = to_image(&m, from);
@@ -728,7 +728,11 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
     loop {
         let a = project.item(&format!("#{first}")).unwrap();
         let b = project.item(&format!("#{second}")).unwrap();
-        let classes = |i: &triage_api::ItemDto| i.label.as_ref().and_then(|l| l.classes.clone());
+        let classes = |i: &triage_api::ItemDto| {
+            i.label
+                .as_ref()
+                .and_then(|l| l.classes().map(<[u32]>::to_vec))
+        };
         if classes(&a).is_some() && classes(&b).is_some() {
             assert_eq!(classes(&a), Some(vec![0, 2]));
             assert_eq!(classes(&b), Some(vec![]));

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use triage_core::{AnnotationSource, BoundingBox, BoxesLabel};
+use triage_core::{AnnotationSource, BoundingBox, BoxesLabel, Label};
 use triage_learn::boxes::merge_boxes;
 use triage_learn::consensus::{self, Answer};
 
@@ -289,13 +289,13 @@ impl Project {
             let current = self.store.item(*item)?.label;
             let unchanged = current.as_ref().is_some_and(|l| {
                 l.source == AnnotationSource::Consolidated
-                    && l.class == Some(m.class)
+                    && l.class() == Some(m.class)
                     && l.confidence
                         .is_some_and(|c| (c - m.confidence).abs() < 1e-9)
             });
             if !unchanged && !self.reviewed(*item, current.as_ref(), lead.as_deref())? {
                 events.push(triage_store::NewAnnotation {
-                    class: Some(m.class),
+                    label: Some(Label::Class(m.class)),
                     ..consolidated(*item, method.as_str(), m.confidence, at)
                 });
             }
@@ -341,10 +341,7 @@ impl Project {
     /// for no boxes, the share of people who drew none.
     fn consolidate_boxes(&mut self, at: triage_core::Timestamp) -> Result<ConsolidationSummary> {
         let mut by_item: BTreeMap<i64, Vec<BoxesLabel>> = BTreeMap::new();
-        for (item, _, json) in self.store.human_box_answers()? {
-            let boxes: BoxesLabel = serde_json::from_str(&json).map_err(|e| {
-                crate::Error::Invalid(format!("item {item}: stored boxes are not readable: {e}"))
-            })?;
+        for (item, _, boxes) in self.store.human_box_answers()? {
             by_item.entry(item).or_default().push(boxes);
         }
         by_item.retain(|_, answers| answers.len() >= 2);
@@ -366,15 +363,13 @@ impl Project {
             } else {
                 merged.iter().map(|m| m.confidence).sum::<f64>() / merged.len() as f64
             };
-            let label = BoxesLabel {
+            let label = Label::Boxes(BoxesLabel {
                 image_size: answers[0].image_size.clone(),
                 annotations: merged.iter().map(|m| m.bbox).collect(),
-            };
-            let json =
-                serde_json::to_string(&label).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+            });
             let current = self.store.item(item)?.label;
             let unchanged = current.as_ref().is_some_and(|l| {
-                l.source == AnnotationSource::Consolidated && l.boxes.as_deref() == Some(&json)
+                l.source == AnnotationSource::Consolidated && l.label.as_ref() == Some(&label)
             });
             if unchanged || self.reviewed(item, current.as_ref(), lead.as_deref())? {
                 continue;
@@ -384,7 +379,7 @@ impl Project {
                 .map(|m| serde_json::json!({ "confidence": m.confidence }))
                 .collect();
             events.push(triage_store::NewAnnotation {
-                boxes: Some(json),
+                label: Some(label),
                 meta: Some(serde_json::json!({ "objects": objects }).to_string()),
                 ..consolidated(item, BOX_METHOD, confidence, at)
             });
@@ -410,9 +405,7 @@ fn consolidated(
 ) -> triage_store::NewAnnotation {
     triage_store::NewAnnotation {
         item,
-        class: None,
-        boxes: None,
-        classes: None,
+        label: None,
         source: AnnotationSource::Consolidated,
         annotator: Some(method.into()),
         model_version: None,

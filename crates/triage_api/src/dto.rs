@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 use triage_core::{
-    Annotation, BoundingBox, BoxesLabel, ItemKind, ItemRow, LabelSchema, TaskKind, Timestamp,
+    Annotation, AnnotationSource, BoundingBox, ItemKind, ItemRow, Label, LabelSchema, TaskKind,
+    Timestamp,
 };
 use triage_data::Problem;
 use triage_store::LabelCounts;
@@ -66,16 +67,14 @@ pub struct LabelDto {
     pub item: i64,
     /// The event that gives it.
     pub event: i64,
-    /// The class index; `None` for boxes.
-    pub class: Option<u32>,
-    /// The class name, or how many boxes.
+    /// What it says: `class`, `classes` or `boxes`, side by side with the
+    /// other fields.
+    #[serde(flatten)]
+    pub value: Label,
+    /// The class name, the set's names, or how many boxes.
     pub class_name: String,
-    /// The boxes, for detection, in image pixels.
-    pub boxes: Option<Vec<BoundingBox>>,
-    /// The class indices, for multi-label tasks (`[]`: none apply).
-    pub classes: Option<Vec<u32>>,
-    /// `human`, `model`, `import` or `consolidated`.
-    pub source: String,
+    /// Who gave it.
+    pub source: AnnotationSource,
     /// The person.
     pub annotator: Option<String>,
     /// The model's confidence.
@@ -87,40 +86,32 @@ pub struct LabelDto {
 impl LabelDto {
     /// The label an event gives, or `None` for an undo.
     pub(crate) fn from_event(event: &Annotation, schema: &LabelSchema) -> Option<Self> {
-        let boxes = event
-            .boxes
-            .as_deref()
-            .and_then(|b| serde_json::from_str::<BoxesLabel>(b).ok())
-            .map(|b| b.annotations);
-        let classes = event
-            .classes
-            .as_deref()
-            .and_then(|c| triage_core::parse_class_set(c).ok());
-        let class_name = match (event.class, &boxes, &classes) {
-            (Some(class), _, _) => schema.name_of(class).unwrap_or("?").to_owned(),
-            (None, Some(b), _) => {
-                format!("{} box{}", b.len(), if b.len() == 1 { "" } else { "es" })
-            }
-            (None, None, Some(set)) if set.is_empty() => "none".to_owned(),
-            (None, None, Some(set)) => set
-                .iter()
-                .map(|&c| schema.name_of(c).unwrap_or("?"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            (None, None, None) => return None,
-        };
+        let value = event.label.clone()?;
         Some(Self {
             item: event.item,
             event: event.id,
-            class: event.class,
-            class_name,
-            boxes,
-            classes,
-            source: event.source.as_str().to_owned(),
+            class_name: value.describe(schema),
+            value,
+            source: event.source,
             annotator: event.annotator.clone(),
             confidence: event.confidence,
             at: event.at,
         })
+    }
+
+    /// The class index, for a single-class label.
+    pub fn class(&self) -> Option<u32> {
+        self.value.class()
+    }
+
+    /// The class set, for a multi-label answer.
+    pub fn classes(&self) -> Option<&[u32]> {
+        self.value.classes()
+    }
+
+    /// The boxes, for detection.
+    pub fn boxes(&self) -> Option<&[BoundingBox]> {
+        self.value.boxes()
     }
 }
 

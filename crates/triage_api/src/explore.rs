@@ -19,7 +19,7 @@ pub use triage_store::{ReviewState, SpotCheck};
 
 use crate::profile::{LabeledFrame, profile_err};
 use crate::project::DB_FILE;
-use crate::{Error, Project, Result};
+use crate::{Error, LabelDto, Project, Result};
 
 /// What a [`Dataset`] was opened from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,7 +319,7 @@ impl Dataset {
             let label = item
                 .label
                 .as_ref()
-                .and_then(|l| crate::dto::LabelDto::from_event(l, &schema));
+                .and_then(|l| LabelDto::from_event(l, &schema));
             // Both lists are in id order, so the review state is the next one.
             while review.next_if(|(id, _)| *id < item.id).is_some() {}
             let state = ReviewState {
@@ -346,7 +346,7 @@ impl Dataset {
                 name: entry_name(item),
                 image,
                 thumbnail,
-                class: label.as_ref().and_then(|l| l.class),
+                class: label.as_ref().and_then(LabelDto::class),
                 source: item.label.as_ref().map(|l| l.source),
                 confidence: label.as_ref().and_then(|l| l.confidence),
                 label: label.map(|l| l.class_name),
@@ -544,7 +544,7 @@ impl Project {
             .iter()
             .map(|e| HistoryEvent {
                 at: Some(e.at),
-                what: match (e.undoes, crate::dto::LabelDto::from_event(e, &self.schema)) {
+                what: match (e.undoes, LabelDto::from_event(e, &self.schema)) {
                     (Some(undone), _) => format!("undo of event {undone}"),
                     (None, Some(label)) => label.class_name,
                     (None, None) => "?".into(),

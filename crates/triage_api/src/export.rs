@@ -474,7 +474,7 @@ impl Project {
             options.filter(&mut item);
             // Boxes have no single class: their images split as one group.
             if let Some(label) = &item.label {
-                let class = label.class.unwrap_or(u32::MAX);
+                let class = label.class().unwrap_or(u32::MAX);
                 by_class.entry(class).or_default().push(item.id);
             }
             Ok(())

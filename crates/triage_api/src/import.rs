@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use triage_core::{ItemKind, TaskKind, Timestamp};
+use triage_core::{ItemKind, Label, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
 use triage_data::manifest::{self, EntrySource, ManifestEntry};
 use triage_data::table::{self, TableOptions};
@@ -169,12 +169,7 @@ impl Project {
             let uri = image.path.display().to_string();
             let label = image.folder_label.as_deref().and_then(|name| {
                 self.class_or_warn(name, &uri, "folder".into(), &mut report)
-                    .map(|class| ImportedLabel {
-                        class: Some(class),
-                        classes: None,
-                        confidence: None,
-                        meta: None,
-                    })
+                    .map(ImportedLabel::class)
             });
             items.push(NewItem {
                 kind: ItemKind::Image,
@@ -227,12 +222,7 @@ impl Project {
             let label = row.label.as_deref().and_then(|name| {
                 let position = format!("row {}", row.index + 1);
                 self.class_or_warn(name, &file, position, &mut report)
-                    .map(|class| ImportedLabel {
-                        class: Some(class),
-                        classes: None,
-                        confidence: None,
-                        meta: None,
-                    })
+                    .map(ImportedLabel::class)
             });
             items.push(NewItem {
                 kind: ItemKind::Row,
@@ -441,24 +431,18 @@ impl Project {
             (None, None) => None,
         };
         let multilabel = self.schema.task.is_multilabel();
-        let (class, classes) = match (&label.class_set, multilabel) {
+        let value = match (&label.class_set, multilabel) {
             (Some(set), true) => {
                 let mut indices = Vec::with_capacity(set.len());
                 for (i, name) in set {
                     indices.push(index_of(name.as_ref(), Some(*i))?);
                 }
-                (
-                    None,
-                    Some(triage_core::class_set_json(indices, n as u32).ok()?),
-                )
+                Label::class_set(indices, n as u32).ok()?
             }
             (None, true) => {
                 // One class from a single-class job: a set of one.
                 let class = index_of(label.class_name.as_ref(), label.class_index)?;
-                (
-                    None,
-                    Some(triage_core::class_set_json(vec![class], n as u32).ok()?),
-                )
+                Label::class_set(vec![class], n as u32).ok()?
             }
             (Some(_), false) => {
                 report.at(
@@ -469,14 +453,10 @@ impl Project {
                 );
                 return None;
             }
-            (None, false) => (
-                Some(index_of(label.class_name.as_ref(), label.class_index)?),
-                None,
-            ),
+            (None, false) => Label::Class(index_of(label.class_name.as_ref(), label.class_index)?),
         };
         Some(ImportedLabel {
-            class,
-            classes,
+            label: value,
             confidence: label.confidence,
             meta: Some(label.metadata.clone()),
         })

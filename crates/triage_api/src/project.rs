@@ -1,6 +1,8 @@
 use std::path::{Path, PathBuf};
 
-use triage_core::{AnnotationSource, BoundingBox, BoxesLabel, LabelSchema, TaskKind, Timestamp};
+use triage_core::{
+    AnnotationSource, BoundingBox, BoxesLabel, Label, LabelSchema, TaskKind, Timestamp,
+};
 use triage_store::{NewAnnotation, Store};
 
 use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
@@ -266,7 +268,7 @@ impl Project {
         }
         let item = self.resolve(item_key)?;
         let class = self.schema.index_of(class_name)?;
-        self.append_human(item, Given::Class(class), annotator, time_spent_ms, at)
+        self.append_human(item, Label::Class(class), annotator, time_spent_ms, at)
     }
 
     /// A person gives an item its set of classes (none at all is an answer
@@ -290,24 +292,19 @@ impl Project {
             .iter()
             .map(|n| self.schema.index_of(n))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let set = triage_core::class_set_json(indices, self.schema.classes.len() as u32)?;
-        self.append_human(item, Given::Classes(set), annotator, time_spent_ms, at)
+        let set = Label::class_set(indices, self.schema.classes.len() as u32)?;
+        self.append_human(item, set, annotator, time_spent_ms, at)
     }
 
     /// Commits a person's label on an item.
     fn append_human(
         &mut self,
         item: i64,
-        given: Given,
+        label: Label,
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
         at: Timestamp,
     ) -> Result<LabelDto> {
-        let (class, boxes, classes) = match given {
-            Given::Class(c) => (Some(c), None, None),
-            Given::Boxes(b) => (None, Some(b), None),
-            Given::Classes(c) => (None, None, Some(c)),
-        };
         // Unnamed, a label is the project's annotator's (asked once).
         let annotator = match annotator {
             Some(a) => Some(a.to_owned()),
@@ -315,9 +312,7 @@ impl Project {
         };
         let event = self.store.append(&NewAnnotation {
             item,
-            class,
-            boxes,
-            classes,
+            label: Some(label),
             source: AnnotationSource::Human,
             annotator,
             model_version: None,
@@ -355,9 +350,7 @@ impl Project {
             )));
         };
         let label = BoxesLabel::new(width, height, boxes, self.schema.classes.len() as u32)?;
-        let json = serde_json::to_string(&label)
-            .map_err(|e| Error::Invalid(format!("boxes of item {item}: {e}")))?;
-        self.append_human(item, Given::Boxes(json), annotator, time_spent_ms, at)
+        self.append_human(item, Label::Boxes(label), annotator, time_spent_ms, at)
     }
 
     /// Takes back the latest human label still in force (by `annotator`, if
@@ -374,13 +367,6 @@ impl Project {
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.store.integrity_check()?)
     }
-}
-
-/// What a person gives an item: a class, boxes (JSON) or a class set (JSON).
-enum Given {
-    Class(u32),
-    Boxes(String),
-    Classes(String),
 }
 
 /// `cache/s3`, beside the thumbnails in `cache/thumbs`.
@@ -450,11 +436,11 @@ mod tests {
                 at,
             )
             .unwrap();
-        assert_eq!(label.class, None);
+        assert_eq!(label.class(), None);
         assert_eq!(label.class_name, "2 boxes");
         let stored = p.item(&key).unwrap().label.unwrap();
         assert_eq!(
-            stored.boxes.unwrap(),
+            stored.boxes().unwrap(),
             vec![b(0, 1, 2, 10, 5), b(1, 20, 10, 20, 20)]
         );
         assert_eq!(p.status().unwrap().counts.human, 1);

@@ -202,7 +202,7 @@ pub fn simulate(
     let mut overwritten = 0;
     for (&id, &class) in &human {
         let label = project.store.item(id)?.label;
-        if !label.is_some_and(|l| l.source == AnnotationSource::Human && l.class == Some(class)) {
+        if !label.is_some_and(|l| l.source == AnnotationSource::Human && l.class() == Some(class)) {
             overwritten += 1;
         }
     }
@@ -260,7 +260,7 @@ fn score(project: &Project, truth: &HashMap<ItemId, u32>) -> Result<(u64, u64)> 
             .filter(|l| l.source == AnnotationSource::Model)
         {
             auto += 1;
-            correct += u64::from(truth.get(&item.id) == l.class.as_ref());
+            correct += u64::from(truth.get(&item.id) == l.class().as_ref());
         }
         Ok(())
     })?;

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, ItemId, Result, Timestamp};
+use crate::{Error, ItemId, Label, LabelParts, Result, Timestamp};
 
 /// Identifies an annotation event; ids grow with time within a project.
 pub type AnnotationId = i64;
@@ -59,22 +59,17 @@ impl std::str::FromStr for AnnotationSource {
     }
 }
 
-/// One append-only annotation event. A label sets `class` (or `boxes`, for
-/// detection); an undo sets `undoes` and leaves both empty. Nothing is ever overwritten, so every
-/// label keeps its lineage.
+/// One append-only annotation event. A label sets `label`; an undo sets
+/// `undoes` and leaves it empty. Nothing is ever overwritten, so every label
+/// keeps its lineage.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
     /// The event's id.
     pub id: AnnotationId,
     /// The item it is about.
     pub item: ItemId,
-    /// The class index given, or `None` for an undo or boxes.
-    pub class: Option<u32>,
-    /// The boxes given, as [`crate::BoxesLabel`] JSON, for detection.
-    pub boxes: Option<String>,
-    /// The classes given, as a JSON array of class indices (sorted, each
-    /// once), for multi-label tasks. `[]` is an answer too: none apply.
-    pub classes: Option<String>,
+    /// The label given, or `None` for an undo.
+    pub label: Option<Label>,
     /// Who or what gave it.
     pub source: AnnotationSource,
     /// The person, for human events.
@@ -95,71 +90,82 @@ pub struct Annotation {
 }
 
 impl Annotation {
-    /// Whether the event gives a label (a class, boxes or a class set),
-    /// rather than taking one back.
+    /// Whether the event gives a label, rather than taking one back.
     pub fn is_label(&self) -> bool {
-        self.class.is_some() || self.boxes.is_some() || self.classes.is_some()
+        self.label.is_some()
+    }
+
+    /// The class index, for a single-class label.
+    pub fn class(&self) -> Option<u32> {
+        self.label.as_ref().and_then(Label::class)
     }
 }
 
 /// A person's event as it travels between projects through the lake: the
 /// item by its key (item ids differ between projects), the event by a uid
 /// that stays the same wherever it is merged, so merging twice adds nothing.
+/// On the wire its label is spelled as [`LabelParts`], as in the project file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SharedEventWire", into = "SharedEventWire")]
 pub struct SharedEvent {
     /// `<project uid>/<event id>` in the project where it was given.
     pub uid: String,
     /// The item's key (its `ref_key`), the same in every project of a share.
     pub item: String,
-    /// The class index given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<u32>,
-    /// Boxes as [`crate::BoxesLabel`] JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub boxes: Option<String>,
-    /// A class set as a JSON array of indices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub classes: Option<String>,
+    /// The label given, or `None` for an undo.
+    pub label: Option<Label>,
     /// The person.
     pub annotator: String,
     /// When it was given.
     pub at: Timestamp,
     /// How long the person spent on the item.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_spent_ms: Option<i64>,
     /// The uid of the event it takes back, for an undo.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
 }
 
-/// A multi-label answer as stored: the class indices, sorted, each once,
-/// checked against the number of classes.
-pub fn class_set_json(mut classes: Vec<u32>, n_classes: u32) -> crate::Result<String> {
-    classes.sort_unstable();
-    classes.dedup();
-    if let Some(bad) = classes.iter().find(|&&c| c >= n_classes) {
-        return Err(crate::Error::UnknownClass(bad.to_string()));
-    }
-    let items: Vec<String> = classes.iter().map(u32::to_string).collect();
-    Ok(format!("[{}]", items.join(",")))
+/// [`SharedEvent`] as pushes spell it.
+#[derive(Clone, Serialize, Deserialize)]
+struct SharedEventWire {
+    uid: String,
+    item: String,
+    #[serde(flatten)]
+    label: LabelParts,
+    annotator: String,
+    at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time_spent_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    undoes: Option<String>,
 }
 
-/// The class indices of a stored multi-label answer.
-pub fn parse_class_set(stored: &str) -> crate::Result<Vec<u32>> {
-    let inner = stored
-        .trim()
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .ok_or_else(|| crate::Error::Schema(format!("stored class set {stored} is not a list")))?;
-    inner
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse()
-                .map_err(|_| crate::Error::Schema(format!("stored class set {stored}: bad index")))
+impl TryFrom<SharedEventWire> for SharedEvent {
+    type Error = Error;
+    fn try_from(w: SharedEventWire) -> Result<Self> {
+        Ok(Self {
+            label: Label::from_parts(&w.label)?,
+            uid: w.uid,
+            item: w.item,
+            annotator: w.annotator,
+            at: w.at,
+            time_spent_ms: w.time_spent_ms,
+            undoes: w.undoes,
         })
-        .collect()
+    }
+}
+
+impl From<SharedEvent> for SharedEventWire {
+    fn from(e: SharedEvent) -> Self {
+        Self {
+            label: e.label.as_ref().into(),
+            uid: e.uid,
+            item: e.item,
+            annotator: e.annotator,
+            at: e.at,
+            time_spent_ms: e.time_spent_ms,
+            undoes: e.undoes,
+        }
+    }
 }
 
 /// The label an item shows now, and the event it comes from.
@@ -167,7 +173,7 @@ pub fn parse_class_set(stored: &str) -> crate::Result<Vec<u32>> {
 pub struct CurrentLabel {
     /// The event that gave it.
     pub event: AnnotationId,
-    /// The class index; `None` when the label is boxes.
+    /// The class index; `None` when the label is boxes or a class set.
     pub class: Option<u32>,
     /// Its source.
     pub source: AnnotationSource,
@@ -187,7 +193,7 @@ pub fn current_label(events: &[Annotation]) -> Option<CurrentLabel> {
         .max_by_key(|e| (e.source.rank(), e.id))
         .map(|e| CurrentLabel {
             event: e.id,
-            class: e.class,
+            class: e.class(),
             source: e.source,
             confidence: e.confidence,
         })
@@ -207,9 +213,7 @@ mod tests {
         Annotation {
             id,
             item: 1,
-            class,
-            boxes: None,
-            classes: None,
+            label: class.map(Label::Class),
             source,
             annotator: None,
             model_version: None,
@@ -285,22 +289,19 @@ mod tests {
     }
 
     #[test]
-    fn class_sets_are_sorted_unique_and_checked() {
-        assert_eq!(class_set_json(vec![2, 0, 2], 3).unwrap(), "[0,2]");
-        assert_eq!(class_set_json(vec![], 3).unwrap(), "[]");
-        assert!(class_set_json(vec![3], 3).is_err());
-        assert_eq!(parse_class_set("[0,2]").unwrap(), vec![0, 2]);
-        assert_eq!(parse_class_set("[]").unwrap(), Vec::<u32>::new());
-        assert!(parse_class_set("{}").is_err());
+    fn an_empty_class_set_is_a_label() {
         let mut set = ev(2, None, Human, None);
-        set.classes = Some("[]".into());
+        set.label = Some(Label::Classes(vec![]));
         assert_eq!(current_label(&[set]).map(|l| l.event), Some(2));
     }
 
     #[test]
     fn boxes_are_a_label_and_undo_takes_them_back() {
         let mut boxes = ev(2, None, Human, None);
-        boxes.boxes = Some(r#"{"image_size":[],"annotations":[]}"#.into());
+        boxes.label = Some(Label::Boxes(crate::BoxesLabel {
+            image_size: vec![],
+            annotations: vec![],
+        }));
         let e = [ev(1, Some(0), Import, None), boxes.clone()];
         let current = current_label(&e).unwrap();
         assert_eq!((current.event, current.class), (2, None));
@@ -314,5 +315,24 @@ mod tests {
             assert_eq!(s.as_str().parse::<AnnotationSource>().unwrap(), s);
         }
         assert!("robot".parse::<AnnotationSource>().is_err());
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn shared_events_keep_their_wire_spelling() {
+        let line = r#"{"uid":"p/1","item":"a.png","classes":"[0,2]","annotator":"ana","at":"2030-01-01T00:00:00Z","time_spent_ms":5}"#;
+        let e: SharedEvent = serde_json::from_str(line).unwrap();
+        assert_eq!(e.label, Some(Label::Classes(vec![0, 2])));
+        assert_eq!(serde_json::to_string(&e).unwrap(), line);
+        let undo = r#"{"uid":"p/2","item":"a.png","annotator":"ana","at":"2030-01-01T00:00:00Z","undoes":"p/1"}"#;
+        let e: SharedEvent = serde_json::from_str(undo).unwrap();
+        assert_eq!(e.label, None);
+        assert_eq!(serde_json::to_string(&e).unwrap(), undo);
+        let bad = r#"{"uid":"p/1","item":"a","class":1,"classes":"[1]","annotator":"a","at":"2030-01-01T00:00:00Z"}"#;
+        assert!(serde_json::from_str::<SharedEvent>(bad).is_err());
     }
 }

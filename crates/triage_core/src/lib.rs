@@ -10,15 +10,16 @@
 mod annotation;
 mod boxes;
 mod item;
+mod label;
 mod schema;
 mod time;
 
 pub use annotation::{
-    Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, class_set_json,
-    current_label, parse_class_set,
+    Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, current_label,
 };
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};
+pub use label::{Label, LabelParts};
 pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};
 pub use time::{Timestamp, format_gt_date};
 

@@ -112,7 +112,7 @@ fn demo() -> &'static Demo {
         p.label(&format!("#{}", agree.id), &given, Some("ben"), None, at(50))
             .unwrap();
         let disagree = &drawn[1];
-        let model_class = disagree.label.as_ref().unwrap().class.unwrap();
+        let model_class = disagree.label.as_ref().unwrap().class().unwrap();
         let other = ((model_class + 1) % 10).to_string();
         p.label(
             &format!("#{}", disagree.id),

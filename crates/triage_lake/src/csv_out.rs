@@ -1,7 +1,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use triage_core::{ItemRow, LabelSchema};
+use triage_core::{Annotation, ItemRow, LabelSchema};
 
 use crate::{Error, Result, TABLE_COLUMNS, source_ref};
 
@@ -35,7 +35,7 @@ impl<W: Write> CsvWriter<W> {
     /// Writes one item.
     pub fn push(&mut self, item: &ItemRow) -> Result<()> {
         let label = item.label.as_ref();
-        let class = label.and_then(|l| l.class);
+        let class = label.and_then(Annotation::class);
         let cells: [String; 12] = [
             item.id.to_string(),
             item.external_id.clone().unwrap_or_default(),

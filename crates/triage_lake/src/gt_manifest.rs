@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 use triage_core::{
-    Annotation, AnnotationSource, BoxesLabel, ItemKind, ItemRow, LabelSchema, format_gt_date,
+    Annotation, AnnotationSource, BoxesLabel, ItemKind, ItemRow, Label, LabelSchema, format_gt_date,
 };
 
 use crate::{Error, Result, source_ref};
@@ -28,14 +28,13 @@ fn provenance(label: &Annotation) -> (&'static str, f64) {
 
 /// An item's stored boxes.
 pub fn boxes_of(item: &ItemRow, label: &Annotation) -> Result<BoxesLabel> {
-    let stored = label.boxes.as_deref().ok_or_else(|| Error::Item {
-        item: item.id,
-        reason: "its label has no boxes".into(),
-    })?;
-    serde_json::from_str(stored).map_err(|e| Error::Item {
-        item: item.id,
-        reason: format!("its stored boxes do not parse: {e}"),
-    })
+    match &label.label {
+        Some(Label::Boxes(b)) => Ok(b.clone()),
+        _ => Err(Error::Item {
+            item: item.id,
+            reason: "its label has no boxes".into(),
+        }),
+    }
 }
 
 /// What every line's metadata shares.
@@ -124,7 +123,7 @@ impl GtManifestWriter {
             return self.class_set_line(item, label, object).map(Some);
         }
         let class = label
-            .class
+            .class()
             .ok_or_else(|| self.item_err(item, "its label has no class"))?;
         let class_name =
             self.settings.schema.name_of(class).ok_or_else(|| {
@@ -156,15 +155,14 @@ impl GtManifestWriter {
         label: &Annotation,
         mut object: Map<String, Value>,
     ) -> Result<String> {
-        let stored = label
-            .classes
-            .as_deref()
+        let set = label
+            .label
+            .as_ref()
+            .and_then(Label::classes)
             .ok_or_else(|| self.item_err(item, "its label is not a set of classes"))?;
-        let set = triage_core::parse_class_set(stored)
-            .map_err(|e| self.item_err(item, &e.to_string()))?;
         let (human, confidence) = provenance(label);
         let (mut class_map, mut confidence_map) = (Map::new(), Map::new());
-        for &c in &set {
+        for &c in set {
             let name =
                 self.settings.schema.name_of(c).ok_or_else(|| {
                     self.item_err(item, &format!("class {c} is not in the schema"))
@@ -178,7 +176,7 @@ impl GtManifestWriter {
         self.common_meta(&mut meta, human, label);
         object.insert(
             self.settings.attribute.clone(),
-            Value::Array(set.into_iter().map(Value::from).collect()),
+            Value::Array(set.iter().copied().map(Value::from).collect()),
         );
         object.insert(self.meta_key.clone(), Value::Object(meta));
         Ok(Value::Object(object).to_string())
@@ -287,9 +285,7 @@ mod tests {
         Annotation {
             id: 1,
             item: 7,
-            class: Some(class),
-            boxes: None,
-            classes: None,
+            label: Some(Label::Class(class)),
             source,
             annotator: None,
             model_version: Some(3),

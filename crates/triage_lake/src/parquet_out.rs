@@ -1,5 +1,5 @@
 use polars::prelude::*;
-use triage_core::{ItemRow, LabelSchema};
+use triage_core::{Annotation, ItemRow, LabelSchema};
 
 use crate::{Error, Result, TABLE_COLUMNS, source_ref};
 
@@ -74,7 +74,7 @@ impl ParquetBuilder {
     /// Adds one item.
     pub fn push(&mut self, item: &ItemRow) {
         let label = item.label.as_ref();
-        let class = label.and_then(|l| l.class);
+        let class = label.and_then(Annotation::class);
         self.id.push(item.id);
         self.external_id.push(item.external_id.clone());
         self.source_ref.push(source_ref(item));

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
-use triage_core::{AnnotationSource, ItemId, ItemKind, Timestamp};
+use triage_core::{AnnotationSource, ItemId, ItemKind, Label, Timestamp};
 
 use crate::store::{NewAnnotation, insert_event, refresh_current_label, time_str};
 use crate::{Result, Store};
@@ -258,9 +258,7 @@ impl Store {
             };
             let base = NewAnnotation {
                 item,
-                class: None,
-                boxes: None,
-                classes: None,
+                label: None,
                 source: AnnotationSource::Model,
                 annotator: None,
                 model_version,
@@ -277,9 +275,7 @@ impl Store {
                     let event = insert_event(
                         &tx,
                         &NewAnnotation {
-                            class: Some(class),
-                            boxes: None,
-                            classes: None,
+                            label: Some(Label::Class(class)),
                             confidence: Some(confidence),
                             ..base
                         },
@@ -354,9 +350,7 @@ impl Store {
                 &tx,
                 &NewAnnotation {
                     item,
-                    class: None,
-                    boxes: None,
-                    classes: None,
+                    label: None,
                     source: AnnotationSource::Model,
                     annotator: None,
                     model_version: Some(version),

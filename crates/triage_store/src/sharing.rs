@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
-use triage_core::{AnnotationId, AnnotationSource, ItemId, SharedEvent};
+use triage_core::{AnnotationId, AnnotationSource, ItemId, Label, LabelParts, SharedEvent};
 
 use crate::store::{NewAnnotation, insert_event, parse_time, refresh_current_label};
 use crate::{Error, Result, Store};
@@ -74,12 +74,15 @@ impl Store {
             let id: AnnotationId = r.get(0)?;
             let created: String = r.get(6)?;
             last = Some(id);
-            events.push(SharedEvent {
-                uid: format!("{uid}/{id}"),
-                item: r.get(1)?,
+            let parts = LabelParts {
                 class: r.get(2)?,
                 boxes: r.get(3)?,
                 classes: r.get(4)?,
+            };
+            events.push(SharedEvent {
+                uid: format!("{uid}/{id}"),
+                item: r.get(1)?,
+                label: Label::from_parts(&parts)?,
                 annotator: r
                     .get::<_, Option<String>>(5)?
                     .unwrap_or_else(|| annotator.to_owned()),
@@ -98,7 +101,7 @@ impl Store {
     /// back, as they do in the order they were given.
     pub fn merge_events(&mut self, events: &[SharedEvent]) -> Result<MergeOutcome> {
         let own = format!("{}/", self.project_uid()?);
-        let classes = i64::from(self.schema()?.classes.len() as u32);
+        let classes = self.schema()?.classes.len() as u32;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -129,15 +132,7 @@ impl Store {
                 skip(format!("no item '{}' in this project", e.item));
                 continue;
             };
-            if let Some(c) = e.class.filter(|&c| i64::from(c) >= classes) {
-                skip(format!("class index {c} is outside the schema"));
-                continue;
-            }
-            if let Some(set) = &e.classes
-                && let Some(c) = triage_core::parse_class_set(set)?
-                    .into_iter()
-                    .find(|&c| i64::from(c) >= classes)
-            {
+            if let Some(c) = e.label.as_ref().and_then(|l| l.class_outside(classes)) {
                 skip(format!("class index {c} is outside the schema"));
                 continue;
             }
@@ -155,9 +150,7 @@ impl Store {
                 &tx,
                 &NewAnnotation {
                     item,
-                    class: e.class,
-                    boxes: e.boxes.clone(),
-                    classes: e.classes.clone(),
+                    label: e.label.clone(),
                     source: AnnotationSource::Human,
                     annotator: Some(e.annotator.clone()),
                     model_version: None,

@@ -4,8 +4,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 use triage_core::{
-    Annotation, AnnotationId, AnnotationSource, ClassDef, ItemId, ItemKind, ItemRow, LabelSchema,
-    TaskKind, Timestamp, current_label,
+    Annotation, AnnotationId, AnnotationSource, BoxesLabel, ClassDef, ItemId, ItemKind, ItemRow,
+    Label, LabelParts, LabelSchema, TaskKind, Timestamp, current_label,
 };
 
 use crate::migrate::{LATEST_VERSION, migrate_to};
@@ -68,15 +68,23 @@ pub struct NewItem {
 /// A label that arrived with the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImportedLabel {
-    /// The class index, for single-class tasks.
-    pub class: Option<u32>,
-    /// The class set as a JSON array of indices, for multi-label tasks;
-    /// exactly one of `class` and `classes` is set.
-    pub classes: Option<String>,
+    /// The label: a class, or a class set for multi-label tasks.
+    pub label: Label,
     /// The confidence the data gave, if any.
     pub confidence: Option<f64>,
     /// Metadata kept verbatim (a Ground Truth `<attr>-metadata` object).
     pub meta: Option<String>,
+}
+
+impl ImportedLabel {
+    /// A class that came with the data, with nothing else known.
+    pub fn class(class: u32) -> Self {
+        Self {
+            label: Label::Class(class),
+            confidence: None,
+            meta: None,
+        }
+    }
 }
 
 /// An event to append.
@@ -84,12 +92,8 @@ pub struct ImportedLabel {
 pub struct NewAnnotation {
     /// The item.
     pub item: ItemId,
-    /// The class, or `None` for an undo or boxes.
-    pub class: Option<u32>,
-    /// Boxes as [`triage_core::BoxesLabel`] JSON, for detection.
-    pub boxes: Option<String>,
-    /// A class set as a JSON array of indices, for multi-label tasks.
-    pub classes: Option<String>,
+    /// The label, or `None` for an undo.
+    pub label: Option<Label>,
     /// Who gave it.
     pub source: AnnotationSource,
     /// The person.
@@ -339,13 +343,8 @@ impl Store {
     /// event), refreshing each item's current label; all or nothing.
     pub fn append_all(&mut self, events: &[NewAnnotation]) -> Result<u64> {
         let classes = self.class_count()?;
-        if let Some(bad) = events
-            .iter()
-            .find_map(|e| e.class.filter(|&c| c >= classes))
-        {
-            return Err(Error::Corrupt(format!(
-                "class index {bad} is outside the schema"
-            )));
+        for e in events {
+            check_classes(e.label.as_ref(), classes, "")?;
         }
         let tx = self
             .conn
@@ -365,9 +364,23 @@ impl Store {
     }
 
     /// Each person's standing boxes per item, as [`Self::human_answers`]
-    /// with the boxes' JSON.
-    pub fn human_box_answers(&self) -> Result<Vec<(ItemId, Option<String>, String)>> {
-        self.standing_answers("boxes")
+    /// with the boxes.
+    pub fn human_box_answers(&self) -> Result<Vec<(ItemId, Option<String>, BoxesLabel)>> {
+        self.standing_answers::<String>("boxes")?
+            .into_iter()
+            .map(|(item, who, json)| {
+                let parts = LabelParts {
+                    boxes: Some(json),
+                    ..LabelParts::default()
+                };
+                match Label::from_parts(&parts)? {
+                    Some(Label::Boxes(b)) => Ok((item, who, b)),
+                    _ => Err(Error::Corrupt(format!(
+                        "item {item}: boxes are not readable"
+                    ))),
+                }
+            })
+            .collect()
     }
 
     fn standing_answers<T: rusqlite::types::FromSql>(
@@ -532,7 +545,7 @@ impl Store {
                 tx.prepare_cached("INSERT INTO item_payloads(item_id, payload) VALUES (?1, ?2)")?;
             let mut event = tx.prepare_cached(
                 "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta, \
-                 classes) VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?6)",
+                 boxes, classes) VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?6, ?7)",
             )?;
             let mut cache = tx.prepare_cached(
                 "UPDATE items SET label_event = ?2, label_class = ?3, label_source = 'import', \
@@ -559,25 +572,19 @@ impl Store {
                     payload.execute(params![item_id, p])?;
                 }
                 if let Some(label) = &item.label {
-                    let indices = match &label.classes {
-                        Some(set) => triage_core::parse_class_set(set)?,
-                        None => label.class.into_iter().collect(),
-                    };
-                    if let Some(bad) = indices.iter().find(|&&c| c >= classes) {
-                        return Err(Error::Corrupt(format!(
-                            "imported class index {bad} is outside the schema"
-                        )));
-                    }
+                    check_classes(Some(&label.label), classes, "imported ")?;
+                    let parts = label.label.to_parts();
                     event.execute(params![
                         item_id,
-                        label.class,
+                        parts.class,
                         label.confidence,
                         at_str,
                         label.meta,
-                        label.classes
+                        parts.boxes,
+                        parts.classes
                     ])?;
                     let event_id = tx.last_insert_rowid();
-                    cache.execute(params![item_id, event_id, label.class, label.confidence])?;
+                    cache.execute(params![item_id, event_id, parts.class, label.confidence])?;
                 }
             }
         }
@@ -596,13 +603,7 @@ impl Store {
     /// immediate transaction. Returns after the commit, so a caller may show
     /// the label as saved.
     pub fn append(&mut self, new: &NewAnnotation) -> Result<Annotation> {
-        if let Some(class) = new.class
-            && class >= self.class_count()?
-        {
-            return Err(Error::Corrupt(format!(
-                "class index {class} is outside the schema"
-            )));
-        }
+        check_classes(new.label.as_ref(), self.class_count()?, "")?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -620,9 +621,7 @@ impl Store {
         Ok(Annotation {
             id,
             item: new.item,
-            class: new.class,
-            boxes: new.boxes.clone(),
-            classes: new.classes.clone(),
+            label: new.label.clone(),
             source: new.source,
             annotator: new.annotator.clone(),
             model_version: new.model_version,
@@ -655,9 +654,7 @@ impl Store {
         let Some(last) = last else { return Ok(None) };
         self.append(&NewAnnotation {
             item: last.item,
-            class: None,
-            boxes: None,
-            classes: None,
+            label: None,
             source: AnnotationSource::Human,
             annotator: annotator
                 .map(str::to_owned)
@@ -944,8 +941,19 @@ impl Store {
     }
 }
 
+/// Refuses a label that names a class outside a schema of `classes`.
+fn check_classes(label: Option<&Label>, classes: u32, what: &str) -> Result<()> {
+    match label.and_then(|l| l.class_outside(classes)) {
+        Some(bad) => Err(Error::Corrupt(format!(
+            "{what}class index {bad} is outside the schema"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Appends an event inside the caller's transaction; returns its id.
 pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<AnnotationId> {
+    let parts = LabelParts::from(new.label.as_ref());
     conn.prepare_cached(
         "INSERT INTO annotations(item_id, class, source, annotator, model_version, confidence, \
          created_at, time_spent_ms, undoes, meta, boxes, classes) \
@@ -953,7 +961,7 @@ pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<Ann
     )?
     .execute(params![
         new.item,
-        new.class,
+        parts.class,
         new.source.as_str(),
         new.annotator,
         new.model_version,
@@ -962,8 +970,8 @@ pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<Ann
         new.time_spent_ms,
         new.undoes,
         new.meta,
-        new.boxes,
-        new.classes,
+        parts.boxes,
+        parts.classes,
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -1017,9 +1025,14 @@ pub(crate) fn parse_json(s: &str) -> Result<serde_json::Value> {
 fn event_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Annotation> {
     let source: String = r.get(at + 2)?;
     let created: String = r.get(at + 6)?;
+    let parts = LabelParts {
+        class: r.get(at + 1)?,
+        boxes: r.get(at + 11)?,
+        classes: r.get(at + 12)?,
+    };
     Ok(Annotation {
         id: r.get(at)?,
-        class: r.get(at + 1)?,
+        label: Label::from_parts(&parts).map_err(|e| to_sql_err(Error::Core(e)))?,
         source: source.parse().map_err(|e| to_sql_err(Error::Core(e)))?,
         annotator: r.get(at + 3)?,
         model_version: r.get(at + 4)?,
@@ -1029,8 +1042,6 @@ fn event_from(r: &Row<'_>, at: usize) -> rusqlite::Result<Annotation> {
         undoes: r.get(at + 8)?,
         meta: r.get(at + 9)?,
         item: r.get(at + 10)?,
-        boxes: r.get(at + 11)?,
-        classes: r.get(at + 12)?,
     })
 }
 

@@ -62,14 +62,14 @@ export interface PullSummary {
 export interface LabelDto {
   item: number;
   event: number;
-  /** The class, for classification; null for boxes. */
-  class: number | null;
-  /** The class name, or a summary of the boxes. */
-  class_name: string;
-  /** Boxes in image pixels, for detection. */
-  boxes: Box[] | null;
+  /** Exactly one of `class`, `classes` and `boxes` is there. */
+  class?: number;
   /** The class indices, for multi-label projects. */
-  classes: number[] | null;
+  classes?: number[];
+  /** Boxes in image pixels, for detection. */
+  boxes?: { image_size: { width: number; height: number; depth: number }[]; annotations: Box[] };
+  /** The class name, the set's names, or a summary of the boxes. */
+  class_name: string;
   source: "human" | "model" | "import" | "consolidated";
   annotator: string | null;
   confidence: number | null;

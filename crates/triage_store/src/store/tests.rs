@@ -27,8 +27,7 @@ fn item(n: usize, label: Option<u32>) -> NewItem {
         height: Some(8),
         payload: None,
         label: label.map(|class| ImportedLabel {
-            class: Some(class),
-            classes: None,
+            label: Label::Class(class),
             confidence: None,
             meta: None,
         }),
@@ -38,9 +37,7 @@ fn item(n: usize, label: Option<u32>) -> NewItem {
 fn human(item: ItemId, class: u32, sec: u32) -> NewAnnotation {
     NewAnnotation {
         item,
-        class: Some(class),
-        boxes: None,
-        classes: None,
+        label: Some(Label::Class(class)),
         source: AnnotationSource::Human,
         annotator: Some("ana".into()),
         model_version: None,
@@ -137,7 +134,10 @@ fn label_undo_and_queue() {
         .map(|i| i.id)
         .collect();
     assert_eq!(queue, first[2..]);
-    assert_eq!(store.item(first[1]).unwrap().label.unwrap().class, Some(2));
+    assert_eq!(
+        store.item(first[1]).unwrap().label.unwrap().class(),
+        Some(2)
+    );
 
     let undone = store.undo_last_human(None, at(3)).unwrap().unwrap();
     assert_eq!(undone.item, first[1]);
@@ -189,7 +189,7 @@ fn human_label_wins_over_import_and_model() {
         .unwrap();
     let label = store.item(1).unwrap().label.unwrap();
     assert_eq!(
-        (label.class, label.source),
+        (label.class(), label.source),
         (Some(2), AnnotationSource::Human)
     );
     let counts = store.counts().unwrap();
@@ -284,7 +284,7 @@ fn opens_a_file_made_by_the_previous_schema() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v, LATEST_VERSION);
-    assert_eq!(store.item(1).unwrap().label.unwrap().class, Some(1));
+    assert_eq!(store.item(1).unwrap().label.unwrap().class(), Some(1));
     assert!(store.item(2).unwrap().label.is_none());
     assert_eq!(store.item(1).unwrap().payload, None);
     assert_eq!(
@@ -362,7 +362,7 @@ fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
     );
     let l2 = store.item(2).unwrap().label.unwrap();
     assert_eq!(
-        (l2.source, l2.class, l2.model_version, l2.confidence),
+        (l2.source, l2.class(), l2.model_version, l2.confidence),
         (AnnotationSource::Model, Some(1), Some(1), Some(0.98))
     );
     // The queue comes first, in its order, then the rest by id.
@@ -412,7 +412,7 @@ fn spot_checks_compare_a_person_with_the_sampled_auto_label() {
         "only one auto-label left to draw"
     );
     assert_eq!(store.pending_spot_checks().unwrap().len(), 3);
-    let class_of = |id: ItemId| store.item(id).unwrap().label.unwrap().class.unwrap();
+    let class_of = |id: ItemId| store.item(id).unwrap().label.unwrap().class().unwrap();
     let (a, b) = (drawn[0], drawn[1]);
     let (ca, cb) = (class_of(a), class_of(b));
     store.append(&human(a, ca, 14)).unwrap(); // agrees
@@ -457,7 +457,7 @@ fn a_read_only_handle_reads_beside_a_writer_and_never_writes() {
     let path = dir.path().join("p.triage");
     let viewer = Store::open_read_only(&path).unwrap();
     store.append(&human(1, 2, 1)).unwrap();
-    assert_eq!(viewer.item(1).unwrap().label.unwrap().class, Some(2));
+    assert_eq!(viewer.item(1).unwrap().label.unwrap().class(), Some(2));
     assert_eq!(viewer.events(1).unwrap().len(), 1);
     assert!(matches!(
         viewer.conn.execute("DELETE FROM annotations", []),
@@ -544,7 +544,7 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
     assert_eq!(merged.skipped.len(), 2, "{:?}", merged.skipped);
     assert!(merged.skipped[0].1.contains("no item '/data/2.png'"));
     assert!(merged.skipped[1].1.contains("no item '/data/2.png'"));
-    assert_eq!(b.item(1).unwrap().label.unwrap().class, Some(0));
+    assert_eq!(b.item(1).unwrap().label.unwrap().class(), Some(0));
     assert_eq!(
         b.item(2).unwrap().label.unwrap().annotator.as_deref(),
         Some("ana")
@@ -565,7 +565,7 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
         "{orphan:?}"
     );
     c.merge_events(&events[..3]).unwrap();
-    assert_eq!(c.item(3).unwrap().label.unwrap().class, Some(2));
+    assert_eq!(c.item(3).unwrap().label.unwrap().class(), Some(2));
     c.merge_events(&events[3..]).unwrap();
     assert!(c.item(3).unwrap().label.is_none());
 }
