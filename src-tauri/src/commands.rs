@@ -201,10 +201,7 @@ pub struct ImportRequest {
     labels_from_folders: bool,
     id_column: Option<String>,
     label_column: Option<String>,
-    endpoint: Option<String>,
-    region: Option<String>,
-    profile: Option<String>,
-    path_style: bool,
+    lake: LakeAccess,
 }
 
 /// Import progress: items done out of total.
@@ -227,10 +224,7 @@ pub async fn import_path(
         id_column: given(options.id_column),
         label_column: given(options.label_column),
         root: None,
-        endpoint: given(options.endpoint),
-        region: given(options.region),
-        profile: given(options.profile),
-        path_style: options.path_style,
+        lake: options.lake,
     };
     let (report, roots) = with_project(&state, move |p| {
         // About a hundred messages per import, whatever its size.
@@ -454,10 +448,7 @@ pub struct ExportRequest {
     labeled_only: bool,
     human_only: bool,
     min_confidence: Option<f64>,
-    endpoint: Option<String>,
-    region: Option<String>,
-    profile: Option<String>,
-    path_style: bool,
+    lake: LakeAccess,
     copy_images: bool,
 }
 
@@ -478,10 +469,7 @@ pub async fn export_labels(
         labeled_only: request.labeled_only,
         human_only: request.human_only,
         min_confidence: request.min_confidence,
-        endpoint: given(request.endpoint),
-        region: given(request.region),
-        profile: given(request.profile),
-        path_style: request.path_style,
+        lake: request.lake,
         copy_images: request.copy_images,
         ..ExportOptions::default()
     };
@@ -549,37 +537,16 @@ pub async fn auto_labeled(
     .await
 }
 
-/// How to reach the lake, as the Export screen's S3 fields give it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LakeRequest {
-    endpoint: Option<String>,
-    region: Option<String>,
-    profile: Option<String>,
-    path_style: bool,
-}
-
-impl LakeRequest {
-    fn access(self) -> LakeAccess {
-        LakeAccess {
-            endpoint: given(self.endpoint),
-            region: given(self.region),
-            profile: given(self.profile),
-            path_style: self.path_style,
-        }
-    }
-}
-
 /// An annotator's labels since the last push, into the lake.
 #[tauri::command]
-pub async fn push_labels(state: State<'_, AppState>, lake: LakeRequest) -> Reply<PushSummary> {
-    with_project(&state, move |p| p.push(&lake.access())).await
+pub async fn push_labels(state: State<'_, AppState>, lake: LakeAccess) -> Reply<PushSummary> {
+    with_project(&state, move |p| p.push(&lake)).await
 }
 
 /// The team's pushed labels, into the lead's project.
 #[tauri::command]
-pub async fn pull_labels(state: State<'_, AppState>, lake: LakeRequest) -> Reply<PullSummary> {
-    with_project(&state, move |p| p.pull(&lake.access())).await
+pub async fn pull_labels(state: State<'_, AppState>, lake: LakeAccess) -> Reply<PullSummary> {
+    with_project(&state, move |p| p.pull(&lake)).await
 }
 
 /// How far the people who labeled agree, and each one's estimated accuracy.

@@ -14,8 +14,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::Serialize;
 use triage_data::ProgressFn;
 use triage_lake::{
-    CocoBuilder, CsvWriter, ExportFormat, GtManifestWriter, LocalFolder, ManifestSettings,
-    ParquetBuilder, S3Publisher, S3Target, WrittenFile,
+    CocoBuilder, CsvWriter, ExportFormat, GtManifestWriter, LakeAccess, LocalFolder,
+    ManifestSettings, ParquetBuilder, S3Publisher, S3Target, WrittenFile,
 };
 use triage_store::ExportRecord;
 
@@ -28,14 +28,8 @@ pub struct ExportOptions {
     pub formats: Vec<ExportFormat>,
     /// Leave out unlabeled items (what a training job needs).
     pub labeled_only: bool,
-    /// An S3-compatible endpoint; AWS when empty.
-    pub endpoint: Option<String>,
-    /// The S3 region; from the environment, else `us-east-1`.
-    pub region: Option<String>,
-    /// Path-style S3 addressing, which most S3-compatible stores need.
-    pub path_style: bool,
-    /// A named AWS profile; the project records only its name.
-    pub profile: Option<String>,
+    /// How to reach S3; the project records only the profile's name.
+    pub lake: LakeAccess,
     /// The folder under the prefix; by default the job name and a hash of
     /// the files, so the same labels always land in the same place.
     pub export_id: Option<String>,
@@ -201,13 +195,7 @@ impl Project {
         at: triage_core::Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ExportSummary> {
-        let target = S3Target {
-            endpoint: options.endpoint.clone(),
-            region: options.region.clone(),
-            path_style: options.path_style,
-            profile: options.profile.clone(),
-            ..S3Target::parse(url)?
-        };
+        let target = S3Target::new(url, &options.lake)?;
         let staging = self
             .dir
             .join("cache")

@@ -30,14 +30,8 @@ pub struct ImportOptions {
     /// The folder that a manifest's local paths must stay inside; defaults
     /// to the manifest's own folder.
     pub root: Option<std::path::PathBuf>,
-    /// S3: an S3-compatible endpoint; AWS when empty.
-    pub endpoint: Option<String>,
-    /// S3: the region; from the environment, else `us-east-1`.
-    pub region: Option<String>,
-    /// S3: path-style addressing.
-    pub path_style: bool,
-    /// S3: a named AWS profile.
-    pub profile: Option<String>,
+    /// S3: how to reach it.
+    pub lake: triage_lake::LakeAccess,
 }
 
 fn path_err(path: &Path, reason: impl Into<String>) -> Error {
@@ -256,13 +250,7 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        let target = triage_lake::S3Target {
-            endpoint: options.endpoint.clone(),
-            region: options.region.clone(),
-            path_style: options.path_style,
-            profile: options.profile.clone(),
-            ..triage_lake::S3Target::parse(url)?
-        };
+        let target = triage_lake::S3Target::new(url, &options.lake)?;
         let local = self
             .s3_cache_path(url)
             .ok_or_else(|| Error::Invalid(format!("'{url}' is not an s3://bucket/key address")))?;

@@ -40,12 +40,11 @@ pub use profile::{
 pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
-    JoinSummary, LakeAccess, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary,
-    login_name,
+    JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary, login_name,
 };
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
-pub use triage_lake::{ExportFormat, WrittenFile};
+pub use triage_lake::{ExportFormat, LakeAccess, WrittenFile};
 pub use triage_learn::strategy::Strategy;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
 pub use triage_store::LabelCounts;

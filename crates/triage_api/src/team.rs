@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use triage_core::{ItemKind, LabelSchema, SharedEvent, Timestamp};
 use triage_data::Problem;
 use triage_data::image_file::{self, ImageLimits};
-use triage_lake::{LocalFolder, S3Publisher, S3Target};
+use triage_lake::{LakeAccess, LocalFolder, S3Publisher, S3Target};
 use triage_store::{NewItem, SourceKind};
 
 use crate::{CreateOptions, Error, Project, Result};
@@ -39,72 +39,49 @@ const PUSHED_UP_TO: &str = "pushed_up_to";
 /// The person who labels in this project (asked once, or set by `join`).
 const ANNOTATOR: &str = "annotator";
 
-/// How to reach the lake; the same options as imports and exports. A
-/// shared project remembers the one it was shared or joined with (never
-/// credentials), so push and pull need no options.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LakeAccess {
-    /// An S3-compatible endpoint; AWS when empty.
-    pub endpoint: Option<String>,
-    /// The region; from the environment, else `us-east-1`.
-    pub region: Option<String>,
-    /// Path-style addressing.
-    pub path_style: bool,
-    /// A named AWS profile.
-    pub profile: Option<String>,
+/// The lake settings a shared project remembers (never credentials), so
+/// push and pull need no options.
+const LAKE_KEYS: [&str; 4] = [
+    "lake_endpoint",
+    "lake_region",
+    "lake_profile",
+    "lake_path_style",
+];
+
+fn connect(lake: &LakeAccess, url: &str) -> Result<S3Publisher> {
+    Ok(S3Publisher::connect(&S3Target::new(url, lake)?, "")?)
 }
 
-impl LakeAccess {
-    fn target(&self, url: &str) -> Result<S3Target> {
-        Ok(S3Target {
-            endpoint: self.endpoint.clone(),
-            region: self.region.clone(),
-            path_style: self.path_style,
-            profile: self.profile.clone(),
-            ..S3Target::parse(url)?
-        })
-    }
+fn remember(lake: &LakeAccess, store: &mut triage_store::Store) -> Result<()> {
+    let [endpoint, region, profile, path_style] = LAKE_KEYS;
+    let lake = lake.cleaned();
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    store.set_setting(endpoint, &text(&lake.endpoint))?;
+    store.set_setting(region, &text(&lake.region))?;
+    store.set_setting(profile, &text(&lake.profile))?;
+    store.set_setting(path_style, if lake.path_style { "1" } else { "0" })?;
+    Ok(())
+}
 
-    fn connect(&self, url: &str) -> Result<S3Publisher> {
-        Ok(S3Publisher::connect(&self.target(url)?, "")?)
-    }
+fn remembered(store: &triage_store::Store) -> Result<LakeAccess> {
+    let [endpoint, region, profile, path_style] = LAKE_KEYS;
+    let get =
+        |k: &str| -> Result<Option<String>> { Ok(store.setting(k)?.filter(|v| !v.is_empty())) };
+    Ok(LakeAccess {
+        endpoint: get(endpoint)?,
+        region: get(region)?,
+        profile: get(profile)?,
+        path_style: get(path_style)?.as_deref() == Some("1"),
+    })
+}
 
-    const KEYS: [&str; 4] = [
-        "lake_endpoint",
-        "lake_region",
-        "lake_profile",
-        "lake_path_style",
-    ];
-
-    fn remember(&self, store: &mut triage_store::Store) -> Result<()> {
-        let [endpoint, region, profile, path_style] = Self::KEYS;
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        store.set_setting(endpoint, &text(&self.endpoint))?;
-        store.set_setting(region, &text(&self.region))?;
-        store.set_setting(profile, &text(&self.profile))?;
-        store.set_setting(path_style, if self.path_style { "1" } else { "0" })?;
-        Ok(())
-    }
-
-    fn remembered(store: &triage_store::Store) -> Result<Self> {
-        let [endpoint, region, profile, path_style] = Self::KEYS;
-        let get =
-            |k: &str| -> Result<Option<String>> { Ok(store.setting(k)?.filter(|v| !v.is_empty())) };
-        Ok(Self {
-            endpoint: get(endpoint)?,
-            region: get(region)?,
-            profile: get(profile)?,
-            path_style: get(path_style)?.as_deref() == Some("1"),
-        })
-    }
-
-    /// These options, or when none are given, the remembered ones.
-    fn or_remembered(&self, store: &triage_store::Store) -> Result<Self> {
-        if *self == Self::default() {
-            Self::remembered(store)
-        } else {
-            Ok(self.clone())
-        }
+/// These options, or when none are given, the remembered ones.
+fn or_remembered(lake: &LakeAccess, store: &triage_store::Store) -> Result<LakeAccess> {
+    let lake = lake.cleaned();
+    if lake == LakeAccess::default() {
+        remembered(store)
+    } else {
+        Ok(lake)
     }
 }
 
@@ -336,7 +313,7 @@ impl Project {
     pub fn share_info(&self) -> Result<Option<ShareInfo>> {
         let url = self.store.setting(SHARE_URL)?;
         let role = self.store.setting(SHARE_ROLE)?;
-        let lake = LakeAccess::remembered(&self.store)?;
+        let lake = remembered(&self.store)?;
         Ok(url
             .zip(role)
             .map(|(url, role)| ShareInfo { url, role, lake }))
@@ -379,7 +356,7 @@ impl Project {
             return Err(Error::Invalid("the overlap must be at least 1".into()));
         }
         let overlap = options.overlap.min(annotators.len());
-        let lake = options.lake.connect(url)?;
+        let lake = connect(&options.lake, url)?;
 
         let mut items = Vec::new();
         let keys: std::collections::HashMap<_, _> = self.store.item_keys()?.into_iter().collect();
@@ -490,7 +467,7 @@ impl Project {
         self.store.set_setting(SHARE_URL, &summary.url)?;
         self.store.set_setting(SHARE_ID, &share.id)?;
         self.store.set_setting(SHARE_ROLE, "lead")?;
-        options.lake.remember(&mut self.store)?;
+        remember(&options.lake, &mut self.store)?;
         Ok(summary)
     }
 
@@ -505,7 +482,7 @@ impl Project {
         lake: &LakeAccess,
         at: Timestamp,
     ) -> Result<(Self, JoinSummary)> {
-        let publisher = lake.connect(url)?;
+        let publisher = connect(lake, url)?;
         let share = read_share(&publisher)?.ok_or_else(|| Error::Path {
             path: publisher.url_of(SHARE_FILE),
             reason: "no task set is published here (run `triage share` first)".into(),
@@ -549,7 +526,7 @@ impl Project {
             .set_setting(SHARE_URL, &publisher.base_url())?;
         project.store.set_setting(SHARE_ID, &share.id)?;
         project.store.set_setting(SHARE_ROLE, "annotator")?;
-        lake.remember(&mut project.store)?;
+        remember(lake, &mut project.store)?;
 
         // Images are fetched whole into the cache (those not there yet),
         // then thumbnailed from it.
@@ -566,7 +543,7 @@ impl Project {
             .filter(|(_, path)| !path.is_file())
             .cloned()
             .collect();
-        let target = lake.target(url)?;
+        let target = S3Target::new(url, lake)?;
         for ((uri, _), result) in wanted
             .iter()
             .zip(triage_lake::fetch_objects(&target, &wanted))
@@ -676,7 +653,7 @@ impl Project {
             self.store.project_uid()?,
             after + 1
         );
-        let publisher = lake.or_remembered(&self.store)?.connect(&url)?;
+        let publisher = connect(&or_remembered(lake, &self.store)?, &url)?;
         let put = publisher.put_bytes(&name, bytes)?;
         self.store.set_setting(PUSHED_UP_TO, &last.to_string())?;
         Ok(PushSummary {
@@ -697,7 +674,7 @@ impl Project {
                 self.dir.display()
             )));
         }
-        let publisher = lake.or_remembered(&self.store)?.connect(&url)?;
+        let publisher = connect(&or_remembered(lake, &self.store)?, &url)?;
         let names = publisher.list(EVENTS_DIR)?;
         let classes: Vec<String> = self.schema.classes.iter().map(|c| c.name.clone()).collect();
         let mut events: Vec<SharedEvent> = Vec::new();

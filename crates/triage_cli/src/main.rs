@@ -414,10 +414,7 @@ fn run(cli: Cli) -> Result<()> {
                 id_column,
                 label_column,
                 root,
-                endpoint: s3.endpoint,
-                region: s3.region,
-                path_style: s3.path_style,
-                profile: s3.profile,
+                lake: s3.lake(),
             };
             let bar = bar("importing");
             let report = project
@@ -974,10 +971,7 @@ fn run(cli: Cli) -> Result<()> {
                         human_only,
                         min_confidence,
                         split,
-                        endpoint: s3.endpoint,
-                        region: s3.region,
-                        path_style: s3.path_style,
-                        profile: s3.profile,
+                        lake: s3.lake(),
                         export_id,
                         copy_images,
                         answers,

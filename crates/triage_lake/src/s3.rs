@@ -17,7 +17,44 @@ use object_store::{
     PutOptions, PutPayload, RetryConfig, WriteMultipart,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Error, Result, WrittenFile, credentials, hash_file};
+
+/// How to reach the lake: the one type that imports, exports, teams and
+/// every shell pass around. It names an address and a profile, never
+/// credentials, so a project may remember it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LakeAccess {
+    /// An S3-compatible endpoint (`http://127.0.0.1:9000`); AWS when empty.
+    pub endpoint: Option<String>,
+    /// The region; `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub region: Option<String>,
+    /// A named profile from `~/.aws/credentials` and `~/.aws/config`.
+    pub profile: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), which most
+    /// S3-compatible stores need.
+    pub path_style: bool,
+}
+
+impl LakeAccess {
+    /// The same, with blank fields (an empty form field) left out.
+    pub fn cleaned(&self) -> Self {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        Self {
+            endpoint: given(&self.endpoint),
+            region: given(&self.region),
+            profile: given(&self.profile),
+            path_style: self.path_style,
+        }
+    }
+}
 
 /// Where an export goes: `s3://bucket/prefix`, and how to reach it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,18 +63,19 @@ pub struct S3Target {
     pub bucket: String,
     /// The key prefix, without slashes at either end; may be empty.
     pub prefix: String,
-    /// An S3-compatible endpoint (`http://127.0.0.1:9000`); AWS when empty.
-    pub endpoint: Option<String>,
-    /// The region; `AWS_REGION`/`AWS_DEFAULT_REGION`, else `us-east-1`.
-    pub region: Option<String>,
-    /// Path-style addressing (`endpoint/bucket/key`), which most
-    /// S3-compatible stores need.
-    pub path_style: bool,
-    /// A named profile from `~/.aws/credentials` and `~/.aws/config`.
-    pub profile: Option<String>,
+    /// How to reach it.
+    pub access: LakeAccess,
 }
 
 impl S3Target {
+    /// `s3://bucket/prefix`, reached as `access` says.
+    pub fn new(url: &str, access: &LakeAccess) -> Result<Self> {
+        Ok(Self {
+            access: access.cleaned(),
+            ..Self::parse(url)?
+        })
+    }
+
     /// Parses `s3://bucket/prefix`.
     pub fn parse(url: &str) -> Result<Self> {
         let rest = url
@@ -50,10 +88,7 @@ impl S3Target {
         Ok(Self {
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
-            endpoint: None,
-            region: None,
-            path_style: false,
-            profile: None,
+            access: LakeAccess::default(),
         })
     }
 
@@ -84,8 +119,9 @@ fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
 /// credentials from the standard chain; nothing secret is kept beyond the
 /// client.
 fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
-    let chosen = credentials::resolve(target.profile.as_deref())?;
-    let region = target
+    let access = &target.access;
+    let chosen = credentials::resolve(access.profile.as_deref())?;
+    let region = access
         .region
         .clone()
         .or_else(|| std::env::var("AWS_REGION").ok())
@@ -105,9 +141,9 @@ fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::ru
         .with_bucket_name(bucket)
         .with_region(region)
         .with_checksum_algorithm(Checksum::SHA256)
-        .with_virtual_hosted_style_request(!target.path_style)
+        .with_virtual_hosted_style_request(!access.path_style)
         .with_retry(retry_policy());
-    if let Some(endpoint) = &target.endpoint {
+    if let Some(endpoint) = &access.endpoint {
         builder = builder
             .with_endpoint(endpoint)
             .with_allow_http(endpoint.starts_with("http://"));
@@ -605,5 +641,24 @@ mod tests {
         assert!(S3Target::parse("s3:///x").is_err());
         assert!(S3Target::parse("/tmp/x").is_err());
         assert_eq!(t.url_of("a/b"), "s3://lake/a/b");
+    }
+
+    #[test]
+    fn blank_access_fields_are_left_out() {
+        let form = LakeAccess {
+            endpoint: Some(" http://127.0.0.1:9000 ".into()),
+            region: Some("  ".into()),
+            profile: Some(String::new()),
+            path_style: true,
+        };
+        let t = S3Target::new("s3://lake/x", &form).unwrap();
+        assert_eq!(
+            t.access,
+            LakeAccess {
+                endpoint: Some("http://127.0.0.1:9000".into()),
+                path_style: true,
+                ..LakeAccess::default()
+            }
+        );
     }
 }

@@ -9,6 +9,7 @@ import type {
   ImportReport,
   ItemDto,
   LabelDto,
+  LakeAccess,
   ModelStatus,
   ProfileView,
   PullSummary,
@@ -29,10 +30,7 @@ export interface ImportOptions {
   labelsFromFolders: boolean;
   idColumn: string | null;
   labelColumn: string | null;
-  endpoint: string | null;
-  region: string | null;
-  profile: string | null;
-  pathStyle: boolean;
+  lake: LakeAccess;
 }
 
 export interface Progress {
@@ -51,18 +49,8 @@ export interface ExportRequest {
   labeledOnly: boolean;
   humanOnly: boolean;
   minConfidence: number | null;
-  endpoint: string | null;
-  region: string | null;
-  profile: string | null;
-  pathStyle: boolean;
+  lake: LakeAccess;
   copyImages: boolean;
-}
-
-export interface LakeRequest {
-  endpoint: string | null;
-  region: string | null;
-  profile: string | null;
-  pathStyle: boolean;
 }
 
 export interface RoundRequest {
@@ -115,8 +103,8 @@ export const api = {
   agreement: () => invoke<Agreement>("agreement"),
   reviewQueue: () => invoke<ReviewItem[]>("review_queue"),
   consolidate: (method: "em" | "majority") => invoke<ConsolidationSummary>("consolidate", { method }),
-  pushLabels: (lake: LakeRequest) => invoke<PushSummary>("push_labels", { lake }),
-  pullLabels: (lake: LakeRequest) => invoke<PullSummary>("pull_labels", { lake }),
+  pushLabels: (lake: LakeAccess) => invoke<PushSummary>("push_labels", { lake }),
+  pullLabels: (lake: LakeAccess) => invoke<PullSummary>("pull_labels", { lake }),
   spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
   profile: (kinds: Record<string, string>) => invoke<ProfileView>("profile", { kinds }),
 };

@@ -43,7 +43,19 @@ export interface ShareInfo {
   url: string;
   role: "lead" | "annotator";
   /** How the lake was reached when it was shared or joined. */
-  lake: { endpoint: string | null; region: string | null; profile: string | null; path_style: boolean };
+  lake: LakeAccess;
+}
+
+/** How to reach the lake (triage_lake::LakeAccess); never credentials. */
+export interface LakeAccess {
+  endpoint: string | null;
+  region: string | null;
+  profile: string | null;
+  path_style: boolean;
+}
+
+export function noLake(): LakeAccess {
+  return { endpoint: null, region: null, profile: null, path_style: false };
 }
 
 export interface PushSummary {
