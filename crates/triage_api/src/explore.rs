@@ -137,7 +137,11 @@ impl Dataset {
                 reason: format!("not a project folder (no {DB_FILE})"),
             });
         }
-        if is_manifest(path)? {
+        let manifest = triage_data::manifest::is_manifest(path).map_err(|e| Error::Path {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        if manifest {
             Self::open_manifest(path, progress)
         } else {
             Self::open_table(path, progress)
@@ -664,23 +668,6 @@ fn entry_name(item: &triage_core::ItemRow) -> String {
     }
 }
 
-fn is_manifest(path: &Path) -> Result<bool> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "manifest" => Ok(true),
-        "jsonl" | "ndjson" | "json" => {
-            let first = first_line(path)?;
-            let keys: Option<serde_json::Map<String, serde_json::Value>> =
-                serde_json::from_str(&first).ok();
-            Ok(keys.is_some_and(|k| k.contains_key("source-ref") || k.contains_key("source")))
-        }
-        _ => Ok(false),
-    }
-}
-
 /// A text file, buffered, or an error naming it.
 fn open_text(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
     std::fs::File::open(path)
@@ -689,14 +676,6 @@ fn open_text(path: &Path) -> Result<std::io::BufReader<std::fs::File>> {
             path: path.display().to_string(),
             reason: e.to_string(),
         })
-}
-
-fn first_line(path: &Path) -> Result<String> {
-    use std::io::BufRead;
-    let mut line = String::new();
-    // A first line that is not UTF-8 is not a manifest's.
-    let _ = open_text(path)?.read_line(&mut line);
-    Ok(line)
 }
 
 /// The label attribute: the key that has a `<key>-metadata` beside it on

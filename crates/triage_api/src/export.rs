@@ -7,16 +7,13 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::Path;
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_xoshiro::Xoshiro256PlusPlus;
-
 use serde::Serialize;
 use triage_data::ProgressFn;
 use triage_lake::{
     CocoBuilder, CsvWriter, ExportFormat, GtManifestWriter, LakeAccess, LocalFolder,
-    ManifestSettings, ParquetBuilder, S3Publisher, S3Target, WrittenFile,
+    ManifestSettings, ParquetBuilder, S3Publisher, S3Target, WrittenFile, sha256_hex,
 };
+use triage_learn::sampling;
 use triage_store::ExportRecord;
 
 use crate::{Error, Project, Result};
@@ -467,25 +464,8 @@ impl Project {
             }
             Ok(())
         })?;
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(split.seed);
-        let mut out = vec![HashSet::new(), HashSet::new(), HashSet::new()];
-        for ids in by_class.values_mut() {
-            ids.shuffle(&mut rng);
-            let n = ids.len() as f64;
-            let train = (n * split.train).round() as usize;
-            let validation = ((n * split.validation).round() as usize).min(ids.len() - train);
-            for (k, id) in ids.iter().enumerate() {
-                let part = if k < train {
-                    0
-                } else if k < train + validation {
-                    1
-                } else {
-                    2
-                };
-                out[part].insert(*id);
-            }
-        }
-        Ok(out)
+        let parts = sampling::stratified_split(by_class, split.train, split.validation, split.seed);
+        Ok(parts.into())
     }
 
     /// Records each file of a finished export in the project.
@@ -671,9 +651,4 @@ fn copy_into(folder: &LocalFolder, name: &str, source: &Path) -> Result<WrittenF
         reason: format!("cannot copy: {e}"),
     })?;
     Ok(out.commit()?)
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
 }

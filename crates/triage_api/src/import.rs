@@ -41,32 +41,6 @@ fn path_err(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Whether a file is a Ground Truth manifest: a `.manifest` file, or JSON
-/// Lines whose first object has `source-ref` or `source`.
-fn is_manifest(path: &Path) -> bool {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    match ext.as_deref() {
-        Some("manifest") => true,
-        Some("jsonl" | "ndjson" | "json") => {
-            use std::io::BufRead;
-            let Ok(file) = std::fs::File::open(path) else {
-                return false;
-            };
-            let first = std::io::BufReader::new(file)
-                .lines()
-                .map_while(std::result::Result::ok)
-                .find(|l| !l.trim().is_empty());
-            first
-                .and_then(|l| serde_json::from_str::<serde_json::Value>(&l).ok())
-                .is_some_and(|v| v.get("source-ref").is_some() || v.get("source").is_some())
-        }
-        _ => false,
-    }
-}
-
 impl Project {
     /// Imports an image folder, a table or a manifest. Bad files and rows
     /// are reported in the result and skipped; the rest comes in.
@@ -86,7 +60,7 @@ impl Project {
         }
         if abs.is_dir() {
             self.import_folder(&abs, options, at, progress)
-        } else if is_manifest(&abs) {
+        } else if manifest::is_manifest(&abs).unwrap_or(false) {
             self.import_manifest(&abs, options, at, progress)
         } else {
             self.import_table(&abs, options, at, progress)
@@ -500,28 +474,5 @@ impl Project {
             labeled,
             problems: report.problems,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn manifests_are_told_from_tables_by_their_first_line() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, text).unwrap();
-            p
-        };
-        assert!(is_manifest(&write("a.manifest", "anything")));
-        assert!(is_manifest(&write(
-            "b.jsonl",
-            "\n{\"source-ref\":\"s3://b/k\"}\n"
-        )));
-        assert!(is_manifest(&write("c.jsonl", "{\"source\":\"t\"}")));
-        assert!(!is_manifest(&write("d.jsonl", "{\"id\":1}")));
-        assert!(!is_manifest(&write("e.csv", "source-ref\nx")));
     }
 }

@@ -14,22 +14,20 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
-use triage_core::{ItemKind, LabelSchema, SharedEvent, Timestamp};
+use serde::Serialize;
+use triage_core::{ItemKind, SharedEvent, Timestamp};
 use triage_data::Problem;
 use triage_data::image_file::{self, ImageLimits};
-use triage_lake::{LakeAccess, LocalFolder, S3Publisher, S3Target};
+use triage_lake::share::{
+    EVENTS_DIR, EVENTS_FORMAT, PushHeader, SHARE_FILE, SHARE_FORMAT, ShareFile, SharedItem,
+    key_safe, parse_push, push_bytes, read_json_lines, to_json_lines,
+};
+use triage_lake::{LakeAccess, LocalFolder, S3Publisher, S3Target, sha256_hex};
+use triage_learn::sampling;
 use triage_store::{NewItem, SourceKind};
 
 use crate::{CreateOptions, Error, Project, Result};
-
-const SHARE_FORMAT: &str = "triage-share/1";
-const EVENTS_FORMAT: &str = "triage-events/1";
-const SHARE_FILE: &str = "share.json";
-const EVENTS_DIR: &str = "events/";
 
 /// Settings a shared project keeps.
 const SHARE_URL: &str = "share_url";
@@ -101,54 +99,6 @@ pub struct ShareOptions {
     pub lake: LakeAccess,
 }
 
-/// `share.json`: what a task set is and where its parts are.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct ShareFile {
-    format: String,
-    id: String,
-    schema: LabelSchema,
-    job_name: String,
-    attribute: String,
-    annotators: Vec<String>,
-    overlap: usize,
-    seed: u64,
-    audit: usize,
-    items: String,
-    item_count: usize,
-}
-
-/// One line of the items file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct SharedItem {
-    key: String,
-    kind: ItemKind,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    uri: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    row_index: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
-    content_hash: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    width: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    height: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    payload: Option<String>,
-    annotators: Vec<String>,
-    #[serde(default)]
-    audit: bool,
-}
-
-/// The first line of a push: whose events, for which share.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct PushHeader {
-    format: String,
-    share: String,
-    annotator: String,
-    classes: Vec<String>,
-}
-
 /// What `share` published.
 #[derive(Debug, Clone, Serialize)]
 pub struct ShareSummary {
@@ -207,86 +157,16 @@ pub struct PullSummary {
     pub problems: Vec<Problem>,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
-}
-
-/// A name safe in an object key: letters, digits, `.`, `_`, `-`.
-fn key_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// JSON Lines read from `text`, whose first line is line `first_line` of
-/// the object at `url`: each value with its line number, and each line
-/// that is not one as a problem naming the object and line.
-fn lines_of<T: serde::de::DeserializeOwned>(
-    url: &str,
-    text: &str,
-    first_line: usize,
-) -> (Vec<(usize, T)>, Vec<Problem>) {
-    let mut good = Vec::new();
-    let mut problems = Vec::new();
-    for (n, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        let at = n + first_line;
-        match serde_json::from_str(line) {
-            Ok(v) => good.push((at, v)),
-            Err(e) => problems.push(Problem {
-                file: url.to_owned(),
-                position: Some(format!("line {at}")),
-                reason: e.to_string(),
-            }),
-        }
-    }
-    (good, problems)
-}
-
 fn read_share(lake: &S3Publisher) -> Result<Option<ShareFile>> {
     let Some(bytes) = lake.get(SHARE_FILE)? else {
         return Ok(None);
     };
-    let share: ShareFile = serde_json::from_slice(&bytes).map_err(|e| Error::Path {
-        path: lake.url_of(SHARE_FILE),
-        reason: format!("not a task set: {e}"),
-    })?;
-    if share.format != SHARE_FORMAT {
-        return Err(Error::Path {
+    ShareFile::parse(&bytes)
+        .map(Some)
+        .map_err(|reason| Error::Path {
             path: lake.url_of(SHARE_FILE),
-            reason: format!("format {} is not {SHARE_FORMAT}", share.format),
-        });
-    }
-    Ok(Some(share))
-}
-
-/// Which annotators label the item at each position: the first `audit`
-/// positions go to everyone, the rest to `overlap` annotators in turn, so
-/// shares differ in size by at most one.
-fn assign(n_items: usize, annotators: &[String], overlap: usize, audit: usize) -> Vec<Vec<String>> {
-    (0..n_items)
-        .map(|pos| {
-            if pos < audit {
-                return annotators.to_vec();
-            }
-            let start = (pos - audit) * overlap;
-            let mut who: Vec<String> = (0..overlap)
-                .map(|t| annotators[(start + t) % annotators.len()].clone())
-                .collect();
-            who.sort();
-            who
+            reason,
         })
-        .collect()
 }
 
 /// The login name (`USER`, `USERNAME` or `LOGNAME`): who labels when
@@ -365,14 +245,12 @@ impl Project {
             Ok(())
         })?;
         let mut order: Vec<usize> = (0..items.len()).collect();
-        order.shuffle(&mut rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(
-            options.seed,
-        ));
+        sampling::shuffle(&mut order, options.seed);
         let audit = options
             .audit
             .unwrap_or_else(|| (items.len() / 20).max(1))
             .min(items.len());
-        let who = assign(items.len(), &annotators, overlap, audit);
+        let who = sampling::assign(items.len(), &annotators, overlap, audit);
 
         let mut uploads = Vec::new();
         let mut lines = Vec::with_capacity(items.len());
@@ -406,12 +284,7 @@ impl Project {
                 audit: pos < audit,
             });
         }
-        let mut items_file = Vec::new();
-        for line in &lines {
-            serde_json::to_writer(&mut items_file, line)
-                .map_err(|e| Error::Invalid(e.to_string()))?;
-            items_file.push(b'\n');
-        }
+        let items_file = to_json_lines(&lines)?;
         let hash = sha256_hex(&items_file);
         let share = ShareFile {
             format: SHARE_FORMAT.into(),
@@ -500,7 +373,7 @@ impl Project {
             reason: "missing, though share.json names it".into(),
         })?;
         let (lines, mut problems) =
-            lines_of::<SharedItem>(&items_url, &String::from_utf8_lossy(&bytes), 1);
+            read_json_lines::<SharedItem>(&items_url, &String::from_utf8_lossy(&bytes), 1);
         let mine: Vec<SharedItem> = lines
             .into_iter()
             .map(|(_, item)| item)
@@ -639,14 +512,7 @@ impl Project {
             annotator: annotator.clone(),
             classes: self.schema.classes.iter().map(|c| c.name.clone()).collect(),
         };
-        let mut bytes = Vec::new();
-        let json = |e: serde_json::Error| Error::Invalid(e.to_string());
-        serde_json::to_writer(&mut bytes, &header).map_err(json)?;
-        bytes.push(b'\n');
-        for event in &events {
-            serde_json::to_writer(&mut bytes, event).map_err(json)?;
-            bytes.push(b'\n');
-        }
+        let bytes = push_bytes(&header, &events)?;
         let name = format!(
             "{EVENTS_DIR}{}--{}--{:012}-{last:012}.jsonl",
             key_safe(&annotator),
@@ -726,147 +592,5 @@ impl Project {
             per_annotator,
             problems,
         })
-    }
-}
-
-/// Reads one push: its header must name this share and its classes; each
-/// later line is an event. Lines that cannot be read are problems named by
-/// the object and line; the rest are returned with their line numbers.
-fn parse_push(
-    url: &str,
-    bytes: &[u8],
-    share: &str,
-    classes: &[String],
-) -> (Vec<(usize, SharedEvent)>, Vec<Problem>) {
-    let text = String::from_utf8_lossy(bytes);
-    let (first, body) = text.split_once('\n').unwrap_or((&text, ""));
-    let problem = |line: usize, reason: String| Problem {
-        file: url.to_owned(),
-        position: Some(format!("line {line}")),
-        reason,
-    };
-    let header = match serde_json::from_str::<PushHeader>(first) {
-        Ok(h) => h,
-        Err(e) => {
-            let reason = format!("not a {EVENTS_FORMAT} push ({e}); skipped");
-            return (Vec::new(), vec![problem(1, reason)]);
-        }
-    };
-    if header.format != EVENTS_FORMAT || header.share != share {
-        let reason = format!(
-            "a {} push for share {}, not {share}; skipped",
-            header.format, header.share
-        );
-        return (Vec::new(), vec![problem(1, reason)]);
-    }
-    if header.classes != classes {
-        let reason = format!(
-            "its classes ({}) are not this project's; skipped",
-            header.classes.join(", ")
-        );
-        return (Vec::new(), vec![problem(1, reason)]);
-    }
-    // Lines count from the header, line 1.
-    let (read, mut problems) = lines_of::<SharedEvent>(url, body, 2);
-    let mut events = Vec::new();
-    for (line, e) in read {
-        if e.annotator == header.annotator {
-            events.push((line, e));
-        } else {
-            let reason = format!(
-                "an event by {} in {}'s push; skipped",
-                e.annotator, header.annotator
-            );
-            problems.push(problem(line, reason));
-        }
-    }
-    (events, problems)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn assignment_gives_audits_to_all_and_balances_the_rest() {
-        let names: Vec<String> = ["a", "b", "c", "d"].iter().map(|s| s.to_string()).collect();
-        let who = assign(42, &names, 3, 2);
-        assert!(who[..2].iter().all(|w| w.len() == 4));
-        assert!(who[2..].iter().all(|w| {
-            let mut d = w.clone();
-            d.dedup();
-            w.len() == 3 && d.len() == 3
-        }));
-        let counts: Vec<usize> = names
-            .iter()
-            .map(|n| who[2..].iter().filter(|w| w.contains(n)).count())
-            .collect();
-        assert_eq!(counts.iter().sum::<usize>(), 40 * 3);
-        assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1);
-    }
-
-    const PUSH: &str = "{\"format\":\"triage-events/1\",\"share\":\"s1\",\"annotator\":\"ana\",\"classes\":[\"a\",\"b\"]}\n\
-        {\"uid\":\"p/1\",\"item\":\"/x/1.png\",\"class\":1,\"annotator\":\"ana\",\"at\":\"2026-11-29T10:00:00Z\"}\n\
-        {\"uid\":\"p/2\",\"item\":\"/x/1.png\",\"annotator\":\"ana\",\"at\":\"2026-11-29T10:00:01Z\",\"undoes\":\"p/1\"}\n";
-
-    fn classes() -> Vec<String> {
-        vec!["a".into(), "b".into()]
-    }
-
-    #[test]
-    fn a_push_is_read_and_its_bad_lines_are_named() {
-        let (events, problems) = parse_push("s3://l/e.jsonl", PUSH.as_bytes(), "s1", &classes());
-        assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(events.len(), 2);
-        assert_eq!((events[0].0, events[1].0), (2, 3));
-        assert_eq!(events[1].1.undoes.as_deref(), Some("p/1"));
-        let broken = PUSH.replace("\"class\":1,", "\"class\":\"one\",");
-        let (events, problems) = parse_push("s3://l/e.jsonl", broken.as_bytes(), "s1", &classes());
-        assert_eq!(events.len(), 1);
-        assert_eq!(problems[0].position.as_deref(), Some("line 2"));
-        assert_eq!(problems[0].file, "s3://l/e.jsonl");
-        let (events, problems) = parse_push("s3://l/e.jsonl", PUSH.as_bytes(), "s2", &classes());
-        assert!(events.is_empty());
-        assert!(problems[0].reason.contains("not s2"), "{problems:?}");
-        let (_, problems) = parse_push("u", PUSH.as_bytes(), "s1", &["a".into()]);
-        assert!(problems[0].reason.contains("classes"));
-    }
-
-    proptest::proptest! {
-        /// Any bytes, or a good push with random edits: never a panic, and
-        /// every problem names the object and a line.
-        #[test]
-        fn pushes_of_any_bytes_are_read_or_named(
-            edits in proptest::collection::vec((0usize..1024, proptest::prelude::any::<u8>(), 0u8..3), 0..8),
-            junk in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
-        ) {
-            let mut bytes = PUSH.as_bytes().to_vec();
-            for (pos, byte, kind) in edits {
-                let at = pos % (bytes.len() + 1);
-                match kind {
-                    0 if at < bytes.len() => bytes[at] = byte,
-                    1 => bytes.truncate(at),
-                    _ => bytes.insert(at, byte),
-                }
-            }
-            for input in [bytes, junk] {
-                let lines = String::from_utf8_lossy(&input).lines().count().max(1);
-                let (events, problems) = parse_push("s3://l/e.jsonl", &input, "s1", &classes());
-                for p in &problems {
-                    proptest::prop_assert_eq!(&p.file, "s3://l/e.jsonl");
-                    let line: usize = p.position.as_deref().unwrap().trim_start_matches("line ").parse().unwrap();
-                    proptest::prop_assert!(line >= 1 && line <= lines);
-                }
-                for (line, _) in &events {
-                    proptest::prop_assert!(*line >= 2 && *line <= lines);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn keys_are_made_safe() {
-        assert_eq!(key_safe("Ana María/../x"), "Ana_Mar_a_.._x");
-        assert_eq!(key_safe("ben-2.o_k"), "ben-2.o_k");
     }
 }

@@ -11,6 +11,7 @@ mod annotation;
 mod boxes;
 mod item;
 mod label;
+mod report;
 mod schema;
 mod time;
 
@@ -20,6 +21,7 @@ pub use annotation::{
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};
 pub use label::{Label, LabelParts};
+pub use report::{Problem, Report};
 pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};
 pub use time::{Timestamp, format_gt_date};
 

@@ -11,10 +11,9 @@
 
 pub mod image_file;
 pub mod manifest;
-mod report;
 pub mod table;
 
-pub use report::{Problem, Report};
+pub use triage_core::{Problem, Report};
 
 /// Content hashes are BLAKE3, written as hex: fast enough to hash every image
 /// on import, and collision-proof for de-duplication.

@@ -16,6 +16,32 @@ use crate::Report;
 /// The longest line Ground Truth accepts, in characters.
 pub const MAX_LINE_CHARS: usize = 100_000;
 
+/// Whether a file is a Ground Truth manifest: a `.manifest` file, or JSON
+/// Lines whose first object (blank lines before it skipped) has
+/// `source-ref` or `source`. The one sniffing rule, so a file that imports
+/// as a manifest also opens as one in the explorer.
+pub fn is_manifest(path: &Path) -> std::io::Result<bool> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "manifest" => Ok(true),
+        "jsonl" | "ndjson" | "json" => {
+            let file = std::fs::File::open(path)?;
+            // A first line that is not UTF-8 is not a manifest's.
+            let first = std::io::BufReader::new(file)
+                .lines()
+                .map_while(std::result::Result::ok)
+                .find(|l| !l.trim().is_empty());
+            Ok(first
+                .and_then(|l| serde_json::from_str::<Map<String, Value>>(&l).ok())
+                .is_some_and(|k| k.contains_key("source-ref") || k.contains_key("source")))
+        }
+        _ => Ok(false),
+    }
+}
+
 /// Where a manifest line's data is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntrySource {
@@ -452,5 +478,22 @@ mod tests {
         let (entries, report) = read_manifest(&f.root.join("none.manifest"), &f.root, "a");
         assert!(entries.is_empty());
         assert_eq!(report.problems.len(), 1);
+    }
+
+    #[test]
+    fn manifests_are_told_from_tables_by_their_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let is = |p: PathBuf| is_manifest(&p).unwrap();
+        assert!(is(write("a.manifest", "anything")));
+        assert!(is(write("b.jsonl", "\n{\"source-ref\":\"s3://b/k\"}\n")));
+        assert!(is(write("c.jsonl", "{\"source\":\"t\"}")));
+        assert!(!is(write("d.jsonl", "{\"id\":1}")));
+        assert!(!is(write("e.csv", "source-ref\nx")));
+        assert!(is_manifest(&dir.path().join("missing.jsonl")).is_err());
     }
 }

@@ -17,11 +17,12 @@ mod gt_manifest;
 mod local;
 mod parquet_out;
 mod s3;
+pub mod share;
 
 pub use boxes_out::{CocoBuilder, yolo_classes, yolo_label};
 pub use csv_out::{CsvWriter, csv_guard};
 pub use gt_manifest::{GtManifestWriter, ManifestSettings, boxes_of};
-pub use local::{LocalFolder, WrittenFile, hash_file};
+pub use local::{LocalFolder, WrittenFile, hash_file, sha256_hex};
 pub use parquet_out::ParquetBuilder;
 pub use s3::{LakeAccess, S3Publisher, S3Target, fetch_objects};
 

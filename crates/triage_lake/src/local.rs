@@ -120,6 +120,12 @@ impl Drop for PendingFile {
     }
 }
 
+/// The SHA-256 of bytes, in lowercase hex: how every object and export id
+/// is named and checked.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", sha2::Sha256::digest(bytes))
+}
+
 /// A file already on disk, as if a [`LocalFolder`] had written it: its path,
 /// size and SHA-256, read in one streaming pass.
 pub fn hash_file(path: &Path) -> Result<WrittenFile> {

@@ -19,7 +19,7 @@ use object_store::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, WrittenFile, credentials, hash_file};
+use crate::{Error, Result, WrittenFile, credentials, hash_file, sha256_hex};
 
 /// How to reach the lake: the one type that imports, exports, teams and
 /// every shell pass around. It names an address and a profile, never
@@ -576,11 +576,6 @@ async fn already_there(
             file.key
         )))
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    format!("{:x}", sha2::Sha256::digest(bytes))
 }
 
 fn sha256_attributes(file: &WrittenFile) -> Attributes {

@@ -16,6 +16,7 @@ pub mod consensus;
 pub mod features;
 pub mod model;
 pub mod round;
+pub mod sampling;
 pub mod strategy;
 
 /// A feature matrix: one row per item, one column per feature.

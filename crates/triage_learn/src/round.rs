@@ -7,9 +7,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ndarray::{Array2, Axis};
-use rand::SeedableRng;
-use rand::seq::SliceRandom;
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{AuditPrediction, Thresholds, choose_thresholds};
@@ -301,7 +298,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         ..p
     }));
     // Shuffled, so people cannot tell the audit picks apart.
-    queue.shuffle(&mut Xoshiro256PlusPlus::seed_from_u64(input.seed ^ 0x5eed));
+    crate::sampling::shuffle(&mut queue, input.seed ^ 0x5eed);
 
     let suspects = suspect_labels(&oof, &y, &rows, input.n_classes);
     Ok(RoundOutput {

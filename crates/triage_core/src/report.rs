@@ -1,3 +1,7 @@
+//! What readers skip: every bad file, row or line becomes a [`Problem`]
+//! that names where it is, and the reader carries on. Shared by every crate
+//! that reads outside bytes (tables, manifests, images, the lake).
+
 use serde::Serialize;
 
 /// One thing that was skipped, and why.
