@@ -7,16 +7,21 @@
 - rusqlite only in triage_store, linfa only in triage_learn, object_store only
   in triage_lake, tauri only in src-tauri, egui/eframe only in triage_explore;
 - egui (and eframe, winit) appear only in triage_explore's normal tree, and
-  tauri (and wry) only in src-tauri's: no other member has either.
+  tauri (and wry) only in src-tauri's: no other member has either;
+- images are decoded in one place (triage_data's image_file, which checks
+  the size limits first), and polars reads table files in one place
+  (triage_data's table): no other source file calls a decoder or a reader.
 """
 import json
+import pathlib
+import re
 import subprocess
 import sys
 
 DOMAIN = {"triage_store", "triage_data", "triage_learn", "triage_profile", "triage_lake"}
 SHELLS = {"triage_cli", "triage_explore", "triage_desktop"}
 # Domain-to-domain edges written down in ARCHITECTURE.md.
-ALLOWED_DOMAIN_EDGES = set()
+ALLOWED_DOMAIN_EDGES = {("triage_profile", "triage_data")}
 # Direct dependencies that only one crate of ours may have.
 OWNED = {
     "rusqlite": {"triage_store"},
@@ -78,6 +83,32 @@ for pid in members:
     ui = sorted(({by_id[d]["name"] for d in closure(pid)} & set(UI_CRATES)) - allowed_ui)
     if ui:
         errors.append(f"{name} has {ui} in its dependency tree")
+
+# One reader per input: calls that decode an image or read a table file
+# appear only in the file that owns them (tests aside).
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ONE_READER = {
+    "image decode": (
+        re.compile(r"ImageReader::|image::open\(|load_from_memory|\.decode\(\)"),
+        "crates/triage_data/src/image_file.rs",
+    ),
+    "table read": (
+        re.compile(r"CsvReadOptions|LazyCsvReader|ParquetReader|LazyJsonLineReader|JsonReader::new|scan_parquet"),
+        "crates/triage_data/src/table.rs",
+    ),
+}
+sources = [p for d in ("crates", "src-tauri/src") for p in (ROOT / d).rglob("*.rs")]
+for what, (pattern, owner) in ONE_READER.items():
+    for path in sources:
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == owner or "/tests/" in rel or "/benches/" in rel:
+            continue
+        text = path.read_text(encoding="utf-8")
+        # Unit tests at the end of a file may read what they wrote.
+        text = text.split("#[cfg(test)]")[0]
+        for n, line in enumerate(text.splitlines(), 1):
+            if pattern.search(line) and not line.lstrip().startswith("//"):
+                errors.append(f"{rel}:{n}: {what} outside {owner}")
 
 if errors:
     print("architecture check failed:", *errors, sep="\n  ")

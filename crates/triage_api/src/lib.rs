@@ -44,6 +44,7 @@ pub use team::{
 };
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;
+pub use triage_data::image_file::ImageLimits;
 pub use triage_lake::{ExportFormat, LakeAccess, WrittenFile};
 pub use triage_learn::strategy::Strategy;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
@@ -52,4 +53,10 @@ pub use triage_store::LabelCounts;
 /// The current time, for shells; use cases take the time as an argument.
 pub fn now() -> Timestamp {
     chrono::Utc::now()
+}
+
+/// Decodes an image file within the default limits (the header is checked
+/// before any pixel is allocated), for shells that show images themselves.
+pub fn decode_image(path: &std::path::Path) -> std::result::Result<image::DynamicImage, String> {
+    triage_data::image_file::decode_file(path, ImageLimits::default())
 }

@@ -138,6 +138,48 @@ fn check_limits(width: u32, height: u32, limits: ImageLimits) -> Result<(), Stri
 
 /// Decodes image bytes within the limits, as 8-bit RGB.
 pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<image::RgbImage, String> {
+    decode_any(bytes, limits).map(image::DynamicImage::into_rgb8)
+}
+
+/// An image file's format (its usual ending) and size, from its header
+/// alone: nothing is decoded.
+pub fn read_header(path: &Path) -> Result<(String, u32, u32), String> {
+    let reader = ImageReader::open(path)
+        .and_then(ImageReader::with_guessed_format)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let format = reader
+        .format()
+        .map(|f| {
+            f.extensions_str()
+                .first()
+                .copied()
+                .unwrap_or("unknown")
+                .to_string()
+        })
+        .ok_or_else(|| "not an image format Triage reads".to_string())?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| format!("bad {format} header: {e}"))?;
+    Ok((format, width, height))
+}
+
+/// Reads and decodes an image file within the limits, in its own pixel
+/// type. Every decode of an image in Triage comes here (or to [`decode`]),
+/// so the header is checked against the limits before any pixel is
+/// allocated.
+pub fn decode_file(path: &Path, limits: ImageLimits) -> Result<image::DynamicImage, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    decode_any(&bytes, limits)
+}
+
+fn decode_any(bytes: &[u8], limits: ImageLimits) -> Result<image::DynamicImage, String> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let (width, height) = reader
+        .into_dimensions()
+        .map_err(|e| format!("unreadable image header: {}", one_line(&e)))?;
+    check_limits(width, height, limits)?;
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| format!("cannot read: {e}"))?;
@@ -146,10 +188,9 @@ pub fn decode(bytes: &[u8], limits: ImageLimits) -> Result<image::RgbImage, Stri
     decode_limits.max_image_height = Some(limits.max_height_px);
     decode_limits.max_alloc = Some(limits.max_alloc_bytes);
     reader.limits(decode_limits);
-    let image = reader
+    reader
         .decode()
-        .map_err(|e| format!("cannot decode: {}", one_line(&e)))?;
-    Ok(image.into_rgb8())
+        .map_err(|e| format!("cannot decode: {}", one_line(&e)))
 }
 
 /// The thumbnail's size: the longest side at most [`THUMB_SIDE_PX`], never

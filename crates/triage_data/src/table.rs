@@ -20,6 +20,10 @@ use crate::Report;
 /// Without them a numeric column with one `NA` would be read as text.
 pub const NULL_MARKERS: [&str; 6] = ["", "NA", "N/A", "NaN", "nan", "null"];
 
+fn null_markers() -> Vec<PlSmallStr> {
+    NULL_MARKERS.iter().map(|m| PlSmallStr::from(*m)).collect()
+}
+
 /// One row, ready to become an item.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableRow {
@@ -110,6 +114,150 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
     }
 }
 
+/// Reads a whole CSV, Parquet or JSON Lines file into one frame, as fast
+/// as polars reads it (a lazy scan; types from the first 100 rows, dates
+/// parsed), for profiles and views that need the columns rather than one
+/// item per row. Stops at the first bad row; the error names its position
+/// where it can be found.
+pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
+    let read_err = |reason: String| reason;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !path.is_file() {
+        return Err(read_err("no such file".into()));
+    }
+    let pl_path = PlRefPath::try_from_path(path).map_err(|e| read_err(e.to_string()))?;
+    let result = match ext.as_str() {
+        "csv" => {
+            let nulls = null_markers();
+            let scan = |infer: Option<usize>| {
+                LazyCsvReader::new(pl_path.clone())
+                    .with_has_header(true)
+                    .with_try_parse_dates(true)
+                    .with_infer_schema_length(infer)
+                    .with_null_values(Some(NullValues::AllColumns(nulls.clone())))
+                    .finish()?
+                    .collect()
+            };
+            // Types are inferred from the first 100 rows (polars' default;
+            // a longer window makes polars read far slower). A column whose
+            // type changes later fails to parse, and is read again with the
+            // whole file inferred, which makes it text (or float).
+            scan(Some(100)).or_else(|first| match first {
+                PolarsError::ComputeError(_) => scan(None),
+                e => Err(e),
+            })
+        }
+        "parquet" | "pq" => {
+            LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).and_then(|lf| lf.collect())
+        }
+        "jsonl" | "ndjson" => LazyJsonLineReader::new(pl_path)
+            .finish()
+            .and_then(|lf| lf.collect()),
+        _ => {
+            return Err(read_err(
+                "unknown table format (expected .csv, .parquet or .jsonl)".into(),
+            ));
+        }
+    };
+    // polars says what went wrong but rarely where: on failure, look for
+    // the first problem ourselves, so the message names its position.
+    result.map_err(|e| {
+        let located = match ext.as_str() {
+            "csv" => first_invalid_utf8_in_file(path)
+                .map(|at| format!("invalid UTF-8 at {at}"))
+                .or_else(|| first_ragged_row(path)),
+            "jsonl" | "ndjson" => first_bad_json_line(path),
+            _ => None,
+        };
+        read_err(located.unwrap_or_else(|| e.to_string()))
+    })
+}
+
+/// The first CSV record whose field count differs from the header's.
+fn first_ragged_row(path: &Path) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let mut record = csv::ByteRecord::new();
+    let mut width = None;
+    while reader.read_byte_record(&mut record).ok()? {
+        let line = record.position().map_or(0, csv::Position::line);
+        match width {
+            None => width = Some(record.len()),
+            Some(w) if w != record.len() => {
+                return Some(format!(
+                    "line {line} has {} fields but the header has {w}",
+                    record.len()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    None
+}
+
+/// The first line of a JSON Lines file that is not valid UTF-8 holding one
+/// JSON object.
+fn first_bad_json_line(path: &Path) -> Option<String> {
+    use std::io::BufRead;
+    let reader = std::io::BufReader::new(std::fs::File::open(path).ok()?);
+    for (n, line) in reader.split(b'\n').enumerate() {
+        let line = line.ok()?;
+        let at = format!("line {}", n + 1);
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return Some(format!("{at}: invalid UTF-8"));
+        };
+        if text.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Err(e) => return Some(format!("{at}: not JSON ({e})")),
+            Ok(v) if !v.is_object() => return Some(format!("{at}: not a JSON object")),
+            Ok(_) => {}
+        }
+    }
+    None
+}
+
+/// Where the first invalid UTF-8 byte of a text file is, as "line L, byte
+/// B" (B counts from 0 in the file), read in blocks so memory stays small.
+fn first_invalid_utf8_in_file(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut carry, mut offset, mut line) = (0usize, 0u64, 1u64);
+    loop {
+        let n = file.read(&mut buf[carry..]).ok()?;
+        let end = carry + n;
+        if end == 0 {
+            return None;
+        }
+        let (good, bad) = match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => (end, false),
+            // An incomplete sequence at the block's end may finish in the
+            // next block; anything else is bad here.
+            Err(e) if e.error_len().is_none() && n > 0 => (e.valid_up_to(), false),
+            Err(e) => (e.valid_up_to(), true),
+        };
+        line += buf[..good].iter().filter(|b| **b == b'\n').count() as u64;
+        if bad {
+            return Some(format!("line {line}, byte {}", offset + good as u64));
+        }
+        offset += good as u64;
+        buf.copy_within(good..end, 0);
+        carry = end - good;
+        if n == 0 {
+            return None;
+        }
+    }
+}
+
 /// Rebuilds a table from rows stored as JSON objects (one per row, in
 /// order), so features can be computed from polars columns again.
 pub fn frame_from_json_rows(rows: &[&str]) -> Result<DataFrame, String> {
@@ -128,8 +276,7 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
     match format {
         TableFormat::Csv => {
             let read = |infer: Option<usize>| {
-                let nulls: Vec<PlSmallStr> =
-                    NULL_MARKERS.iter().map(|m| PlSmallStr::from(*m)).collect();
+                let nulls = null_markers();
                 CsvReadOptions::default()
                     .with_has_header(true)
                     .with_infer_schema_length(infer)

@@ -61,16 +61,10 @@ fn make(data: &Dataset, progress: &(dyn Fn(&str, u64, u64) + Sync)) -> Result<Pr
     let mut out = Vec::new();
     for (i, k) in keyed.iter().enumerate() {
         progress("drawing charts", i as u64, total);
-        let png = charts::png(&k.chart).map_err(|e| e.to_string())?;
-        let img = image::load_from_memory(&png)
-            .map_err(|e| format!("chart {}: {e}", k.key))?
-            .to_rgba8();
+        let img = charts::bitmap(&k.chart).map_err(|e| format!("chart {}: {e}", k.key))?;
         out.push((
             k.key.clone(),
-            ColorImage::from_rgba_unmultiplied(
-                [img.width() as usize, img.height() as usize],
-                img.as_raw(),
-            ),
+            ColorImage::from_rgb([img.width() as usize, img.height() as usize], img.as_raw()),
         ));
     }
     Ok(Profiled {

@@ -186,12 +186,7 @@ fn worker(queue: &Queue, tx: &Sender<(u32, Option<ColorImage>)>, ctx: &egui::Con
 /// Decodes an image file, shrunk so its longest side is at most `side`;
 /// `None` if it cannot be read.
 pub fn decode(path: &std::path::Path, side: u32) -> Option<ColorImage> {
-    let img = image::ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()?;
+    let img = triage_api::decode_image(path).ok()?;
     let img = if img.width() > side || img.height() > side {
         img.thumbnail(side, side)
     } else {

@@ -115,6 +115,15 @@ pub fn svg(chart: &Chart) -> Result<String> {
 
 /// Draws a chart as PNG bytes.
 pub fn png(chart: &Chart) -> Result<Vec<u8>> {
+    let img = bitmap(chart)?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut bytes, image::ImageFormat::Png)
+        .map_err(|e| Error::Chart(e.to_string()))?;
+    Ok(bytes.into_inner())
+}
+
+/// Draws a chart as 8-bit RGB pixels, for a window to show as it is.
+pub fn bitmap(chart: &Chart) -> Result<image::RgbImage> {
     register_font()?;
     let (w, h) = chart.size();
     let mut rgb = vec![0u8; (w * h * 3) as usize];
@@ -123,12 +132,7 @@ pub fn png(chart: &Chart) -> Result<Vec<u8>> {
         draw(&root, chart)?;
         root.present().map_err(chart_err)?;
     }
-    let img = image::RgbImage::from_raw(w, h, rgb)
-        .ok_or_else(|| Error::Chart("bitmap size mismatch".into()))?;
-    let mut bytes = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut bytes, image::ImageFormat::Png)
-        .map_err(|e| Error::Chart(e.to_string()))?;
-    Ok(bytes.into_inner())
+    image::RgbImage::from_raw(w, h, rgb).ok_or_else(|| Error::Chart("bitmap size mismatch".into()))
 }
 
 fn chart_err(e: impl std::fmt::Display) -> Error {

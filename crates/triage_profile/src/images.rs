@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use image::ImageReader;
 use rayon::prelude::*;
+use triage_data::image_file::{self, ImageLimits};
 
 use crate::model::{ImageFacts, Unreadable};
 use crate::stats;
@@ -81,22 +81,7 @@ fn look(input: &ImageInput) -> Result<Seen, String> {
     let bytes = std::fs::metadata(&input.path)
         .map_err(|e| format!("cannot read: {e}"))?
         .len();
-    let reader = ImageReader::open(&input.path)
-        .and_then(ImageReader::with_guessed_format)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let format = reader
-        .format()
-        .map(|f| {
-            f.extensions_str()
-                .first()
-                .copied()
-                .unwrap_or("unknown")
-                .to_string()
-        })
-        .ok_or_else(|| "not an image format Triage reads".to_string())?;
-    let (width, height) = reader
-        .into_dimensions()
-        .map_err(|e| format!("bad {format} header: {e}"))?;
+    let (format, width, height) = image_file::read_header(&input.path)?;
     let source = input.thumbnail.as_deref().filter(|t| t.is_file());
     let hash = dhash(source.unwrap_or(&input.path));
     Ok(Seen {
@@ -111,12 +96,7 @@ fn look(input: &ImageInput) -> Result<Seen, String> {
 /// The difference hash: the image as 9×8 grey pixels, one bit per pair of
 /// horizontal neighbours (is the left one brighter?).
 pub fn dhash(path: &Path) -> Option<u64> {
-    let img = ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()?;
+    let img = image_file::decode_file(path, ImageLimits::default()).ok()?;
     let small =
         image::imageops::resize(&img.to_luma8(), 9, 8, image::imageops::FilterType::Triangle);
     let mut hash = 0u64;
