@@ -59,6 +59,25 @@ pub struct Split {
     pub seed: u64,
 }
 
+impl Split {
+    /// A split from its shares as people write them (`0.8,0.1,0.1`): none
+    /// for no split, else exactly three.
+    pub fn from_shares(shares: &[f64], seed: u64) -> Result<Option<Self>> {
+        match *shares {
+            [] => Ok(None),
+            [train, validation, test] => Ok(Some(Self {
+                train,
+                validation,
+                test,
+                seed,
+            })),
+            _ => Err(Error::Invalid(
+                "--split takes three shares: train,validation,test".into(),
+            )),
+        }
+    }
+}
+
 /// A file written for an export: its format, its name inside the export
 /// (`train/output.manifest` with a split), the file, and its labeled items.
 struct Staged {

@@ -41,6 +41,7 @@ pub use project::{CreateOptions, DB_FILE, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary, login_name,
+    session_annotator,
 };
 pub use triage_core::{BoundingBox, TaskKind, Timestamp};
 pub use triage_data::Problem;

@@ -296,6 +296,29 @@ impl Project {
         self.append_human(item, set, annotator, time_spent_ms, at)
     }
 
+    /// A person's answer as typed: a class name, or in a multi-label
+    /// project the classes that apply, comma-separated (empty: none do).
+    pub fn label_answer(
+        &mut self,
+        item_key: &str,
+        answer: &str,
+        annotator: Option<&str>,
+        time_spent_ms: Option<i64>,
+        at: Timestamp,
+    ) -> Result<LabelDto> {
+        if self.schema.task.is_multilabel() {
+            let set: Vec<String> = answer
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect();
+            self.label_classes(item_key, &set, annotator, time_spent_ms, at)
+        } else {
+            self.label(item_key, answer, annotator, time_spent_ms, at)
+        }
+    }
+
     /// Commits a person's label on an item.
     fn append_human(
         &mut self,
@@ -305,11 +328,7 @@ impl Project {
         time_spent_ms: Option<i64>,
         at: Timestamp,
     ) -> Result<LabelDto> {
-        // Unnamed, a label is the project's annotator's (asked once).
-        let annotator = match annotator {
-            Some(a) => Some(a.to_owned()),
-            None => self.annotator()?,
-        };
+        let annotator = self.labeler(annotator)?;
         let event = self.store.append(&NewAnnotation {
             item,
             label: Some(label),

@@ -22,6 +22,36 @@ pub enum Truth {
     Column(String),
 }
 
+impl Truth {
+    /// `folders`, or the name of the column that holds the truth.
+    pub fn parse(s: &str) -> Self {
+        if s == "folders" {
+            Self::Folders
+        } else {
+            Self::Column(s.to_owned())
+        }
+    }
+
+    /// The task this truth implies: folders mean images, a column a table.
+    pub fn task(&self) -> TaskKind {
+        match self {
+            Self::Folders => TaskKind::ImageClassification,
+            Self::Column(_) => TaskKind::RowClassification,
+        }
+    }
+
+    /// Checks a task someone named against the one the truth implies.
+    pub fn check_task(&self, task: Option<TaskKind>) -> Result<()> {
+        match task.filter(|t| *t != self.task()) {
+            Some(task) => Err(Error::Invalid(format!(
+                "--task {} does not fit this --truth: folders means images, a column means a table",
+                task.as_str()
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One round of a simulation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SimRound {

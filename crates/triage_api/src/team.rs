@@ -169,6 +169,15 @@ fn read_share(lake: &S3Publisher) -> Result<Option<ShareFile>> {
         })
 }
 
+/// A name set for every project opened in this session
+/// (`TRIAGE_ANNOTATOR`, for shared kiosks and tests); otherwise each
+/// project's own, asked once.
+pub fn session_annotator() -> Option<String> {
+    std::env::var("TRIAGE_ANNOTATOR")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+}
+
 /// The login name (`USER`, `USERNAME` or `LOGNAME`): who labels when
 /// nobody said, and the name the app offers when it asks.
 pub fn login_name() -> Option<String> {
@@ -202,6 +211,22 @@ impl Project {
     /// The person who labels in this project, once asked.
     pub fn annotator(&self) -> Result<Option<String>> {
         Ok(self.store.setting(ANNOTATOR)?)
+    }
+
+    /// Who a person's label, undo or flag given here is credited to: the
+    /// name given, else the session's ([`session_annotator`]), else the
+    /// project's annotator, else the login name. The one rule every shell
+    /// follows.
+    pub fn labeler(&self, given: Option<&str>) -> Result<Option<String>> {
+        if let Some(name) = given
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .or_else(session_annotator)
+        {
+            return Ok(Some(name));
+        }
+        Ok(self.annotator()?.or_else(login_name))
     }
 
     /// Records who labels in this project.

@@ -1,0 +1,111 @@
+//! `triage export`: Export the labels to a folder.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use triage_api::{ExportFormat, ExportOptions, Split, Timestamp};
+
+use crate::{S3Args, bar, open};
+
+#[derive(clap::Args)]
+pub struct Args {
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub to: PathBuf,
+    /// gt-manifest, csv, parquet, coco, yolo, profile-json or profile-html; several
+    /// may be given, comma-separated. The profile covers the whole project.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub format: Vec<String>,
+    /// Leave out unlabeled items, as a training job needs.
+    #[arg(long)]
+    pub labeled_only: bool,
+    /// Leave out model labels (auto-labels).
+    #[arg(long)]
+    pub human_only: bool,
+    /// Leave out auto-labels below this confidence.
+    #[arg(long)]
+    pub min_confidence: Option<f64>,
+    /// Split the labeled items into train/, validation/ and test/ by
+    /// these shares, stratified by class: for example 0.8,0.1,0.1.
+    #[arg(long, value_delimiter = ',')]
+    pub split: Vec<f64>,
+    /// The seed that fixes which items go into which share.
+    #[arg(long, default_value_t = 0)]
+    pub split_seed: u64,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// S3: the folder under the prefix (default: the job name and a
+    /// hash of the files, so a rerun resumes in place).
+    #[arg(long)]
+    pub export_id: Option<String>,
+    /// Copy each local image into the export's images/ and point the
+    /// manifest (and every other file) at the copies.
+    #[arg(long)]
+    pub copy_images: bool,
+    /// Parquet: add an answer_<name> column per person, with the class
+    /// each gave each item.
+    #[arg(long)]
+    pub answers: bool,
+}
+
+pub fn run(args: Args, at: Timestamp) -> Result<()> {
+    let Args {
+        dir,
+        to,
+        format,
+        labeled_only,
+        human_only,
+        min_confidence,
+        split,
+        split_seed,
+        s3,
+        export_id,
+        copy_images,
+        answers,
+    } = args;
+    let formats = format
+        .iter()
+        .map(|f| f.parse::<ExportFormat>())
+        .collect::<Result<Vec<_>, _>>()?;
+    let split = Split::from_shares(&split, split_seed)?;
+    let mut project = open(&dir)?;
+    let bar = bar("exporting");
+    let summary = project
+        .export(
+            &to,
+            &ExportOptions {
+                formats,
+                labeled_only,
+                human_only,
+                min_confidence,
+                split,
+                lake: s3.lake(),
+                export_id,
+                copy_images,
+                answers,
+            },
+            at,
+            &|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            },
+        )
+        .with_context(|| format!("exporting to {}", to.display()))?;
+    bar.finish_and_clear();
+    say!(
+        "exported {} items ({} labeled) to {}",
+        summary.items,
+        summary.labeled,
+        summary.destination
+    );
+    for file in &summary.files {
+        say!(
+            "  {}  {} bytes  sha256 {}",
+            file.key,
+            file.size_bytes,
+            file.sha256
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! `triage profile`: Profile a project, a table (CSV, Parquet, JSON Lines) or an image
+//! folder: column statistics, correlations, labels, drift and alerts.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::print_json;
+
+#[derive(clap::Args)]
+pub struct Args {
+    pub path: PathBuf,
+    /// Write the profile as JSON (schema triage-profile/1); `-` for stdout.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report with its charts.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// For a table: the column holding labels, for the label views.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Set a column's kind: COLUMN=KIND, where KIND is categorical,
+    /// ordinal, quantitative, datetime, text, identifier or
+    /// image-reference. May be repeated.
+    #[arg(long = "kind", value_parser = parse_kind)]
+    pub kinds: Vec<(String, triage_api::ColumnKind)>,
+}
+
+fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
+    let (column, kind) = s
+        .rsplit_once('=')
+        .ok_or_else(|| format!("expected COLUMN=KIND, got `{s}`"))?;
+    Ok((column.to_string(), kind.parse()?))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args {
+        path,
+        json,
+        html,
+        label,
+        kinds,
+    } = args;
+    let options = triage_api::ProfileOptions {
+        kinds: kinds.into_iter().collect(),
+        label_column: label,
+    };
+    // Errors already name the file and the position.
+    let profile = triage_api::profile_path(&path, &options)?;
+    match json.as_deref() {
+        Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
+        Some(p) => triage_api::write_output(p, &serde_json::to_vec_pretty(&profile)?)?,
+        None => {}
+    }
+    if let Some(p) = &html {
+        let report = triage_api::profile_html::report(&profile)?;
+        triage_api::write_output(p, report.as_bytes())?;
+    }
+    if json.is_none() && html.is_none() {
+        say!(
+            "{}: {} rows, {} columns, {} duplicate rows",
+            profile.source,
+            profile.rows,
+            profile.columns.len(),
+            profile.dataset.duplicate_rows
+        );
+        for c in &profile.columns {
+            say!(
+                "  {:<24} {:<16} missing {:>8}  distinct {:>8}",
+                c.name,
+                c.kind.name(),
+                c.missing,
+                c.distinct
+            );
+        }
+        for a in &profile.alerts {
+            say!(
+                "alert {}{}: {}",
+                a.kind,
+                a.column
+                    .as_deref()
+                    .map(|c| format!(" ({c})"))
+                    .unwrap_or_default(),
+                a.message
+            );
+        }
+    }
+    Ok(())
+}

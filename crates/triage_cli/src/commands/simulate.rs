@@ -1,0 +1,89 @@
+//! `triage simulate`: Run the whole loop on data with known truth, with a simulated annotator.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use triage_api::{RoundOptions, Strategy, TaskKind, Truth};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// An image folder with one subfolder per class, or a table.
+    pub path: PathBuf,
+    /// `folders`, or the table column that holds the truth.
+    #[arg(long)]
+    pub truth: String,
+    /// Checked against the data: folders are images, a column is a table.
+    #[arg(long)]
+    pub task: Option<TaskKind>,
+    #[arg(long, default_value_t = RoundOptions::default().target)]
+    pub target: f64,
+    #[arg(long, default_value_t = RoundOptions::default().batch)]
+    pub batch: usize,
+    #[arg(long, default_value_t = RoundOptions::default().strategy)]
+    pub strategy: Strategy,
+    #[arg(long, default_value_t = RoundOptions::default().random_share)]
+    pub random_share: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 200)]
+    pub max_rounds: u64,
+    /// Print a JSON summary as the last line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args {
+        path,
+        truth,
+        task,
+        target,
+        batch,
+        strategy,
+        random_share,
+        seed,
+        max_rounds,
+        json,
+    } = args;
+    let truth = Truth::parse(&truth);
+    truth.check_task(task)?;
+    let options = RoundOptions {
+        target,
+        strategy,
+        batch,
+        random_share,
+        seed,
+    };
+    let fmt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
+    let summary = triage_api::simulate(&path, &truth, &options, max_rounds, &|r| {
+        // Progress lines; a closed pipe ends the run at the next say!.
+        let _ = writeln!(
+            std::io::stdout().lock(),
+            "round {:>3}  human {:>5}  auto {:>5}  estimated {}  true {}",
+            r.round,
+            r.human_labels,
+            r.auto_labeled,
+            fmt(r.auto_accuracy_estimated),
+            fmt(r.auto_accuracy_true)
+        );
+    })
+    .with_context(|| format!("simulating on {}", path.display()))?;
+    if json {
+        let mut value = serde_json::to_value(&summary)?;
+        if let Some(obj) = value.as_object_mut() {
+            obj.remove("per_round");
+        }
+        say!("{}", serde_json::to_string(&value)?);
+    } else {
+        say!(
+            "{} items: {} human labels, {} auto-labeled ({:.1}%), true accuracy {}",
+            summary.items,
+            summary.human_labels,
+            summary.auto_labeled,
+            100.0 * summary.auto_labeled as f64 / summary.items.max(1) as f64,
+            fmt(summary.auto_accuracy_true)
+        );
+    }
+    Ok(())
+}

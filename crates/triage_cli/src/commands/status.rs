@@ -1,0 +1,69 @@
+//! `triage status`: Show the project's task, classes and label counts.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::{open, print_json};
+
+#[derive(clap::Args)]
+pub struct Args {
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let Args { dir, json } = args;
+    let project = open(&dir)?;
+    let status = project.status()?;
+    if json {
+        return print_json(&status);
+    }
+    let c = &status.counts;
+    say!(
+        "{} ({}), job {}, attribute {}",
+        status.dir,
+        status.task.as_str(),
+        status.job_name,
+        status.attribute
+    );
+    let classes: Vec<&str> = status.classes.iter().map(|c| c.name.as_str()).collect();
+    say!("classes: {}", classes.join(", "));
+    say!(
+        "items: {}  human: {}  model: {}  import: {}  consolidated: {}  unlabeled: {}",
+        c.items,
+        c.human,
+        c.model,
+        c.import,
+        c.consolidated,
+        c.unlabeled
+    );
+    if let Some(m) = project.model_status()? {
+        let show = |i: Option<triage_api::Interval>| {
+            i.map_or("-".into(), |i| {
+                format!(
+                    "{:.3} (95% CI {:.3}-{:.3}, n={})",
+                    i.estimate, i.low, i.high, i.n
+                )
+            })
+        };
+        say!(
+            "model {} ({}), target {}",
+            m.model_version,
+            m.algorithm,
+            m.target
+        );
+        say!(
+            "  estimated accuracy of auto-labels: {}",
+            show(m.estimated_accuracy)
+        );
+        say!(
+            "  spot-checked accuracy:             {} ({} pending)",
+            show(m.spot_checked_accuracy),
+            m.spot_checks_pending
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! `triage train`: Run one active-learning round: train, calibrate, auto-label, queue the next batch.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use triage_api::{RoundOptions, Strategy, Timestamp};
+
+use crate::{open, print_json};
+
+#[derive(clap::Args)]
+pub struct Args {
+    pub dir: PathBuf,
+    /// The accuracy auto-labels must reach (95% lower confidence bound).
+    #[arg(long, default_value_t = RoundOptions::default().target)]
+    pub target: f64,
+    /// margin, entropy, least-confidence or random.
+    #[arg(long, default_value_t = RoundOptions::default().strategy)]
+    pub strategy: Strategy,
+    /// The size of the next human batch.
+    #[arg(long, default_value_t = RoundOptions::default().batch)]
+    pub batch: usize,
+    /// The share of each batch drawn at random for the audit set.
+    #[arg(long, default_value_t = RoundOptions::default().random_share)]
+    pub random_share: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: Args, at: Timestamp) -> Result<()> {
+    let Args {
+        dir,
+        target,
+        strategy,
+        batch,
+        random_share,
+        seed,
+        json,
+    } = args;
+    let mut project = open(&dir)?;
+    let options = RoundOptions {
+        target,
+        strategy,
+        batch,
+        random_share,
+        seed,
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let summary = project
+        .run_round(&options, &cancel, at)
+        .context("running a round")?;
+    if json {
+        return print_json(&summary);
+    }
+    match (&summary.model_version, &summary.algorithm) {
+        (Some(v), Some(a)) => say!(
+            "round {}: model {v} ({a}), cross-validated accuracy {:.3}",
+            summary.round_id,
+            summary.cv_accuracy.unwrap_or_default()
+        ),
+        _ => say!(
+            "round {}: too few labels to train; queued a random batch for the audit set",
+            summary.round_id
+        ),
+    }
+    match (summary.threshold, summary.estimated_accuracy) {
+        (Some(t), Some(e)) => say!(
+            "threshold {t:.3}: estimated accuracy of auto-labels {:.3} (95% CI {:.3}-{:.3}, {} audit items)",
+            e.estimate,
+            e.low,
+            e.high,
+            e.n
+        ),
+        _ => say!(
+            "no threshold reaches the target {target} yet ({} audit labels); nothing auto-labeled",
+            summary.audit_size
+        ),
+    }
+    for c in &summary.class_thresholds {
+        if c.threshold != summary.threshold {
+            let t = c
+                .threshold
+                .map_or("no auto-labels".into(), |t| format!("threshold {t:.3}"));
+            say!("  class {}: {t}", c.class_name);
+        }
+    }
+    say!(
+        "auto-labeled {} new, revoked {}; queued {} for people; {} suspect labels",
+        summary.auto_labeled,
+        summary.revoked,
+        summary.queued,
+        summary.suspects
+    );
+    let n = &summary.counts;
+    say!(
+        "items: {}  human: {}  model: {}  import: {}  unlabeled: {}",
+        n.items,
+        n.human,
+        n.model,
+        n.import,
+        n.unlabeled
+    );
+    Ok(())
+}
