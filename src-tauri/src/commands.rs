@@ -16,10 +16,10 @@ use triage_api::{
     Strategy, SuspectDto, TaskKind,
 };
 
-use crate::state::{AppState, annotator_override};
+use crate::state::AppState;
 
 /// An error as the UI sees it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct CommandError {
     code: String,
     message: String,
@@ -95,7 +95,7 @@ async fn install(
     let (project, roots, status) = blocking(move || {
         let mut project = make()?;
         if project.annotator()?.is_none()
-            && let Some(name) = annotator_override()
+            && let Some(name) = triage_api::session_annotator()
         {
             project.set_annotator(&name)?;
         }
@@ -131,7 +131,7 @@ pub fn recent_projects(state: State<'_, AppState>) -> Vec<String> {
 }
 
 /// A class as the Projects screen defines it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct NewClass {
     name: String,
     hotkey: Option<char>,
@@ -142,10 +142,9 @@ pub async fn create_project(
     app: AppHandle,
     state: State<'_, AppState>,
     dir: PathBuf,
-    task: String,
+    task: TaskKind,
     classes: Vec<NewClass>,
 ) -> Reply<Status> {
-    let task: TaskKind = task.parse().map_err(triage_api::Error::from)?;
     let options = CreateOptions {
         task,
         classes: classes.iter().map(|c| c.name.clone()).collect(),
@@ -183,11 +182,6 @@ pub async fn set_annotator(state: State<'_, AppState>, name: String) -> Reply<St
     .await
 }
 
-/// Who is labeling: the session's override, else the project's annotator.
-fn who(p: &Project) -> triage_api::Result<Option<String>> {
-    Ok(annotator_override().or(p.annotator()?))
-}
-
 /// The name to offer when asking who labels: the login name.
 #[tauri::command]
 pub fn suggested_annotator() -> Option<String> {
@@ -195,7 +189,7 @@ pub fn suggested_annotator() -> Option<String> {
 }
 
 /// How to read an import.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportRequest {
     labels_from_folders: bool,
@@ -205,7 +199,7 @@ pub struct ImportRequest {
 }
 
 /// Import progress: items done out of total.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
 pub struct Progress {
     done: u64,
     total: u64,
@@ -268,7 +262,7 @@ pub async fn label_item(
         p.label(
             &format!("#{item}"),
             &class_name,
-            annotator_override().as_deref(),
+            None,
             time_spent_ms,
             triage_api::now(),
         )
@@ -287,7 +281,7 @@ pub async fn label_boxes(
         p.label_boxes(
             &format!("#{item}"),
             boxes,
-            annotator_override().as_deref(),
+            None,
             time_spent_ms,
             triage_api::now(),
         )
@@ -306,7 +300,7 @@ pub async fn label_classes(
         p.label_classes(
             &format!("#{item}"),
             &class_names,
-            annotator_override().as_deref(),
+            None,
             time_spent_ms,
             triage_api::now(),
         )
@@ -317,7 +311,7 @@ pub async fn label_classes(
 #[tauri::command]
 pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
     with_project(&state, |p| {
-        let who = who(p)?;
+        let who = p.labeler(None)?;
         p.undo(who.as_deref(), triage_api::now())
     })
     .await
@@ -326,7 +320,7 @@ pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
 #[tauri::command]
 pub async fn flag_item(state: State<'_, AppState>, item: i64, note: Option<String>) -> Reply<()> {
     with_project(&state, move |p| {
-        let who = who(p)?;
+        let who = p.labeler(None)?;
         p.flag(
             &format!("#{item}"),
             who.as_deref(),
@@ -346,7 +340,7 @@ pub async fn resolve_flags(state: State<'_, AppState>, item: i64) -> Reply<u64> 
 }
 
 /// A flagged item and the note given with it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct Flagged {
     item: ItemDto,
     note: Option<String>,
@@ -364,15 +358,15 @@ pub async fn flagged(state: State<'_, AppState>) -> Reply<Vec<Flagged>> {
 }
 
 /// A round's settings from the Model screen.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 pub struct RoundRequest {
     target: f64,
-    strategy: String,
+    strategy: Strategy,
     batch: usize,
 }
 
 /// A round's progress: its step and the share done.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct RoundProgress {
     step: &'static str,
     share: f64,
@@ -386,13 +380,9 @@ pub async fn run_round(
     options: RoundRequest,
     on_progress: Channel<RoundProgress>,
 ) -> Reply<RoundSummary> {
-    let strategy = options
-        .strategy
-        .parse::<Strategy>()
-        .map_err(|e| CommandError::new("invalid_request", e.to_string()))?;
     let round = RoundOptions {
         target: options.target,
-        strategy,
+        strategy: options.strategy,
         batch: options.batch,
         seed: triage_api::now().timestamp_micros() as u64,
         ..RoundOptions::default()
@@ -440,11 +430,11 @@ pub fn cancel_round(state: State<'_, AppState>) -> bool {
 }
 
 /// An export as the Export screen asks for it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
     to: String,
-    formats: Vec<String>,
+    formats: Vec<ExportFormat>,
     labeled_only: bool,
     human_only: bool,
     min_confidence: Option<f64>,
@@ -458,14 +448,8 @@ pub async fn export_labels(
     request: ExportRequest,
     on_progress: Channel<Progress>,
 ) -> Reply<ExportSummary> {
-    let formats = request
-        .formats
-        .iter()
-        .map(|f| f.parse::<ExportFormat>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CommandError::new("invalid_request", e.to_string()))?;
     let options = ExportOptions {
-        formats,
+        formats: request.formats,
         labeled_only: request.labeled_only,
         human_only: request.human_only,
         min_confidence: request.min_confidence,
@@ -487,7 +471,7 @@ pub async fn export_labels(
 }
 
 /// A profile with its charts drawn as SVG.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
 pub struct ProfileView {
     profile: triage_api::Profile,
     charts: Vec<triage_api::ChartSvg>,
@@ -498,13 +482,8 @@ pub struct ProfileView {
 #[tauri::command]
 pub async fn profile(
     state: State<'_, AppState>,
-    kinds: std::collections::HashMap<String, String>,
+    kinds: std::collections::HashMap<String, triage_api::ColumnKind>,
 ) -> Reply<ProfileView> {
-    let kinds = kinds
-        .into_iter()
-        .map(|(column, kind)| Ok((column, kind.parse()?)))
-        .collect::<Result<_, String>>()
-        .map_err(|e| CommandError::new("invalid_request", e))?;
     let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;
     blocking(move || {
         let options = triage_api::ProfileOptions {
@@ -565,13 +544,9 @@ pub async fn review_queue(state: State<'_, AppState>) -> Reply<Vec<ReviewItem>> 
 #[tauri::command]
 pub async fn consolidate(
     state: State<'_, AppState>,
-    method: String,
+    method: ConsolidationMethod,
 ) -> Reply<ConsolidationSummary> {
-    with_project(&state, move |p| {
-        let method: ConsolidationMethod = method.parse()?;
-        p.consolidate(method, triage_api::now())
-    })
-    .await
+    with_project(&state, move |p| p.consolidate(method, triage_api::now())).await
 }
 
 #[tauri::command]

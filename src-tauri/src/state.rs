@@ -65,11 +65,3 @@ impl AppState {
         }
     }
 }
-
-/// A name set for every project opened in this session (`TRIAGE_ANNOTATOR`,
-/// for shared kiosks and tests); otherwise each project's own, asked once.
-pub fn annotator_override() -> Option<String> {
-    std::env::var("TRIAGE_ANNOTATOR")
-        .ok()
-        .filter(|n| !n.trim().is_empty())
-}

@@ -12,7 +12,7 @@ use triage_learn::consensus::{self, Answer};
 use crate::{Project, Result};
 
 /// One person's answers and estimated accuracy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct AnnotatorAgreement {
     /// Their name (`unknown` for answers given without one).
     pub annotator: String,
@@ -24,7 +24,7 @@ pub struct AnnotatorAgreement {
 }
 
 /// Agreement between two people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct PairAgreement {
     /// One person.
     pub a: String,
@@ -37,7 +37,7 @@ pub struct PairAgreement {
 }
 
 /// Agreement across a project.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Agreement {
     /// Everyone who answered.
     pub annotators: Vec<AnnotatorAgreement>,
@@ -54,7 +54,7 @@ pub struct Agreement {
 }
 
 /// An item people disagree on, with each one's answer: the review queue.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ReviewItem {
     /// The item, with its current label.
     pub item: crate::ItemDto,
@@ -63,6 +63,9 @@ pub struct ReviewItem {
     /// Its current label is a review (the lead's own, or anyone's here
     /// after a consolidation): it stands, and the app leaves it out.
     pub reviewed: bool,
+    /// The class to offer the lead: the consolidated label when there is
+    /// one, else the answer most people gave (none on a tie).
+    pub proposed: Option<String>,
 }
 
 /// People's standing answers, gathered for the consensus functions.
@@ -194,13 +197,20 @@ impl Project {
         for &(item, ref given) in gathered.disagreeing() {
             let row = self.store.item(item)?;
             let reviewed = self.reviewed(item, row.label.as_ref(), lead.as_deref())?;
+            let item = crate::ItemDto::new(row, &self.schema, &self.thumbs_dir());
+            let answers: Vec<(String, String)> = given
+                .iter()
+                .map(|&(who, c)| (gathered.names[who].clone(), class_name(c)))
+                .collect();
+            let proposed = match &item.label {
+                Some(l) if l.source == AnnotationSource::Consolidated => Some(l.class_name.clone()),
+                _ => clear_majority(answers.iter().map(|(_, c)| c.as_str())),
+            };
             queue.push(ReviewItem {
-                item: crate::ItemDto::new(row, &self.schema, &self.thumbs_dir()),
-                answers: given
-                    .iter()
-                    .map(|&(who, c)| (gathered.names[who].clone(), class_name(c)))
-                    .collect(),
+                item,
+                answers,
                 reviewed,
+                proposed,
             });
         }
         queue.sort_by_key(|r| (r.reviewed, r.item.id));
@@ -208,12 +218,15 @@ impl Project {
     }
 }
 
-/// How several people's answers become one label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How several people's answers become one label; shells send `em` or
+/// `majority`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub enum ConsolidationMethod {
     /// Dawid–Skene: weighs each person by their estimated reliability.
+    #[serde(rename = "em", alias = "dawid-skene")]
     DawidSkene,
     /// The most frequent answer; the simple baseline.
+    #[serde(rename = "majority", alias = "majority-vote")]
     MajorityVote,
 }
 
@@ -241,7 +254,7 @@ impl std::str::FromStr for ConsolidationMethod {
 }
 
 /// What a consolidation did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ConsolidationSummary {
     /// Items answered by two people or more.
     pub items: u64,
@@ -393,6 +406,21 @@ impl Project {
     }
 }
 
+/// The answer given more often than any other, or `None` on a tie.
+fn clear_majority<'a>(answers: impl Iterator<Item = &'a str>) -> Option<String> {
+    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in answers {
+        *votes.entry(a).or_default() += 1;
+    }
+    let mut ranked: Vec<(&str, usize)> = votes.into_iter().collect();
+    ranked.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+    match ranked.as_slice() {
+        [(only, _)] => Some((*only).to_owned()),
+        [(top, n), (_, m), ..] if n > m => Some((*top).to_owned()),
+        _ => None,
+    }
+}
+
 /// The name box consolidations are recorded under.
 const BOX_METHOD: &str = "iou-average";
 
@@ -414,5 +442,19 @@ fn consolidated(
         time_spent_ms: None,
         undoes: None,
         meta: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clear_majority;
+
+    #[test]
+    fn the_offered_answer_is_a_clear_majority_or_none() {
+        let of = |a: &[&str]| clear_majority(a.iter().copied());
+        assert_eq!(of(&["cat", "dog", "cat"]), Some("cat".into()));
+        assert_eq!(of(&["cat", "dog"]), None);
+        assert_eq!(of(&["dog"]), Some("dog".into()));
+        assert_eq!(of(&[]), None);
     }
 }

@@ -9,7 +9,7 @@ use triage_data::Problem;
 use triage_store::LabelCounts;
 
 /// A class as shells show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ClassDto {
     /// Its index, which Ground Truth writes as the label value.
     pub index: u32,
@@ -38,12 +38,18 @@ impl ClassDto {
 }
 
 /// A project at a glance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Status {
     /// The project folder.
     pub dir: String,
     /// The task.
     pub task: TaskKind,
+    /// Whether each item's label is a set of classes.
+    pub multilabel: bool,
+    /// Whether the items are images (else table rows).
+    pub images: bool,
+    /// The export formats that can hold this task's labels.
+    pub export_formats: Vec<triage_lake::ExportFormat>,
     /// The classes.
     pub classes: Vec<ClassDto>,
     /// The Ground Truth job name.
@@ -61,7 +67,7 @@ pub struct Status {
 }
 
 /// A label as shells show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct LabelDto {
     /// The item.
     pub item: i64,
@@ -116,7 +122,7 @@ impl LabelDto {
 }
 
 /// An item as shells show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ItemDto {
     /// Its id.
     pub id: i64,
@@ -179,7 +185,7 @@ impl ItemDto {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     /// What was imported.
     pub path: String,

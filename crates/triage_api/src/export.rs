@@ -106,7 +106,7 @@ impl ExportOptions {
 }
 
 /// What an export wrote.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ExportSummary {
     /// The destination folder.
     pub destination: String,
@@ -133,27 +133,12 @@ impl Project {
         if options.formats.is_empty() {
             return Err(Error::Invalid("no export format given".into()));
         }
-        let task = self.schema.task;
-        let detection = task == triage_core::TaskKind::ObjectDetection;
-        for f in &options.formats {
-            if detection && f.is_class_only() {
-                return Err(Error::Invalid(format!(
-                    "{} holds one class per item; boxes go out as gt-manifest, coco or yolo",
-                    f.as_str()
-                )));
-            }
-            if task.is_multilabel() && (f.is_class_only() || f.is_boxes_only()) {
-                return Err(Error::Invalid(format!(
-                    "{} holds one class or boxes per item; sets of classes go out as gt-manifest",
-                    f.as_str()
-                )));
-            }
-            if !detection && !task.is_multilabel() && f.is_boxes_only() {
-                return Err(Error::Invalid(format!(
-                    "{} holds boxes, and this project classifies: use gt-manifest, csv or parquet",
-                    f.as_str()
-                )));
-            }
+        if let Some(why) = options
+            .formats
+            .iter()
+            .find_map(|f| f.unfit_for(self.schema.task))
+        {
+            return Err(Error::Invalid(why));
         }
         let shown = to.display().to_string();
         if shown.starts_with("s3://") {

@@ -58,7 +58,7 @@ impl Default for RoundOptions {
 }
 
 /// An estimate with its 95% interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct Interval {
     /// The point estimate.
     pub estimate: f64,
@@ -85,7 +85,7 @@ impl Interval {
 }
 
 /// A class's threshold.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ClassThreshold {
     /// The class.
     pub class_name: String,
@@ -94,7 +94,7 @@ pub struct ClassThreshold {
 }
 
 /// What a round did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct RoundSummary {
     /// The round's id.
     pub round_id: i64,
@@ -125,7 +125,7 @@ pub struct RoundSummary {
 }
 
 /// A human label the model doubts.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SuspectDto {
     /// The item.
     pub item: ItemDto,
@@ -139,7 +139,7 @@ pub struct SuspectDto {
 
 /// The model's state: its thresholds, its estimate, and what spot checks
 /// measured.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ModelStatus {
     /// The latest model's version.
     pub model_version: i64,

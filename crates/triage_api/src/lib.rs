@@ -43,11 +43,15 @@ pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary, login_name,
     session_annotator,
 };
-pub use triage_core::{BoundingBox, TaskKind, Timestamp};
+pub use triage_core::{
+    AnnotationSource, BoundingBox, BoxesLabel, ImageSize, ItemKind, Label, TaskKind, Timestamp,
+};
 pub use triage_data::Problem;
 pub use triage_data::image_file::ImageLimits;
 pub use triage_lake::{ExportFormat, LakeAccess, WrittenFile};
 pub use triage_learn::strategy::Strategy;
+/// The profile's parts, as shells receive them.
+pub use triage_profile::model as profile_model;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
 pub use triage_store::LabelCounts;
 

@@ -28,7 +28,7 @@ pub struct ProfileOptions {
 }
 
 /// A chart drawn as SVG, for shells that show a profile.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
 pub struct ChartSvg {
     /// Where the chart belongs: `column/<name>/<what>`, `dataset/<what>`,
     /// `labels/<what>` or `images/<what>`.

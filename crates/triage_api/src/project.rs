@@ -145,6 +145,9 @@ impl Project {
         Ok(Status {
             dir: self.dir.display().to_string(),
             task: self.schema.task,
+            multilabel: self.schema.task.is_multilabel(),
+            images: self.schema.task.is_image(),
+            export_formats: triage_lake::ExportFormat::fitting(self.schema.task),
             classes: ClassDto::all(&self.schema),
             job_name: self.job_name.clone(),
             attribute: self.attribute.clone(),

@@ -134,7 +134,7 @@ pub struct JoinSummary {
 }
 
 /// What `push` put.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PushSummary {
     /// Events pushed (0: nothing new since the last push).
     pub events: usize,
@@ -143,7 +143,7 @@ pub struct PushSummary {
 }
 
 /// What `pull` merged.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct PullSummary {
     /// Pushes found in the lake.
     pub objects: usize,
@@ -187,7 +187,7 @@ pub fn login_name() -> Option<String> {
 }
 
 /// Which share a project belongs to, and as whom.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ShareInfo {
     /// The task set's address.
     pub url: String,

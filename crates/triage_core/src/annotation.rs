@@ -6,7 +6,7 @@ use crate::{Error, ItemId, Label, LabelParts, Result, Timestamp};
 pub type AnnotationId = i64;
 
 /// Who or what gave a label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum AnnotationSource {
     /// A person in this project.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// One box: a class and a rectangle in whole pixels from the top left.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BoundingBox {
     /// The class index.
     pub class_id: u32,
@@ -22,7 +22,7 @@ pub struct BoundingBox {
 }
 
 /// The image's size as Ground Truth writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImageSize {
     /// Width in pixels.
     pub width: u32,
@@ -34,7 +34,7 @@ pub struct ImageSize {
 
 /// An image's boxes: Ground Truth's `{"image_size": [...], "annotations":
 /// [...]}` value. No boxes at all is an answer too: nothing to find here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct BoxesLabel {
     /// One entry, the image's size.
     pub image_size: Vec<ImageSize>,

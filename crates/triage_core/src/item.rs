@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Annotation, Error, ItemId, Result};
 
 /// What kind of thing an item is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
     /// An image file, referenced by path or URI.

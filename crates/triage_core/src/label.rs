@@ -12,7 +12,7 @@ use crate::{BoundingBox, BoxesLabel, Error, LabelSchema, Result};
 ///
 /// Serialised externally tagged, so shells see `{"class": 3}`,
 /// `{"classes": [0, 2]}` or `{"boxes": {...}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
     /// One class index.

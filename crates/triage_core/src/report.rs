@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// One thing that was skipped, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct Problem {
     /// The file.
     pub file: String,

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// What people are asked to do with each item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum TaskKind {
     /// One class per image.

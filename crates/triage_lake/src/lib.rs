@@ -26,7 +26,7 @@ pub use local::{LocalFolder, WrittenFile, hash_file, sha256_hex};
 pub use parquet_out::ParquetBuilder;
 pub use s3::{LakeAccess, S3Publisher, S3Target, fetch_objects};
 
-use triage_core::ItemRow;
+use triage_core::{ItemRow, TaskKind};
 
 /// Errors from writing an export.
 #[derive(Debug, thiserror::Error)]
@@ -66,8 +66,9 @@ pub enum Error {
 /// The result type of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// The formats Triage writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The formats Triage writes, named as [`ExportFormat::as_str`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
 pub enum ExportFormat {
     /// The SageMaker Ground Truth augmented manifest (JSON Lines).
     GtManifest,
@@ -86,6 +87,46 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    /// Every format, in the order shells list them.
+    pub const ALL: [Self; 7] = [
+        Self::GtManifest,
+        Self::Parquet,
+        Self::Csv,
+        Self::Coco,
+        Self::Yolo,
+        Self::ProfileJson,
+        Self::ProfileHtml,
+    ];
+
+    /// Why this format cannot hold a task's labels, or `None` when it can.
+    pub fn unfit_for(self, task: TaskKind) -> Option<String> {
+        let name = self.as_str();
+        if task == TaskKind::ObjectDetection && self.is_class_only() {
+            Some(format!(
+                "{name} holds one class per item; boxes go out as gt-manifest, coco or yolo"
+            ))
+        } else if task.is_multilabel() && (self.is_class_only() || self.is_boxes_only()) {
+            Some(format!(
+                "{name} holds one class or boxes per item; sets of classes go out as gt-manifest"
+            ))
+        } else if task != TaskKind::ObjectDetection && !task.is_multilabel() && self.is_boxes_only()
+        {
+            Some(format!(
+                "{name} holds boxes, and this project classifies: use gt-manifest, csv or parquet"
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The formats that can hold a task's labels.
+    pub fn fitting(task: TaskKind) -> Vec<Self> {
+        Self::ALL
+            .into_iter()
+            .filter(|f| f.unfit_for(task).is_none())
+            .collect()
+    }
+
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::{Error, Result};
 
 /// A file an export wrote, with what a reader needs to verify it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct WrittenFile {
     /// Its path or key.
     pub key: String,

@@ -24,7 +24,7 @@ use crate::{Error, Result, WrittenFile, credentials, hash_file, sha256_hex};
 /// How to reach the lake: the one type that imports, exports, teams and
 /// every shell pass around. It names an address and a profile, never
 /// credentials, so a project may remember it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(default)]
 pub struct LakeAccess {
     /// An S3-compatible endpoint (`http://127.0.0.1:9000`); AWS when empty.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 /// How uncertain items are ranked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
     /// One minus the top probability.

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA: &str = "triage-profile/1";
 
 /// How a column's values are meant, which decides its statistics and charts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(rename = "ColumnKind")]
 pub enum Kind {
     /// Unordered classes.
     Categorical,
@@ -68,7 +69,7 @@ impl std::str::FromStr for Kind {
 }
 
 /// A whole profile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Profile {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -89,7 +90,7 @@ pub struct Profile {
 }
 
 /// One column's profile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ColumnProfile {
     /// The column's name.
     pub name: String,
@@ -120,7 +121,7 @@ pub struct ColumnProfile {
 }
 
 /// A value and how many rows hold it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ValueCount {
     /// The value as text.
     pub value: String,
@@ -129,7 +130,7 @@ pub struct ValueCount {
 }
 
 /// Statistics of numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NumericStats {
     /// Smallest value.
     pub min: f64,
@@ -153,7 +154,7 @@ pub struct NumericStats {
 }
 
 /// The five quantiles every numeric profile reports.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Quantiles {
     /// 5th percentile.
     pub p5: f64,
@@ -169,7 +170,7 @@ pub struct Quantiles {
 
 /// Equal-width bins: `edges` has one more entry than `counts`. Each bin holds
 /// [left, right), the last one [left, right].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Histogram {
     /// Bin edges, ascending.
     pub edges: Vec<f64>,
@@ -179,7 +180,7 @@ pub struct Histogram {
 
 /// Statistics of dates and times, in ISO 8601 and as a histogram of epoch
 /// milliseconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatetimeStats {
     /// Earliest value.
     pub min: String,
@@ -190,7 +191,7 @@ pub struct DatetimeStats {
 }
 
 /// Facts about the table as a whole.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct DatasetFacts {
     /// Rows that repeat an earlier row exactly (all columns).
     pub duplicate_rows: u64,
@@ -201,7 +202,7 @@ pub struct DatasetFacts {
 }
 
 /// A symmetric matrix of pairwise measures over `columns`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CorrelationMatrix {
     /// Column names, in matrix order.
     pub columns: Vec<String>,
@@ -213,7 +214,7 @@ pub struct CorrelationMatrix {
 }
 
 /// Label views.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LabelFacts {
     /// The column holding labels.
     pub column: String,
@@ -234,7 +235,7 @@ pub struct LabelFacts {
 }
 
 /// One feature against the label.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct FeatureVsLabel {
     /// The feature column.
     pub column: String,
@@ -248,7 +249,7 @@ pub struct FeatureVsLabel {
 }
 
 /// A histogram of model confidence for one class.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ClassConfidence {
     /// The class.
     pub class: String,
@@ -259,7 +260,7 @@ pub struct ClassConfidence {
 }
 
 /// One feature's shift between a reference part and another part.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Drift {
     /// The feature column.
     pub column: String,
@@ -280,7 +281,7 @@ pub struct Drift {
 }
 
 /// Image files.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImageFacts {
     /// Files looked at.
     pub files: u64,
@@ -304,7 +305,7 @@ pub struct ImageFacts {
 }
 
 /// A file that could not be read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Unreadable {
     /// The file.
     pub path: String,
@@ -313,7 +314,7 @@ pub struct Unreadable {
 }
 
 /// Something worth a look.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Alert {
     /// Stable id: `high-missing`, `high-cardinality`, `constant`, `skewed`,
     /// `duplicates`, `imbalance`, `drift`, `mixed-types`, `unreadable-images`,

@@ -113,7 +113,7 @@ pub struct NewAnnotation {
 }
 
 /// How many items there are and where their labels come from.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LabelCounts {
     /// All items.
     pub items: u64,

@@ -1,8 +1,17 @@
-// Typed calls to the shell's commands. Each is one use case of triage_api.
+// Typed calls to the shell's commands. Each is one use case of triage_api;
+// the argument and result types are generated from Rust (bindings.ts).
 import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type { Box } from "./boxes";
 import type {
   Agreement,
+  ColumnKind,
+  ConsolidationMethod,
+  ExportRequest,
+  ImportRequest,
+  NewClass,
+  Progress,
+  RoundProgress,
+  RoundRequest,
   ConsolidationSummary,
   ExportSummary,
   Flagged,
@@ -21,44 +30,6 @@ import type {
   TaskKind,
 } from "./types";
 
-export interface NewClass {
-  name: string;
-  hotkey: string | null;
-}
-
-export interface ImportOptions {
-  labelsFromFolders: boolean;
-  idColumn: string | null;
-  labelColumn: string | null;
-  lake: LakeAccess;
-}
-
-export interface Progress {
-  done: number;
-  total: number;
-}
-
-export interface RoundProgress {
-  step: string;
-  share: number;
-}
-
-export interface ExportRequest {
-  to: string;
-  formats: string[];
-  labeledOnly: boolean;
-  humanOnly: boolean;
-  minConfidence: number | null;
-  lake: LakeAccess;
-  copyImages: boolean;
-}
-
-export interface RoundRequest {
-  target: number;
-  strategy: string;
-  batch: number;
-}
-
 export const api = {
   startupProject: () => invoke<Status | null>("startup_project"),
   recentProjects: () => invoke<string[]>("recent_projects"),
@@ -68,7 +39,7 @@ export const api = {
   status: () => invoke<Status>("status"),
   setAnnotator: (name: string) => invoke<Status>("set_annotator", { name }),
   suggestedAnnotator: () => invoke<string | null>("suggested_annotator"),
-  importPath: (path: string, options: ImportOptions, onProgress: (p: Progress) => void) => {
+  importPath: (path: string, options: ImportRequest, onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;
     return invoke<ImportReport>("import_path", { path, options, onProgress: channel });
@@ -102,11 +73,11 @@ export const api = {
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),
   agreement: () => invoke<Agreement>("agreement"),
   reviewQueue: () => invoke<ReviewItem[]>("review_queue"),
-  consolidate: (method: "em" | "majority") => invoke<ConsolidationSummary>("consolidate", { method }),
+  consolidate: (method: ConsolidationMethod) => invoke<ConsolidationSummary>("consolidate", { method }),
   pushLabels: (lake: LakeAccess) => invoke<PushSummary>("push_labels", { lake }),
   pullLabels: (lake: LakeAccess) => invoke<PullSummary>("pull_labels", { lake }),
   spotCheck: (n: number) => invoke<ItemDto[]>("spot_check", { n }),
-  profile: (kinds: Record<string, string>) => invoke<ProfileView>("profile", { kinds }),
+  profile: (kinds: Record<string, ColumnKind>) => invoke<ProfileView>("profile", { kinds }),
 };
 
 /** The address the window loads an item's image from: the original for
