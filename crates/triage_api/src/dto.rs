@@ -86,6 +86,7 @@ pub struct LabelDto {
     /// The model's confidence.
     pub confidence: Option<f64>,
     /// When.
+    #[ts(type = "string")]
     pub at: Timestamp,
 }
 
