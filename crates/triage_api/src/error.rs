@@ -12,6 +12,15 @@ pub enum Error {
     /// An export could not be written.
     #[error(transparent)]
     Export(#[from] triage_lake::Error),
+    /// Training, scoring or features failed.
+    #[error(transparent)]
+    Learn(triage_learn::Error),
+    /// A profile or a chart could not be made.
+    #[error(transparent)]
+    Profile(triage_profile::Error),
+    /// No item in the project answers to this key.
+    #[error("no item '{0}' in this project")]
+    ItemNotFound(String),
     /// The request itself is not usable.
     #[error("{0}")]
     Invalid(String),
@@ -40,6 +49,11 @@ impl Error {
             Self::Core(triage_core::Error::Boxes(_)) => "invalid_boxes",
             Self::Core(_) => "invalid_schema",
             Self::Export(_) => "export",
+            Self::Learn(triage_learn::Error::NotEnoughLabels(_)) => "not_enough_labels",
+            Self::Learn(triage_learn::Error::Cancelled) => "cancelled",
+            Self::Learn(_) => "learn",
+            Self::Profile(_) => "profile",
+            Self::ItemNotFound(_) => "item_not_found",
             Self::Invalid(_) => "invalid_request",
             Self::Path { .. } => "path",
             Self::Cancelled => "cancelled",

@@ -291,8 +291,7 @@ impl Dataset {
             ));
         }
         progress("mapping", 0, 1);
-        let (points, explained) =
-            features::map_2d(&x).map_err(|e| Error::Invalid(e.to_string()))?;
+        let (points, explained) = features::map_2d(&x).map_err(Error::Learn)?;
         progress("mapping", 1, 1);
         Ok(FeatureMap {
             missing: self.entries.len() - rows.len(),
@@ -621,7 +620,7 @@ fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
 }
 
 fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triage_learn::Matrix)> {
-    let (x, _) = features::table_matrix(frame, skip).map_err(|e| Error::Invalid(e.to_string()))?;
+    let (x, _) = features::table_matrix(frame, skip).map_err(Error::Learn)?;
     Ok(((0..x.nrows() as u32).collect(), x))
 }
 
@@ -797,7 +796,7 @@ fn manifest_frame(lines: &[ManifestEntry], entries: &[Entry]) -> Result<DataFram
         Column::new("job_name".into(), meta_text("job-name")),
         Column::new("creation_date".into(), meta_text("creation-date")),
     ];
-    DataFrame::new(lines.len(), columns).map_err(|e| Error::Invalid(e.to_string()))
+    DataFrame::new(lines.len(), columns).map_err(crate::profile::frame_err)
 }
 
 /// A time as files write it: RFC 3339, Ground Truth's `creation-date`

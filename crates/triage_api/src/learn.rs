@@ -508,6 +508,6 @@ fn no_model(task: TaskKind) -> Error {
 fn learn_err(e: triage_learn::Error) -> Error {
     match e {
         triage_learn::Error::Cancelled => Error::Cancelled,
-        other => Error::Invalid(other.to_string()),
+        other => Error::Learn(other),
     }
 }

@@ -75,10 +75,15 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A table the profile is built from could not be put together.
+pub(crate) fn frame_err(e: polars::error::PolarsError) -> Error {
+    Error::Profile(triage_profile::Error::Polars(e.to_string()))
+}
+
 pub(crate) fn profile_err(e: triage_profile::Error) -> Error {
     match e {
         triage_profile::Error::Read { path, reason } => Error::Path { path, reason },
-        e => Error::Invalid(e.to_string()),
+        e => Error::Profile(e),
     }
 }
 
@@ -121,8 +126,8 @@ fn profile_image_folder(dir: &Path) -> Result<Profile> {
         }
     }
     let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
-    let frame = DataFrame::new(names.len(), vec![Column::new("file".into(), names)])
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let frame =
+        DataFrame::new(names.len(), vec![Column::new("file".into(), names)]).map_err(frame_err)?;
     let mut options = Options::default();
     options.kinds.insert("file".into(), Kind::ImageReference);
     let profile = triage_profile::profile_frame(&frame, &dir.display().to_string(), &options)
@@ -214,7 +219,7 @@ impl Project {
                     Column::new("height".into(), heights),
                 ],
             )
-            .map_err(|e| Error::Invalid(e.to_string()))?
+            .map_err(frame_err)?
         };
         let taken: Vec<String> = frame
             .get_column_names()
@@ -239,9 +244,7 @@ impl Project {
             Column::new(source.as_str().into(), sources),
             Column::new(conf.as_str().into(), confidence),
         ] {
-            frame
-                .with_column(column)
-                .map_err(|e| Error::Invalid(e.to_string()))?;
+            frame.with_column(column).map_err(frame_err)?;
         }
         Ok(LabeledFrame {
             frame,

@@ -247,7 +247,7 @@ impl Project {
     fn resolve(&self, key: &str) -> Result<i64> {
         self.store
             .find_item(key)?
-            .ok_or_else(|| Error::Invalid(format!("no item '{key}' in this project")))
+            .ok_or_else(|| Error::ItemNotFound(key.to_owned()))
     }
 
     /// A person labels an item. Returns once the label is committed to disk.
@@ -511,6 +511,33 @@ mod tests {
         let json = serde_json::to_value(&err).unwrap();
         assert_eq!(json["code"], "not_a_project");
         assert!(json["message"].as_str().unwrap().contains("project.triage"));
+    }
+
+    #[test]
+    fn errors_keep_their_kind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let options = CreateOptions {
+            task: TaskKind::RowClassification,
+            classes: vec!["a".into(), "b".into()],
+            hotkeys: Vec::new(),
+            job_name: None,
+            attribute: None,
+        };
+        let at = crate::now();
+        let mut p = Project::create(&tmp.path().join("p"), &options, at).unwrap();
+        // A missing item is the same error however it is looked up.
+        for key in ["#4242", "no-such-row", "/no/such/image.png"] {
+            assert_eq!(p.item(key).unwrap_err().code(), "item_not_found");
+            let label = p.label(key, "a", Some("ana"), None, at);
+            assert_eq!(label.unwrap_err().code(), "item_not_found");
+        }
+        let err = p.flag("#4242", None, None, at).unwrap_err();
+        assert_eq!(err.code(), "item_not_found");
+        // Learning and profiling failures are not the caller's mistake.
+        let empty = crate::Error::Learn(triage_learn::Error::NotEnoughLabels("none".into()));
+        assert_eq!(empty.code(), "not_enough_labels");
+        let chart = crate::Error::Profile(triage_profile::Error::Chart("x".into()));
+        assert_eq!(chart.code(), "profile");
     }
 
     #[test]
