@@ -1,6 +1,9 @@
-//! How far people agree on the items several of them answered: kappa per
-//! pair and overall, Krippendorff's alpha, and each person's accuracy as
-//! the Dawid–Skene model estimates it. Read-only.
+//! How far people agree, and consolidation: kappas, Krippendorff's alpha,
+//! each person's Dawid–Skene accuracy, the review queue, and merged labels.
+//!
+//! Reads people's standing answers from the store; calls
+//! `triage_learn::consensus` and `triage_learn::boxes`; writes only
+//! `consolidated` events (one transaction per consolidation).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,7 @@
 //! What use cases return: plain serialisable values, shaped for shells.
+//!
+//! Reads nothing and writes nothing: built from the store's rows and the
+//! schema. Their TypeScript twins are generated (`ui/src/lib/bindings.ts`).
 
 use serde::Serialize;
 use triage_core::{
@@ -22,6 +25,21 @@ pub struct ClassDto {
 }
 
 impl ClassDto {
+    /// Classes known only by name (a table's or a manifest's), in the
+    /// colours a schema would give them.
+    pub(crate) fn named(names: &[String]) -> Vec<Self> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| Self {
+                index: i as u32,
+                name: name.clone(),
+                hotkey: None,
+                colour: triage_core::default_colour(i).to_owned(),
+            })
+            .collect()
+    }
+
     pub(crate) fn all(schema: &LabelSchema) -> Vec<Self> {
         schema
             .classes

@@ -1,3 +1,7 @@
+//! The one error type of every use case, with a stable `code` per kind so
+//! shells match on codes, never on messages. Reads, calls and writes
+//! nothing.
+
 use serde::ser::SerializeStruct;
 
 /// Errors from a use case.

@@ -2,7 +2,11 @@
 //! Ground Truth manifest, flattened into entries (one per item, row or
 //! line) and one table of their values. The explorer holds a [`Dataset`]
 //! and asks it for cells, sort orders, histories, the feature map and the
-//! profile; none of it writes anywhere.
+//! profile.
+//!
+//! Reads a read-only store handle, tables through `triage_data::table` and
+//! manifests through `triage_data::manifest`; calls `triage_learn::features`
+//! (the map) and `triage_profile`; writes nothing anywhere.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -19,7 +23,7 @@ pub use triage_store::{ReviewState, SpotCheck};
 
 use crate::profile::{LabeledFrame, profile_err};
 use crate::project::DB_FILE;
-use crate::{Error, LabelDto, Project, Result};
+use crate::{ClassDto, Error, LabelDto, Project, Result};
 
 /// What a [`Dataset`] was opened from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,8 +103,8 @@ pub struct Dataset {
     pub kind: DatasetKind,
     /// The project's task, when there is one.
     pub task: Option<TaskKind>,
-    /// Class names by index.
-    pub classes: Vec<String>,
+    /// The classes by index, with the colours every shell shows them in.
+    pub classes: Vec<ClassDto>,
     /// Every entry, in item, row or line order.
     pub entries: Vec<Entry>,
     /// Lines a manifest had that could not be read, with their reasons.
@@ -361,7 +365,7 @@ impl Dataset {
             path: dir.to_owned(),
             kind: DatasetKind::Project,
             task: Some(schema.task),
-            classes: schema.classes.iter().map(|c| c.name.clone()).collect(),
+            classes: ClassDto::all(&schema),
             entries,
             problems: Vec::new(),
             agreement: Some(agreement),
@@ -464,7 +468,7 @@ impl Dataset {
             path: path.to_owned(),
             kind: DatasetKind::Table,
             task: None,
-            classes,
+            classes: ClassDto::named(&classes),
             entries,
             problems: Vec::new(),
             agreement: None,
@@ -504,7 +508,7 @@ impl Dataset {
             path: path.to_owned(),
             kind: DatasetKind::Manifest,
             task: None,
-            classes,
+            classes: ClassDto::named(&classes),
             entries,
             problems: report.problems.iter().map(|p| p.to_string()).collect(),
             agreement: None,

@@ -2,6 +2,10 @@
 //! Ground Truth manifest last (locally through a temporary name and a
 //! rename; on S3 as a create-only put), so a manifest that is visible never
 //! points at a file still being written.
+//!
+//! Reads items and labels from the store; calls `triage_lake`'s writers and
+//! publishers, `triage_learn::sampling` (the split) and the profile; writes
+//! the export's files and one export record in the store.
 
 use std::collections::HashSet;
 use std::io::Write;

@@ -1,4 +1,9 @@
 //! Import: turns what the readers found into items and `import` events.
+//!
+//! Reads image folders, tables and manifests through `triage_data` (and
+//! `s3://` manifests through `triage_lake`'s fetch into the cache); writes
+//! items, payloads, thumbnails and `import` events in one transaction per
+//! source.
 
 use std::path::Path;
 

@@ -1,6 +1,10 @@
 //! Active learning use cases: a round (train, calibrate, score, auto-label,
 //! queue), label-error review, revocation and spot checks.
 //!
+//! Reads a snapshot of labels and cached features from the store; calls
+//! `triage_learn::round`; writes the model, its auto-labels, revocations
+//! and the queue in one short transaction (`Store::apply_round`).
+//!
 //! A round reads the project, computes with no transaction open, and writes
 //! its result in one short transaction, so a person labeling in the same
 //! project never waits for it; `cancel` stops it between steps.

@@ -1,4 +1,8 @@
 //! Profiles of a project, a table file or an image folder.
+//!
+//! Reads the store's items and labels (or the file, through
+//! `triage_data`); calls `triage_profile` for statistics and charts;
+//! writes only where the caller asks (`write_output`).
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -1,3 +1,10 @@
+//! A project: creating and opening one, its status, the queue, and a
+//! person's labels, undos and flags.
+//!
+//! Reads and writes the store (one immediate transaction per label, so a
+//! label returns only once it is on disk); calls `triage_core` for the
+//! label rules.
+
 use std::path::{Path, PathBuf};
 
 use triage_core::{

@@ -2,6 +2,9 @@
 //! from the model, with a simulated annotator that answers from the truth.
 //! It runs in a real, temporary project, so what it measures is what a
 //! user's project does.
+//!
+//! Reads the dataset through import; calls the project's own use cases
+//! (label, round); writes only the temporary project.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,11 +2,9 @@
 //! joins with a local project of their share, pushes their events back as
 //! create-only objects, and the lead pulls them all in.
 //!
-//! Layout under `s3://bucket/prefix`:
-//! - `items-<hash>.jsonl`: every shared item, with who labels it;
-//! - `data/<content hash>/<file name>`: images that were local to the lead;
-//! - `events/<annotator>--<project uid>--<first>-<last>.jsonl`: one push;
-//! - `share.json`: written last, so a share is visible whole or not at all.
+//! Reads and writes the lake through `triage_lake` (the wire format lives in
+//! `triage_lake::share`); calls `triage_learn::sampling` for the
+//! assignment; writes the store's share settings and merged events.
 //!
 //! Nothing is ever replaced: every put is create-only, and a push names the
 //! range of events it holds, so pushing or pulling again changes nothing.

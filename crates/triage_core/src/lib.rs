@@ -22,7 +22,7 @@ pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
 pub use item::{ItemKind, ItemRow};
 pub use label::{Label, LabelParts};
 pub use report::{Problem, Report};
-pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind};
+pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind, default_colour};
 pub use time::{Timestamp, format_gt_date};
 
 /// Identifies an item within one project.

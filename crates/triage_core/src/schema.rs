@@ -94,6 +94,12 @@ const PALETTE: [&str; 10] = [
     "#9c755f", "#bab0ac",
 ];
 
+/// The colour a class gets by its index when nobody chose one: the same in
+/// every shell, for a project's schema and for a file's classes alike.
+pub fn default_colour(index: usize) -> &'static str {
+    PALETTE[index % PALETTE.len()]
+}
+
 /// Keys the labeling screen keeps for itself: skip, flag, help, undo.
 pub const RESERVED_KEYS: [char; 4] = ['s', 'f', '?', 'z'];
 
@@ -154,7 +160,7 @@ impl LabelSchema {
             classes.push(ClassDef {
                 name: name.to_owned(),
                 hotkey,
-                colour: PALETTE[i % PALETTE.len()].to_owned(),
+                colour: default_colour(i).to_owned(),
             });
         }
         if classes.len() < 2 {

@@ -583,9 +583,9 @@ impl Explorer {
                     f.classes.iter_mut().for_each(|c| *c = false);
                 }
             });
-            for (i, name) in data.classes.iter().enumerate() {
+            for (i, class) in data.classes.iter().enumerate() {
                 if let Some(on) = f.classes.get_mut(i) {
-                    ui.checkbox(on, format!("class {name}"));
+                    ui.checkbox(on, format!("class {}", class.name));
                 }
             }
             ui.checkbox(&mut f.no_class, "no single class");

@@ -96,7 +96,7 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
         egui::Grid::new("detail-facts").num_columns(2).show(ui, |ui| {
             ui.label("label");
             ui.colored_label(
-                class_colour(e.class),
+                class_colour(&data.classes, e.class),
                 e.label.as_deref().unwrap_or("unlabeled"),
             );
             ui.end_row();

@@ -3,7 +3,7 @@
 //! frame costs the same at 100 items or 1,000,000.
 
 use eframe::egui::{self, Align2, Color32, FontId, Rect, Role, Sense, Stroke, StrokeKind, vec2};
-use triage_api::{Dataset, Entry, LabelSource, SpotCheck};
+use triage_api::{ClassDto, Dataset, Entry, LabelSource, SpotCheck};
 
 use crate::app::Explorer;
 
@@ -11,24 +11,13 @@ use crate::app::Explorer;
 pub const CELL: egui::Vec2 = egui::Vec2::new(136.0, 172.0);
 const IMAGE_SIDE: f32 = 124.0;
 
-/// Class colours, by index (Tableau 10).
-pub fn class_colour(class: Option<u32>) -> Color32 {
-    const PALETTE: [Color32; 10] = [
-        Color32::from_rgb(31, 119, 180),
-        Color32::from_rgb(255, 127, 14),
-        Color32::from_rgb(44, 160, 44),
-        Color32::from_rgb(214, 39, 40),
-        Color32::from_rgb(148, 103, 189),
-        Color32::from_rgb(140, 86, 75),
-        Color32::from_rgb(227, 119, 194),
-        Color32::from_rgb(127, 127, 127),
-        Color32::from_rgb(188, 189, 34),
-        Color32::from_rgb(23, 190, 207),
-    ];
-    match class {
-        Some(c) => PALETTE[c as usize % PALETTE.len()],
-        None => Color32::from_gray(110),
-    }
+/// A class's colour as the schema gives it (`#rrggbb`), so a class looks
+/// the same here and in the app; grey when unlabeled.
+pub fn class_colour(classes: &[ClassDto], class: Option<u32>) -> Color32 {
+    class
+        .and_then(|c| classes.get(c as usize))
+        .and_then(|c| Color32::from_hex(&c.colour).ok())
+        .unwrap_or(Color32::from_gray(110))
 }
 
 /// A source's badge letter and colour.
@@ -163,7 +152,7 @@ fn cell(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset, pos: usize, index
     }
     // The label in its class colour, then source, confidence and marks.
     let label_y = image_rect.max.y + 4.0;
-    let colour = class_colour(e.class);
+    let colour = class_colour(&data.classes, e.class);
     let label_rect = Rect::from_min_size(
         egui::pos2(rect.min.x + 4.0, label_y),
         vec2(CELL.x - 8.0, 18.0),
@@ -249,5 +238,31 @@ pub fn clip(s: &str, n: usize) -> String {
         let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_class_is_drawn_in_its_schema_colour() {
+        let class = |index, colour: &str| ClassDto {
+            index,
+            name: format!("c{index}"),
+            hotkey: None,
+            colour: colour.into(),
+        };
+        let classes = [class(0, "#4e79a7"), class(1, "#ff0000")];
+        assert_eq!(
+            class_colour(&classes, Some(0)),
+            Color32::from_rgb(0x4e, 0x79, 0xa7)
+        );
+        assert_eq!(
+            class_colour(&classes, Some(1)),
+            Color32::from_rgb(255, 0, 0)
+        );
+        assert_eq!(class_colour(&classes, None), Color32::from_gray(110));
+        assert_eq!(class_colour(&classes, Some(7)), Color32::from_gray(110));
     }
 }

@@ -97,10 +97,13 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Arc<Dataset>) {
                 String::new()
             }
         ));
-        for (i, name) in data.classes.iter().enumerate().take(20) {
-            ui.colored_label(class_colour(Some(i as u32)), format!("■ {name}"));
+        for c in data.classes.iter().take(20) {
+            ui.colored_label(
+                class_colour(&data.classes, Some(c.index)),
+                format!("■ {}", c.name),
+            );
         }
-        ui.colored_label(class_colour(None), "■ unlabeled");
+        ui.colored_label(class_colour(&data.classes, None), "■ unlabeled");
     });
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click());
     let state = &mut app.map;
@@ -193,7 +196,7 @@ fn raster(
             let Some(pos) = state.to_screen(*p) else {
                 continue;
             };
-            let colour = class_colour(data.entries[*i as usize].class);
+            let colour = class_colour(&data.classes, data.entries[*i as usize].class);
             let colour = if pass {
                 colour
             } else {

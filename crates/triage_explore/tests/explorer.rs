@@ -177,6 +177,8 @@ fn opens_the_demo_project_with_labels_sources_and_confidence_on_the_grid() {
     let data = h.state().dataset().unwrap();
     assert_eq!(data.entries.len() as u64, status.counts.items);
     assert_eq!(data.classes.len(), 10);
+    // A class looks the same here and in the app: the schema's colours.
+    assert_eq!(data.classes, status.classes);
     let count = |s: &str| {
         data.entries
             .iter()
