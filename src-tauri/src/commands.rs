@@ -248,7 +248,7 @@ pub async fn next_items(
 
 #[tauri::command]
 pub async fn get_item(state: State<'_, AppState>, item: i64) -> Reply<ItemDto> {
-    with_project(&state, move |p| p.item(&format!("#{item}"))).await
+    with_project(&state, move |p| p.item(item)).await
 }
 
 #[tauri::command]
@@ -259,13 +259,7 @@ pub async fn label_item(
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
     with_project(&state, move |p| {
-        p.label(
-            &format!("#{item}"),
-            &class_name,
-            None,
-            time_spent_ms,
-            triage_api::now(),
-        )
+        p.label(item, &class_name, None, time_spent_ms, triage_api::now())
     })
     .await
 }
@@ -278,13 +272,7 @@ pub async fn label_boxes(
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
     with_project(&state, move |p| {
-        p.label_boxes(
-            &format!("#{item}"),
-            boxes,
-            None,
-            time_spent_ms,
-            triage_api::now(),
-        )
+        p.label_boxes(item, boxes, None, time_spent_ms, triage_api::now())
     })
     .await
 }
@@ -297,13 +285,7 @@ pub async fn label_classes(
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
     with_project(&state, move |p| {
-        p.label_classes(
-            &format!("#{item}"),
-            &class_names,
-            None,
-            time_spent_ms,
-            triage_api::now(),
-        )
+        p.label_classes(item, &class_names, None, time_spent_ms, triage_api::now())
     })
     .await
 }
@@ -321,22 +303,14 @@ pub async fn undo(state: State<'_, AppState>) -> Reply<Option<LabelDto>> {
 pub async fn flag_item(state: State<'_, AppState>, item: i64, note: Option<String>) -> Reply<()> {
     with_project(&state, move |p| {
         let who = p.labeler(None)?;
-        p.flag(
-            &format!("#{item}"),
-            who.as_deref(),
-            note.as_deref(),
-            triage_api::now(),
-        )
+        p.flag(item, who.as_deref(), note.as_deref(), triage_api::now())
     })
     .await
 }
 
 #[tauri::command]
 pub async fn resolve_flags(state: State<'_, AppState>, item: i64) -> Reply<u64> {
-    with_project(&state, move |p| {
-        p.resolve_flags(&format!("#{item}"), triage_api::now())
-    })
-    .await
+    with_project(&state, move |p| p.resolve_flags(item, triage_api::now())).await
 }
 
 /// A flagged item and the note given with it.

@@ -6,13 +6,7 @@ use triage_api::{BoundingBox, Project};
 use crate::*;
 
 fn bx(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> BoundingBox {
-    BoundingBox {
-        class_id,
-        left,
-        top,
-        width,
-        height,
-    }
+    BoundingBox::new(class_id, left, top, width, height)
 }
 
 /// A bundled photo's path, which is its item key.

@@ -37,7 +37,7 @@ pub use profile::{
     CONFIDENCE_COLUMN, ChartSvg, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_charts_svg,
     profile_path, write_output,
 };
-pub use project::{CreateOptions, DB_FILE, Project};
+pub use project::{CreateOptions, DB_FILE, ItemRef, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary, login_name,

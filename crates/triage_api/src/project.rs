@@ -15,6 +15,34 @@ use triage_store::{NewAnnotation, Store};
 use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
 use crate::{Error, Result};
 
+/// How a caller names an item: by its id (shells that list items), or by
+/// a key people type (a table id, a path or URI, or `#id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemRef<'a> {
+    /// The project's item id.
+    Id(i64),
+    /// A key to look up.
+    Key(&'a str),
+}
+
+impl From<i64> for ItemRef<'_> {
+    fn from(id: i64) -> Self {
+        Self::Id(id)
+    }
+}
+
+impl<'a> From<&'a str> for ItemRef<'a> {
+    fn from(key: &'a str) -> Self {
+        Self::Key(key)
+    }
+}
+
+impl<'a> From<&'a String> for ItemRef<'a> {
+    fn from(key: &'a String) -> Self {
+        Self::Key(key)
+    }
+}
+
 /// The project file's name inside a project folder.
 pub const DB_FILE: &str = "project.triage";
 /// Thumbnails live here, under the project folder; they can be rebuilt.
@@ -186,20 +214,24 @@ impl Project {
     }
 
     /// A person sets an item aside for review; it leaves the queue.
-    pub fn flag(
+    pub fn flag<'k>(
         &mut self,
-        item_key: &str,
+        item: impl Into<ItemRef<'k>>,
         annotator: Option<&str>,
         note: Option<&str>,
         at: Timestamp,
     ) -> Result<()> {
-        let item = self.resolve(item_key)?;
+        let item = self.resolve(item)?;
         Ok(self.store.flag(item, annotator, note, at)?)
     }
 
     /// Clears an item's flags, so it returns to the queue.
-    pub fn resolve_flags(&mut self, item_key: &str, at: Timestamp) -> Result<u64> {
-        let item = self.resolve(item_key)?;
+    pub fn resolve_flags<'k>(
+        &mut self,
+        item: impl Into<ItemRef<'k>>,
+        at: Timestamp,
+    ) -> Result<u64> {
+        let item = self.resolve(item)?;
         Ok(self.store.resolve_flags(item, at)?)
     }
 
@@ -242,8 +274,8 @@ impl Project {
     }
 
     /// One item, found by its table id, path or URI, or numeric id.
-    pub fn item(&self, key: &str) -> Result<ItemDto> {
-        let id = self.resolve(key)?;
+    pub fn item<'k>(&self, item: impl Into<ItemRef<'k>>) -> Result<ItemDto> {
+        let id = self.resolve(item)?;
         Ok(ItemDto::new(
             self.store.item(id)?,
             &self.schema,
@@ -251,16 +283,21 @@ impl Project {
         ))
     }
 
-    fn resolve(&self, key: &str) -> Result<i64> {
-        self.store
-            .find_item(key)?
-            .ok_or_else(|| Error::ItemNotFound(key.to_owned()))
+    fn resolve<'k>(&self, item: impl Into<ItemRef<'k>>) -> Result<i64> {
+        match item.into() {
+            // The store says `item_not_found` when it is used.
+            ItemRef::Id(id) => Ok(id),
+            ItemRef::Key(key) => self
+                .store
+                .find_item(key)?
+                .ok_or_else(|| Error::ItemNotFound(key.to_owned())),
+        }
     }
 
     /// A person labels an item. Returns once the label is committed to disk.
-    pub fn label(
+    pub fn label<'k>(
         &mut self,
-        item_key: &str,
+        item: impl Into<ItemRef<'k>>,
         class_name: &str,
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
@@ -276,16 +313,16 @@ impl Project {
                 "this is a multi-label project: give each item its set of classes".into(),
             ));
         }
-        let item = self.resolve(item_key)?;
+        let item = self.resolve(item)?;
         let class = self.schema.index_of(class_name)?;
         self.append_human(item, Label::Class(class), annotator, time_spent_ms, at)
     }
 
     /// A person gives an item its set of classes (none at all is an answer
     /// too: none apply), in a multi-label project. Returns once committed.
-    pub fn label_classes(
+    pub fn label_classes<'k>(
         &mut self,
-        item_key: &str,
+        item: impl Into<ItemRef<'k>>,
         class_names: &[String],
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
@@ -297,7 +334,7 @@ impl Project {
                 self.schema.task.as_str()
             )));
         }
-        let item = self.resolve(item_key)?;
+        let item = self.resolve(item)?;
         let indices = class_names
             .iter()
             .map(|n| self.schema.index_of(n))
@@ -308,9 +345,9 @@ impl Project {
 
     /// A person's answer as typed: a class name, or in a multi-label
     /// project the classes that apply, comma-separated (empty: none do).
-    pub fn label_answer(
+    pub fn label_answer<'k>(
         &mut self,
-        item_key: &str,
+        item: impl Into<ItemRef<'k>>,
         answer: &str,
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
@@ -323,9 +360,9 @@ impl Project {
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned)
                 .collect();
-            self.label_classes(item_key, &set, annotator, time_spent_ms, at)
+            self.label_classes(item, &set, annotator, time_spent_ms, at)
         } else {
-            self.label(item_key, answer, annotator, time_spent_ms, at)
+            self.label(item, answer, annotator, time_spent_ms, at)
         }
     }
 
@@ -357,9 +394,9 @@ impl Project {
 
     /// A person labels an image with boxes (none at all means nothing to
     /// find), in image pixels. Returns once committed.
-    pub fn label_boxes(
+    pub fn label_boxes<'k>(
         &mut self,
-        item_key: &str,
+        item: impl Into<ItemRef<'k>>,
         boxes: Vec<BoundingBox>,
         annotator: Option<&str>,
         time_spent_ms: Option<i64>,
@@ -371,7 +408,7 @@ impl Project {
                 self.schema.task.as_str()
             )));
         }
-        let item = self.resolve(item_key)?;
+        let item = self.resolve(item)?;
         let row = self.store.item(item)?;
         let (Some(width), Some(height)) = (row.width, row.height) else {
             return Err(Error::Invalid(format!(
@@ -446,13 +483,7 @@ mod tests {
             .unwrap();
         let item = p.next_items(1).unwrap().remove(0);
         let key = format!("#{}", item.id);
-        let b = |class_id, left, top, width, height| BoundingBox {
-            class_id,
-            left,
-            top,
-            width,
-            height,
-        };
+        let b = BoundingBox::new;
         assert!(p.label(&key, "cat", None, None, at).is_err());
         let outside = p.label_boxes(&key, vec![b(0, 30, 0, 11, 5)], None, None, at);
         assert_eq!(outside.unwrap_err().code(), "invalid_boxes");

@@ -21,6 +21,19 @@ pub struct BoundingBox {
     pub height: u32,
 }
 
+impl BoundingBox {
+    /// A box of `class_id` at (`left`, `top`), `width` × `height` pixels.
+    pub fn new(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> Self {
+        Self {
+            class_id,
+            left,
+            top,
+            width,
+            height,
+        }
+    }
+}
+
 /// The image's size as Ground Truth writes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImageSize {
@@ -82,13 +95,7 @@ mod tests {
     use super::*;
 
     fn b(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> BoundingBox {
-        BoundingBox {
-            class_id,
-            left,
-            top,
-            width,
-            height,
-        }
+        BoundingBox::new(class_id, left, top, width, height)
     }
 
     #[test]

@@ -129,13 +129,7 @@ mod tests {
     use super::*;
 
     fn bx(class_id: u32, left: u32, top: u32, width: u32, height: u32) -> BoundingBox {
-        BoundingBox {
-            class_id,
-            left,
-            top,
-            width,
-            height,
-        }
+        BoundingBox::new(class_id, left, top, width, height)
     }
 
     #[test]

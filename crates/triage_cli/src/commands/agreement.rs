@@ -3,19 +3,13 @@
 //! estimated accuracy (Dawid–Skene), and the items they disagree on.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 use triage_api::Project;
 
 use crate::print_json;
 
-#[derive(clap::Args)]
-pub struct Args {
-    pub dir: PathBuf,
-    #[arg(long)]
-    pub json: bool,
-}
+pub use super::ProjectArgs as Args;
 
 pub fn run(args: Args) -> Result<()> {
     let Args { dir, json } = args;

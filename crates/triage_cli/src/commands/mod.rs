@@ -19,3 +19,58 @@ pub mod simulate;
 pub mod status;
 pub mod train;
 pub mod undo;
+
+use std::path::PathBuf;
+
+use triage_api::{RoundOptions, Strategy};
+
+use crate::S3Args;
+
+/// A project folder, and whether to print JSON.
+#[derive(clap::Args)]
+pub struct ProjectArgs {
+    pub dir: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A shared project, how to reach its lake, and whether to print JSON:
+/// what `push` and `pull` take.
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// A round's settings, for `train` and `simulate`; the defaults are the API's.
+#[derive(clap::Args)]
+pub struct RoundArgs {
+    /// The accuracy auto-labels must reach (95% lower confidence bound).
+    #[arg(long, default_value_t = RoundOptions::default().target)]
+    pub target: f64,
+    /// margin, entropy, least-confidence or random.
+    #[arg(long, default_value_t = RoundOptions::default().strategy)]
+    pub strategy: Strategy,
+    /// The size of the next human batch.
+    #[arg(long, default_value_t = RoundOptions::default().batch)]
+    pub batch: usize,
+    /// The share of each batch drawn at random for the audit set.
+    #[arg(long, default_value_t = RoundOptions::default().random_share)]
+    pub random_share: f64,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl From<RoundArgs> for RoundOptions {
+    fn from(a: RoundArgs) -> Self {
+        Self {
+            target: a.target,
+            strategy: a.strategy,
+            batch: a.batch,
+            random_share: a.random_share,
+            seed: a.seed,
+        }
+    }
+}

@@ -2,23 +2,16 @@
 //! (one create-only object; nothing new, nothing put).
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::{S3Args, open, print_json};
+use crate::{open, print_json};
 
-#[derive(clap::Args)]
-pub struct Args {
-    pub dir: PathBuf,
-    #[arg(long)]
-    pub json: bool,
-    #[command(flatten)]
-    pub s3: S3Args,
-}
+pub use super::SyncArgs as Args;
 
 pub fn run(args: Args) -> Result<()> {
-    let Args { dir, json, s3 } = args;
+    let Args { project, s3 } = args;
+    let (dir, json) = (project.dir, project.json);
     let summary = open(&dir)?.push(&s3.lake())?;
     if json {
         return print_json(&summary);

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use triage_api::{RoundOptions, Strategy, TaskKind, Truth};
+use triage_api::{RoundOptions, TaskKind, Truth};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,16 +16,8 @@ pub struct Args {
     /// Checked against the data: folders are images, a column is a table.
     #[arg(long)]
     pub task: Option<TaskKind>,
-    #[arg(long, default_value_t = RoundOptions::default().target)]
-    pub target: f64,
-    #[arg(long, default_value_t = RoundOptions::default().batch)]
-    pub batch: usize,
-    #[arg(long, default_value_t = RoundOptions::default().strategy)]
-    pub strategy: Strategy,
-    #[arg(long, default_value_t = RoundOptions::default().random_share)]
-    pub random_share: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub round: super::RoundArgs,
     #[arg(long, default_value_t = 200)]
     pub max_rounds: u64,
     /// Print a JSON summary as the last line.
@@ -38,23 +30,13 @@ pub fn run(args: Args) -> Result<()> {
         path,
         truth,
         task,
-        target,
-        batch,
-        strategy,
-        random_share,
-        seed,
+        round,
         max_rounds,
         json,
     } = args;
     let truth = Truth::parse(&truth);
     truth.check_task(task)?;
-    let options = RoundOptions {
-        target,
-        strategy,
-        batch,
-        random_share,
-        seed,
-    };
+    let options = RoundOptions::from(round);
     let fmt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
     let summary = triage_api::simulate(&path, &truth, &options, max_rounds, &|r| {
         // Progress lines; a closed pipe ends the run at the next say!.

@@ -1,18 +1,12 @@
 //! `triage status`: Show the project's task, classes and label counts.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 
 use crate::{open, print_json};
 
-#[derive(clap::Args)]
-pub struct Args {
-    pub dir: PathBuf,
-    #[arg(long)]
-    pub json: bool,
-}
+pub use super::ProjectArgs as Args;
 
 pub fn run(args: Args) -> Result<()> {
     let Args { dir, json } = args;

@@ -4,49 +4,24 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use triage_api::{RoundOptions, Strategy, Timestamp};
+use triage_api::{RoundOptions, Timestamp};
 
 use crate::{open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
     pub dir: PathBuf,
-    /// The accuracy auto-labels must reach (95% lower confidence bound).
-    #[arg(long, default_value_t = RoundOptions::default().target)]
-    pub target: f64,
-    /// margin, entropy, least-confidence or random.
-    #[arg(long, default_value_t = RoundOptions::default().strategy)]
-    pub strategy: Strategy,
-    /// The size of the next human batch.
-    #[arg(long, default_value_t = RoundOptions::default().batch)]
-    pub batch: usize,
-    /// The share of each batch drawn at random for the audit set.
-    #[arg(long, default_value_t = RoundOptions::default().random_share)]
-    pub random_share: f64,
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub round: super::RoundArgs,
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(args: Args, at: Timestamp) -> Result<()> {
-    let Args {
-        dir,
-        target,
-        strategy,
-        batch,
-        random_share,
-        seed,
-        json,
-    } = args;
+    let Args { dir, round, json } = args;
     let mut project = open(&dir)?;
-    let options = RoundOptions {
-        target,
-        strategy,
-        batch,
-        random_share,
-        seed,
-    };
+    let options = RoundOptions::from(round);
+    let target = options.target;
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let summary = project
         .run_round(&options, &cancel, at)
