@@ -92,13 +92,7 @@ fn make_jpegs(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn new_project(dir: &Path, task: TaskKind, classes: &[&str]) -> Result<Project> {
-    let options = CreateOptions {
-        task,
-        classes: classes.iter().map(|c| c.to_string()).collect(),
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let options = CreateOptions::new(task, classes.iter().map(|c| c.to_string()).collect());
     Ok(Project::create(dir, &options, triage_api::now())?)
 }
 

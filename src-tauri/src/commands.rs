@@ -13,7 +13,7 @@ use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
     ExportOptions, ExportSummary, ImportOptions, ImportReport, ItemDto, LabelDto, LakeAccess,
     ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions, RoundSummary, Status,
-    Strategy, SuspectDto, TaskKind,
+    Strategy, SuspectDto, TaskKind, Timestamp,
 };
 
 use crate::state::AppState;
@@ -251,6 +251,15 @@ pub async fn get_item(state: State<'_, AppState>, item: i64) -> Reply<ItemDto> {
     with_project(&state, move |p| p.item(item)).await
 }
 
+/// Commits a person's label on the open project, credited as the API
+/// decides (the session's name, else the project's).
+async fn label_with(
+    state: &AppState,
+    f: impl FnOnce(&mut Project, Timestamp) -> triage_api::Result<LabelDto> + Send + 'static,
+) -> Reply<LabelDto> {
+    with_project(state, move |p| f(p, triage_api::now())).await
+}
+
 #[tauri::command]
 pub async fn label_item(
     state: State<'_, AppState>,
@@ -258,8 +267,8 @@ pub async fn label_item(
     class_name: String,
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
-    with_project(&state, move |p| {
-        p.label(item, &class_name, None, time_spent_ms, triage_api::now())
+    label_with(&state, move |p, at| {
+        p.label(item, &class_name, None, time_spent_ms, at)
     })
     .await
 }
@@ -271,8 +280,8 @@ pub async fn label_boxes(
     boxes: Vec<BoundingBox>,
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
-    with_project(&state, move |p| {
-        p.label_boxes(item, boxes, None, time_spent_ms, triage_api::now())
+    label_with(&state, move |p, at| {
+        p.label_boxes(item, boxes, None, time_spent_ms, at)
     })
     .await
 }
@@ -284,8 +293,8 @@ pub async fn label_classes(
     class_names: Vec<String>,
     time_spent_ms: Option<i64>,
 ) -> Reply<LabelDto> {
-    with_project(&state, move |p| {
-        p.label_classes(item, &class_names, None, time_spent_ms, triage_api::now())
+    label_with(&state, move |p, at| {
+        p.label_classes(item, &class_names, None, time_spent_ms, at)
     })
     .await
 }

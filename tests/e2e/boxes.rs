@@ -22,16 +22,12 @@ fn photo(name: &str) -> String {
 /// answered with no boxes at all.
 fn detection_project(dir: &Path) {
     let ps = path_str(dir);
-    triage_ok(&[
-        "init",
+    init_project(
         ps,
-        "--task",
         "object-detection",
-        "--classes",
         "cat,cup",
-        "--attribute",
-        "objects",
-    ]);
+        &["--attribute", "objects"],
+    );
     triage_ok(&["import", ps, "datasets/photos"]);
     let mut p = Project::open(dir).unwrap();
     let at = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:00:00Z")

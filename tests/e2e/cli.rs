@@ -3,16 +3,12 @@
 use crate::*;
 
 fn digits_project(dir: &Path) {
-    triage_ok(&[
-        "init",
+    init_project(
         path_str(dir),
-        "--task",
         "image-classification",
-        "--classes",
         "0,1,2,3,4,5,6,7,8,9",
-        "--attribute",
-        "digit",
-    ]);
+        &["--attribute", "digit"],
+    );
 }
 
 #[test]

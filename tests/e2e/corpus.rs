@@ -7,13 +7,7 @@ use triage_api::{CreateOptions, ImportOptions, ImportReport, Project, TaskKind};
 use crate::*;
 
 fn project(dir: &Path, task: TaskKind) -> Project {
-    let options = CreateOptions {
-        task,
-        classes: vec!["a".into(), "b".into()],
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let options = CreateOptions::new(task, vec!["a".into(), "b".into()]);
     Project::create(dir, &options, triage_api::now()).unwrap()
 }
 

@@ -22,13 +22,10 @@ fn sigkill_never_loses_a_confirmed_label() {
     }
     std::fs::write(&table, csv).unwrap();
     let dir = tmp.path().join("proj");
-    let options = CreateOptions {
-        task: TaskKind::RowClassification,
-        classes: vec!["a".into(), "b".into(), "c".into()],
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let options = CreateOptions::new(
+        TaskKind::RowClassification,
+        vec!["a".into(), "b".into(), "c".into()],
+    );
     let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
     let import = ImportOptions {
         id_column: Some("id".into()),

@@ -411,13 +411,7 @@ fn hundred_thousand_images() -> PathBuf {
     let classes: Vec<String> = ["cat", "dog", "bird", "fish"].map(String::from).to_vec();
     let mut project = Project::create(
         &dir,
-        &triage_api::CreateOptions {
-            task: triage_api::TaskKind::ImageClassification,
-            classes,
-            hotkeys: Vec::new(),
-            job_name: None,
-            attribute: None,
-        },
+        &triage_api::CreateOptions::new(triage_api::TaskKind::ImageClassification, classes),
         triage_api::now(),
     )
     .unwrap();
@@ -435,13 +429,8 @@ fn hundred_thousand_images() -> PathBuf {
 
 /// A project of `task` over the photos in `datasets/`.
 fn photos_project(dir: &Path, task: triage_api::TaskKind, classes: &[&str]) {
-    let options = triage_api::CreateOptions {
-        task,
-        classes: classes.iter().map(|c| c.to_string()).collect(),
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let options =
+        triage_api::CreateOptions::new(task, classes.iter().map(|c| c.to_string()).collect());
     let mut project = Project::create(dir, &options, triage_api::now()).unwrap();
     project
         .import(
@@ -752,14 +741,12 @@ fn lead_is_asked_their_name_once_and_reviews_the_teams_disagreements() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("team");
     let ds = path_str(&dir);
-    crate::triage_ok(&[
-        "init",
+    crate::init_project(
         ds,
-        "--task",
         "image-classification",
-        "--classes",
         "zero,one,two,three,four,five,six,seven,eight,nine",
-    ]);
+        &[],
+    );
     crate::triage_ok(&["import", ds, DIGITS]);
     let answers = [
         ("ana", ["zero", "one", "two", "three", "four", "five"]),

@@ -62,14 +62,12 @@ fn screenshot(display: &str, path: &Path, view: &str, detail: bool, out: &Path) 
 fn every_view_draws_under_xvfb_from_the_cli() {
     let tmp = tempfile::tempdir().unwrap();
     let project = tmp.path().join("digits");
-    triage_ok(&[
-        "init",
+    init_project(
         path_str(&project),
-        "--task",
         "image-classification",
-        "--classes",
         "0,1,2,3,4,5,6,7,8,9",
-    ]);
+        &[],
+    );
     triage_ok(&[
         "import",
         path_str(&project),

@@ -201,13 +201,10 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
 fn labeling_does_not_wait_for_a_round() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("p");
-    let options = CreateOptions {
-        task: TaskKind::ImageClassification,
-        classes: (0..10).map(|d| d.to_string()).collect(),
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let options = CreateOptions::new(
+        TaskKind::ImageClassification,
+        (0..10).map(|d| d.to_string()).collect(),
+    );
     let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
     let import = ImportOptions {
         labels_from_folders: true,

@@ -76,6 +76,13 @@ pub fn triage_err(args: &[&str]) -> String {
     String::from_utf8(out.stderr).unwrap()
 }
 
+/// `triage init DIR --task TASK --classes CLASSES EXTRA…`.
+pub fn init_project(dir: &str, task: &str, classes: &str, extra: &[&str]) {
+    let mut args = vec!["init", dir, "--task", task, "--classes", classes];
+    args.extend_from_slice(extra);
+    triage_ok(&args);
+}
+
 pub fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -89,14 +96,7 @@ pub fn penguin_project(dir: &Path) {
 /// The same, with more import flags (`--label-column species`, say).
 pub fn penguin_project_importing(dir: &Path, extra: &[&str]) {
     let ps = path_str(dir);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "Adelie,Chinstrap,Gentoo",
-    ]);
+    init_project(ps, "row-classification", "Adelie,Chinstrap,Gentoo", &[]);
     let mut args = vec!["import", ps, PENGUINS_CSV, "--id-column", "id"];
     args.extend_from_slice(extra);
     let out = triage_ok(&args);

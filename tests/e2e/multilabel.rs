@@ -8,16 +8,12 @@ fn sets_of_classes_go_out_as_the_ground_truth_multilabel_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("scenes");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
+    init_project(
         ps,
-        "--task",
         "image-multilabel",
-        "--classes",
         "animal,cup,outdoor",
-        "--attribute",
-        "tags",
-    ]);
+        &["--attribute", "tags"],
+    );
     triage_ok(&["import", ps, "datasets/photos"]);
     let photo = |n: &str| repo().join("datasets/photos").join(n).display().to_string();
     let out = triage_ok(&["label", ps, &photo("chelsea.jpg"), "outdoor,animal,animal"]);
@@ -84,16 +80,12 @@ fn sets_of_classes_go_out_as_the_ground_truth_multilabel_manifest() {
     // go out again byte for byte.
     let next = tmp.path().join("next");
     let ns = path_str(&next);
-    triage_ok(&[
-        "init",
+    init_project(
         ns,
-        "--task",
         "image-multilabel",
-        "--classes",
         "outdoor,cup,animal",
-        "--attribute",
-        "tags",
-    ]);
+        &["--attribute", "tags"],
+    );
     let out = triage_ok(&[
         "import",
         ns,
@@ -142,14 +134,7 @@ fn sets_of_classes_go_out_as_the_ground_truth_multilabel_manifest() {
     // Rows too: text-classification-multilabel.
     let rows = tmp.path().join("rows");
     let rs = path_str(&rows);
-    triage_ok(&[
-        "init",
-        rs,
-        "--task",
-        "row-multilabel",
-        "--classes",
-        "heavy,long-billed",
-    ]);
+    init_project(rs, "row-multilabel", "heavy,long-billed", &[]);
     triage_ok(&["import", rs, PENGUINS_CSV, "--id-column", "id"]);
     triage_ok(&["label", rs, "p001", "heavy,long-billed"]);
     let to = tmp.path().join("rows-out");

@@ -155,14 +155,7 @@ fn image_folders_and_image_projects_get_image_profiles() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("photos");
     let ps = path_str(&dir);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "image-classification",
-        "--classes",
-        "a,b",
-    ]);
+    init_project(ps, "image-classification", "a,b", &[]);
     triage_ok(&["import", ps, "datasets/photos"]);
     let p = profile_json(&[ps]);
     assert_eq!(p["rows"], 6);

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{path_str, penguin_project, repo, triage_bin, triage_ok};
+use crate::{init_project, path_str, penguin_project, repo, triage_bin, triage_ok};
 
 /// A moto S3 server on 127.0.0.1, stopped on drop.
 pub(crate) struct Moto {
@@ -233,14 +233,7 @@ fn labeled_rows(tmp: &Path, n: usize) -> PathBuf {
     std::fs::write(&table, csv).unwrap();
     let p = tmp.join("p");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "row-classification",
-        "--classes",
-        "a,b",
-    ]);
+    init_project(ps, "row-classification", "a,b", &[]);
     triage_ok(&[
         "import",
         ps,
@@ -713,18 +706,12 @@ fn an_earlier_jobs_manifest_on_s3_starts_a_new_job() {
 
     let p = tmp.path().join("v2");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
+    init_project(
         ps,
-        "--task",
         "image-classification",
-        "--classes",
         "0,1,2,3,4,5,6,7,8,9",
-        "--attribute",
-        "digit",
-        "--job-name",
-        "digits-v2",
-    ]);
+        &["--attribute", "digit", "--job-name", "digits-v2"],
+    );
     let import = |expect: &str| {
         let out = triage_s3(
             &moto.endpoint,
@@ -792,14 +779,7 @@ fn copied_images_go_up_with_the_labels_and_the_manifest_points_at_them() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("photos");
     let ps = path_str(&p);
-    triage_ok(&[
-        "init",
-        ps,
-        "--task",
-        "image-classification",
-        "--classes",
-        "cat,thing",
-    ]);
+    init_project(ps, "image-classification", "cat,thing", &[]);
     triage_ok(&["import", ps, "datasets/photos"]);
     let photo = |n: &str| repo().join("datasets/photos").join(n).display().to_string();
     triage_ok(&["label", ps, &photo("chelsea.jpg"), "cat"]);
@@ -917,14 +897,7 @@ fn a_gigabyte_of_images() -> (PathBuf, u64) {
                 .unwrap();
         }
         let ps = path_str(&project);
-        triage_ok(&[
-            "init",
-            ps,
-            "--task",
-            "image-classification",
-            "--classes",
-            "a,b",
-        ]);
+        init_project(ps, "image-classification", "a,b", &[]);
         triage_ok(&["import", ps, path_str(&images)]);
     }
     (project, size(&images))

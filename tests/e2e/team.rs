@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::s3::{Moto, Recorder, triage_s3};
-use crate::{DIGITS, path_str, repo, triage_ok};
+use crate::{DIGITS, init_project, path_str, repo, triage_ok};
 
 /// 60 digit images, 20 each of 0, 1 and 2, named `c<class>_<n>.png` so
 /// their truth travels with them; a project of classes 0-2, no labels.
@@ -24,16 +24,12 @@ pub(crate) fn lead_project(tmp: &Path) -> PathBuf {
         }
     }
     let lead = tmp.join("lead");
-    triage_ok(&[
-        "init",
+    init_project(
         path_str(&lead),
-        "--task",
         "image-classification",
-        "--classes",
         "0,1,2",
-        "--attribute",
-        "digit",
-    ]);
+        &["--attribute", "digit"],
+    );
     triage_ok(&["import", path_str(&lead), path_str(&images)]);
     lead
 }
@@ -490,14 +486,7 @@ fn bench_team_of_three_on_20k_rows_through_s3() {
     std::fs::write(&table, csv).unwrap();
     let lead = tmp.path().join("lead");
     let ls = path_str(&lead);
-    triage_ok(&[
-        "init",
-        ls,
-        "--task",
-        "row-classification",
-        "--classes",
-        "a,b",
-    ]);
+    init_project(ls, "row-classification", "a,b", &[]);
     triage_ok(&["import", ls, path_str(&table), "--id-column", "id"]);
     let to = "s3://lake/bench/team";
     let timed = |what: &str, f: &mut dyn FnMut() -> serde_json::Value| {
@@ -578,14 +567,7 @@ fn bench_team_of_three_on_20k_rows_through_s3() {
     // share, and a join fetches an annotator's part and thumbnails it.
     let digits = tmp.path().join("digits");
     let ds = path_str(&digits);
-    triage_ok(&[
-        "init",
-        ds,
-        "--task",
-        "image-classification",
-        "--classes",
-        "0,1,2,3,4,5,6,7,8,9",
-    ]);
+    init_project(ds, "image-classification", "0,1,2,3,4,5,6,7,8,9", &[]);
     triage_ok(&["import", ds, DIGITS]);
     let to = "s3://lake/bench/digits";
     let (shared, share_secs) = timed("share 1,797 images", &mut || {

@@ -856,4 +856,18 @@ mod tests {
         }
         assert_eq!(parse_time("yesterday"), None);
     }
+
+    #[test]
+    fn a_manifest_opens_as_one_whatever_its_first_lines() {
+        // Import and the explorer tell manifests from tables by one rule,
+        // which skips blank lines before the first object.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("labels.jsonl");
+        let line = r#"{"source":"a text","species":1,"species-metadata":{"class-name":"b","human-annotated":"yes"}}"#;
+        std::fs::write(&path, format!("\n\n{line}\n")).unwrap();
+        let data = Dataset::open(&path, &|_, _, _| {}).unwrap();
+        assert_eq!(data.kind, DatasetKind::Manifest);
+        assert_eq!(data.entries.len(), 1);
+        assert_eq!(data.entries[0].label.as_deref(), Some("b"));
+    }
 }

@@ -63,6 +63,21 @@ pub struct CreateOptions {
     pub attribute: Option<String>,
 }
 
+impl CreateOptions {
+    /// A project of `task` with these classes, and every default: the
+    /// number row for keys, the folder's name as the job, `label` as the
+    /// attribute.
+    pub fn new(task: TaskKind, classes: Vec<String>) -> Self {
+        Self {
+            task,
+            classes,
+            hotkeys: Vec::new(),
+            job_name: None,
+            attribute: None,
+        }
+    }
+}
+
 /// An open project.
 pub struct Project {
     pub(crate) dir: PathBuf,
@@ -462,6 +477,12 @@ pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    /// A new project of `task` with classes `a`, `b`, … in `dir`.
+    fn new_project(dir: &Path, task: TaskKind, classes: &[&str]) -> Project {
+        let options = CreateOptions::new(task, classes.iter().map(|c| c.to_string()).collect());
+        Project::create(dir, &options, crate::now()).unwrap()
+    }
+
     #[test]
     fn boxes_are_stored_in_pixels_checked_against_the_image_and_undone() {
         let tmp = tempfile::tempdir().unwrap();
@@ -470,15 +491,12 @@ mod tests {
         image::RgbImage::new(40, 30)
             .save(photos.join("a.png"))
             .unwrap();
-        let options = CreateOptions {
-            task: TaskKind::ObjectDetection,
-            classes: vec!["cat".into(), "dog".into()],
-            hotkeys: Vec::new(),
-            job_name: None,
-            attribute: None,
-        };
         let at = crate::now();
-        let mut p = Project::create(&tmp.path().join("p"), &options, at).unwrap();
+        let mut p = new_project(
+            &tmp.path().join("p"),
+            TaskKind::ObjectDetection,
+            &["cat", "dog"],
+        );
         p.import(&photos, &Default::default(), at, &|_, _| {})
             .unwrap();
         let item = p.next_items(1).unwrap().remove(0);
@@ -554,15 +572,12 @@ mod tests {
     #[test]
     fn errors_keep_their_kind() {
         let tmp = tempfile::tempdir().unwrap();
-        let options = CreateOptions {
-            task: TaskKind::RowClassification,
-            classes: vec!["a".into(), "b".into()],
-            hotkeys: Vec::new(),
-            job_name: None,
-            attribute: None,
-        };
         let at = crate::now();
-        let mut p = Project::create(&tmp.path().join("p"), &options, at).unwrap();
+        let mut p = new_project(
+            &tmp.path().join("p"),
+            TaskKind::RowClassification,
+            &["a", "b"],
+        );
         // A missing item is the same error however it is looked up.
         for key in ["#4242", "no-such-row", "/no/such/image.png"] {
             assert_eq!(p.item(key).unwrap_err().code(), "item_not_found");

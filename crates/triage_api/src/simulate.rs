@@ -153,13 +153,7 @@ fn scratch_project(
             path.display()
         )));
     }
-    let create = CreateOptions {
-        task,
-        classes,
-        hotkeys: Vec::new(),
-        job_name: None,
-        attribute: None,
-    };
+    let create = CreateOptions::new(task, classes);
     let mut project = Project::create(&scratch.0.join("project"), &create, crate::now())?;
     if let Truth::Column(c) = truth {
         // The truth must never be a feature.

@@ -74,13 +74,10 @@ fn project() -> PathBuf {
     drop(lines);
     let mut p = Project::create(
         &dir,
-        &triage_api::CreateOptions {
-            task: triage_api::TaskKind::ImageClassification,
-            classes: CLASSES.map(String::from).to_vec(),
-            hotkeys: Vec::new(),
-            job_name: None,
-            attribute: None,
-        },
+        &triage_api::CreateOptions::new(
+            triage_api::TaskKind::ImageClassification,
+            CLASSES.map(String::from).to_vec(),
+        ),
         triage_api::now(),
     )
     .unwrap();
