@@ -928,5 +928,5 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
     app.screenshot("14-team-pull");
     let status = Project::open(&lead).unwrap().status().unwrap();
     assert_eq!(status.counts.human, 3);
-    assert_eq!(status.share.unwrap().role, "lead");
+    assert_eq!(status.share.unwrap().role.as_str(), "lead");
 }

@@ -204,12 +204,12 @@ impl ItemDto {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ImportReport {
     /// What was imported.
     pub path: String,
-    /// `image-folder`, `table` or `manifest`.
-    pub kind: String,
+    /// What kind of source it was.
+    pub kind: triage_store::SourceKind,
     /// Items added.
     pub added: u64,
     /// Items that were already in the project and left alone.

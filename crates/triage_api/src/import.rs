@@ -157,14 +157,7 @@ impl Project {
                 label,
             });
         }
-        self.finish_import(
-            SourceKind::ImageFolder,
-            "image-folder",
-            (root, root),
-            items,
-            report,
-            at,
-        )
+        self.finish_import(SourceKind::ImageFolder, (root, root), items, report, at)
     }
 
     fn import_table(
@@ -214,7 +207,7 @@ impl Project {
         if let Some(column) = &options.label_column {
             self.skip_feature(column)?;
         }
-        self.finish_import(SourceKind::Table, "table", (path, path), items, report, at)
+        self.finish_import(SourceKind::Table, (path, path), items, report, at)
     }
 
     /// Imports a manifest from S3: the manifest and every `s3://` image it
@@ -361,14 +354,7 @@ impl Project {
                 label,
             });
         }
-        self.finish_import(
-            SourceKind::Manifest,
-            "manifest",
-            (path, &root),
-            items,
-            report,
-            at,
-        )
+        self.finish_import(SourceKind::Manifest, (path, &root), items, report, at)
     }
 
     /// A manifest label comes in by its class name when it has one (indices
@@ -451,7 +437,6 @@ impl Project {
     fn finish_import(
         &mut self,
         kind: SourceKind,
-        kind_name: &str,
         (path, root): (&Path, &Path),
         items: Vec<NewItem>,
         report: Report,
@@ -473,7 +458,7 @@ impl Project {
             .count() as u64;
         Ok(ImportReport {
             path: shown,
-            kind: kind_name.to_owned(),
+            kind,
             added: items.len() as u64 - already,
             already_present: already,
             labeled,

@@ -40,8 +40,8 @@ pub use profile::{
 pub use project::{CreateOptions, DB_FILE, ItemRef, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
-    JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareSummary, login_name,
-    session_annotator,
+    JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareRole, ShareSummary,
+    login_name, session_annotator,
 };
 pub use triage_core::{
     AnnotationSource, BoundingBox, BoxesLabel, ImageSize, ItemKind, Label, TaskKind, Timestamp,
@@ -53,7 +53,7 @@ pub use triage_learn::strategy::Strategy;
 /// The profile's parts, as shells receive them.
 pub use triage_profile::model as profile_model;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
-pub use triage_store::LabelCounts;
+pub use triage_store::{LabelCounts, SourceKind};
 
 /// The current time, for shells; use cases take the time as an argument.
 pub fn now() -> Timestamp {

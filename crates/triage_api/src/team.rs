@@ -184,13 +184,41 @@ pub fn login_name() -> Option<String> {
         .find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty()))
 }
 
+/// A project's part in a share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareRole {
+    /// Made the share with `share`; pulls everyone's labels.
+    Lead,
+    /// Joined it with `join`; pushes their own.
+    Annotator,
+}
+
+impl ShareRole {
+    /// The name stored in the project's settings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Lead => "lead",
+            Self::Annotator => "annotator",
+        }
+    }
+
+    fn of(stored: &str) -> Self {
+        if stored == "lead" {
+            Self::Lead
+        } else {
+            Self::Annotator
+        }
+    }
+}
+
 /// Which share a project belongs to, and as whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ShareInfo {
     /// The task set's address.
     pub url: String,
-    /// `lead` (made it with `share`; pulls) or `annotator` (joined; pushes).
-    pub role: String,
+    /// As whom.
+    pub role: ShareRole,
     /// How the lake was reached when it was shared or joined.
     pub lake: LakeAccess,
 }
@@ -201,9 +229,11 @@ impl Project {
         let url = self.store.setting(SHARE_URL)?;
         let role = self.store.setting(SHARE_ROLE)?;
         let lake = remembered(&self.store)?;
-        Ok(url
-            .zip(role)
-            .map(|(url, role)| ShareInfo { url, role, lake }))
+        Ok(url.zip(role).map(|(url, role)| ShareInfo {
+            url,
+            role: ShareRole::of(&role),
+            lake,
+        }))
     }
 
     /// The person who labels in this project, once asked.
@@ -362,7 +392,8 @@ impl Project {
         }
         self.store.set_setting(SHARE_URL, &summary.url)?;
         self.store.set_setting(SHARE_ID, &share.id)?;
-        self.store.set_setting(SHARE_ROLE, "lead")?;
+        self.store
+            .set_setting(SHARE_ROLE, ShareRole::Lead.as_str())?;
         remember(&options.lake, &mut self.store)?;
         Ok(summary)
     }
@@ -421,7 +452,9 @@ impl Project {
             .store
             .set_setting(SHARE_URL, &publisher.base_url())?;
         project.store.set_setting(SHARE_ID, &share.id)?;
-        project.store.set_setting(SHARE_ROLE, "annotator")?;
+        project
+            .store
+            .set_setting(SHARE_ROLE, ShareRole::Annotator.as_str())?;
         remember(lake, &mut project.store)?;
 
         // Images are fetched whole into the cache (those not there yet),
@@ -557,7 +590,7 @@ impl Project {
     pub fn pull(&mut self, lake: &LakeAccess) -> Result<PullSummary> {
         let url = self.share_setting(SHARE_URL)?;
         let share = self.share_setting(SHARE_ID)?;
-        if self.store.setting(SHARE_ROLE)?.as_deref() != Some("lead") {
+        if self.store.setting(SHARE_ROLE)?.as_deref() != Some(ShareRole::Lead.as_str()) {
             return Err(Error::Invalid(format!(
                 "{} was joined as an annotator; pull into the lead's project, which `triage share` made",
                 self.dir.display()

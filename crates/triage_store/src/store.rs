@@ -15,8 +15,10 @@ use crate::{Error, Result};
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// What kind of source items were imported from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of source items were imported from, named as
+/// [`SourceKind::as_str`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// A folder of images.
     ImageFolder,
@@ -29,7 +31,8 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    fn as_str(self) -> &'static str {
+    /// The name stored in the project file and shown to people.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::ImageFolder => "image-folder",
             Self::Table => "table",

@@ -154,15 +154,17 @@ hotkey: string | null,
  */
 colour: string, };
 
+export type ShareRole = "lead" | "annotator";
+
 export type ShareInfo = { 
 /**
  * The task set's address.
  */
 url: string, 
 /**
- * `lead` (made it with `share`; pulls) or `annotator` (joined; pushes).
+ * As whom.
  */
-role: string, 
+role: ShareRole, 
 /**
  * How the lake was reached when it was shared or joined.
  */
@@ -295,15 +297,17 @@ payload: JsonValue | null,
  */
 label: LabelDto | null, };
 
+export type SourceKind = "image-folder" | "table" | "manifest" | "share";
+
 export type ImportReport = { 
 /**
  * What was imported.
  */
 path: string, 
 /**
- * `image-folder`, `table` or `manifest`.
+ * What kind of source it was.
  */
-kind: string, 
+kind: SourceKind, 
 /**
  * Items added.
  */
