@@ -222,3 +222,31 @@ pub fn source_ref(item: &ItemRow) -> String {
         (None, None) => item.source_uri.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ExportFormat::*;
+
+    #[test]
+    fn each_task_is_offered_the_formats_that_hold_its_labels() {
+        let fitting = |t| ExportFormat::fitting(t);
+        let profiles = [ProfileJson, ProfileHtml];
+        assert_eq!(
+            fitting(TaskKind::ImageClassification),
+            [&[GtManifest, Parquet, Csv][..], &profiles].concat()
+        );
+        assert_eq!(
+            fitting(TaskKind::ObjectDetection),
+            [&[GtManifest, Coco, Yolo][..], &profiles].concat()
+        );
+        assert_eq!(
+            fitting(TaskKind::RowMultilabel),
+            [&[GtManifest][..], &profiles].concat()
+        );
+        assert!(Parquet.unfit_for(TaskKind::ObjectDetection).is_some());
+        for f in ExportFormat::ALL {
+            assert_eq!(f.as_str().parse::<ExportFormat>().ok(), Some(f));
+        }
+    }
+}
