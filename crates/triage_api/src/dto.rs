@@ -180,7 +180,7 @@ impl ItemDto {
             .and_then(|l| LabelDto::from_event(l, schema));
         let image = match (&row.kind, &row.uri) {
             (ItemKind::Image, Some(uri)) if uri.starts_with("s3://") => {
-                crate::project::s3_cache_path(thumbs_dir, uri)
+                crate::layout::s3_cache_path(thumbs_dir, uri)
                     .filter(|p| p.is_file())
                     .map(|p| p.display().to_string())
             }

@@ -21,8 +21,8 @@ use triage_profile::images::{ImageInput, profile_images};
 use triage_profile::{Kind, Options, Profile};
 pub use triage_store::{ReviewState, SpotCheck};
 
+use crate::layout::DB_FILE;
 use crate::profile::{LabeledFrame, profile_err};
-use crate::project::DB_FILE;
 use crate::{ClassDto, Error, LabelDto, Project, Result};
 
 /// What a [`Dataset`] was opened from.

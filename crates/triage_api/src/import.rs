@@ -277,7 +277,7 @@ impl Project {
         let thumbs = self.thumbs_dir();
         let total = entries.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
-        let cached = |url: &str| crate::project::s3_cache_path(&thumbs, url);
+        let cached = |url: &str| crate::layout::s3_cache_path(&thumbs, url);
         // Local images are checked and thumbnailed in parallel, as in a folder.
         let inspected: Vec<_> = entries
             .into_par_iter()

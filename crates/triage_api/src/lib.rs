@@ -14,6 +14,7 @@ mod error;
 mod explore;
 mod export;
 mod import;
+mod layout;
 mod learn;
 mod profile;
 mod project;
@@ -32,12 +33,13 @@ pub use explore::{
 };
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
+pub use layout::DB_FILE;
 pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
 pub use profile::{
     CONFIDENCE_COLUMN, ChartSvg, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_charts_svg,
     profile_path, write_output,
 };
-pub use project::{CreateOptions, DB_FILE, ItemRef, Project};
+pub use project::{CreateOptions, ItemRef, Project};
 pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareRole, ShareSummary,

@@ -12,7 +12,7 @@ use triage_core::ItemKind;
 use triage_profile::images::{ImageInput, profile_images};
 use triage_profile::{Kind, Options, Profile};
 
-use crate::project::DB_FILE;
+use crate::layout::DB_FILE;
 use crate::{Error, Project, Result};
 
 /// The columns a project profile adds for each item's current label.
@@ -190,7 +190,7 @@ impl Project {
                 let uri = item.uri.clone().unwrap_or_default();
                 // An s3:// image is profiled from its cached copy.
                 let local = if uri.starts_with("s3://") {
-                    crate::project::s3_cache_path(&thumbs, &uri)
+                    crate::layout::s3_cache_path(&thumbs, &uri)
                 } else {
                     Some(std::path::PathBuf::from(&uri))
                 };

@@ -13,6 +13,7 @@ use triage_core::{
 use triage_store::{NewAnnotation, Store};
 
 use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
+use crate::layout::{DB_FILE, THUMBS_DIR, s3_cache_dir, s3_cache_path};
 use crate::{Error, Result};
 
 /// How a caller names an item: by its id (shells that list items), or by
@@ -42,11 +43,6 @@ impl<'a> From<&'a String> for ItemRef<'a> {
         Self::Key(key)
     }
 }
-
-/// The project file's name inside a project folder.
-pub const DB_FILE: &str = "project.triage";
-/// Thumbnails live here, under the project folder; they can be rebuilt.
-const THUMBS_DIR: &str = "cache/thumbs";
 
 /// What a new project is for.
 #[derive(Debug, Clone)]
@@ -450,29 +446,6 @@ impl Project {
     }
 }
 
-/// `cache/s3`, beside the thumbnails in `cache/thumbs`.
-pub(crate) fn s3_cache_dir(thumbs_dir: &Path) -> PathBuf {
-    thumbs_dir
-        .parent()
-        .map_or_else(|| thumbs_dir.join("s3"), |cache| cache.join("s3"))
-}
-
-/// See [`Project::s3_cache_path`].
-pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
-    let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
-    if bucket.is_empty() || bucket == "." || bucket == ".." || bucket.contains('\\') {
-        return None;
-    }
-    let mut path = s3_cache_dir(thumbs_dir).join(bucket);
-    for part in key.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
-            return None;
-        }
-        path.push(part);
-    }
-    Some(path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -591,24 +564,5 @@ mod tests {
         assert_eq!(empty.code(), "not_enough_labels");
         let chart = crate::Error::Profile(triage_profile::Error::Chart("x".into()));
         assert_eq!(chart.code(), "profile");
-    }
-
-    #[test]
-    fn s3_cache_paths_stay_inside_the_cache() {
-        let thumbs = Path::new("/p/cache/thumbs");
-        assert_eq!(
-            s3_cache_path(thumbs, "s3://lake/v1/a.png"),
-            Some(PathBuf::from("/p/cache/s3/lake/v1/a.png"))
-        );
-        for bad in [
-            "s3://lake/../x.png",
-            "s3://lake/a//b.png",
-            "s3://../a.png",
-            "s3://lake",
-            "/etc/passwd",
-            "s3://lake/a\\b.png",
-        ] {
-            assert_eq!(s3_cache_path(thumbs, bad), None, "{bad}");
-        }
     }
 }

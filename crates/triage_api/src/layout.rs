@@ -1,0 +1,58 @@
+//! Where things live in a project folder: the project file, the thumbnail
+//! cache and the cache of objects fetched from S3. Reads, calls and writes
+//! nothing; every module that needs a path asks here.
+
+use std::path::{Path, PathBuf};
+
+/// The project file's name inside a project folder.
+pub const DB_FILE: &str = "project.triage";
+/// Thumbnails live here, under the project folder; they can be rebuilt.
+pub(crate) const THUMBS_DIR: &str = "cache/thumbs";
+
+/// `cache/s3`, beside the thumbnails in `cache/thumbs`.
+pub(crate) fn s3_cache_dir(thumbs_dir: &Path) -> PathBuf {
+    thumbs_dir
+        .parent()
+        .map_or_else(|| thumbs_dir.join("s3"), |cache| cache.join("s3"))
+}
+
+/// The cached copy of an `s3://bucket/key` object; `None` for anything
+/// else, or a key that would leave the cache (`..`, `/…`).
+pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
+    let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
+    if bucket.is_empty() || bucket == "." || bucket == ".." || bucket.contains('\\') {
+        return None;
+    }
+    let mut path = s3_cache_dir(thumbs_dir).join(bucket);
+    for part in key.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
+            return None;
+        }
+        path.push(part);
+    }
+    Some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_cache_paths_stay_inside_the_cache() {
+        let thumbs = Path::new("/p/cache/thumbs");
+        assert_eq!(
+            s3_cache_path(thumbs, "s3://lake/v1/a.png"),
+            Some(PathBuf::from("/p/cache/s3/lake/v1/a.png"))
+        );
+        for bad in [
+            "s3://lake/../x.png",
+            "s3://lake/a//b.png",
+            "s3://../a.png",
+            "s3://lake",
+            "/etc/passwd",
+            "s3://lake/a\\b.png",
+        ] {
+            assert_eq!(s3_cache_path(thumbs, bad), None, "{bad}");
+        }
+    }
+}
