@@ -120,18 +120,14 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
 /// item per row. Stops at the first bad row; the error names its position
 /// where it can be found.
 pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
-    let read_err = |reason: String| reason;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
     if !path.is_file() {
-        return Err(read_err("no such file".into()));
+        return Err("no such file".into());
     }
-    let pl_path = PlRefPath::try_from_path(path).map_err(|e| read_err(e.to_string()))?;
-    let result = match ext.as_str() {
-        "csv" => {
+    let format = TableFormat::from_path(path)
+        .ok_or("unknown table format (expected .csv, .parquet or .jsonl)")?;
+    let pl_path = PlRefPath::try_from_path(path).map_err(|e| e.to_string())?;
+    let result = match format {
+        TableFormat::Csv => {
             let nulls = null_markers();
             let scan = |infer: Option<usize>| {
                 LazyCsvReader::new(pl_path.clone())
@@ -151,29 +147,24 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
                 e => Err(e),
             })
         }
-        "parquet" | "pq" => {
+        TableFormat::Parquet => {
             LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).and_then(|lf| lf.collect())
         }
-        "jsonl" | "ndjson" => LazyJsonLineReader::new(pl_path)
+        TableFormat::JsonLines => LazyJsonLineReader::new(pl_path)
             .finish()
             .and_then(|lf| lf.collect()),
-        _ => {
-            return Err(read_err(
-                "unknown table format (expected .csv, .parquet or .jsonl)".into(),
-            ));
-        }
     };
     // polars says what went wrong but rarely where: on failure, look for
     // the first problem ourselves, so the message names its position.
     result.map_err(|e| {
-        let located = match ext.as_str() {
-            "csv" => first_invalid_utf8_in_file(path)
+        let located = match format {
+            TableFormat::Csv => first_invalid_utf8_in_file(path)
                 .map(|at| format!("invalid UTF-8 at {at}"))
                 .or_else(|| first_ragged_row(path)),
-            "jsonl" | "ndjson" => first_bad_json_line(path),
-            _ => None,
+            TableFormat::JsonLines => first_bad_json_line(path),
+            TableFormat::Parquet => None,
         };
-        read_err(located.unwrap_or_else(|| e.to_string()))
+        located.unwrap_or_else(|| e.to_string())
     })
 }
 
