@@ -29,7 +29,9 @@ use crate::S3Args;
 /// A project folder, and whether to print JSON.
 #[derive(clap::Args)]
 pub struct ProjectArgs {
+    /// The project folder.
     pub dir: PathBuf,
+    /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -59,6 +61,7 @@ pub struct RoundArgs {
     /// The share of each batch drawn at random for the audit set.
     #[arg(long, default_value_t = RoundOptions::default().random_share)]
     pub random_share: f64,
+    /// Fixes the random draws (audit picks, the order of the queue).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
