@@ -296,8 +296,10 @@ impl Project {
 
     fn resolve<'k>(&self, item: impl Into<ItemRef<'k>>) -> Result<i64> {
         match item.into() {
-            // The store says `item_not_found` when it is used.
-            ItemRef::Id(id) => Ok(id),
+            ItemRef::Id(id) => self
+                .store
+                .find_id(id)?
+                .ok_or_else(|| Error::ItemNotFound(format!("#{id}"))),
             ItemRef::Key(key) => self
                 .store
                 .find_item(key)?
@@ -559,6 +561,9 @@ mod tests {
         }
         let err = p.flag("#4242", None, None, at).unwrap_err();
         assert_eq!(err.code(), "item_not_found");
+        let err = p.resolve_flags(4242, at).unwrap_err();
+        assert_eq!(err.code(), "item_not_found");
+        assert_eq!(p.item(4242).unwrap_err().code(), "item_not_found");
         // Learning and profiling failures are not the caller's mistake.
         let empty = crate::Error::Learn(triage_learn::Error::NotEnoughLabels("none".into()));
         assert_eq!(empty.code(), "not_enough_labels");

@@ -780,10 +780,7 @@ impl Store {
     /// one.
     pub fn find_item(&self, key: &str) -> Result<Option<ItemId>> {
         if let Some(id) = key.strip_prefix('#').and_then(|k| k.parse::<ItemId>().ok()) {
-            return Ok(self
-                .conn
-                .query_row("SELECT id FROM items WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?);
+            return self.find_id(id);
         }
         let by_ref: Option<ItemId> = self
             .conn
@@ -798,12 +795,17 @@ impl Store {
             return Ok(by_ref);
         }
         match key.parse::<ItemId>() {
-            Ok(id) => Ok(self
-                .conn
-                .query_row("SELECT id FROM items WHERE id = ?1", [id], |r| r.get(0))
-                .optional()?),
+            Ok(id) => self.find_id(id),
             Err(_) => Ok(None),
         }
+    }
+
+    /// The item with this id, if the project has it.
+    pub fn find_id(&self, id: ItemId) -> Result<Option<ItemId>> {
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?)
     }
 
     /// Every event about an item, oldest first.
