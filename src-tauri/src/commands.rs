@@ -11,9 +11,9 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
-    ExportOptions, ExportSummary, ImportOptions, ImportReport, ItemDto, LabelDto, LakeAccess,
-    ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions, RoundSummary, Status,
-    Strategy, SuspectDto, TaskKind, Timestamp,
+    ExportOptions, ExportSummary, Family, ImportOptions, ImportReport, ItemDto, LabelDto,
+    LakeAccess, ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions,
+    RoundSummary, Status, Strategy, SuspectDto, TaskKind, Timestamp,
 };
 
 use crate::state::AppState;
@@ -346,6 +346,8 @@ pub struct RoundRequest {
     target: f64,
     strategy: Strategy,
     batch: usize,
+    /// A pinned model family; none lets the data choose.
+    model: Option<Family>,
 }
 
 /// A round's progress: its step and the share done.
@@ -368,6 +370,7 @@ pub async fn run_round(
         strategy: options.strategy,
         batch: options.batch,
         seed: triage_api::now().timestamp_micros() as u64,
+        model: options.model,
         ..RoundOptions::default()
     };
     let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;

@@ -34,7 +34,9 @@ pub use explore::{
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use layout::DB_FILE;
-pub use learn::{ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto};
+pub use learn::{
+    CandidateDto, ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto,
+};
 pub use profile::{
     CONFIDENCE_COLUMN, ChartSvg, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_charts_svg,
     profile_path, write_output,
@@ -51,6 +53,8 @@ pub use triage_core::{
 pub use triage_data::Problem;
 pub use triage_data::image_file::ImageLimits;
 pub use triage_lake::{ExportFormat, LakeAccess, WrittenFile};
+pub use triage_learn::calibrate::Calibration;
+pub use triage_learn::model::Family;
 pub use triage_learn::strategy::Strategy;
 /// The profile's parts, as shells receive them.
 pub use triage_profile::model as profile_model;

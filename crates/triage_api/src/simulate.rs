@@ -375,6 +375,7 @@ pub fn learning_curve(
             &y_train,
             n_classes,
             Algorithm::Logistic { alpha: 0.1 },
+            options.seed,
         ) {
             Ok(m) => m,
             Err(_) => continue, // one class so far

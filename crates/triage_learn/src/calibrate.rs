@@ -1,231 +1,346 @@
-//! Confidence thresholds backed by a lower confidence bound.
+//! Probability calibration: Platt scaling or isotonic regression of each
+//! class's probability (one class against the rest), fitted on held-out
+//! predictions, then rows renormalised.
 //!
-//! The audit set is labeled by people and chosen at random, so its
-//! out-of-fold predictions are an unbiased sample of how the model does. The
-//! pooled threshold is the lowest confidence at which the 95% Wilson lower
-//! confidence bound (one-sided: "accuracy is at least this, with 95%
-//! confidence") of the audit items at or above it reaches the target: a
-//! statement about the auto-labeled set as a whole, as Ground Truth makes it.
-//! Classes are then refined: one whose own audit evidence shows it below the
-//! target (its one-sided 95% Wilson *upper* bound under the target) gets a
-//! higher threshold, or none. A class is not required to prove itself alone
-//! first; with a perfect record that would take 52 audit items per class.
-//! Intervals shown to people are two-sided ([`Z95`]).
+//! Tree votes and neighbour shares are coarse and often overconfident (a
+//! unanimous vote says 1.0). Calibration is one more choice the data makes:
+//! every method is scored by the log-loss of *cross-fitted* predictions
+//! (each row calibrated by a map fitted without it), and "none" is among
+//! them, so a chosen calibration never raises the log-loss it was chosen on.
 
+use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-/// The normal quantile for a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
-/// The normal quantile for a one-sided 95% bound.
-pub const Z95_ONE_SIDED: f64 = 1.644_853_626_951_472;
+use crate::model::{log_loss, stratified_folds};
 
-/// Wilson score interval for `correct` successes out of `n`, at `z`.
-pub fn wilson(correct: u64, n: u64, z: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let n_f = n as f64;
-    let p = correct as f64 / n_f;
-    let z2 = z * z;
-    let denom = 1.0 + z2 / n_f;
-    let centre = (p + z2 / (2.0 * n_f)) / denom;
-    let half = z * ((p * (1.0 - p) / n_f + z2 / (4.0 * n_f * n_f)).sqrt()) / denom;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+/// A way of calibrating probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Calibration {
+    /// The model's own probabilities.
+    None,
+    /// A sigmoid of the log-odds, per class.
+    Platt,
+    /// A monotone step function, per class.
+    Isotonic,
 }
 
-/// One audit item's out-of-fold prediction.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AuditPrediction {
-    /// The predicted class.
-    pub predicted: u32,
-    /// The model's confidence in it.
-    pub confidence: f64,
-    /// Whether a person gave the same class.
-    pub correct: bool,
-}
+impl Calibration {
+    /// Every method, "none" first so it wins ties.
+    pub const ALL: [Self; 3] = [Self::None, Self::Platt, Self::Isotonic];
 
-/// The thresholds a round auto-labels with.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Thresholds {
-    /// The accuracy target they were chosen for.
-    pub target: f64,
-    /// The pooled threshold, if any confidence reaches the target.
-    pub pooled: Option<f64>,
-    /// Each class's threshold; `None` means the class auto-labels nothing.
-    pub per_class: Vec<Option<f64>>,
-    /// Audit items at or above the pooled threshold.
-    pub audit_above: u64,
-    /// How many of them the model got right.
-    pub audit_correct: u64,
-}
-
-impl Thresholds {
-    /// The estimated accuracy of the auto-labeled set, with its 95% Wilson
-    /// interval, from the audit items above the pooled threshold.
-    pub fn estimate(&self) -> Option<(f64, f64, f64)> {
-        if self.audit_above == 0 {
-            return None;
+    /// Its name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Platt => "platt",
+            Self::Isotonic => "isotonic",
         }
-        let (lo, hi) = wilson(self.audit_correct, self.audit_above, Z95);
-        Some((self.audit_correct as f64 / self.audit_above as f64, lo, hi))
-    }
-
-    /// Whether a prediction clears its class's threshold.
-    pub fn accepts(&self, class: u32, confidence: f64) -> bool {
-        self.per_class
-            .get(class as usize)
-            .copied()
-            .flatten()
-            .is_some_and(|t| confidence >= t)
     }
 }
 
-/// Chooses the thresholds from the audit set's out-of-fold predictions.
-pub fn choose_thresholds(audit: &[AuditPrediction], n_classes: usize, target: f64) -> Thresholds {
-    let low = |c, n| wilson(c, n, Z95_ONE_SIDED).0;
-    let high = |c, n| wilson(c, n, Z95_ONE_SIDED).1;
-    let pooled = lowest_passing(audit.iter().copied(), target, low);
-    let (audit_above, audit_correct) = match pooled {
-        Some(t) => count_above(audit.iter().copied(), t),
-        None => (0, 0),
-    };
-    let per_class = (0..n_classes as u32)
-        .map(|class| {
-            let pooled = pooled?;
-            let mine: Vec<AuditPrediction> = audit
-                .iter()
-                .copied()
-                .filter(|a| a.predicted == class && a.confidence >= pooled)
-                .collect();
-            let (n, correct) = count_above(mine.iter().copied(), pooled);
-            if n == 0 || high(correct, n) >= target {
-                return Some(pooled);
+/// Probabilities are kept this far from 0 and 1 before taking log-odds.
+const EPS: f64 = 1e-6;
+/// Folds for cross-fitting.
+const FOLDS: usize = 5;
+
+/// A fitted calibration: one monotone map per class.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Calibrator {
+    /// Leaves probabilities as they are.
+    None,
+    /// `sigmoid(a · logit(p) + b)` per class.
+    Platt(Vec<(f64, f64)>),
+    /// Per class, the breakpoints `(p, calibrated)` of a non-decreasing
+    /// step function, interpolated between them.
+    Isotonic(Vec<Vec<(f64, f64)>>),
+}
+
+fn logit(p: f64) -> f64 {
+    let p = p.clamp(EPS, 1.0 - EPS);
+    (p / (1.0 - p)).ln()
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// Platt's fit of `sigmoid(a·s + b)` to 0/1 outcomes by Newton's method,
+/// with his smoothed targets so that a perfectly separated class does not
+/// run off to infinity.
+fn platt(scores: &[f64], hits: &[bool]) -> (f64, f64) {
+    let positives = hits.iter().filter(|h| **h).count() as f64;
+    let negatives = hits.len() as f64 - positives;
+    let hi = (positives + 1.0) / (positives + 2.0);
+    let lo = 1.0 / (negatives + 2.0);
+    let (mut a, mut b) = (1.0, 0.0);
+    for _ in 0..50 {
+        let (mut ga, mut gb, mut haa, mut hab, mut hbb) = (0.0, 0.0, 1e-9, 0.0, 1e-9);
+        for (&s, &hit) in scores.iter().zip(hits) {
+            let p = sigmoid(a * s + b);
+            let t = if hit { hi } else { lo };
+            let w = p * (1.0 - p);
+            ga += (p - t) * s;
+            gb += p - t;
+            haa += w * s * s;
+            hab += w * s;
+            hbb += w;
+        }
+        let det = haa * hbb - hab * hab;
+        if det.abs() < 1e-15 {
+            break;
+        }
+        let da = (hbb * ga - hab * gb) / det;
+        let db = (haa * gb - hab * ga) / det;
+        a -= da;
+        b -= db;
+        if da.abs() + db.abs() < 1e-9 {
+            break;
+        }
+    }
+    (a, b)
+}
+
+/// Pool-adjacent-violators: the non-decreasing fit of outcomes ordered by
+/// probability, as breakpoints (mean probability, mean outcome) of blocks.
+fn isotonic(p: &[f64], hits: &[bool]) -> Vec<(f64, f64)> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    // Each block: (sum of p, sum of outcomes, count).
+    let mut blocks: Vec<(f64, f64, f64)> = Vec::new();
+    for i in order {
+        blocks.push((p[i], f64::from(u8::from(hits[i])), 1.0));
+        while blocks.len() > 1 {
+            let (s2, h2, n2) = blocks[blocks.len() - 1];
+            let (s1, h1, n1) = blocks[blocks.len() - 2];
+            // Equal probabilities must share a value; otherwise merge only
+            // a violation.
+            if h1 / n1 < h2 / n2 && s1 / n1 < s2 / n2 {
+                break;
             }
-            // The evidence shows this class below the target: raise its
-            // threshold until it no longer does, or give it none.
-            lowest_passing(mine.into_iter(), target, high).map(|t| t.max(pooled))
-        })
-        .collect();
-    Thresholds {
-        target,
-        pooled,
-        per_class,
-        audit_above,
-        audit_correct,
+            blocks.pop();
+            if let Some(last) = blocks.last_mut() {
+                *last = (s1 + s2, h1 + h2, n1 + n2);
+            }
+        }
+    }
+    blocks.iter().map(|&(s, h, n)| (s / n, h / n)).collect()
+}
+
+/// The value of an isotonic map at `p`: linear between breakpoints, flat
+/// beyond them.
+fn isotonic_at(points: &[(f64, f64)], p: f64) -> f64 {
+    match points.partition_point(|&(x, _)| x < p) {
+        0 => points.first().map_or(p, |pt| pt.1),
+        i if i == points.len() => points[i - 1].1,
+        i => {
+            let ((x0, y0), (x1, y1)) = (points[i - 1], points[i]);
+            y0 + (y1 - y0) * (p - x0) / (x1 - x0)
+        }
     }
 }
 
-fn count_above(items: impl Iterator<Item = AuditPrediction>, t: f64) -> (u64, u64) {
-    items
-        .filter(|a| a.confidence >= t)
-        .fold((0, 0), |(n, c), a| (n + 1, c + u64::from(a.correct)))
-}
-
-/// The lowest confidence `t` among the items such that `bound(correct, n)`
-/// over the items at or above `t` reaches `target`.
-fn lowest_passing(
-    items: impl Iterator<Item = AuditPrediction>,
-    target: f64,
-    bound: impl Fn(u64, u64) -> f64,
-) -> Option<f64> {
-    let mut sorted: Vec<AuditPrediction> = items.collect();
-    sorted.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-    let (mut n, mut correct, mut best) = (0u64, 0u64, None);
-    let mut i = 0;
-    while i < sorted.len() {
-        // Items with equal confidence go in or out together.
-        let t = sorted[i].confidence;
-        while i < sorted.len() && sorted[i].confidence == t {
-            n += 1;
-            correct += u64::from(sorted[i].correct);
-            i += 1;
-        }
-        if bound(correct, n) >= target {
-            best = Some(t);
+impl Calibrator {
+    /// Fits `method` on probabilities `p` (rows × classes) of rows whose
+    /// true classes are `y`. A class no row has keeps its probabilities.
+    pub fn fit(method: Calibration, p: &Array2<f64>, y: &[u32]) -> Self {
+        let per_class = |c: usize| -> (Vec<f64>, Vec<bool>) {
+            (
+                p.column(c).to_vec(),
+                y.iter().map(|&t| t as usize == c).collect(),
+            )
+        };
+        match method {
+            Calibration::None => Self::None,
+            Calibration::Platt => Self::Platt(
+                (0..p.ncols())
+                    .map(|c| {
+                        let (probs, hits) = per_class(c);
+                        if hits.iter().any(|h| *h) {
+                            let scores: Vec<f64> = probs.iter().map(|&v| logit(v)).collect();
+                            platt(&scores, &hits)
+                        } else {
+                            (1.0, 0.0)
+                        }
+                    })
+                    .collect(),
+            ),
+            Calibration::Isotonic => Self::Isotonic(
+                (0..p.ncols())
+                    .map(|c| {
+                        let (probs, hits) = per_class(c);
+                        if hits.iter().any(|h| *h) {
+                            isotonic(&probs, &hits)
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect(),
+            ),
         }
     }
-    best
+
+    /// The method it was fitted with.
+    pub fn method(&self) -> Calibration {
+        match self {
+            Self::None => Calibration::None,
+            Self::Platt(_) => Calibration::Platt,
+            Self::Isotonic(_) => Calibration::Isotonic,
+        }
+    }
+
+    /// Calibrated probabilities; rows sum to 1 again.
+    pub fn apply(&self, p: &Array2<f64>) -> Array2<f64> {
+        let mut out = p.clone();
+        match self {
+            Self::None => return out,
+            Self::Platt(ab) => {
+                for (c, &(a, b)) in ab.iter().enumerate() {
+                    if (a, b) != (1.0, 0.0) {
+                        out.column_mut(c)
+                            .mapv_inplace(|v| sigmoid(a * logit(v) + b));
+                    }
+                }
+            }
+            Self::Isotonic(maps) => {
+                for (c, points) in maps.iter().enumerate() {
+                    if !points.is_empty() {
+                        out.column_mut(c).mapv_inplace(|v| isotonic_at(points, v));
+                    }
+                }
+            }
+        }
+        let n_classes = out.ncols() as f64;
+        for mut row in out.axis_iter_mut(Axis(0)) {
+            let sum = row.sum();
+            if sum > 0.0 {
+                row /= sum;
+            } else {
+                row.fill(1.0 / n_classes);
+            }
+        }
+        out
+    }
+}
+
+/// Calibrated probabilities for every row, each from a calibration fitted
+/// on the other folds, so their log-loss is an honest score of `method`.
+pub fn cross_fitted(method: Calibration, p: &Array2<f64>, y: &[u32], seed: u64) -> Array2<f64> {
+    if method == Calibration::None {
+        return p.clone();
+    }
+    let folds = FOLDS.min(y.len());
+    let fold_of = stratified_folds(y, folds, seed);
+    let mut out = p.clone();
+    for k in 0..folds {
+        let (train, test): (Vec<usize>, Vec<usize>) = (0..y.len()).partition(|&i| fold_of[i] != k);
+        if test.is_empty() || train.is_empty() {
+            continue;
+        }
+        let y_train: Vec<u32> = train.iter().map(|&i| y[i]).collect();
+        let fitted = Calibrator::fit(method, &p.select(Axis(0), &train), &y_train);
+        let calibrated = fitted.apply(&p.select(Axis(0), &test));
+        for (r, &i) in test.iter().enumerate() {
+            out.row_mut(i).assign(&calibrated.row(r));
+        }
+    }
+    out
+}
+
+/// The calibration with the lowest cross-fitted log-loss, with those
+/// probabilities and that loss.
+pub fn choose(p: &Array2<f64>, y: &[u32], seed: u64) -> (Calibration, Array2<f64>, f64) {
+    let mut best: Option<(Calibration, Array2<f64>, f64)> = None;
+    for method in Calibration::ALL {
+        let q = cross_fitted(method, p, y, seed);
+        let loss = log_loss(&q, y);
+        if best.as_ref().is_none_or(|b| loss < b.2) {
+            best = Some((method, q, loss));
+        }
+    }
+    best.unwrap_or_else(|| (Calibration::None, p.clone(), log_loss(p, y)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
 
-    fn a(predicted: u32, confidence: f64, correct: bool) -> AuditPrediction {
-        AuditPrediction {
-            predicted,
-            confidence,
-            correct,
+    /// Two classes whose true chance of class 1 is `t`, reported by an
+    /// overconfident model as `t` pushed towards 0 or 1.
+    fn overconfident(n: usize, seed: u64) -> (Array2<f64>, Vec<u32>) {
+        let mut rng = crate::sampling::rng(seed);
+        let mut p = Array2::zeros((n, 2));
+        let mut y = Vec::new();
+        for i in 0..n {
+            let t: f64 = rng.gen_range(0.05..0.95);
+            let said = if t > 0.5 { 0.999 } else { 0.001 };
+            p[[i, 1]] = said;
+            p[[i, 0]] = 1.0 - said;
+            y.push(u32::from(rng.gen_bool(t)));
         }
+        (p, y)
     }
 
     #[test]
-    fn wilson_matches_hand_computed_values() {
-        // 8 of 10: centre (0.8 + 1.9208/10)/(1.38415) = 0.71672,
-        // half 1.96*sqrt(0.016 + 0.0096)/1.38415 = 0.22656.
-        let (lo, hi) = wilson(8, 10, Z95);
-        assert!((lo - 0.4902).abs() < 1e-3, "{lo}");
-        assert!((hi - 0.9433).abs() < 1e-3, "{hi}");
-        // A perfect record needs 73 items for a two-sided 0.95 lower
-        // bound, and 52 for a one-sided one: n / (n + z²) >= 0.95.
-        assert!(wilson(72, 72, Z95).0 < 0.95);
-        assert!(wilson(73, 73, Z95).0 >= 0.95);
-        assert!(wilson(51, 51, Z95_ONE_SIDED).0 < 0.95);
-        assert!(wilson(52, 52, Z95_ONE_SIDED).0 >= 0.95);
-        assert_eq!(wilson(0, 0, Z95), (0.0, 1.0));
-        let (lo, hi) = wilson(0, 5, Z95);
-        assert_eq!(lo, 0.0);
-        assert!(hi < 0.5);
+    fn isotonic_fit_is_monotone_and_averages_violations() {
+        let points = isotonic(&[0.1, 0.2, 0.3, 0.4], &[false, true, false, true]);
+        // 0.2 (hit) and 0.3 (miss) violate order and pool at 0.5.
+        assert_eq!(points, vec![(0.1, 0.0), (0.25, 0.5), (0.4, 1.0)]);
+        assert_eq!(isotonic_at(&points, 0.0), 0.0);
+        assert!((isotonic_at(&points, 0.325) - 0.75).abs() < 1e-12);
+        assert_eq!(isotonic_at(&points, 0.9), 1.0);
     }
 
     #[test]
-    fn pooled_threshold_is_the_lowest_that_passes() {
-        // 80 correct at 0.99, then 10 at 0.8 of which 5 are wrong.
-        let mut audit: Vec<_> = (0..80).map(|_| a(0, 0.99, true)).collect();
-        audit.extend((0..10).map(|i| a(1, 0.8, i % 2 == 0)));
-        let t = choose_thresholds(&audit, 2, 0.95);
-        assert_eq!(t.pooled, Some(0.99));
-        assert_eq!((t.audit_above, t.audit_correct), (80, 80));
-        let (est, lo, _) = t.estimate().unwrap();
-        assert_eq!(est, 1.0);
-        assert!(lo >= 0.95);
-        // At a target of 0.85, including the 0.8 items still passes:
-        // 85/90 = 0.944, one-sided Wilson lower bound 0.890.
-        let t = choose_thresholds(&audit, 2, 0.85);
-        assert_eq!(t.pooled, Some(0.8));
+    fn platt_recovers_a_known_sigmoid() {
+        // Outcomes drawn from sigmoid(2s - 1): the fit lands near (2, -1).
+        let mut rng = crate::sampling::rng(9);
+        let scores: Vec<f64> = (0..20_000).map(|_| rng.gen_range(-3.0..3.0)).collect();
+        let hits: Vec<bool> = scores
+            .iter()
+            .map(|&s| rng.gen_bool(sigmoid(2.0 * s - 1.0)))
+            .collect();
+        let (a, b) = platt(&scores, &hits);
+        assert!((a - 2.0).abs() < 0.15 && (b + 1.0).abs() < 0.15, "{a} {b}");
     }
 
     #[test]
-    fn too_little_evidence_means_no_threshold() {
-        let audit: Vec<_> = (0..51).map(|_| a(0, 0.99, true)).collect();
-        let t = choose_thresholds(&audit, 3, 0.95);
-        assert_eq!(t.pooled, None);
-        assert_eq!(t.per_class, vec![None, None, None]);
-        assert!(!t.accepts(0, 1.0));
-        assert!(t.estimate().is_none());
+    fn calibration_never_raises_the_log_loss_it_was_chosen_on() {
+        // Overconfident: calibration helps a lot.
+        let (p, y) = overconfident(600, 1);
+        let raw = log_loss(&p, &y);
+        let (method, q, loss) = choose(&p, &y, 1);
+        assert_ne!(method, Calibration::None);
+        assert!(loss < raw / 2.0, "{loss} vs {raw}");
+        assert_eq!(loss, log_loss(&q, &y));
+        // Already calibrated (the truth itself): whatever is chosen is no
+        // worse than none.
+        let mut rng = crate::sampling::rng(2);
+        let mut p = Array2::zeros((300, 3));
+        let mut y = Vec::new();
+        for i in 0..300 {
+            let c = rng.gen_range(0..3u32);
+            for k in 0..3 {
+                p[[i, k]] = if k == c as usize { 0.8 } else { 0.1 };
+            }
+            // Right 80% of the time, as the probabilities say.
+            y.push(if rng.gen_bool(0.8) { c } else { (c + 1) % 3 });
+        }
+        let (_, _, loss) = choose(&p, &y, 3);
+        assert!(loss <= log_loss(&p, &y));
     }
 
     #[test]
-    fn a_class_shown_below_target_is_raised_or_dropped() {
-        let mut audit: Vec<_> = (0..400).map(|_| a(0, 0.96, true)).collect();
-        audit.extend((0..40).map(|i| a(1, 0.9, i >= 30))); // below the pooled threshold
-        audit.extend((0..20).map(|_| a(1, 0.97, true)));
-        audit.extend([a(2, 0.95, true), a(2, 0.95, true)]); // too few to judge alone
-        audit.extend((0..10).map(|_| a(3, 0.999, true)));
-        audit.extend((0..6).map(|i| a(3, 0.99, i < 2))); // 12 of 16: shown below
-        audit.extend((0..3).map(|_| a(4, 0.98, false))); // 0 of 3: shown below
-        let t = choose_thresholds(&audit, 5, 0.95);
-        // Pooled: 434 of 441 at or above 0.95, lower bound 0.971; adding
-        // the 0.9 items gives 444 of 481 (0.901), which fails. Class 1 at
-        // 0.95 and up: 20 of 20, upper bound 1. Class 3: 12 of 16, upper
-        // bound 0.882, shown below; from 0.999 it is 10 of 10. Class 4: 0
-        // of 3, upper bound 0.474, none.
-        assert_eq!(t.pooled, Some(0.95));
-        assert_eq!((t.audit_above, t.audit_correct), (441, 434));
-        assert_eq!(
-            t.per_class,
-            vec![Some(0.95), Some(0.95), Some(0.95), Some(0.999), None]
-        );
-        assert!(t.accepts(3, 0.9995) && !t.accepts(3, 0.995) && !t.accepts(4, 1.0));
+    fn calibrated_rows_sum_to_one_and_keep_an_unseen_class() {
+        let (mut p, y) = overconfident(200, 4);
+        p.push_column(ndarray::Array1::zeros(200).view()).unwrap();
+        for method in Calibration::ALL {
+            let q = Calibrator::fit(method, &p, &y).apply(&p);
+            for row in q.outer_iter() {
+                assert!((row.sum() - 1.0).abs() < 1e-9, "{}", method.as_str());
+            }
+            assert!(q.column(2).iter().all(|&v| v == 0.0));
+        }
     }
 }

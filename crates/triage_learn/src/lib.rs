@@ -14,10 +14,13 @@ pub mod boxes;
 pub mod calibrate;
 pub mod consensus;
 pub mod features;
+pub mod forest;
+pub mod knn;
 pub mod model;
 pub mod round;
 pub mod sampling;
 pub mod strategy;
+pub mod thresholds;
 
 /// A feature matrix: one row per item, one column per feature.
 pub type Matrix = ndarray::Array2<f64>;

@@ -1,6 +1,9 @@
-//! The models: linfa's multinomial logistic regression (the default) and
-//! Gaussian naive Bayes (the fast baseline), chosen with their settings by
-//! cross-validation on the trusted labels.
+//! The model families a round chooses among, with their settings:
+//! linfa's multinomial logistic regression and Gaussian naive Bayes (the
+//! straight-line ones), k-nearest neighbours, and a random forest of
+//! linfa-trees decision trees (for classes no straight line separates).
+//! Cross-validation on the trusted labels chooses the family and its
+//! settings, unless the user pins a family.
 
 use std::collections::HashMap;
 
@@ -14,7 +17,57 @@ use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::forest::Forest;
+use crate::knn::Knn;
 use crate::{Error, Result};
+
+/// A model family: what a user can pin a project to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Multinomial logistic regression.
+    Logistic,
+    /// Gaussian naive Bayes.
+    Bayes,
+    /// k-nearest neighbours.
+    Knn,
+    /// A random forest.
+    Forest,
+}
+
+impl Family {
+    /// Every family, cheapest to cross-validate first: when a round runs
+    /// out of time, the dearest are the ones left out.
+    pub const ALL: [Self; 4] = [Self::Bayes, Self::Logistic, Self::Knn, Self::Forest];
+
+    /// Its name, as `--model` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logistic => "logistic",
+            Self::Bayes => "bayes",
+            Self::Knn => "knn",
+            Self::Forest => "forest",
+        }
+    }
+}
+
+impl std::str::FromStr for Family {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown model family {s:?} (forest, logistic, bayes or knn)"
+                ))
+            })
+    }
+}
+
+/// Trees in a forest.
+pub const FOREST_TREES: usize = 64;
 
 /// A model family with its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -27,18 +80,47 @@ pub enum Algorithm {
     },
     /// Gaussian naive Bayes.
     GaussianNb,
+    /// k-nearest neighbours.
+    Knn {
+        /// Neighbours that vote.
+        k: usize,
+    },
+    /// A random forest.
+    Forest {
+        /// Its trees.
+        trees: usize,
+    },
 }
 
 impl Algorithm {
-    /// The candidates cross-validation chooses from.
-    pub fn candidates() -> Vec<Self> {
-        vec![
-            Self::Logistic { alpha: 0.01 },
-            Self::Logistic { alpha: 0.1 },
-            Self::Logistic { alpha: 1.0 },
-            Self::Logistic { alpha: 10.0 },
-            Self::GaussianNb,
-        ]
+    /// The candidates cross-validation chooses from, of the given families,
+    /// cheapest family first.
+    pub fn candidates(families: &[Family]) -> Vec<Self> {
+        Family::ALL
+            .into_iter()
+            .filter(|f| families.contains(f))
+            .flat_map(|family| match family {
+                Family::Bayes => vec![Self::GaussianNb],
+                Family::Logistic => [0.01, 0.1, 1.0, 10.0]
+                    .map(|alpha| Self::Logistic { alpha })
+                    .to_vec(),
+                // One neighbour gives no graded confidence for thresholds to use.
+                Family::Knn => [3, 9, 27].map(|k| Self::Knn { k }).to_vec(),
+                Family::Forest => vec![Self::Forest {
+                    trees: FOREST_TREES,
+                }],
+            })
+            .collect()
+    }
+
+    /// Its family.
+    pub fn family(&self) -> Family {
+        match self {
+            Self::Logistic { .. } => Family::Logistic,
+            Self::GaussianNb => Family::Bayes,
+            Self::Knn { .. } => Family::Knn,
+            Self::Forest { .. } => Family::Forest,
+        }
     }
 
     /// A short name, e.g. `logistic(alpha=0.1)`.
@@ -46,6 +128,8 @@ impl Algorithm {
         match self {
             Self::Logistic { alpha } => format!("logistic(alpha={alpha})"),
             Self::GaussianNb => "gaussian-nb".into(),
+            Self::Knn { k } => format!("knn(k={k})"),
+            Self::Forest { trees } => format!("forest(trees={trees})"),
         }
     }
 }
@@ -61,14 +145,18 @@ pub struct Model {
 enum Fitted {
     Logistic(MultiFittedLogisticRegression<f64, usize>),
     Nb(GaussianNb<f64, usize>),
+    Knn(Knn),
+    Forest(Forest),
 }
 
 /// Fits a model on rows `x` with classes `y`. Needs at least two classes.
+/// `seed` fixes what is random in the fit (a forest's bootstraps).
 pub fn fit(
     x: ArrayView2<'_, f64>,
     y: &[u32],
     n_classes: usize,
     algorithm: Algorithm,
+    seed: u64,
 ) -> Result<Model> {
     let distinct: std::collections::BTreeSet<u32> = y.iter().copied().collect();
     if distinct.len() < 2 {
@@ -92,6 +180,8 @@ pub fn fit(
                 .fit(&data)
                 .map_err(|e| Error::Model(e.to_string()))?,
         ),
+        Algorithm::Knn { k } => Fitted::Knn(Knn::fit(x, y, n_classes, k)?),
+        Algorithm::Forest { trees } => Fitted::Forest(Forest::fit(x, y, n_classes, trees, seed)?),
     };
     Ok(Model {
         algorithm,
@@ -134,6 +224,8 @@ impl Model {
                     }
                 }
             }
+            Fitted::Knn(m) => out = m.predict_proba(x),
+            Fitted::Forest(m) => out = m.predict_proba(x),
         }
         out
     }
@@ -147,12 +239,16 @@ impl Model {
                 "weights": m.params().outer_iter().map(|r| r.to_vec()).collect::<Vec<_>>(),
             }),
             Fitted::Nb(_) => serde_json::json!({ "classes": self.n_classes }),
+            Fitted::Knn(m) => serde_json::json!({ "classes": self.n_classes, "k": m.k() }),
+            Fitted::Forest(m) => serde_json::json!({ "classes": self.n_classes, "trees": m.len() }),
         }
     }
 }
 
-/// Out-of-fold class probabilities from stratified `folds`-fold
-/// cross-validation: each row is predicted by a model that never saw it.
+/// Held-out class probabilities for every training row, each from a model
+/// that never saw it, and the model fitted on all rows when that came for
+/// free. A forest's come from its out-of-bag trees (one fit); the other
+/// families' from stratified `folds`-fold cross-validation.
 pub fn out_of_fold(
     x: ArrayView2<'_, f64>,
     y: &[u32],
@@ -160,7 +256,14 @@ pub fn out_of_fold(
     algorithm: Algorithm,
     folds: usize,
     seed: u64,
-) -> Result<Array2<f64>> {
+) -> Result<(Array2<f64>, Option<Model>)> {
+    if let Algorithm::Forest { .. } = algorithm {
+        let model = fit(x, y, n_classes, algorithm, seed)?;
+        let Fitted::Forest(forest) = &model.fitted else {
+            return Err(Error::Model("a forest fit gave no forest".into()));
+        };
+        return Ok((forest.out_of_bag(x), Some(model)));
+    }
     let fold_of = stratified_folds(y, folds, seed);
     // Folds are independent fits: run them on every core.
     let parts: Vec<(Vec<usize>, Array2<f64>)> = (0..folds)
@@ -177,6 +280,7 @@ pub fn out_of_fold(
                 &y_train,
                 n_classes,
                 algorithm,
+                seed,
             )?;
             Ok((
                 test.clone(),
@@ -190,7 +294,7 @@ pub fn out_of_fold(
             out.row_mut(i).assign(&p.row(row));
         }
     }
-    Ok(out)
+    Ok((out, None))
 }
 
 /// Assigns each row a fold, dealing each class's rows round-robin after a
@@ -213,15 +317,16 @@ pub fn stratified_folds(y: &[u32], folds: usize, seed: u64) -> Vec<usize> {
     fold_of
 }
 
+/// Each row's log-loss: minus the log of the probability of its true class.
+pub fn row_log_losses<'a>(p: &'a Array2<f64>, y: &'a [u32]) -> impl Iterator<Item = f64> + 'a {
+    y.iter()
+        .enumerate()
+        .map(|(i, &c)| -(p[[i, c as usize]].max(1e-12)).ln())
+}
+
 /// Mean log-loss of probabilities against true classes (lower is better).
 pub fn log_loss(p: &Array2<f64>, y: &[u32]) -> f64 {
-    let eps = 1e-12;
-    let total: f64 = y
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| -(p[[i, c as usize]].max(eps)).ln())
-        .sum();
-    total / y.len().max(1) as f64
+    row_log_losses(p, y).sum::<f64>() / y.len().max(1) as f64
 }
 
 /// The most likely class of a probability row, and its probability.
@@ -251,10 +356,14 @@ mod tests {
     }
 
     #[test]
-    fn both_algorithms_separate_blobs_with_rows_summing_to_one() {
+    fn every_algorithm_separates_blobs_with_rows_summing_to_one() {
         let (x, y) = blobs();
-        for algo in Algorithm::candidates() {
-            let m = fit(x.view(), &y, 4, algo).unwrap();
+        // 45 neighbours outvote a class of 20 rows: not a fair test.
+        for algo in Algorithm::candidates(&Family::ALL)
+            .into_iter()
+            .filter(|a| !matches!(a, Algorithm::Knn { k } if *k > 20))
+        {
+            let m = fit(x.view(), &y, 4, algo, 1).unwrap();
             let p = m.predict_proba(x.view());
             assert_eq!(p.dim(), (60, 4));
             for (i, row) in p.outer_iter().enumerate() {
@@ -269,7 +378,7 @@ mod tests {
     fn one_class_is_not_enough() {
         let x = array![[1.0], [2.0]];
         assert!(matches!(
-            fit(x.view(), &[1, 1], 2, Algorithm::GaussianNb),
+            fit(x.view(), &[1, 1], 2, Algorithm::GaussianNb, 0),
             Err(Error::NotEnoughLabels(_))
         ));
     }
@@ -284,7 +393,8 @@ mod tests {
                 assert_eq!(n, 4, "fold {k} class {c}");
             }
         }
-        let p = out_of_fold(x.view(), &y, 3, Algorithm::Logistic { alpha: 0.1 }, 5, 1).unwrap();
+        let (p, _) =
+            out_of_fold(x.view(), &y, 3, Algorithm::Logistic { alpha: 0.1 }, 5, 1).unwrap();
         let correct = (0..60).filter(|&i| argmax(p.row(i)).0 == y[i]).count();
         assert_eq!(correct, 60);
         assert!(log_loss(&p, &y) < 0.5);

@@ -5,13 +5,15 @@
 //! so the project is never locked while this runs.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::{AuditPrediction, Thresholds, choose_thresholds};
-use crate::model::{Algorithm, argmax, fit, log_loss, out_of_fold};
+use crate::calibrate::{Calibration, Calibrator};
+use crate::model::{Algorithm, Family, Model, argmax, fit, log_loss, out_of_fold, row_log_losses};
 use crate::strategy::{Pick, Strategy, select_batch};
+use crate::thresholds::{AuditPrediction, Thresholds, choose_thresholds};
 use crate::{Error, Result};
 
 /// Cross-validation folds: ten while labels are few, so each fit sees 90%
@@ -53,6 +55,13 @@ pub struct RoundInput<'a> {
     pub random_share: f64,
     /// Seed for folds, clustering and sampling.
     pub seed: u64,
+    /// The families the model may come from: all of them, or the one a
+    /// user pinned.
+    pub families: &'a [Family],
+    /// Time for cross-validating candidates. Once it is spent the dearer
+    /// candidates left are skipped (and recorded as skipped), so a round on
+    /// a big table stays quick; the cheapest always runs.
+    pub budget: Duration,
     /// Set to stop the round early.
     pub cancel: &'a AtomicBool,
     /// Told the share of the training work done, from 0 to 1.
@@ -66,11 +75,17 @@ pub struct CandidateScore {
     pub algorithm: Algorithm,
     /// Out-of-fold accuracy on the trusted labels.
     pub accuracy: f64,
-    /// Out-of-fold log-loss on all trusted labels.
+    /// Out-of-fold log-loss on all trusted labels, uncalibrated.
     pub log_loss: f64,
-    /// Out-of-fold log-loss on the audit items, which the choice minimises
-    /// when there are enough of them.
+    /// Out-of-fold log-loss on the audit items, uncalibrated, when there
+    /// are enough of them to choose on.
     pub audit_log_loss: Option<f64>,
+    /// The calibration that scored best for it.
+    pub calibration: Calibration,
+    /// What the choice minimises: the log-loss of its calibrated,
+    /// cross-fitted probabilities on the audit items (on all trusted labels
+    /// while the audit items are too few).
+    pub score: f64,
 }
 
 /// With at least this many audit labels, the model is chosen on them alone.
@@ -81,14 +96,28 @@ const MIN_AUDIT_FOR_CHOICE: usize = 20;
 pub struct TrainedModel {
     /// The chosen algorithm.
     pub algorithm: Algorithm,
+    /// How its probabilities are calibrated.
+    pub calibration: Calibration,
     /// Its fitted parameters.
     pub params: serde_json::Value,
     /// Every candidate's cross-validation scores.
     pub candidates: Vec<CandidateScore>,
+    /// Candidates left out because the time budget was spent.
+    pub skipped: Vec<Algorithm>,
     /// Rows it was trained on.
     pub training_rows: Vec<usize>,
     /// Its thresholds.
     pub thresholds: Thresholds,
+}
+
+impl TrainedModel {
+    /// Its algorithm and calibration, e.g. `forest(trees=64)+isotonic`.
+    pub fn name(&self) -> String {
+        match self.calibration {
+            Calibration::None => self.algorithm.name(),
+            c => format!("{}+{}", self.algorithm.name(), c.as_str()),
+        }
+    }
 }
 
 /// A prediction for an open row.
@@ -127,6 +156,53 @@ pub struct RoundOutput {
     pub queue: Vec<Pick>,
     /// Likely label errors, most confident first.
     pub suspects: Vec<SuspectLabel>,
+}
+
+/// A cross-validated candidate, with what the rest of the round needs of
+/// it if it is chosen.
+struct Evaluated {
+    algorithm: Algorithm,
+    /// Out-of-fold probabilities of every trusted row, uncalibrated.
+    oof: Array2<f64>,
+    calibration: Calibration,
+    /// Cross-fitted calibrated probabilities of the rows chosen on.
+    calibrated: Array2<f64>,
+    score: f64,
+    /// The standard error of `score`.
+    error: f64,
+    /// The model fitted on every trusted row, when cross-validation made it.
+    model: Option<Model>,
+}
+
+/// The one-standard-error rule: of the candidates whose score is within
+/// one standard error of the best, the first (the cheapest and plainest
+/// family, candidates being in that order). Differences smaller than the
+/// noise in the score are not worth a model that memorises more: on easy
+/// data every family scores near zero, and a nearest-neighbour model would
+/// otherwise win by a hair and copy a wrong label to its neighbours.
+fn choose(evaluated: Vec<Evaluated>) -> Result<Evaluated> {
+    let bar = evaluated
+        .iter()
+        .min_by(|a, b| a.score.total_cmp(&b.score))
+        .map(|best| best.score + best.error)
+        .ok_or_else(|| Error::Model("no candidate model".into()))?;
+    evaluated
+        .into_iter()
+        .find(|e| e.score <= bar)
+        .ok_or_else(|| Error::Model("no candidate model".into()))
+}
+
+/// The standard error of a mean log-loss over rows.
+fn standard_error(p: &Array2<f64>, y: &[u32], mean: f64) -> f64 {
+    let n = y.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let var = row_log_losses(p, y)
+        .map(|l| (l - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0);
+    (var / n).sqrt()
 }
 
 fn check(cancel: &AtomicBool) -> Result<()> {
@@ -179,17 +255,31 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     let audit_k: Vec<usize> = (0..rows.len())
         .filter(|&k| input.labels[rows[k]].is_some_and(|l| l.audit))
         .collect();
-    let audit_y: Vec<u32> = audit_k.iter().map(|&k| y[k]).collect();
+    let choose_on: Vec<usize> = if audit_k.len() >= MIN_AUDIT_FOR_CHOICE {
+        audit_k.clone()
+    } else {
+        (0..rows.len()).collect()
+    };
+    let choice_y: Vec<u32> = choose_on.iter().map(|&k| y[k]).collect();
+    let all = Algorithm::candidates(input.families);
+    if all.is_empty() {
+        return Err(Error::Invalid("no model family to choose from".into()));
+    }
     let mut candidates = Vec::new();
-    let mut best: Option<(Algorithm, Array2<f64>, f64)> = None;
-    let all = Algorithm::candidates();
+    let mut skipped = Vec::new();
+    let mut evaluated: Vec<Evaluated> = Vec::new();
     // Cross-validation is most of the work; the final fit and scoring one
     // more step.
     let steps = all.len() as f64 + 1.0;
+    let started = Instant::now();
     for (done, algorithm) in all.into_iter().enumerate() {
         (input.progress)(done as f64 / steps);
         check(input.cancel)?;
-        let oof = out_of_fold(
+        if !evaluated.is_empty() && started.elapsed() > input.budget {
+            skipped.push(algorithm);
+            continue;
+        }
+        let (oof, model) = out_of_fold(
             x_train.view(),
             &y,
             input.n_classes,
@@ -197,34 +287,45 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
             folds,
             input.seed,
         )?;
-        let all_loss = log_loss(&oof, &y);
-        let audit_loss = (audit_k.len() >= MIN_AUDIT_FOR_CHOICE)
-            .then(|| log_loss(&oof.select(Axis(0), &audit_k), &audit_y));
-        let loss = audit_loss.unwrap_or(all_loss);
+        let raw = oof.select(Axis(0), &choose_on);
+        let (calibration, calibrated, score) =
+            crate::calibrate::choose(&raw, &choice_y, input.seed);
         let correct = (0..y.len())
             .filter(|&i| argmax(oof.row(i)).0 == y[i])
             .count();
         candidates.push(CandidateScore {
             algorithm,
             accuracy: correct as f64 / y.len() as f64,
-            log_loss: all_loss,
-            audit_log_loss: audit_loss,
+            log_loss: log_loss(&oof, &y),
+            audit_log_loss: (choose_on.len() == audit_k.len()).then(|| log_loss(&raw, &choice_y)),
+            calibration,
+            score,
         });
-        if best.as_ref().is_none_or(|b| loss < b.2) {
-            best = Some((algorithm, oof, loss));
-        }
+        evaluated.push(Evaluated {
+            algorithm,
+            oof,
+            calibration,
+            error: standard_error(&calibrated, &choice_y, score),
+            calibrated,
+            score,
+            model,
+        });
     }
-    let Some((algorithm, oof, _)) = best else {
-        return Err(Error::Model("no candidate model".into()));
-    };
+    let chosen = choose(evaluated)?;
+    let algorithm = chosen.algorithm;
 
-    // Calibrate on the audit items only: they were chosen at random.
-    let audit: Vec<AuditPrediction> = rows
+    // Thresholds come from the audit items only (they were chosen at
+    // random), through the same calibration the open items will get.
+    let audit_probs = if choose_on.len() == audit_k.len() {
+        chosen.calibrated.clone()
+    } else {
+        chosen.calibrated.select(Axis(0), &audit_k)
+    };
+    let audit: Vec<AuditPrediction> = audit_k
         .iter()
         .enumerate()
-        .filter(|(_, row)| input.labels[**row].is_some_and(|l| l.audit))
-        .map(|(k, _)| {
-            let (predicted, confidence) = argmax(oof.row(k));
+        .map(|(a, &k)| {
+            let (predicted, confidence) = argmax(audit_probs.row(a));
             AuditPrediction {
                 predicted,
                 confidence,
@@ -236,9 +337,17 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
 
     check(input.cancel)?;
     (input.progress)((steps - 1.0) / steps);
-    let model = fit(x_train.view(), &y, input.n_classes, algorithm)?;
+    let model = match chosen.model {
+        Some(model) => model,
+        None => fit(x_train.view(), &y, input.n_classes, algorithm, input.seed)?,
+    };
+    let calibrator = Calibrator::fit(
+        chosen.calibration,
+        &chosen.oof.select(Axis(0), &choose_on),
+        &choice_y,
+    );
     let x_open = input.x.select(Axis(0), &open);
-    let probs_open = model.predict_proba(x_open.view());
+    let probs_open = calibrator.apply(&model.predict_proba(x_open.view()));
     let predictions: Vec<Prediction> = open
         .iter()
         .enumerate()
@@ -300,12 +409,14 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     // Shuffled, so people cannot tell the audit picks apart.
     crate::sampling::shuffle(&mut queue, input.seed ^ 0x5eed);
 
-    let suspects = suspect_labels(&oof, &y, &rows, input.n_classes);
+    let suspects = suspect_labels(&chosen.oof, &y, &rows, input.n_classes);
     Ok(RoundOutput {
         model: Some(TrainedModel {
             algorithm,
+            calibration: chosen.calibration,
             params: model.params_json(),
             candidates,
+            skipped,
             training_rows: rows,
             thresholds,
         }),
@@ -357,6 +468,7 @@ fn suspect_labels(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::Rng;
 
     /// Three well-separated classes in 2-D, 300 rows.
     fn data() -> (Array2<f64>, Vec<u32>) {
@@ -388,6 +500,8 @@ mod tests {
             batch: 20,
             random_share: 0.1,
             seed: 5,
+            families: &Family::ALL,
+            budget: Duration::from_secs(3600),
             cancel,
             progress: &|_| {},
         }
@@ -441,6 +555,123 @@ mod tests {
                 .all(|p| !accepted.iter().any(|a| a.row == p.row))
         );
         assert_eq!(out.queue.iter().filter(|p| p.audit).count(), 2);
+    }
+
+    /// The family a round chooses when the first 400 of 600 rows carry
+    /// audit labels.
+    fn chosen_family(x: &Array2<f64>, truth: &[u32], families: &[Family]) -> TrainedModel {
+        let labels: Vec<Option<TrainLabel>> = (0..truth.len())
+            .map(|i| {
+                (i < 400).then_some(TrainLabel {
+                    class: truth[i],
+                    audit: true,
+                })
+            })
+            .collect();
+        let open: Vec<bool> = labels.iter().map(Option::is_none).collect();
+        let cancel = AtomicBool::new(false);
+        let input = RoundInput {
+            n_classes: 2,
+            families,
+            ..input(x, &labels, &open, &cancel)
+        };
+        run_round(&input).unwrap().model.unwrap()
+    }
+
+    /// XOR of the first two of ten features; the other eight are noise, as
+    /// in a real table, where distances mean little.
+    fn xor_table() -> (Array2<f64>, Vec<u32>) {
+        let mut rng = crate::sampling::rng(11);
+        let x = Array2::from_shape_fn((600, 10), |_| rng.gen_range(-1.0..1.0));
+        let truth = x
+            .outer_iter()
+            .map(|r| u32::from((r[0] > 0.0) != (r[1] > 0.0)))
+            .collect();
+        (x, truth)
+    }
+
+    /// Two strongly correlated features and a class that depends on their
+    /// difference through a sigmoid: a straight line is the truth, and naive
+    /// Bayes, which takes the features as independent, misreads it.
+    fn linear_table() -> (Array2<f64>, Vec<u32>) {
+        let mut rng = crate::sampling::rng(12);
+        let mut x = Array2::zeros((600, 2));
+        let mut truth = Vec::new();
+        for mut row in x.outer_iter_mut() {
+            let (u, v): (f64, f64) = (rng.gen_range(-2.0..2.0), rng.gen_range(-1.0..1.0));
+            row[0] = u;
+            row[1] = u + 0.3 * v;
+            let p = 1.0 / (1.0 + (-8.0 * v).exp());
+            truth.push(u32::from(rng.gen_bool(p)));
+        }
+        (x, truth)
+    }
+
+    #[test]
+    fn selection_picks_the_forest_for_xor_and_logistic_regression_for_a_line() {
+        let (x, truth) = xor_table();
+        let model = chosen_family(&x, &truth, &Family::ALL);
+        assert_eq!(
+            model.algorithm.family(),
+            Family::Forest,
+            "{:?}",
+            model.candidates
+        );
+        assert!(model.thresholds.pooled.is_some());
+        let (x, truth) = linear_table();
+        let model = chosen_family(&x, &truth, &Family::ALL);
+        assert_eq!(
+            model.algorithm.family(),
+            Family::Logistic,
+            "{:?}",
+            model.candidates
+        );
+        // Every candidate is recorded with its score.
+        assert_eq!(
+            model.candidates.len(),
+            Algorithm::candidates(&Family::ALL).len()
+        );
+        assert!(model.skipped.is_empty());
+    }
+
+    #[test]
+    fn a_pinned_family_is_the_only_one_tried() {
+        let (x, truth) = xor_table();
+        let model = chosen_family(&x, &truth, &[Family::Logistic]);
+        assert_eq!(model.algorithm.family(), Family::Logistic);
+        assert!(
+            model
+                .candidates
+                .iter()
+                .all(|c| c.algorithm.family() == Family::Logistic)
+        );
+    }
+
+    #[test]
+    fn once_the_budget_is_spent_the_dearer_candidates_are_skipped() {
+        let (x, truth) = xor_table();
+        let labels: Vec<Option<TrainLabel>> = (0..600)
+            .map(|i| {
+                Some(TrainLabel {
+                    class: truth[i],
+                    audit: true,
+                })
+            })
+            .collect();
+        let open = vec![false; 600];
+        let cancel = AtomicBool::new(false);
+        let input = RoundInput {
+            n_classes: 2,
+            budget: Duration::ZERO,
+            ..input(&x, &labels, &open, &cancel)
+        };
+        let model = run_round(&input).unwrap().model.unwrap();
+        assert_eq!(model.algorithm, Algorithm::GaussianNb);
+        assert_eq!(model.candidates.len(), 1);
+        assert_eq!(
+            model.skipped.len(),
+            Algorithm::candidates(&Family::ALL).len() - 1
+        );
     }
 
     #[test]

@@ -363,6 +363,18 @@ model_version: number,
  */
 algorithm: string, 
 /**
+ * The family the user pinned, if any; otherwise the data chose.
+ */
+pinned: Family | null, 
+/**
+ * Every candidate the round tried, best score first.
+ */
+candidates: Array<CandidateDto>, 
+/**
+ * Candidates left out because the round's time budget was spent.
+ */
+skipped: Array<string>, 
+/**
  * The target its thresholds were chosen for.
  */
 target: number, 
@@ -386,6 +398,38 @@ spot_checked_accuracy: Interval | null,
  * Spot checks still waiting for a person.
  */
 spot_checks_pending: number, };
+
+export type CandidateDto = { 
+/**
+ * The algorithm with its settings, e.g. `knn(k=9)`.
+ */
+algorithm: string, 
+/**
+ * Its family.
+ */
+family: Family, 
+/**
+ * The calibration that suited it best.
+ */
+calibration: Calibration, 
+/**
+ * Its held-out log-loss after calibration, on the audit items (on all
+ * trusted labels while those are few). The choice takes the lowest, or
+ * the plainest family within one standard error of it.
+ */
+score: number, 
+/**
+ * Its held-out accuracy on the trusted labels.
+ */
+accuracy: number, 
+/**
+ * It is the model the round kept.
+ */
+chosen: boolean, };
+
+export type Family = "logistic" | "bayes" | "knn" | "forest";
+
+export type Calibration = "none" | "platt" | "isotonic";
 
 export type RoundSummary = { 
 /**
@@ -1006,7 +1050,11 @@ export type ImportRequest = { labelsFromFolders: boolean, idColumn: string | nul
 
 export type ExportRequest = { to: string, formats: Array<ExportFormat>, labeledOnly: boolean, humanOnly: boolean, minConfidence: number | null, lake: LakeAccess, copyImages: boolean, };
 
-export type RoundRequest = { target: number, strategy: Strategy, batch: number, };
+export type RoundRequest = { target: number, strategy: Strategy, batch: number, 
+/**
+ * A pinned model family; none lets the data choose.
+ */
+model: Family | null, };
 
 export type Progress = { done: number, total: number, };
 

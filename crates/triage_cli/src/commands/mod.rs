@@ -22,7 +22,7 @@ pub mod undo;
 
 use std::path::PathBuf;
 
-use triage_api::{RoundOptions, Strategy};
+use triage_api::{Family, RoundOptions, Strategy};
 
 use crate::S3Args;
 
@@ -64,6 +64,25 @@ pub struct RoundArgs {
     /// Fixes the random draws (audit picks, the order of the queue).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The model family: forest, logistic, bayes or knn; auto lets
+    /// cross-validation choose among them all.
+    #[arg(long, default_value = "auto", value_parser = parse_model)]
+    pub model: ModelChoice,
+}
+
+/// `--model`: one family, or none for auto. (A newtype, because clap reads
+/// an `Option` field as a flag that may be left out.)
+#[derive(Clone, Copy)]
+pub struct ModelChoice(Option<Family>);
+
+fn parse_model(s: &str) -> Result<ModelChoice, String> {
+    match s {
+        "auto" => Ok(ModelChoice(None)),
+        other => other
+            .parse::<Family>()
+            .map(|f| ModelChoice(Some(f)))
+            .map_err(|e| format!("{e}, or auto")),
+    }
 }
 
 impl From<RoundArgs> for RoundOptions {
@@ -74,6 +93,7 @@ impl From<RoundArgs> for RoundOptions {
             batch: a.batch,
             random_share: a.random_share,
             seed: a.seed,
+            model: a.model.0,
         }
     }
 }

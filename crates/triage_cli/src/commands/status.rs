@@ -49,6 +49,25 @@ pub fn run(args: Args) -> Result<()> {
             m.algorithm,
             m.target
         );
+        match m.pinned {
+            Some(family) => say!("  family pinned to {}", family.as_str()),
+            None => say!(
+                "  chosen by held-out log-loss (calibrated; the plainest within one standard error of the best):"
+            ),
+        }
+        for c in &m.candidates {
+            say!(
+                "  {} {:<22} log-loss {:.4}  accuracy {:.3}  calibration {}",
+                if c.chosen { "*" } else { " " },
+                c.algorithm,
+                c.score,
+                c.accuracy,
+                c.calibration.as_str()
+            );
+        }
+        if !m.skipped.is_empty() {
+            say!("  skipped (time budget spent): {}", m.skipped.join(", "));
+        }
         say!(
             "  estimated accuracy of auto-labels: {}",
             show(m.estimated_accuracy)
