@@ -9,7 +9,9 @@
 //!
 //! - active learning: `simulate` on the digits and on the penguins over 5
 //!   seeds; labels to reach 95% held-out accuracy, margin against random;
-//!   one round on 100,000 generated rows × 64 features.
+//!   one round on 100,000 generated rows × 64 features; a generated table
+//!   of 20,000 rows whose classes are clusters no line separates, against
+//!   a Ground Truth-style loop in scikit-learn.
 //!
 //! - profiles: `triage profile --json` on a generated CSV of 1,000,000 rows
 //!   × 20 columns, against the plain polars read of the same file (the same
@@ -17,7 +19,8 @@
 //!   ydata-profiling in `minimal=True` mode, with peak memory of each.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
-//! Usage: triage_bench [import|commit|scale|learn|profile|all]
+//! Usage: triage_bench [import|commit|scale|learn|profile|all], or `round`
+//! or `clusters` for one part of `learn`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -372,6 +375,8 @@ fn bench_learn() -> Result<()> {
         println!("seconds per simulation:   {}", min_median_max(secs_taken));
     }
 
+    bench_clusters()?;
+
     println!("## labels to reach 95% held-out accuracy on digits (20% held out, batch 25)");
     for strategy in [Strategy::Margin, Strategy::Random] {
         let mut needed = Vec::new();
@@ -395,6 +400,147 @@ fn bench_learn() -> Result<()> {
     }
 
     bench_round_scale()
+}
+
+const CLUSTER_ROWS: usize = 20_000;
+const CLUSTER_CLASSES: usize = 4;
+/// Human labels in the cluster benchmark: 11 rounds of 200, the last
+/// model trained on 2,000 of them.
+const CLUSTER_BATCH: usize = 200;
+const CLUSTER_ROUNDS: u64 = 11;
+
+/// A table whose classes no straight line separates, made the way
+/// scikit-learn's `make_classification` makes one: each of 4 classes is 3
+/// Gaussian clusters centred on corners of an 8-dimensional hypercube,
+/// each stretched by its own random linear map; 4 more features are pure
+/// noise, and 1% of the labels are replaced by a random class.
+fn make_cluster_csv(path: &Path) -> Result<()> {
+    use std::io::Write;
+    const INFORMATIVE: usize = 8;
+    const NOISE: usize = 4;
+    const CLUSTERS: usize = 3;
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut normal = move |u: &mut dyn FnMut() -> f64| {
+        let (a, b) = (u().max(1e-300), u());
+        (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
+    };
+    // Distinct corners: the bits of a shuffled range of 2^8 integers.
+    let mut corners: Vec<usize> = (0..1 << INFORMATIVE).collect();
+    for i in (1..corners.len()).rev() {
+        corners.swap(i, (uniform() * (i + 1) as f64) as usize);
+    }
+    let n_clusters = CLUSTER_CLASSES * CLUSTERS;
+    let centres: Vec<[f64; INFORMATIVE]> = corners[..n_clusters]
+        .iter()
+        .map(|&c| std::array::from_fn(|j| if c >> j & 1 == 1 { 1.0 } else { -1.0 }))
+        .collect();
+    let maps: Vec<[[f64; INFORMATIVE]; INFORMATIVE]> = (0..n_clusters)
+        .map(|_| std::array::from_fn(|_| std::array::from_fn(|_| 2.0 * uniform() - 1.0)))
+        .collect();
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let names: Vec<String> = (0..INFORMATIVE + NOISE).map(|j| format!("f{j}")).collect();
+    writeln!(out, "id,{},truth", names.join(","))?;
+    for i in 0..CLUSTER_ROWS {
+        let cluster = i % n_clusters;
+        let z: Vec<f64> = (0..INFORMATIVE).map(|_| normal(&mut uniform)).collect();
+        let mut row: Vec<f64> = (0..INFORMATIVE)
+            .map(|j| {
+                centres[cluster][j]
+                    + (0..INFORMATIVE)
+                        .map(|k| z[k] * maps[cluster][k][j])
+                        .sum::<f64>()
+            })
+            .collect();
+        row.extend((0..NOISE).map(|_| normal(&mut uniform)));
+        let mut class = cluster / CLUSTERS;
+        if uniform() < 0.01 {
+            class = (uniform() * CLUSTER_CLASSES as f64) as usize;
+        }
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:.5}")).collect();
+        writeln!(out, "r{i},{},c{class}", cells.join(","))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The cluster table: Triage choosing its model (and pinned to logistic
+/// regression, the linear model it had before) against a Ground Truth-style
+/// loop in scikit-learn with the same labels, seeds and target.
+fn bench_clusters() -> Result<()> {
+    use triage_api::{Family, RoundOptions, Truth};
+    let csv = data_dir()?.join("clusters-20k.csv");
+    make_cluster_csv(&csv)?;
+    println!(
+        "## {CLUSTER_ROWS} rows, {CLUSTER_CLASSES} classes of 3 clusters each, 1% labels flipped: \
+         target 0.95, {CLUSTER_ROUNDS} rounds of {CLUSTER_BATCH} labels, 5 seeds"
+    );
+    for (what, model) in [
+        ("triage (auto)", None),
+        ("triage (logistic)", Some(Family::Logistic)),
+    ] {
+        let (mut share, mut acc, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
+        for seed in 1..=5u64 {
+            let options = RoundOptions {
+                seed,
+                batch: CLUSTER_BATCH,
+                model,
+                ..RoundOptions::default()
+            };
+            let s = triage_api::simulate(
+                &csv,
+                &Truth::Column("truth".into()),
+                &options,
+                CLUSTER_ROUNDS,
+                &|_| {},
+            )?;
+            share.push(s.auto_labeled as f64 / s.items as f64);
+            acc.push(s.auto_accuracy_true.unwrap_or(f64::NAN));
+            chosen.push(s.algorithm.unwrap_or_else(|| "-".into()));
+            println!(
+                "  {what} seed {seed}: {} human, {} auto ({:.1}%), true accuracy {:.4}, model {}",
+                s.human_labels,
+                s.auto_labeled,
+                100.0 * s.auto_labeled as f64 / s.items as f64,
+                s.auto_accuracy_true.unwrap_or(f64::NAN),
+                chosen.last().map_or("-", String::as_str)
+            );
+        }
+        println!("{what:<22} auto-labeled share {}", min_median_max(share));
+        println!("{:<22} true accuracy      {}", "", min_median_max(acc));
+    }
+    let python = bench_python()?;
+    if !python.is_file() {
+        println!(
+            "  (no {}: run `make bench`, which installs scikit-learn)",
+            python.display()
+        );
+        return Ok(());
+    }
+    let status = std::process::Command::new(&python)
+        .arg(repo().join("bench/peers/learn_peers.py"))
+        .arg(&csv)
+        .args([
+            "--batch",
+            &CLUSTER_BATCH.to_string(),
+            "--rounds",
+            &CLUSTER_ROUNDS.to_string(),
+        ])
+        .status()?;
+    anyhow::ensure!(status.success(), "the scikit-learn peer failed");
+    Ok(())
+}
+
+/// The Python the peers run in (`make bench` makes it).
+fn bench_python() -> Result<PathBuf> {
+    Ok(std::env::var_os("TRIAGE_BENCH_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or(data_dir()?.join("venv-bench/bin/python")))
 }
 
 /// One round on 100,000 rows × 64 numeric features with 2,000 human labels.
@@ -498,6 +644,9 @@ fn main() -> Result<()> {
     }
     if which == "round" {
         bench_round_scale()?;
+    }
+    if which == "clusters" {
+        bench_clusters()?;
     }
     Ok(())
 }
@@ -657,9 +806,7 @@ fn bench_profile() -> Result<()> {
         None
     };
 
-    let python = std::env::var_os("TRIAGE_BENCH_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| data.join("venv-bench/bin/python"));
+    let python = bench_python()?;
     if !python.is_file() {
         println!(
             "  (no {}: run `make bench`, which installs polars and ydata-profiling)",

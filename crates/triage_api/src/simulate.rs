@@ -85,6 +85,8 @@ pub struct SimSummary {
     pub auto_accuracy_true: Option<f64>,
     /// Rounds run.
     pub rounds: u64,
+    /// The last round's model, if it trained one.
+    pub algorithm: Option<String>,
     /// Human labels whose item ended with another label (must be 0).
     pub human_labels_overwritten: u64,
     /// Each round.
@@ -181,12 +183,14 @@ pub fn simulate(
     let cancel = AtomicBool::new(false);
     let mut per_round = Vec::new();
     let mut human: HashMap<ItemId, u32> = HashMap::new();
+    let mut algorithm = None;
     for round in 1..=max_rounds {
         let opts = RoundOptions {
             seed: options.seed.wrapping_add(round),
             ..options.clone()
         };
         let summary = project.run_round(&opts, &cancel, crate::now())?;
+        algorithm = summary.algorithm.clone();
         let (auto, correct) = score(&project, &class_of)?;
         let sim = SimRound {
             round,
@@ -241,6 +245,7 @@ pub fn simulate(
         auto_accuracy_estimated: last.as_ref().and_then(|l| l.auto_accuracy_estimated),
         auto_accuracy_true: last.as_ref().and_then(|l| l.auto_accuracy_true),
         rounds: per_round.len() as u64,
+        algorithm,
         human_labels_overwritten: overwritten,
         per_round,
     })
