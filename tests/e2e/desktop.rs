@@ -334,6 +334,17 @@ fn annotator_creates_imports_labels_undoes_and_trains_in_the_app() {
         "{}",
         s.text(&summary).unwrap()
     );
+    // Why this model: the candidates with their scores, the kept one marked.
+    let chosen = s
+        .wait_for("[data-testid=candidates] tr.chosen", SHORT)
+        .unwrap();
+    assert!(s.text(&chosen).unwrap().starts_with("▶ "));
+    assert!(
+        s.find_all("[data-testid=candidates] tbody tr")
+            .unwrap()
+            .len()
+            >= 2
+    );
     app.screenshot("5-model");
     s.click(&s.find("[data-screen=review]").unwrap()).unwrap();
     s.wait_for(".tabs", SHORT).unwrap();

@@ -127,6 +127,14 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("no estimate in {status}"));
     assert!(estimate >= 0.95 && status.contains("95% CI"), "{status}");
+    // Why this model: every candidate family with its held-out score, one
+    // of them chosen.
+    assert!(status.contains("chosen by held-out log-loss"), "{status}");
+    let candidates: Vec<&str> = status.lines().filter(|l| l.contains(" log-loss ")).collect();
+    for family in ["gaussian-nb", "logistic(", "knn(", "forest("] {
+        assert!(candidates.iter().any(|l| l.contains(family)), "{status}");
+    }
+    assert_eq!(candidates.iter().filter(|l| l.starts_with("  * ")).count(), 1, "{status}");
 
     let out = triage_ok(&["review", ps, "--spot-check", "3", "--seed", "1"]);
     assert!(out.starts_with("3 auto-labels to verify"), "{out}");
@@ -193,6 +201,16 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
     assert!(err.contains("no model version 999"), "{err}");
     let err = triage_err(&["train", ps, "--strategy", "best"]);
     assert!(err.contains("unknown strategy 'best'"), "{err}");
+
+    // A pinned family is the only one tried, and status says so.
+    triage_ok(&["train", ps, "--model", "forest", "--seed", "9"]);
+    let status = triage_ok(&["status", ps]);
+    let candidates: Vec<&str> = status.lines().filter(|l| l.contains(" log-loss ")).collect();
+    assert!(status.contains("family pinned to forest"), "{status}");
+    assert_eq!(candidates.len(), 1, "{status}");
+    assert!(candidates[0].starts_with("  * forest(trees=64)"), "{status}");
+    let err = triage_err(&["train", ps, "--model", "tree"]);
+    assert!(err.contains("unknown model family \"tree\""), "{err}");
 }
 
 /// A round trains on all 1,797 digits (imported with their folder labels)

@@ -5,6 +5,8 @@
 //! (‖a − b‖² = ‖a‖² + ‖b‖² − 2a·b), which is what makes scoring a
 //! hundred thousand open rows against a few thousand labeled ones quick; a
 //! tree index does not help in the dozens of dimensions features have.
+//! Distances are computed in `f32`: twice as fast, and ranking neighbours
+//! of standardised features needs no more precision.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, Slice};
 use rayon::prelude::*;
@@ -18,8 +20,8 @@ const BLOCK: usize = 512;
 /// A fitted neighbour model: the labeled rows themselves.
 pub struct Knn {
     k: usize,
-    x: Array2<f64>,
-    norms: Array1<f64>,
+    x: Array2<f32>,
+    norms: Array1<f32>,
     y: Vec<u32>,
     n_classes: usize,
 }
@@ -32,10 +34,11 @@ impl Knn {
                 "k-nearest neighbours needs k ≥ 1 and rows".into(),
             ));
         }
+        let x = x.mapv(|v| v as f32);
         Ok(Self {
             k: k.min(x.nrows()),
             norms: x.map_axis(Axis(1), |r| r.dot(&r)),
-            x: x.to_owned(),
+            x,
             y: y.to_vec(),
             n_classes,
         })
@@ -55,17 +58,21 @@ impl Knn {
             .enumerate()
             .for_each(|(b, mut out)| {
                 let start = b * BLOCK;
-                let rows = x.slice_axis(Axis(0), Slice::from(start..start + out.nrows()));
+                let rows = x
+                    .slice_axis(Axis(0), Slice::from(start..start + out.nrows()))
+                    .mapv(|v| v as f32);
                 // ‖a‖² is the same for every neighbour of a row: leave it out.
                 let mut d = rows.dot(&self.x.t());
                 d.mapv_inplace(|v| -2.0 * v);
                 d += &self.norms;
-                let mut order: Vec<usize> = (0..self.x.nrows()).collect();
+                let mut near: Vec<(f32, usize)> = Vec::with_capacity(self.x.nrows());
                 for (i, dist) in d.outer_iter().enumerate() {
-                    let by_distance =
-                        |a: &usize, b: &usize| dist[*a].total_cmp(&dist[*b]).then(a.cmp(b));
-                    order.select_nth_unstable_by(self.k - 1, by_distance);
-                    for &j in &order[..self.k] {
+                    near.clear();
+                    near.extend(dist.iter().copied().zip(0..));
+                    near.select_nth_unstable_by(self.k - 1, |a, b| {
+                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                    });
+                    for &(_, j) in &near[..self.k] {
                         out[[i, self.y[j] as usize]] += 1.0 / self.k as f64;
                     }
                 }
