@@ -19,8 +19,8 @@
 //!   ydata-profiling in `minimal=True` mode, with peak memory of each.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
-//! Usage: triage_bench [import|commit|scale|learn|profile|all], or `round`
-//! or `clusters` for one part of `learn`.
+//! Usage: triage_bench [import|commit|scale|learn|profile|all], or
+//! `simulate`, `clusters` or `round` for one part of `learn`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -330,7 +330,15 @@ fn min_median_max(mut v: Vec<f64>) -> String {
 }
 
 fn bench_learn() -> Result<()> {
-    use triage_api::{RoundOptions, Strategy, Truth};
+    bench_simulate()?;
+    bench_clusters()?;
+    bench_learning_curve()?;
+    bench_round_scale()
+}
+
+/// `simulate` on the digits and the penguins, 5 seeds each.
+fn bench_simulate() -> Result<()> {
+    use triage_api::{RoundOptions, Truth};
     let seeds = [1u64, 2, 3, 4, 5];
     for (name, path, truth) in [
         ("digits", repo().join("datasets/digits"), Truth::Folders),
@@ -358,14 +366,15 @@ fn bench_learn() -> Result<()> {
                 "a human label was overwritten"
             );
             println!(
-                "  {name} seed {seed}: {} items, {} human, {} auto ({:.1}%), true accuracy {:.4}, estimated {:.4}, {} rounds",
+                "  {name} seed {seed}: {} items, {} human, {} auto ({:.1}%), true accuracy {:.4}, estimated {:.4}, {} rounds, model {}",
                 s.items,
                 s.human_labels,
                 s.auto_labeled,
                 100.0 * s.auto_labeled as f64 / s.items as f64,
                 s.auto_accuracy_true.unwrap_or(0.0),
                 s.auto_accuracy_estimated.unwrap_or(0.0),
-                s.rounds
+                s.rounds,
+                s.algorithm.as_deref().unwrap_or("-")
             );
         }
         println!("## simulate {name} (target 0.95, batch 50, margin, 5 seeds)");
@@ -375,8 +384,13 @@ fn bench_learn() -> Result<()> {
         println!("seconds per simulation:   {}", min_median_max(secs_taken));
     }
 
-    bench_clusters()?;
+    Ok(())
+}
 
+/// Labels to reach 95% held-out accuracy on the digits, margin against random.
+fn bench_learning_curve() -> Result<()> {
+    use triage_api::{RoundOptions, Strategy, Truth};
+    let seeds = [1u64, 2, 3, 4, 5];
     println!("## labels to reach 95% held-out accuracy on digits (20% held out, batch 25)");
     for strategy in [Strategy::Margin, Strategy::Random] {
         let mut needed = Vec::new();
@@ -398,8 +412,7 @@ fn bench_learn() -> Result<()> {
         }
         println!("{:<8} {}", strategy.as_str(), min_median_max(needed));
     }
-
-    bench_round_scale()
+    Ok(())
 }
 
 const CLUSTER_ROWS: usize = 20_000;
@@ -431,7 +444,7 @@ fn make_cluster_csv(path: &Path) -> Result<()> {
         state ^= state << 17;
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
-    let mut normal = move |u: &mut dyn FnMut() -> f64| {
+    let normal = |u: &mut dyn FnMut() -> f64| {
         let (a, b) = (u().max(1e-300), u());
         (-2.0 * a.ln()).sqrt() * (std::f64::consts::TAU * b).cos()
     };
@@ -443,7 +456,15 @@ fn make_cluster_csv(path: &Path) -> Result<()> {
     let n_clusters = CLUSTER_CLASSES * CLUSTERS;
     let centres: Vec<[f64; INFORMATIVE]> = corners[..n_clusters]
         .iter()
-        .map(|&c| std::array::from_fn(|j| if c >> j & 1 == 1 { CLASS_SEP } else { -CLASS_SEP }))
+        .map(|&c| {
+            std::array::from_fn(|j| {
+                if c >> j & 1 == 1 {
+                    CLASS_SEP
+                } else {
+                    -CLASS_SEP
+                }
+            })
+        })
         .collect();
     let maps: Vec<[[f64; INFORMATIVE]; INFORMATIVE]> = (0..n_clusters)
         .map(|_| std::array::from_fn(|_| std::array::from_fn(|_| 2.0 * uniform() - 1.0)))
@@ -632,7 +653,11 @@ fn bench_round_scale() -> Result<()> {
         "model kept: {}; candidates scored: {}; skipped for time: {}",
         model.algorithm,
         model.candidates.len(),
-        if model.skipped.is_empty() { "none".into() } else { model.skipped.join(", ") }
+        if model.skipped.is_empty() {
+            "none".into()
+        } else {
+            model.skipped.join(", ")
+        }
     );
     Ok(())
 }
@@ -659,6 +684,9 @@ fn main() -> Result<()> {
     }
     if which == "clusters" {
         bench_clusters()?;
+    }
+    if which == "simulate" {
+        bench_simulate()?;
     }
     Ok(())
 }

@@ -130,11 +130,18 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
     // Why this model: every candidate family with its held-out score, one
     // of them chosen.
     assert!(status.contains("chosen by held-out log-loss"), "{status}");
-    let candidates: Vec<&str> = status.lines().filter(|l| l.contains(" log-loss ")).collect();
+    let candidates: Vec<&str> = status
+        .lines()
+        .filter(|l| l.contains(" log-loss "))
+        .collect();
     for family in ["gaussian-nb", "logistic(", "knn(", "forest("] {
         assert!(candidates.iter().any(|l| l.contains(family)), "{status}");
     }
-    assert_eq!(candidates.iter().filter(|l| l.starts_with("  * ")).count(), 1, "{status}");
+    assert_eq!(
+        candidates.iter().filter(|l| l.starts_with("  * ")).count(),
+        1,
+        "{status}"
+    );
 
     let out = triage_ok(&["review", ps, "--spot-check", "3", "--seed", "1"]);
     assert!(out.starts_with("3 auto-labels to verify"), "{out}");
@@ -205,10 +212,16 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
     // A pinned family is the only one tried, and status says so.
     triage_ok(&["train", ps, "--model", "forest", "--seed", "9"]);
     let status = triage_ok(&["status", ps]);
-    let candidates: Vec<&str> = status.lines().filter(|l| l.contains(" log-loss ")).collect();
+    let candidates: Vec<&str> = status
+        .lines()
+        .filter(|l| l.contains(" log-loss "))
+        .collect();
     assert!(status.contains("family pinned to forest"), "{status}");
     assert_eq!(candidates.len(), 1, "{status}");
-    assert!(candidates[0].starts_with("  * forest(trees=64)"), "{status}");
+    assert!(
+        candidates[0].starts_with("  * forest(trees=64)"),
+        "{status}"
+    );
     let err = triage_err(&["train", ps, "--model", "tree"]);
     assert!(err.contains("unknown model family \"tree\""), "{err}");
 }

@@ -210,15 +210,7 @@ impl Calibrator {
                 }
             }
         }
-        let n_classes = out.ncols() as f64;
-        for mut row in out.axis_iter_mut(Axis(0)) {
-            let sum = row.sum();
-            if sum > 0.0 {
-                row /= sum;
-            } else {
-                row.fill(1.0 / n_classes);
-            }
-        }
+        crate::model::normalize_rows(&mut out);
         out
     }
 }

@@ -147,14 +147,7 @@ impl Forest {
                 out[[row, class]] += 1.0;
             }
         }
-        for mut row in out.axis_iter_mut(Axis(0)) {
-            let sum = row.sum();
-            if sum > 0.0 {
-                row /= sum;
-            } else {
-                row.fill(1.0 / self.n_classes as f64);
-            }
-        }
+        crate::model::normalize_rows(&mut out);
         out
     }
 }

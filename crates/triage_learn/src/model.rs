@@ -93,19 +93,21 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
-    /// The candidates cross-validation chooses from, of the given families,
-    /// cheapest family first.
+    /// The candidates cross-validation chooses from, of the given families:
+    /// the cheapest family first and, within one, the plainest settings
+    /// first (the strongest penalty, the most neighbours), the order the
+    /// one-standard-error rule prefers.
     pub fn candidates(families: &[Family]) -> Vec<Self> {
         Family::ALL
             .into_iter()
             .filter(|f| families.contains(f))
             .flat_map(|family| match family {
                 Family::Bayes => vec![Self::GaussianNb],
-                Family::Logistic => [0.01, 0.1, 1.0, 10.0]
+                Family::Logistic => [10.0, 1.0, 0.1, 0.01]
                     .map(|alpha| Self::Logistic { alpha })
                     .to_vec(),
                 // One neighbour gives no graded confidence for thresholds to use.
-                Family::Knn => [3, 9, 27].map(|k| Self::Knn { k }).to_vec(),
+                Family::Knn => [27, 9, 3].map(|k| Self::Knn { k }).to_vec(),
                 Family::Forest => vec![Self::Forest {
                     trees: FOREST_TREES,
                 }],
@@ -217,12 +219,7 @@ impl Model {
                         col.assign(&(ll - &max).mapv(f64::exp));
                     }
                 }
-                for mut row in out.axis_iter_mut(Axis(0)) {
-                    let sum = row.sum();
-                    if sum > 0.0 {
-                        row /= sum;
-                    }
-                }
+                normalize_rows(&mut out);
             }
             Fitted::Knn(m) => out = m.predict_proba(x),
             Fitted::Forest(m) => out = m.predict_proba(x),
@@ -327,6 +324,19 @@ pub fn row_log_losses<'a>(p: &'a Array2<f64>, y: &'a [u32]) -> impl Iterator<Ite
 /// Mean log-loss of probabilities against true classes (lower is better).
 pub fn log_loss(p: &Array2<f64>, y: &[u32]) -> f64 {
     row_log_losses(p, y).sum::<f64>() / y.len().max(1) as f64
+}
+
+/// Scales each row to sum to 1; a row of zeros gets equal shares.
+pub fn normalize_rows(p: &mut Array2<f64>) {
+    let n_classes = p.ncols() as f64;
+    for mut row in p.axis_iter_mut(Axis(0)) {
+        let sum = row.sum();
+        if sum > 0.0 {
+            row /= sum;
+        } else {
+            row.fill(1.0 / n_classes);
+        }
+    }
 }
 
 /// The most likely class of a probability row, and its probability.

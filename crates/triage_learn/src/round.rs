@@ -255,7 +255,8 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     let audit_k: Vec<usize> = (0..rows.len())
         .filter(|&k| input.labels[rows[k]].is_some_and(|l| l.audit))
         .collect();
-    let choose_on: Vec<usize> = if audit_k.len() >= MIN_AUDIT_FOR_CHOICE {
+    let on_audit = audit_k.len() >= MIN_AUDIT_FOR_CHOICE;
+    let choose_on: Vec<usize> = if on_audit {
         audit_k.clone()
     } else {
         (0..rows.len()).collect()
@@ -297,7 +298,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
             algorithm,
             accuracy: correct as f64 / y.len() as f64,
             log_loss: log_loss(&oof, &y),
-            audit_log_loss: (choose_on.len() == audit_k.len()).then(|| log_loss(&raw, &choice_y)),
+            audit_log_loss: on_audit.then(|| log_loss(&raw, &choice_y)),
             calibration,
             score,
         });
@@ -316,7 +317,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
 
     // Thresholds come from the audit items only (they were chosen at
     // random), through the same calibration the open items will get.
-    let audit_probs = if choose_on.len() == audit_k.len() {
+    let audit_probs = if on_audit {
         chosen.calibrated.clone()
     } else {
         chosen.calibrated.select(Axis(0), &audit_k)
