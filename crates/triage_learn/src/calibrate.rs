@@ -218,10 +218,10 @@ impl Calibrator {
 /// Calibrated probabilities for every row, each from a calibration fitted
 /// on the other folds, so their log-loss is an honest score of `method`.
 pub fn cross_fitted(method: Calibration, p: &Array2<f64>, y: &[u32], seed: u64) -> Array2<f64> {
-    if method == Calibration::None {
+    let folds = FOLDS.min(y.len());
+    if method == Calibration::None || folds < 2 {
         return p.clone();
     }
-    let folds = FOLDS.min(y.len());
     let fold_of = stratified_folds(y, folds, seed);
     let mut out = p.clone();
     for k in 0..folds {
