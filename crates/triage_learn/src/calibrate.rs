@@ -324,6 +324,15 @@ mod tests {
     }
 
     #[test]
+    fn too_few_rows_to_cross_fit_keep_their_probabilities() {
+        let p = ndarray::array![[0.9, 0.1]];
+        for method in Calibration::ALL {
+            assert_eq!(cross_fitted(method, &p, &[0], 1), p);
+        }
+        assert_eq!(choose(&p, &[0], 1).0, Calibration::None);
+    }
+
+    #[test]
     fn calibrated_rows_sum_to_one_and_keep_an_unseen_class() {
         let (mut p, y) = overconfident(200, 4);
         p.push_column(ndarray::Array1::zeros(200).view()).unwrap();
