@@ -20,15 +20,19 @@ ui: deps
 ui-test: deps
 	cd ui && npm run check && npm test
 
+# Every debug build is `--workspace --bins --locked`, the one `make test`
+# makes: cargo unifies features per command, so a subset of packages builds
+# another set of dependencies (15 minutes more after `make test`).
+
 # Opens the desktop app on the bundled digits demo project (made once).
 run: ui
-	$(CARGO) build -p triage_cli -p triage_desktop
+	$(CARGO) build --workspace --bins --locked
 	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)"
 	"$(DESKTOP)" "$(DEMO_DIR)"
 
 # Opens the native explorer on the same demo project.
 explore: deps
-	$(CARGO) build -p triage_cli -p triage_explore
+	$(CARGO) build --workspace --bins --locked
 	@bash scripts/demo.sh "$(TRIAGE)" "$(DEMO_DIR)" >/dev/null
 	"$(TRIAGE)" explore "$(DEMO_DIR)"
 

@@ -39,7 +39,7 @@ pub enum Error {
     UnknownClass(String),
     /// A task name that Triage does not support.
     #[error(
-        "unknown task '{0}' (expected image-classification, row-classification or object-detection)"
+        "unknown task '{0}' (expected image-classification, row-classification, object-detection, image-multilabel or row-multilabel)"
     )]
     UnknownTask(String),
     /// An item kind that Triage does not know.

@@ -9,7 +9,8 @@ use triage_api::{CreateOptions, Project, TaskKind, Timestamp};
 #[derive(clap::Args)]
 pub struct Args {
     pub dir: PathBuf,
-    /// image-classification, row-classification or object-detection.
+    /// image-classification, row-classification, object-detection,
+    /// image-multilabel or row-multilabel.
     #[arg(long)]
     pub task: TaskKind,
     /// The class names, comma-separated, in index order.
