@@ -180,15 +180,6 @@ impl Calibrator {
         }
     }
 
-    /// The method it was fitted with.
-    pub fn method(&self) -> Calibration {
-        match self {
-            Self::None => Calibration::None,
-            Self::Platt(_) => Calibration::Platt,
-            Self::Isotonic(_) => Calibration::Isotonic,
-        }
-    }
-
     /// Calibrated probabilities; rows sum to 1 again.
     pub fn apply(&self, p: &Array2<f64>) -> Array2<f64> {
         let mut out = p.clone();
