@@ -51,11 +51,12 @@ test: deps ui lint check-architecture
 
 BENCH_VENV = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/bench-data/venv-bench
 
-# The profile benchmark's peers (polars for Python, ydata-profiling) live in
-# their own venv beside the generated data, not in the tests' venv.
+# The benchmarks' peers (polars for Python, ydata-profiling, scikit-learn)
+# live in their own venv beside the generated data, not in the tests' venv;
+# pip brings an older venv up to the requirements.
 bench: ui
-	test -x "$(BENCH_VENV)/bin/python" || (python3 -m venv "$(BENCH_VENV)" && \
-		"$(BENCH_VENV)/bin/pip" install -q -r bench/peers/requirements.txt)
+	test -x "$(BENCH_VENV)/bin/python" || python3 -m venv "$(BENCH_VENV)"
+	"$(BENCH_VENV)/bin/pip" install -q -r bench/peers/requirements.txt
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
 	$(CARGO) bench --locked -p triage_explore --bench scroll
