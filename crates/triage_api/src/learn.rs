@@ -183,7 +183,8 @@ pub struct ModelStatus {
     pub pinned: Option<Family>,
     /// Every candidate the round tried, best score first.
     pub candidates: Vec<CandidateDto>,
-    /// Candidates left out because the round's time budget was spent.
+    /// Candidates left out for time: the round's budget was spent, or
+    /// scoring with them would take too long.
     pub skipped: Vec<String>,
     /// The target its thresholds were chosen for.
     pub target: f64,

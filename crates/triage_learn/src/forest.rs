@@ -21,8 +21,12 @@ use crate::{Error, Result};
 
 /// Trees deeper than this add little and cost a linear pass each.
 const MAX_DEPTH: usize = 24;
-/// Each tree's bootstrap draws this share of the rows.
+/// Each tree's bootstrap draws this share of the rows, up to
+/// `MAX_BOOTSTRAP`: linfa-trees walks every row of a tree at every node,
+/// so a cap on the rows per tree is what keeps a forest on many labels
+/// within a round's time (scikit-learn's `max_samples`).
 const BOOTSTRAP_SHARE: f64 = 0.5;
+const MAX_BOOTSTRAP: usize = 2_000;
 /// Up to this many features every tree sees them all (an XOR of two
 /// features needs both in one tree); beyond it, half of them.
 const ALL_FEATURES_UP_TO: usize = 16;
@@ -38,6 +42,11 @@ struct Tree {
 pub struct Forest {
     trees: Vec<Tree>,
     n_classes: usize,
+}
+
+/// How many rows each tree's bootstrap draws.
+fn bootstrap_size(n: usize) -> usize {
+    ((n as f64 * BOOTSTRAP_SHARE).ceil() as usize).clamp(1, MAX_BOOTSTRAP)
 }
 
 /// How many features each tree sees.
@@ -62,7 +71,7 @@ impl Forest {
         if n == 0 || trees == 0 {
             return Err(Error::Model("a forest needs rows and trees".into()));
         }
-        let take = ((n as f64 * BOOTSTRAP_SHARE).ceil() as usize).max(1);
+        let take = bootstrap_size(n);
         let n_features = features_per_tree(x.ncols());
         let fitted = (0..trees)
             .into_par_iter()
@@ -203,6 +212,14 @@ mod tests {
         let b = Forest::fit(x.view(), &y, 2, 8, 7).unwrap();
         assert_eq!(a.predict_proba(x.view()), b.predict_proba(x.view()));
         assert_eq!(a.out_of_bag(x.view()), b.out_of_bag(x.view()));
+    }
+
+    #[test]
+    fn each_tree_draws_half_the_rows_up_to_a_cap() {
+        assert_eq!(bootstrap_size(1), 1);
+        assert_eq!(bootstrap_size(301), 151);
+        assert_eq!(bootstrap_size(4_000), 2_000);
+        assert_eq!(bootstrap_size(50_000), MAX_BOOTSTRAP);
     }
 
     #[test]

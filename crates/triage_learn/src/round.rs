@@ -102,7 +102,8 @@ pub struct TrainedModel {
     pub params: serde_json::Value,
     /// Every candidate's cross-validation scores.
     pub candidates: Vec<CandidateScore>,
-    /// Candidates left out because the time budget was spent.
+    /// Candidates left out for time: the budget was spent, or scoring with
+    /// them would take too long.
     pub skipped: Vec<Algorithm>,
     /// Rows it was trained on.
     pub training_rows: Vec<usize>,
@@ -172,6 +173,21 @@ struct Evaluated {
     error: f64,
     /// The model fitted on every trusted row, when cross-validation made it.
     model: Option<Model>,
+}
+
+/// Multiply-adds of scoring open rows against labeled ones beyond which
+/// k-nearest neighbours is left out: about a second on two cores (2,000
+/// labels × 100,000 open rows × 64 features took half that).
+const KNN_WORK_LIMIT: f64 = 2.5e10;
+
+/// Whether a candidate's cost fits a round. Neighbours cost labeled rows ×
+/// open rows × features to score, which grows past any budget on big
+/// projects; the other families' cost is bounded by their fits.
+fn affordable(algorithm: Algorithm, labeled: usize, open: usize, features: usize) -> bool {
+    match algorithm {
+        Algorithm::Knn { .. } => labeled as f64 * open as f64 * features as f64 <= KNN_WORK_LIMIT,
+        _ => true,
+    }
 }
 
 /// The one-standard-error rule: of the candidates whose score is within
@@ -276,7 +292,9 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     for (done, algorithm) in all.into_iter().enumerate() {
         (input.progress)(done as f64 / steps);
         check(input.cancel)?;
-        if !evaluated.is_empty() && started.elapsed() > input.budget {
+        let over_budget = started.elapsed() > input.budget
+            || !affordable(algorithm, rows.len(), open.len(), input.x.ncols());
+        if !evaluated.is_empty() && over_budget {
             skipped.push(algorithm);
             continue;
         }
@@ -673,6 +691,19 @@ mod tests {
             model.skipped.len(),
             Algorithm::candidates(&Family::ALL).len() - 1
         );
+    }
+
+    #[test]
+    fn neighbours_are_left_out_when_scoring_them_would_take_too_long() {
+        let knn = Algorithm::Knn { k: 9 };
+        assert!(affordable(knn, 2_000, 100_000, 64));
+        assert!(!affordable(knn, 20_000, 100_000, 64));
+        assert!(affordable(
+            Algorithm::Forest { trees: 64 },
+            20_000,
+            100_000,
+            64
+        ));
     }
 
     #[test]

@@ -371,7 +371,8 @@ pinned: Family | null,
  */
 candidates: Array<CandidateDto>, 
 /**
- * Candidates left out because the round's time budget was spent.
+ * Candidates left out for time: the round's budget was spent, or
+ * scoring with them would take too long.
  */
 skipped: Array<string>, 
 /**

@@ -66,7 +66,7 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
         if !m.skipped.is_empty() {
-            say!("  skipped (time budget spent): {}", m.skipped.join(", "));
+            say!("  skipped for time: {}", m.skipped.join(", "));
         }
         say!(
             "  estimated accuracy of auto-labels: {}",
