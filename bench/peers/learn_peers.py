@@ -89,8 +89,12 @@ def run(x, y, make, seed, batch, rounds, target):
 
 
 def spread(v):
-    v = sorted(v)
-    return f"min {v[0]:.4f}  median {v[len(v) // 2]:.4f}  max {v[-1]:.4f}"
+    """min, median and max of the values that are numbers (a seed that
+    auto-labeled nothing has no accuracy), with how many there are."""
+    v = sorted(x for x in v if not np.isnan(x))
+    if not v:
+        return "- (0 seeds)"
+    return f"min {v[0]:.4f}  median {v[len(v) // 2]:.4f}  max {v[-1]:.4f} ({len(v)} seeds)"
 
 
 def main():

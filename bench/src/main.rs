@@ -526,7 +526,8 @@ fn bench_clusters() -> Result<()> {
                 &|_| {},
             )?;
             share.push(s.auto_labeled as f64 / s.items as f64);
-            acc.push(s.auto_accuracy_true.unwrap_or(f64::NAN));
+            // A seed that auto-labeled nothing has no accuracy to report.
+            acc.extend(s.auto_accuracy_true);
             chosen.push(s.algorithm.unwrap_or_else(|| "-".into()));
             println!(
                 "  {what} seed {seed}: {} human, {} auto ({:.1}%), true accuracy {:.4}, model {}",
@@ -538,7 +539,12 @@ fn bench_clusters() -> Result<()> {
             );
         }
         println!("{what:<22} auto-labeled share {}", min_median_max(share));
-        println!("{:<22} true accuracy      {}", "", min_median_max(acc));
+        println!(
+            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
+            "",
+            min_median_max(acc.clone()),
+            acc.len()
+        );
     }
     let python = bench_python()?;
     if !python.is_file() {
