@@ -125,15 +125,23 @@ impl Forest {
 
     /// Class probabilities: the share of trees voting for each class.
     pub fn predict_proba(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let mut out = Array2::zeros((x.nrows(), self.n_classes));
-        for votes in self.votes(x) {
-            for (row, &class) in votes.iter().enumerate() {
-                if class < self.n_classes {
-                    out[[row, class]] += 1.0;
-                }
+        let votes = self.votes(x);
+        self.shares(
+            x.nrows(),
+            votes.iter().flat_map(|v| v.iter().copied().enumerate()),
+        )
+    }
+
+    /// Each row's share of `(row, class)` votes per class; a row with no
+    /// votes gets equal shares.
+    fn shares(&self, rows: usize, votes: impl Iterator<Item = (usize, usize)>) -> Array2<f64> {
+        let mut out = Array2::zeros((rows, self.n_classes));
+        for (row, class) in votes {
+            if class < self.n_classes {
+                out[[row, class]] += 1.0;
             }
         }
-        out /= self.trees.len() as f64;
+        crate::model::normalize_rows(&mut out);
         out
     }
 
@@ -141,7 +149,6 @@ impl Forest {
     /// fitted on, in order): each row is voted on only by trees that never
     /// saw it. A row every tree saw gets equal shares.
     pub fn out_of_bag(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
-        let mut out = Array2::zeros((x.nrows(), self.n_classes));
         let per_tree: Vec<Vec<(usize, usize)>> = self
             .trees
             .par_iter()
@@ -151,13 +158,7 @@ impl Forest {
                 t.out_of_bag.iter().copied().zip(classes).collect()
             })
             .collect();
-        for (row, class) in per_tree.into_iter().flatten() {
-            if class < self.n_classes {
-                out[[row, class]] += 1.0;
-            }
-        }
-        crate::model::normalize_rows(&mut out);
-        out
+        self.shares(x.nrows(), per_tree.into_iter().flatten())
     }
 }
 

@@ -254,12 +254,15 @@ pub fn out_of_fold(
     folds: usize,
     seed: u64,
 ) -> Result<(Array2<f64>, Option<Model>)> {
-    if let Algorithm::Forest { .. } = algorithm {
-        let model = fit(x, y, n_classes, algorithm, seed)?;
-        let Fitted::Forest(forest) = &model.fitted else {
-            return Err(Error::Model("a forest fit gave no forest".into()));
+    if let Algorithm::Forest { trees } = algorithm {
+        let forest = Forest::fit(x, y, n_classes, trees, seed)?;
+        let oob = forest.out_of_bag(x);
+        let model = Model {
+            algorithm,
+            n_classes,
+            fitted: Fitted::Forest(forest),
         };
-        return Ok((forest.out_of_bag(x), Some(model)));
+        return Ok((oob, Some(model)));
     }
     let fold_of = stratified_folds(y, folds, seed);
     // Folds are independent fits: run them on every core.

@@ -162,14 +162,13 @@ pub struct RoundOutput {
 /// A cross-validated candidate, with what the rest of the round needs of
 /// it if it is chosen.
 struct Evaluated {
-    algorithm: Algorithm,
+    /// What is recorded of it.
+    candidate: CandidateScore,
     /// Out-of-fold probabilities of every trusted row, uncalibrated.
     oof: Array2<f64>,
-    calibration: Calibration,
     /// Cross-fitted calibrated probabilities of the rows chosen on.
     calibrated: Array2<f64>,
-    score: f64,
-    /// The standard error of `score`.
+    /// The standard error of its score.
     error: f64,
     /// The model fitted on every trusted row, when cross-validation made it.
     model: Option<Model>,
@@ -199,12 +198,12 @@ fn affordable(algorithm: Algorithm, labeled: usize, open: usize, features: usize
 fn choose(evaluated: Vec<Evaluated>) -> Result<Evaluated> {
     let bar = evaluated
         .iter()
-        .min_by(|a, b| a.score.total_cmp(&b.score))
-        .map(|best| best.score + best.error)
+        .min_by(|a, b| a.candidate.score.total_cmp(&b.candidate.score))
+        .map(|best| best.candidate.score + best.error)
         .ok_or_else(|| Error::Model("no candidate model".into()))?;
     evaluated
         .into_iter()
-        .find(|e| e.score <= bar)
+        .find(|e| e.candidate.score <= bar)
         .ok_or_else(|| Error::Model("no candidate model".into()))
 }
 
@@ -282,7 +281,6 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     if all.is_empty() {
         return Err(Error::Invalid("no model family to choose from".into()));
     }
-    let mut candidates = Vec::new();
     let mut skipped = Vec::new();
     let mut evaluated: Vec<Evaluated> = Vec::new();
     // Cross-validation is most of the work; the final fit and scoring one
@@ -312,31 +310,29 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         let correct = (0..y.len())
             .filter(|&i| argmax(oof.row(i)).0 == y[i])
             .count();
-        candidates.push(CandidateScore {
-            algorithm,
-            accuracy: correct as f64 / y.len() as f64,
-            log_loss: log_loss(&oof, &y),
-            audit_log_loss: on_audit.then(|| log_loss(&raw, &choice_y)),
-            calibration,
-            score,
-        });
         evaluated.push(Evaluated {
-            algorithm,
-            oof,
-            calibration,
+            candidate: CandidateScore {
+                algorithm,
+                accuracy: correct as f64 / y.len() as f64,
+                log_loss: log_loss(&oof, &y),
+                audit_log_loss: on_audit.then(|| log_loss(&raw, &choice_y)),
+                calibration,
+                score,
+            },
             error: standard_error(&calibrated, &choice_y, score),
+            oof,
             calibrated,
-            score,
             model,
         });
     }
+    let candidates: Vec<CandidateScore> = evaluated.iter().map(|e| e.candidate.clone()).collect();
     let chosen = choose(evaluated)?;
-    let algorithm = chosen.algorithm;
+    let (algorithm, calibration) = (chosen.candidate.algorithm, chosen.candidate.calibration);
 
     // Thresholds come from the audit items only (they were chosen at
     // random), through the same calibration the open items will get.
     let audit_probs = if on_audit {
-        chosen.calibrated.clone()
+        chosen.calibrated
     } else {
         chosen.calibrated.select(Axis(0), &audit_k)
     };
@@ -361,7 +357,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         None => fit(x_train.view(), &y, input.n_classes, algorithm, input.seed)?,
     };
     let calibrator = Calibrator::fit(
-        chosen.calibration,
+        calibration,
         &chosen.oof.select(Axis(0), &choose_on),
         &choice_y,
     );
@@ -432,7 +428,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     Ok(RoundOutput {
         model: Some(TrainedModel {
             algorithm,
-            calibration: chosen.calibration,
+            calibration,
             params: model.params_json(),
             candidates,
             skipped,
