@@ -182,9 +182,15 @@ pub fn start_xvfb() -> (String, Child) {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb is missing (Debian package xvfb; make test installs it)");
+        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
         let start = Instant::now();
         while start.elapsed() < SHORT {
-            if socket.exists() {
+            // The socket alone may be another test's server that won the
+            // race for this number: ours holds the lock.
+            let holder = std::fs::read_to_string(&lock)
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok());
+            if socket.exists() && holder == Some(child.id()) {
                 return (display, child);
             }
             if let Ok(Some(_)) = child.try_wait() {
