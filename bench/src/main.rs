@@ -338,7 +338,7 @@ fn bench_learn() -> Result<()> {
 
 /// `simulate` on the digits and the penguins, 5 seeds each.
 fn bench_simulate() -> Result<()> {
-    use triage_api::{RoundOptions, Truth};
+    use triage_api::{RoundOptions, SimData, Truth};
     let seeds = [1u64, 2, 3, 4, 5];
     for (name, path, truth) in [
         ("digits", repo().join("datasets/digits"), Truth::Folders),
@@ -356,7 +356,8 @@ fn bench_simulate() -> Result<()> {
                 ..RoundOptions::default()
             };
             let start = Instant::now();
-            let s = triage_api::simulate(&path, &truth, &options, 200, &|_| {})?;
+            let data = SimData::new(&path, truth.clone(), None, None)?;
+            let s = triage_api::simulate(&data, &options, 200, &|_| {})?;
             secs_taken.push(secs(start.elapsed()));
             auto.push(s.auto_labeled as f64 / s.items as f64);
             acc.push(s.auto_accuracy_true.unwrap_or(0.0));
@@ -389,7 +390,7 @@ fn bench_simulate() -> Result<()> {
 
 /// Labels to reach 95% held-out accuracy on the digits, margin against random.
 fn bench_learning_curve() -> Result<()> {
-    use triage_api::{RoundOptions, Strategy, Truth};
+    use triage_api::{RoundOptions, SimData, Strategy, Truth};
     let seeds = [1u64, 2, 3, 4, 5];
     println!("## labels to reach 95% held-out accuracy on digits (20% held out, batch 25)");
     for strategy in [Strategy::Margin, Strategy::Random] {
@@ -401,13 +402,9 @@ fn bench_learning_curve() -> Result<()> {
                 batch: 25,
                 ..RoundOptions::default()
             };
-            let curve = triage_api::learning_curve(
-                &repo().join("datasets/digits"),
-                &Truth::Folders,
-                &options,
-                0.2,
-                0.95,
-            )?;
+            let digits = repo().join("datasets/digits");
+            let data = SimData::new(&digits, Truth::Folders, None, None)?;
+            let curve = triage_api::learning_curve(&data, &options, 0.2, 0.95)?;
             needed.push(curve.labels_to_reach.map_or(f64::NAN, |n| n as f64));
         }
         println!("{:<8} {}", strategy.as_str(), min_median_max(needed));
@@ -499,7 +496,7 @@ fn make_cluster_csv(path: &Path) -> Result<()> {
 /// regression, the linear model it had before) against a Ground Truth-style
 /// loop in scikit-learn with the same labels, seeds and target.
 fn bench_clusters() -> Result<()> {
-    use triage_api::{Family, RoundOptions, Truth};
+    use triage_api::{Family, RoundOptions, SimData, Truth};
     let csv = data_dir()?.join("clusters-20k.csv");
     make_cluster_csv(&csv)?;
     println!(
@@ -518,13 +515,8 @@ fn bench_clusters() -> Result<()> {
                 model,
                 ..RoundOptions::default()
             };
-            let s = triage_api::simulate(
-                &csv,
-                &Truth::Column("truth".into()),
-                &options,
-                CLUSTER_ROUNDS,
-                &|_| {},
-            )?;
+            let data = SimData::new(&csv, Truth::Column("truth".into()), None, None)?;
+            let s = triage_api::simulate(&data, &options, CLUSTER_ROUNDS, &|_| {})?;
             share.push(s.auto_labeled as f64 / s.items as f64);
             // A seed that auto-labeled nothing has no accuracy to report.
             acc.extend(s.auto_accuracy_true);

@@ -195,6 +195,7 @@ pub struct ImportRequest {
     labels_from_folders: bool,
     id_column: Option<String>,
     label_column: Option<String>,
+    text_column: Option<String>,
     lake: LakeAccess,
 }
 
@@ -217,6 +218,7 @@ pub async fn import_path(
         labels_from_folders: options.labels_from_folders,
         id_column: given(options.id_column),
         label_column: given(options.label_column),
+        text_column: given(options.text_column),
         root: None,
         lake: options.lake,
     };

@@ -62,3 +62,18 @@ write("manifests/escapes.manifest",
       b'{"source-ref":"../images/good.jpg"}\n')
 write("manifests/missing.manifest",
       b'{"source-ref":"../images/nope.png"}\n{"source-ref":"../images/good.png"}\n')
+
+write("texts/sport/good.txt", "A late goal from the striker won the match.\n".encode())
+write("texts/tech/good.txt", "The new chip runs twice as fast on half the power.\n".encode())
+write("texts/tech/latin1.txt", "A caf\u00e9 review.\nThe cr\u00e8me br\u00fbl\u00e9e was fine.\n".encode("latin-1"))
+write("texts/tech/empty.txt", b"")
+write("manifests/texts.manifest",
+      b'{"source":"A late goal won it."}\n'
+      b'{"source":42}\n'
+      b'{"source":"caf\xe9"}\n'
+      b'{"source":"Rates rose again."}\n')
+write("tables/texts.csv",
+      b'id,body,stars\n'
+      b'a,"A good, long review.",5\n'
+      b'b,,3\n'
+      b'c,"Terrible service.\nNever again.",1\n')

@@ -17,6 +17,7 @@ pub mod profile;
 mod roundtrip;
 mod s3;
 mod team;
+mod text;
 mod webdriver;
 
 use std::path::{Path, PathBuf};

@@ -164,6 +164,8 @@ pub struct ItemDto {
     pub image: Option<String>,
     /// A row's values, or the manifest line it came from.
     pub payload: Option<serde_json::Value>,
+    /// A text item's text.
+    pub text: Option<String>,
     /// Its current label.
     pub label: Option<LabelDto>,
 }
@@ -187,6 +189,7 @@ impl ItemDto {
             (ItemKind::Image, Some(uri)) => Some(uri.clone()),
             _ => None,
         };
+        let text = row.text();
         Self {
             id: row.id,
             kind: row.kind,
@@ -197,6 +200,7 @@ impl ItemDto {
             height: row.height,
             thumbnail,
             image,
+            text,
             payload: row.payload.and_then(|p| serde_json::from_str(&p).ok()),
             label,
         }

@@ -32,6 +32,8 @@ pub struct ImportOptions {
     pub id_column: Option<String>,
     /// A table's label column.
     pub label_column: Option<String>,
+    /// A table's text column, for a text project: each row's text.
+    pub text_column: Option<String>,
     /// The folder that a manifest's local paths must stay inside; defaults
     /// to the manifest's own folder.
     pub root: Option<std::path::PathBuf>,
@@ -63,7 +65,9 @@ impl Project {
         if !abs.exists() {
             return Err(path_err(&abs, "no such file or folder"));
         }
-        if abs.is_dir() {
+        if abs.is_dir() && self.schema.task.item_kind() == ItemKind::Text {
+            self.import_text_folder(&abs, options, at, progress)
+        } else if abs.is_dir() {
             self.import_folder(&abs, options, at, progress)
         } else if manifest::is_manifest(&abs).unwrap_or(false) {
             self.import_manifest(&abs, options, at, progress)
@@ -160,6 +164,49 @@ impl Project {
         self.finish_import(SourceKind::ImageFolder, (root, root), items, report, at)
     }
 
+    fn import_text_folder(
+        &mut self,
+        root: &Path,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        if options.labels_from_folders && self.schema.task.is_multilabel() {
+            return Err(path_err(
+                root,
+                format!(
+                    "folder names give one class per text, which a {} project does not \
+                     take: import without --labels-from-folders",
+                    self.schema.task.as_str()
+                ),
+            ));
+        }
+        let (texts, mut report) =
+            triage_data::text_file::scan_folder(root, options.labels_from_folders, progress);
+        let mut items = Vec::with_capacity(texts.len());
+        for file in texts {
+            let uri = file.path.display().to_string();
+            let label = file.folder_label.as_deref().and_then(|name| {
+                self.class_or_warn(name, &uri, "folder".into(), &mut report)
+                    .map(ImportedLabel::class)
+            });
+            let payload = serde_json::json!({ triage_core::TEXT_KEY: file.text }).to_string();
+            items.push(NewItem {
+                kind: ItemKind::Text,
+                ref_key: uri.clone(),
+                uri: Some(uri),
+                row_index: None,
+                external_id: None,
+                content_hash: file.content_hash,
+                width: None,
+                height: None,
+                payload: Some(payload),
+                label,
+            });
+        }
+        self.finish_import(SourceKind::TextFolder, (root, root), items, report, at)
+    }
+
     fn import_table(
         &mut self,
         path: &Path,
@@ -167,18 +214,48 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
-        if self.schema.task != TaskKind::RowMultilabel {
+        let task = self.schema.task;
+        let kind = task.item_kind();
+        if kind == ItemKind::Image {
             self.expect_task(TaskKind::RowClassification, path, "a table")?;
-        } else if options.label_column.is_some() {
+        }
+        if task.is_multilabel() && options.label_column.is_some() {
             return Err(path_err(
                 path,
-                "a label column gives one class per row; a row-multilabel project takes \
-                 sets of classes from people: import without --label-column",
+                format!(
+                    "a label column gives one class per row; a {} project takes sets of \
+                     classes from people: import without --label-column",
+                    task.as_str()
+                ),
             ));
+        }
+        match (kind, &options.text_column) {
+            (ItemKind::Text, None) => {
+                return Err(path_err(
+                    path,
+                    format!(
+                        "a {} project takes each row's text from a column: name it with \
+                         --text-column",
+                        task.as_str()
+                    ),
+                ));
+            }
+            (ItemKind::Row, Some(_)) => {
+                return Err(path_err(
+                    path,
+                    format!(
+                        "--text-column makes each row a text item, which a {} project does \
+                         not take: create a text-classification project",
+                        task.as_str()
+                    ),
+                ));
+            }
+            _ => {}
         }
         let table_options = TableOptions {
             id_column: options.id_column.clone(),
             label_column: options.label_column.clone(),
+            text_column: options.text_column.clone(),
         };
         let (rows, mut report) = table::read_table(path, &table_options);
         let file = path.display().to_string();
@@ -191,7 +268,7 @@ impl Project {
                     .map(ImportedLabel::class)
             });
             items.push(NewItem {
-                kind: ItemKind::Row,
+                kind,
                 ref_key: format!("{file}#{}", row.index),
                 uri: None,
                 row_index: Some(row.index),
@@ -307,16 +384,25 @@ impl Project {
         let mut items = Vec::with_capacity(inspected.len());
         for (entry, info) in inspected {
             let position = format!("line {}", entry.line);
-            let fits = matches!(
-                (&entry.source, task),
-                (
-                    EntrySource::Text(_),
-                    TaskKind::RowClassification | TaskKind::RowMultilabel
-                ) | (
-                    EntrySource::LocalImage(_) | EntrySource::Remote(_),
-                    TaskKind::ImageClassification | TaskKind::ImageMultilabel
-                )
-            );
+            let fits = match &entry.source {
+                EntrySource::Text(text) => {
+                    if text.len() > triage_data::text_file::MAX_TEXT_BYTES {
+                        report.at(
+                            &file,
+                            position,
+                            "text is over the limit of 1 MiB; line skipped".to_owned(),
+                        );
+                        continue;
+                    }
+                    task.item_kind() != ItemKind::Image
+                }
+                EntrySource::LocalImage(_) | EntrySource::Remote(_) => {
+                    matches!(
+                        task,
+                        TaskKind::ImageClassification | TaskKind::ImageMultilabel
+                    )
+                }
+            };
             if !fits {
                 report.at(
                     &file,

@@ -18,11 +18,11 @@ use serde::Serialize;
 use triage_core::{AnnotationSource, ItemId, ItemKind, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
 use triage_learn::calibrate::Calibration;
-use triage_learn::features;
 use triage_learn::model::{Algorithm, Family};
 use triage_learn::round::{CandidateScore, RoundInput, TrainLabel, run_round};
 use triage_learn::strategy::Strategy;
 use triage_learn::thresholds::{Thresholds, Z95, wilson};
+use triage_learn::{features, text};
 use triage_store::{ModelRecord, RoundRecord};
 
 use crate::dto::ItemDto;
@@ -33,6 +33,13 @@ use crate::{Error, LabelCounts, Project, Result};
 pub(crate) const IMAGE_FEATURES: &str = "image-v1";
 /// Cached standardised table features; versioned the same way.
 pub(crate) const TABLE_FEATURES: &str = "table-v1";
+/// Each text's hashed term counts (packed by `triage_learn::text::pack`);
+/// versioned the same way.
+pub(crate) const TEXT_FEATURES: &str = "text-v1";
+/// The families cross-validation tries on hashed TF-IDF: a forest over
+/// thousands of sparse columns costs far more than it can earn there
+/// (it can still be pinned).
+const TEXT_FAMILIES: [Family; 3] = [Family::Bayes, Family::Logistic, Family::Knn];
 /// The setting that lists table columns never used as features (label
 /// columns: using them would be cheating).
 pub(crate) const FEATURE_SKIP: &str = "feature_skip";
@@ -244,10 +251,7 @@ impl Project {
                 "batch must be at least 1 and random share in [0, 1]".into(),
             ));
         }
-        if matches!(
-            self.schema.task,
-            TaskKind::ObjectDetection | TaskKind::ImageMultilabel | TaskKind::RowMultilabel
-        ) {
+        if self.schema.task.is_multilabel() || self.schema.task == TaskKind::ObjectDetection {
             return Err(no_model(self.schema.task));
         }
         progress("reading", 0.0);
@@ -280,9 +284,10 @@ impl Project {
             batch: options.batch,
             random_share: options.random_share,
             seed: options.seed,
-            families: match &options.model {
-                Some(family) => std::slice::from_ref(family),
-                None => &Family::ALL,
+            families: match (&options.model, self.schema.task.item_kind()) {
+                (Some(family), _) => std::slice::from_ref(family),
+                (None, ItemKind::Text) => &TEXT_FAMILIES,
+                (None, _) => &Family::ALL,
             },
             budget: SELECTION_BUDGET,
             cancel,
@@ -373,11 +378,10 @@ impl Project {
     }
 
     fn feature_kind(&self) -> &'static str {
-        match self.schema.task {
-            TaskKind::ImageClassification
-            | TaskKind::ObjectDetection
-            | TaskKind::ImageMultilabel => IMAGE_FEATURES,
-            TaskKind::RowClassification | TaskKind::RowMultilabel => TABLE_FEATURES,
+        match self.schema.task.item_kind() {
+            ItemKind::Image => IMAGE_FEATURES,
+            ItemKind::Row => TABLE_FEATURES,
+            ItemKind::Text => TEXT_FEATURES,
         }
     }
 
@@ -387,9 +391,11 @@ impl Project {
         match self.schema.task {
             TaskKind::RowClassification => self.table_matrix(),
             TaskKind::ImageClassification => self.image_matrix(),
+            TaskKind::TextClassification => self.text_matrix(),
             task @ (TaskKind::ObjectDetection
             | TaskKind::ImageMultilabel
-            | TaskKind::RowMultilabel) => Err(no_model(task)),
+            | TaskKind::RowMultilabel
+            | TaskKind::TextMultilabel) => Err(no_model(task)),
         }
     }
 
@@ -483,6 +489,45 @@ impl Project {
             ids,
             features::image_matrix(&descriptors).map_err(learn_err)?,
         ))
+    }
+
+    /// Hashed TF-IDF of every text item. Term counts are cached per item
+    /// (a text never changes); the idf over the whole corpus is applied here.
+    fn text_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+        let mut cached: HashMap<ItemId, text::Terms> = self
+            .store
+            .features(TEXT_FEATURES)?
+            .into_iter()
+            .filter_map(|(id, packed)| Some((id, text::unpack(&packed)?)))
+            .collect();
+        let mut ids = Vec::new();
+        let mut missing = Vec::new();
+        self.store.for_each_item(|item| -> Result<()> {
+            if item.kind == ItemKind::Text {
+                ids.push(item.id);
+                if !cached.contains_key(&item.id) {
+                    missing.push((item.id, item.text().unwrap_or_default()));
+                }
+            }
+            Ok(())
+        })?;
+        let computed: Vec<(ItemId, text::Terms)> = missing
+            .into_par_iter()
+            .map(|(id, t)| (id, text::terms(&t)))
+            .collect();
+        if !computed.is_empty() {
+            let packed: Vec<(ItemId, Vec<f32>)> = computed
+                .iter()
+                .map(|(id, t)| (*id, text::pack(t)))
+                .collect();
+            self.store.save_features(TEXT_FEATURES, &packed)?;
+            cached.extend(computed);
+        }
+        let corpus: Vec<text::Terms> = ids
+            .iter()
+            .map(|id| cached.remove(id).unwrap_or_default())
+            .collect();
+        Ok((ids, text::tfidf_matrix(&corpus)))
     }
 
     /// Human labels the latest model contradicts with high out-of-fold

@@ -42,7 +42,7 @@ pub use profile::{
     profile_path, write_output,
 };
 pub use project::{CreateOptions, ItemRef, Project};
-pub use simulate::{LearningCurve, SimRound, SimSummary, Truth, learning_curve, simulate};
+pub use simulate::{LearningCurve, SimData, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareRole, ShareSummary,
     login_name, session_annotator,

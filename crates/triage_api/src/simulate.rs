@@ -35,22 +35,28 @@ impl Truth {
         }
     }
 
-    /// The task this truth implies: folders mean images, a column a table.
-    pub fn task(&self) -> TaskKind {
-        match self {
-            Self::Folders => TaskKind::ImageClassification,
-            Self::Column(_) => TaskKind::RowClassification,
-        }
-    }
-
-    /// Checks a task someone named against the one the truth implies.
-    pub fn check_task(&self, task: Option<TaskKind>) -> Result<()> {
-        match task.filter(|t| *t != self.task()) {
-            Some(task) => Err(Error::Invalid(format!(
-                "--task {} does not fit this --truth: folders means images, a column means a table",
-                task.as_str()
+    /// The task a simulation runs: folders hold images, or texts when the
+    /// task says so; a column's table holds rows, or texts when a text
+    /// column is named.
+    pub fn task(&self, task: Option<TaskKind>, text_column: Option<&str>) -> Result<TaskKind> {
+        let fitting = match (self, text_column) {
+            (Self::Folders, None) => [TaskKind::ImageClassification, TaskKind::TextClassification],
+            (Self::Column(_), None) => [TaskKind::RowClassification; 2],
+            (Self::Column(_), Some(_)) => [TaskKind::TextClassification; 2],
+            (Self::Folders, Some(_)) => {
+                return Err(Error::Invalid(
+                    "--text-column names a table column; the truth is in folders".into(),
+                ));
+            }
+        };
+        match task {
+            None => Ok(fitting[0]),
+            Some(t) if fitting.contains(&t) => Ok(t),
+            Some(t) => Err(Error::Invalid(format!(
+                "--task {} does not fit this --truth: folders hold images or texts, a \
+                 column's table holds rows, or texts with --text-column",
+                t.as_str()
             ))),
-            None => Ok(()),
         }
     }
 }
@@ -118,6 +124,7 @@ fn truth_classes(path: &Path, truth: &Truth) -> Result<Vec<String>> {
             let options = triage_data::table::TableOptions {
                 id_column: None,
                 label_column: Some(c.clone()),
+                text_column: None,
             };
             let (rows, report) = triage_data::table::read_table(path, &options);
             if let Some(p) = report.problems.iter().find(|p| p.position.is_none()) {
@@ -137,6 +144,8 @@ fn truth_classes(path: &Path, truth: &Truth) -> Result<Vec<String>> {
 fn scratch_project(
     path: &Path,
     truth: &Truth,
+    task: TaskKind,
+    text_column: Option<&str>,
 ) -> Result<(ScratchDir, Project, HashMap<ItemId, String>)> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -144,10 +153,6 @@ fn scratch_project(
         .unwrap_or_default();
     let scratch =
         ScratchDir(std::env::temp_dir().join(format!("triage-sim-{}-{nanos}", std::process::id())));
-    let task = match truth {
-        Truth::Folders => TaskKind::ImageClassification,
-        Truth::Column(_) => TaskKind::RowClassification,
-    };
     let classes = truth_classes(path, truth)?;
     if classes.len() < 2 {
         return Err(Error::Invalid(format!(
@@ -161,20 +166,59 @@ fn scratch_project(
         // The truth must never be a feature.
         project.skip_feature(c)?;
     }
-    project.import(path, &ImportOptions::default(), crate::now(), &|_, _| {})?;
+    let import = ImportOptions {
+        text_column: text_column.map(str::to_owned),
+        ..ImportOptions::default()
+    };
+    project.import(path, &import, crate::now(), &|_, _| {})?;
     let names = read_truth(&project, path, truth)?;
     Ok((scratch, project, names))
 }
 
+/// What a simulation runs on: the data, where its truth is, and what task.
+#[derive(Debug, Clone)]
+pub struct SimData<'a> {
+    /// An image or text folder, or a table.
+    pub path: &'a Path,
+    /// Where the truth is.
+    pub truth: Truth,
+    /// The task, from [`Truth::task`].
+    pub task: TaskKind,
+    /// A table's text column, for text items.
+    pub text_column: Option<&'a str>,
+}
+
+impl<'a> SimData<'a> {
+    /// The data at `path` with its truth; the task follows from the truth
+    /// and the text column unless one is named (and must fit).
+    pub fn new(
+        path: &'a Path,
+        truth: Truth,
+        task: Option<TaskKind>,
+        text_column: Option<&'a str>,
+    ) -> Result<Self> {
+        let task = truth.task(task, text_column)?;
+        Ok(Self {
+            path,
+            truth,
+            task,
+            text_column,
+        })
+    }
+
+    fn project(&self) -> Result<(ScratchDir, Project, HashMap<ItemId, String>)> {
+        scratch_project(self.path, &self.truth, self.task, self.text_column)
+    }
+}
+
 /// Runs the loop until every item has a label, or `max_rounds`.
 pub fn simulate(
-    path: &Path,
-    truth: &Truth,
+    data: &SimData<'_>,
     options: &RoundOptions,
     max_rounds: u64,
     on_round: &dyn Fn(&SimRound),
 ) -> Result<SimSummary> {
-    let (_scratch, mut project, truth) = scratch_project(path, truth)?;
+    let (_scratch, mut project, truth) = data.project()?;
     let class_of: HashMap<ItemId, u32> = truth
         .iter()
         .filter_map(|(&id, name)| project.schema.index_of(name).ok().map(|c| (id, c)))
@@ -315,8 +359,7 @@ pub struct LearningCurve {
 /// random), trains the default model after each, and measures it on a
 /// random `holdout` share that is never labeled.
 pub fn learning_curve(
-    path: &Path,
-    truth: &Truth,
+    data: &SimData<'_>,
     options: &RoundOptions,
     holdout: f64,
     reach: f64,
@@ -325,7 +368,7 @@ pub fn learning_curve(
     use triage_learn::model::{Algorithm, argmax, fit};
     use triage_learn::strategy::{Strategy, select_batch};
 
-    let (_scratch, mut project, names) = scratch_project(path, truth)?;
+    let (_scratch, mut project, names) = data.project()?;
     let (ids, x) = project.feature_matrix()?;
     let y: Vec<Option<u32>> = ids
         .iter()

@@ -64,3 +64,28 @@ pub struct ItemRow {
     /// The event that gives its current label.
     pub label: Option<Annotation>,
 }
+
+/// The payload key that holds a text item's text: the same key as in a
+/// Ground Truth text manifest, so a text item's payload is always a valid
+/// manifest line, whichever source it came from.
+pub const TEXT_KEY: &str = "source";
+
+/// The text of a payload: its [`TEXT_KEY`], when that is a string.
+pub fn payload_text(payload: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(payload).ok()? {
+        serde_json::Value::Object(mut o) => match o.remove(TEXT_KEY)? {
+            serde_json::Value::String(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl ItemRow {
+    /// A text item's text; `None` for other items.
+    pub fn text(&self) -> Option<String> {
+        (self.kind == ItemKind::Text)
+            .then(|| self.payload.as_deref().and_then(payload_text))
+            .flatten()
+    }
+}

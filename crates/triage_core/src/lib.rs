@@ -19,7 +19,7 @@ pub use annotation::{
     Annotation, AnnotationId, AnnotationSource, CurrentLabel, SharedEvent, current_label,
 };
 pub use boxes::{BoundingBox, BoxesLabel, ImageSize};
-pub use item::{ItemKind, ItemRow};
+pub use item::{ItemKind, ItemRow, TEXT_KEY, payload_text};
 pub use label::{Label, LabelParts};
 pub use report::{Problem, Report};
 pub use schema::{ClassDef, LabelSchema, RESERVED_KEYS, TaskKind, default_colour};
@@ -39,7 +39,7 @@ pub enum Error {
     UnknownClass(String),
     /// A task name that Triage does not support.
     #[error(
-        "unknown task '{0}' (expected image-classification, row-classification, object-detection, image-multilabel or row-multilabel)"
+        "unknown task '{0}' (expected image-classification, image-multilabel, object-detection, row-classification, row-multilabel, text-classification or text-multilabel)"
     )]
     UnknownTask(String),
     /// An item kind that Triage does not know.

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result};
+use crate::{Error, ItemKind, Result};
 
 /// What people are asked to do with each item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -16,9 +16,24 @@ pub enum TaskKind {
     ImageMultilabel,
     /// Any number of classes per table row.
     RowMultilabel,
+    /// One class per text.
+    TextClassification,
+    /// Any number of classes per text.
+    TextMultilabel,
 }
 
 impl TaskKind {
+    /// Every task, in the order help texts and menus list them.
+    pub const ALL: [Self; 7] = [
+        Self::ImageClassification,
+        Self::ImageMultilabel,
+        Self::ObjectDetection,
+        Self::RowClassification,
+        Self::RowMultilabel,
+        Self::TextClassification,
+        Self::TextMultilabel,
+    ];
+
     /// The name used on the command line and in the project file.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -27,17 +42,33 @@ impl TaskKind {
             Self::ObjectDetection => "object-detection",
             Self::ImageMultilabel => "image-multilabel",
             Self::RowMultilabel => "row-multilabel",
+            Self::TextClassification => "text-classification",
+            Self::TextMultilabel => "text-multilabel",
         }
     }
 
     /// Whether an item's label is a set of classes.
     pub fn is_multilabel(self) -> bool {
-        matches!(self, Self::ImageMultilabel | Self::RowMultilabel)
+        matches!(
+            self,
+            Self::ImageMultilabel | Self::RowMultilabel | Self::TextMultilabel
+        )
     }
 
-    /// Whether the items are images (rather than table rows).
+    /// What the task's items are.
+    pub fn item_kind(self) -> ItemKind {
+        match self {
+            Self::ImageClassification | Self::ImageMultilabel | Self::ObjectDetection => {
+                ItemKind::Image
+            }
+            Self::RowClassification | Self::RowMultilabel => ItemKind::Row,
+            Self::TextClassification | Self::TextMultilabel => ItemKind::Text,
+        }
+    }
+
+    /// Whether the items are images.
     pub fn is_image(self) -> bool {
-        !matches!(self, Self::RowClassification | Self::RowMultilabel)
+        self.item_kind() == ItemKind::Image
     }
 
     /// Ground Truth's metadata `type` for this task. Rows are labeled as text
@@ -45,10 +76,12 @@ impl TaskKind {
     pub fn gt_type(self) -> &'static str {
         match self {
             Self::ImageClassification => "groundtruth/image-classification",
-            Self::RowClassification => "groundtruth/text-classification",
+            Self::RowClassification | Self::TextClassification => "groundtruth/text-classification",
             Self::ObjectDetection => "groundtruth/object-detection",
             Self::ImageMultilabel => "groundtruth/image-classification-multilabel",
-            Self::RowMultilabel => "groundtruth/text-classification-multilabel",
+            Self::RowMultilabel | Self::TextMultilabel => {
+                "groundtruth/text-classification-multilabel"
+            }
         }
     }
 }
@@ -62,6 +95,8 @@ impl std::str::FromStr for TaskKind {
             "object-detection" => Ok(Self::ObjectDetection),
             "image-multilabel" => Ok(Self::ImageMultilabel),
             "row-multilabel" => Ok(Self::RowMultilabel),
+            "text-classification" => Ok(Self::TextClassification),
+            "text-multilabel" => Ok(Self::TextMultilabel),
             other => Err(Error::UnknownTask(other.to_owned())),
         }
     }
@@ -245,15 +280,16 @@ mod tests {
 
     #[test]
     fn task_names_round_trip() {
-        for t in [
-            TaskKind::ImageClassification,
-            TaskKind::RowClassification,
-            TaskKind::ObjectDetection,
-            TaskKind::ImageMultilabel,
-            TaskKind::RowMultilabel,
-        ] {
+        for t in TaskKind::ALL {
             assert_eq!(t.as_str().parse::<TaskKind>().unwrap(), t);
         }
-        assert!("boxes".parse::<TaskKind>().is_err());
+        let err = "boxes".parse::<TaskKind>().unwrap_err().to_string();
+        for t in TaskKind::ALL {
+            assert!(
+                err.contains(t.as_str()),
+                "{err} does not list {}",
+                t.as_str()
+            );
+        }
     }
 }

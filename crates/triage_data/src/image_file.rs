@@ -240,28 +240,7 @@ fn write_thumbnail(image: &image::RgbImage, dest: &Path) -> Result<(), String> {
 /// Finds the image files under `root`, recursively, in a stable order.
 /// Symbolic links are not followed, so a scan never leaves its root.
 pub fn find_images(root: &Path, report: &mut Report) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        match entry {
-            Err(e) => {
-                let at = e
-                    .path()
-                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
-                report.file(at, format!("cannot read folder entry: {e}"));
-            }
-            Ok(entry) if entry.file_type().is_symlink() && has_image_extension(entry.path()) => {
-                report.file(entry.path().display(), "symbolic link, not followed");
-            }
-            Ok(entry) if entry.file_type().is_file() && has_image_extension(entry.path()) => {
-                found.push(entry.into_path());
-            }
-            Ok(_) => {}
-        }
-    }
-    found
+    crate::find_files(root, has_image_extension, report)
 }
 
 /// Scans a folder of images in parallel: hashes each file, checks its
@@ -301,7 +280,7 @@ pub fn scan_folder(
     (images, report)
 }
 
-fn first_folder(root: &Path, path: &Path) -> Option<String> {
+pub(crate) fn first_folder(root: &Path, path: &Path) -> Option<String> {
     let rel = path.strip_prefix(root).ok()?;
     let mut parts = rel.components();
     let first = parts.next()?;

@@ -12,6 +12,7 @@
 pub mod image_file;
 pub mod manifest;
 pub mod table;
+pub mod text_file;
 
 pub use triage_core::{Problem, Report};
 
@@ -23,3 +24,35 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// Progress of a long read: how many units are done out of how many.
 pub type ProgressFn<'a> = &'a (dyn Fn(u64, u64) + Sync);
+
+/// Files below `root` that `wanted` accepts, sorted by name. Symbolic links
+/// to such files are reported, never followed: they could lead outside the
+/// folder the user chose.
+pub(crate) fn find_files(
+    root: &std::path::Path,
+    wanted: fn(&std::path::Path) -> bool,
+    report: &mut Report,
+) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match entry {
+            Err(e) => {
+                let at = e
+                    .path()
+                    .map_or_else(|| root.display().to_string(), |p| p.display().to_string());
+                report.file(at, format!("cannot read folder entry: {e}"));
+            }
+            Ok(entry) if entry.file_type().is_symlink() && wanted(entry.path()) => {
+                report.file(entry.path().display(), "symbolic link, not followed");
+            }
+            Ok(entry) if entry.file_type().is_file() && wanted(entry.path()) => {
+                found.push(entry.into_path());
+            }
+            Ok(_) => {}
+        }
+    }
+    found
+}

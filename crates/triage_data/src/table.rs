@@ -14,6 +14,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use triage_core::TEXT_KEY;
+
 use crate::Report;
 
 /// CSV cells that mean "missing", as R, pandas and spreadsheets write it.
@@ -68,6 +70,10 @@ pub struct TableOptions {
     pub id_column: Option<String>,
     /// The column whose value is a row's class name.
     pub label_column: Option<String>,
+    /// The column whose value is a row's text: the row becomes a text item,
+    /// its payload a Ground Truth text manifest line (the text under
+    /// `source`, the other columns after it).
+    pub text_column: Option<String>,
 }
 
 /// Reads a table file into rows, reporting what it skipped.
@@ -466,6 +472,20 @@ fn frame_to_rows(
     let Ok(label_col) = column(df, options.label_column.as_ref(), file, "label", report) else {
         return Vec::new();
     };
+    let Ok(text_col) = column(df, options.text_column.as_ref(), file, "text", report) else {
+        return Vec::new();
+    };
+    let text_name = options.text_column.as_deref();
+    if text_col.is_some() && text_name != Some(TEXT_KEY) && df.column(TEXT_KEY).is_ok() {
+        report.file(
+            file,
+            format!(
+                "a column named \"{TEXT_KEY}\" would be replaced by the text; rename it \
+                 or use it as the text column"
+            ),
+        );
+        return Vec::new();
+    }
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -481,7 +501,31 @@ fn frame_to_rows(
     for i in 0..df.height() {
         let index = kept.map_or(i as i64, |k| k[i]);
         let mut object = serde_json::Map::with_capacity(names.len());
+        if let Some(c) = text_col {
+            let position = format!("row {}", index + 1);
+            match cell_text(c, i) {
+                Some(text) if text.len() > crate::text_file::MAX_TEXT_BYTES => {
+                    let reason = format!(
+                        "text is {} bytes, over the limit of {} (1 MiB); row skipped",
+                        text.len(),
+                        crate::text_file::MAX_TEXT_BYTES
+                    );
+                    report.at(file, position, reason);
+                    continue;
+                }
+                Some(text) if !text.trim().is_empty() => {
+                    object.insert(TEXT_KEY.into(), text.into());
+                }
+                _ => {
+                    report.at(file, position, "the text column is empty; row skipped");
+                    continue;
+                }
+            }
+        }
         for (name, s) in names.iter().zip(&series) {
+            if Some(name.as_str()) == text_name {
+                continue;
+            }
             object.insert(
                 name.clone(),
                 any_to_json(s.get(i).unwrap_or(AnyValue::Null)),
@@ -572,6 +616,7 @@ mod tests {
         TableOptions {
             id_column: Some(id.into()),
             label_column: Some(label.into()),
+            text_column: None,
         }
     }
 
@@ -699,6 +744,7 @@ mod tests {
             &TableOptions {
                 id_column: Some("id".into()),
                 label_column: None,
+                text_column: None,
             },
         );
         assert!(report.problems.is_empty());

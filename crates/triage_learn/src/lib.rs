@@ -20,6 +20,7 @@ pub mod model;
 pub mod round;
 pub mod sampling;
 pub mod strategy;
+pub mod text;
 pub mod thresholds;
 
 /// A feature matrix: one row per item, one column per feature.

@@ -28,6 +28,8 @@ pub enum SourceKind {
     Manifest,
     /// A team's task set, published to the lake by `triage share`.
     Share,
+    /// A folder of `.txt` files.
+    TextFolder,
 }
 
 impl SourceKind {
@@ -38,6 +40,7 @@ impl SourceKind {
             Self::Table => "table",
             Self::Manifest => "manifest",
             Self::Share => "share",
+            Self::TextFolder => "text-folder",
         }
     }
 }

@@ -2,7 +2,7 @@
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
-export type TaskKind = "image-classification" | "row-classification" | "object-detection" | "image-multilabel" | "row-multilabel";
+export type TaskKind = "image-classification" | "row-classification" | "object-detection" | "image-multilabel" | "row-multilabel" | "text-classification" | "text-multilabel";
 
 export type ExportFormat = "gt-manifest" | "csv" | "parquet" | "coco" | "yolo" | "profile-json" | "profile-html";
 
@@ -293,11 +293,15 @@ image: string | null,
  */
 payload: JsonValue | null, 
 /**
+ * A text item's text.
+ */
+text: string | null, 
+/**
  * Its current label.
  */
 label: LabelDto | null, };
 
-export type SourceKind = "image-folder" | "table" | "manifest" | "share";
+export type SourceKind = "image-folder" | "table" | "manifest" | "share" | "text-folder";
 
 export type ImportReport = { 
 /**
@@ -1047,7 +1051,7 @@ export type CommandError = { code: string, message: string, };
 
 export type NewClass = { name: string, hotkey: string | null, };
 
-export type ImportRequest = { labelsFromFolders: boolean, idColumn: string | null, labelColumn: string | null, lake: LakeAccess, };
+export type ImportRequest = { labelsFromFolders: boolean, idColumn: string | null, labelColumn: string | null, textColumn: string | null, lake: LakeAccess, };
 
 export type ExportRequest = { to: string, formats: Array<ExportFormat>, labeledOnly: boolean, humanOnly: boolean, minConfidence: number | null, lake: LakeAccess, copyImages: boolean, };
 

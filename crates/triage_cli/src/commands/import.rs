@@ -1,4 +1,4 @@
-//! `triage import`: Import an image folder, a table (CSV, Parquet, JSON Lines) or a Ground Truth manifest.
+//! `triage import`: Import an image or text folder, a table (CSV, Parquet, JSON Lines) or a Ground Truth manifest.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,7 +12,7 @@ use crate::{S3Args, bar, open};
 pub struct Args {
     pub dir: PathBuf,
     pub path: PathBuf,
-    /// Take each image's class from its first folder below PATH.
+    /// Take each image's or text's class from its first folder below PATH.
     #[arg(long)]
     pub labels_from_folders: bool,
     /// The table column that identifies a row.
@@ -21,6 +21,9 @@ pub struct Args {
     /// The table column that holds a row's class name.
     #[arg(long)]
     pub label_column: Option<String>,
+    /// The table column that holds each row's text, for a text project.
+    #[arg(long)]
+    pub text_column: Option<String>,
     /// The folder a manifest's local paths must stay inside (default: the manifest's folder).
     #[arg(long)]
     pub root: Option<PathBuf>,
@@ -35,6 +38,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         labels_from_folders,
         id_column,
         label_column,
+        text_column,
         root,
         s3,
     } = args;
@@ -43,6 +47,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         labels_from_folders,
         id_column,
         label_column,
+        text_column,
         root,
         lake: s3.lake(),
     };

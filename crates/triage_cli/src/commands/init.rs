@@ -9,8 +9,9 @@ use triage_api::{CreateOptions, Project, TaskKind, Timestamp};
 #[derive(clap::Args)]
 pub struct Args {
     pub dir: PathBuf,
-    /// image-classification, row-classification, object-detection,
-    /// image-multilabel or row-multilabel.
+    /// image-classification, image-multilabel, object-detection,
+    /// row-classification, row-multilabel, text-classification or
+    /// text-multilabel.
     #[arg(long)]
     pub task: TaskKind,
     /// The class names, comma-separated, in index order.

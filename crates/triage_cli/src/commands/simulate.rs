@@ -4,18 +4,22 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use triage_api::{RoundOptions, TaskKind, Truth};
+use triage_api::{RoundOptions, SimData, TaskKind, Truth};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// An image folder with one subfolder per class, or a table.
+    /// An image or text folder with one subfolder per class, or a table.
     pub path: PathBuf,
     /// `folders`, or the table column that holds the truth.
     #[arg(long)]
     pub truth: String,
-    /// Checked against the data: folders are images, a column is a table.
+    /// The task: folders hold images (or texts with text-classification), a
+    /// column's table rows (or texts with --text-column).
     #[arg(long)]
     pub task: Option<TaskKind>,
+    /// The table column that holds each row's text: the rows become texts.
+    #[arg(long)]
+    pub text_column: Option<String>,
     #[command(flatten)]
     pub round: super::RoundArgs,
     #[arg(long, default_value_t = 200)]
@@ -30,15 +34,15 @@ pub fn run(args: Args) -> Result<()> {
         path,
         truth,
         task,
+        text_column,
         round,
         max_rounds,
         json,
     } = args;
-    let truth = Truth::parse(&truth);
-    truth.check_task(task)?;
+    let data = SimData::new(&path, Truth::parse(&truth), task, text_column.as_deref())?;
     let options = RoundOptions::from(round);
     let fmt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
-    let summary = triage_api::simulate(&path, &truth, &options, max_rounds, &|r| {
+    let summary = triage_api::simulate(&data, &options, max_rounds, &|r| {
         // Progress lines; a closed pipe ends the run at the next say!.
         let _ = writeln!(
             std::io::stdout().lock(),

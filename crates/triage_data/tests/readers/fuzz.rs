@@ -58,6 +58,7 @@ fn table_case(name: &str, bytes: &[u8]) {
     let options = TableOptions {
         id_column: None,
         label_column: Some("label".into()),
+        text_column: None,
     };
     let (rows, report) = read_table(&path, &options);
     check_problems_name(&path, &report.problems);
