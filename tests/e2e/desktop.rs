@@ -749,6 +749,96 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
     }
 }
 
+/// Texts on the Label screen: the whole text shows, `/` finds words in it
+/// (every match marked, the label keys idle while typing, Escape gives them
+/// back), and the class keys label each text, as they do images.
+#[test]
+fn annotator_labels_texts_with_the_keyboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("news");
+    let classes = ["business", "science", "sport", "weather"];
+    let options = triage_api::CreateOptions::new(
+        triage_api::TaskKind::TextClassification,
+        classes.iter().map(|c| c.to_string()).collect(),
+    );
+    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    let by_text = triage_api::ImportOptions {
+        text_column: Some("headline".into()),
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    project
+        .import(
+            &repo().join("datasets/headlines.csv"),
+            &by_text,
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
+    drop(project);
+
+    let app = Desktop::start(&[path_str(&dir).to_owned()]);
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen][data-ready=true]", LONG)
+        .unwrap();
+    let project = Project::open(&dir).unwrap();
+    let topic_of = |id: &str| {
+        let item = project.item(&format!("#{id}")).unwrap();
+        item.payload.unwrap()["topic"].as_str().unwrap().to_owned()
+    };
+    let mut previous = None;
+    let mut labeled = Vec::new();
+    for n in 0..3 {
+        let id = item_after(s, previous.as_deref());
+        let shown = s.text(&s.find("[data-testid=item-text]").unwrap()).unwrap();
+        let item = project.item(&format!("#{id}")).unwrap();
+        assert_eq!(shown.trim(), item.text.as_deref().unwrap().trim());
+        if n == 0 {
+            // "/" finds; typing a class key there labels nothing.
+            s.press("/", &[]).unwrap();
+            let search = s.find("[data-testid=text-search]").unwrap();
+            s.clear_and_type(&search, "1 the").unwrap();
+            s.clear_and_type(&search, "e").unwrap();
+            let marks = s.find_all("[data-testid=item-text] mark").unwrap();
+            let expected = shown.to_lowercase().matches('e').count();
+            assert_eq!(marks.len(), expected, "{shown}");
+            app.screenshot("11-text");
+            s.press("\u{E00C}", &[]).unwrap(); // Escape
+            assert_eq!(
+                item_after(s, None),
+                id,
+                "typing in the search labels nothing"
+            );
+        }
+        let topic = topic_of(&id);
+        let key = classes.iter().position(|c| *c == topic).unwrap() + 1;
+        s.press(&key.to_string(), &[]).unwrap();
+        labeled.push((id.clone(), key as u32 - 1));
+        previous = Some(id);
+    }
+    item_after(s, previous.as_deref());
+    let deadline = Instant::now() + SHORT;
+    loop {
+        let done: Vec<Option<u32>> = labeled
+            .iter()
+            .map(|(id, _)| {
+                project
+                    .item(&format!("#{id}"))
+                    .unwrap()
+                    .label
+                    .and_then(|l| l.class())
+            })
+            .collect();
+        if done.iter().all(Option::is_some) {
+            let want: Vec<Option<u32>> = labeled.iter().map(|(_, c)| Some(*c)).collect();
+            assert_eq!(done, want);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the labels were not committed");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 /// A lead opens a project three people labeled: the app asks the lead's
 /// name once, the Disagreements tab shows the team's agreement (the same
 /// figures as `triage agreement`) and the items they disagree on with every

@@ -50,6 +50,8 @@ pub struct Entry {
     pub image: Option<PathBuf>,
     /// A small copy of it, when one is cached (cheaper to decode).
     pub thumbnail: Option<PathBuf>,
+    /// The text, when the entry is a text.
+    pub text: Option<String>,
     /// The class index, for single-class labels.
     pub class: Option<u32>,
     /// The label as people read it: a class, a set, `3 boxes`.
@@ -351,6 +353,7 @@ impl Dataset {
             entries.push(Entry {
                 id: item.id,
                 name: entry_name(item),
+                text: item.text(),
                 image,
                 thumbnail,
                 class: label.as_ref().and_then(LabelDto::class),
@@ -447,6 +450,7 @@ impl Dataset {
                     id: i as i64 + 1,
                     name: ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1)),
                     thumbnail: None,
+                    text: None,
                     image,
                     class: label
                         .as_ref()
@@ -577,9 +581,10 @@ impl Project {
             .enumerate()
             .map(|(i, e)| (e.id, i as u32))
             .collect();
-        let stored_kind = match self.schema.task {
-            TaskKind::RowClassification | TaskKind::RowMultilabel => crate::learn::TABLE_FEATURES,
-            _ => crate::learn::IMAGE_FEATURES,
+        let stored_kind = match self.schema.task.item_kind() {
+            ItemKind::Row => crate::learn::TABLE_FEATURES,
+            ItemKind::Image => crate::learn::IMAGE_FEATURES,
+            ItemKind::Text => return Ok(text_features(entries)),
         };
         let stored = self.store.features(stored_kind)?;
         if !stored.is_empty() {
@@ -626,6 +631,17 @@ fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
 fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triage_learn::Matrix)> {
     let (x, _) = features::table_matrix(frame, skip).map_err(Error::Learn)?;
     Ok(((0..x.nrows() as u32).collect(), x))
+}
+
+/// Hashed TF-IDF of every text entry, sketched down to a few columns.
+fn text_features(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
+    let (rows, terms): (Vec<u32>, Vec<triage_learn::text::Terms>) = entries
+        .par_iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i as u32, triage_learn::text::terms(e.text.as_deref()?))))
+        .unzip();
+    let x = triage_learn::text::tfidf_matrix(&terms);
+    (rows, triage_learn::text::sketch(&x, features::PCA_DIMS))
 }
 
 /// Image descriptors of every readable image, from its thumbnail when one
@@ -752,6 +768,10 @@ fn manifest_entry(line: &ManifestEntry, classes: &[String]) -> Entry {
         name,
         image,
         thumbnail: None,
+        text: match &line.source {
+            EntrySource::Text(t) => Some(t.clone()),
+            _ => None,
+        },
         class: line.label.as_ref().and_then(|l| l.class_index),
         source: label.as_ref().map(|_| manifest_source(&meta)),
         confidence: line.label.as_ref().and_then(|l| l.confidence),

@@ -92,6 +92,10 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
                     egui::WidgetInfo::labeled(egui::Role::Image, true, format!("image {}", e.name))
                 });
         }
+        if let Some(text) = &e.text {
+            // The whole text, selectable so it can be copied.
+            ui.add(egui::Label::new(text.as_str()).wrap().selectable(true));
+        }
         ui.add_space(6.0);
         egui::Grid::new("detail-facts").num_columns(2).show(ui, |ui| {
             ui.label("label");

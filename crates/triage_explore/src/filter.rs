@@ -150,6 +150,7 @@ mod tests {
             name: "a".into(),
             image: None,
             thumbnail: None,
+            text: None,
             class,
             label: class.map(|c| c.to_string()),
             source,

@@ -123,7 +123,22 @@ fn cell(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset, pos: usize, index
             .filter(|t| t.is_file())
             .or_else(|| e.image.clone())
     };
-    if let Some(tex) = app.thumbs.get(index, path) {
+    if let Some(text) = &e.text {
+        // A text's opening words, wrapped inside the cell.
+        painter.rect_filled(image_rect, 2.0, visuals.extreme_bg_color);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let galley = painter.layout(
+            clip(&words.join(" "), 140),
+            FontId::proportional(11.0),
+            visuals.text_color(),
+            image_rect.width() - 8.0,
+        );
+        painter.with_clip_rect(image_rect).galley(
+            image_rect.min + vec2(4.0, 4.0),
+            galley,
+            visuals.text_color(),
+        );
+    } else if let Some(tex) = app.thumbs.get(index, path) {
         let size = tex.size_vec2();
         let scale = (IMAGE_SIDE / size.x).min(IMAGE_SIDE / size.y);
         let fitted = Rect::from_center_size(image_rect.center(), size * scale);

@@ -630,3 +630,49 @@ fn a_teams_disagreements_filter_and_its_agreement_shows() {
         h.get_by_label_contains(&format!("{who} {:.1}%", accuracy * 100.0));
     }
 }
+
+/// A text project: the grid shows each text's opening, the item shows the
+/// whole text, and the map places texts by their TF-IDF.
+#[test]
+fn a_text_project_shows_its_texts_and_their_map() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("news");
+    let classes = ["business", "science", "sport", "weather"];
+    let mut p = Project::create(
+        &dir,
+        &triage_api::CreateOptions::new(
+            triage_api::TaskKind::TextClassification,
+            classes.iter().map(|c| c.to_string()).collect(),
+        ),
+        t0(),
+    )
+    .unwrap();
+    let by_text = triage_api::ImportOptions {
+        text_column: Some("headline".into()),
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    p.import(
+        &repo().join("datasets/headlines.csv"),
+        &by_text,
+        t0(),
+        &|_, _| {},
+    )
+    .unwrap();
+    drop(p);
+
+    let mut h = harness(&dir);
+    loaded(&mut h);
+    let first = h.state().dataset().unwrap().entries[0].clone();
+    let text = first.text.clone().expect("a text entry holds its text");
+    assert!(text.starts_with("The Eagles striker"), "{text}");
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    h.get_by_label(&text);
+    h.key_press(Key::Escape);
+    h.run_steps(2);
+
+    h.key_press(Key::Num4);
+    wait(&mut h, "the map", |e| !e.is_busy());
+    h.get_by_label("feature map of 480 items");
+}

@@ -134,6 +134,21 @@ pub fn tfidf_matrix(corpus: &[Terms]) -> Array2<f64> {
     x
 }
 
+/// A short dense summary of TF-IDF rows for views that need few columns
+/// (the 2-D map): a fixed random projection to `dims` columns, which keeps
+/// distances between texts roughly as they were (Johnson–Lindenstrauss).
+pub fn sketch(x: &Array2<f64>, dims: usize) -> Array2<f64> {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let scale = 1.0 / (dims.max(1) as f64).sqrt();
+    let projection = Array2::from_shape_fn((x.ncols(), dims), |_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        if state & 1 == 0 { scale } else { -scale }
+    });
+    x.dot(&projection)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +197,9 @@ mod tests {
         }
         assert_eq!(cosine(&x, 3, 3), 0.0, "an empty text is all zeros");
         assert!(cosine(&x, 0, 1) > 2.0 * cosine(&x, 0, 2));
+        let small = sketch(&x, 64);
+        assert_eq!(small.dim(), (4, 64));
+        let dist = |a: usize, b: usize| (&small.row(a) - &small.row(b)).mapv(|v| v * v).sum();
+        assert!(dist(0, 1) < dist(0, 2), "near texts stay near");
     }
 }

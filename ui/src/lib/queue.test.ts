@@ -13,6 +13,7 @@ const item = (id: number): ItemDto => ({
   thumbnail: null,
   image: `/d/${id}.png`,
   payload: null,
+  text: null,
   label: null,
 });
 
