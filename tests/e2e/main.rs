@@ -44,6 +44,24 @@ pub fn built_bin(name: &str, how: &str) -> PathBuf {
     bin
 }
 
+/// all-MiniLM-L6-v2, as `scripts/install-deps.sh` unpacks it into the
+/// target folder's `models/` (or `TRIAGE_MINILM_DIR`).
+pub fn minilm() -> PathBuf {
+    let dir = std::env::var_os("TRIAGE_MINILM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let exe = std::env::current_exe().unwrap();
+            let target = exe.ancestors().nth(3).unwrap();
+            target.join("models/all-MiniLM-L6-v2")
+        });
+    assert!(
+        dir.join("model.safetensors").is_file(),
+        "{} is missing: run scripts/install-deps.sh, which fetches all-MiniLM-L6-v2",
+        dir.display()
+    );
+    dir
+}
+
 /// The `triage` binary of the same build as this test.
 pub fn triage_bin() -> PathBuf {
     built_bin("triage", "run `cargo build -p triage_cli` first")

@@ -225,3 +225,165 @@ fn simulate_learns_text_from_a_table_column_at_the_target() {
     ]);
     assert!(err.contains("does not fit this --truth"), "{err}");
 }
+
+/// `triage` with its own data folder, so the model registry is the test's.
+fn triage_in(data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(triage_bin())
+        .args(args)
+        .env("TRIAGE_DATA_DIR", data)
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn ok_in(data: &Path, args: &[&str]) -> String {
+    let out = triage_in(data, args);
+    assert!(
+        out.status.success(),
+        "triage {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn err_in(data: &Path, args: &[&str]) -> String {
+    let out = triage_in(data, args);
+    assert!(!out.status.success(), "triage {args:?} should have failed");
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A model registered once serves a project: its vectors are cached per
+/// item and per set of weights, rounds learn from them, and weights that
+/// change on disk are refused until the features are recomputed.
+#[test]
+fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    // A copy, so its weights can change under the project.
+    let model = tmp.path().join("minilm");
+    std::fs::create_dir_all(&model).unwrap();
+    for f in [
+        "config.json",
+        "tokenizer.json",
+        "sentence_bert_config.json",
+        "model.safetensors",
+    ] {
+        std::fs::copy(minilm().join(f), model.join(f)).unwrap();
+    }
+    let out = ok_in(
+        &data,
+        &["models", "add", path_str(&model), "--name", "mini"],
+    );
+    assert!(
+        out.contains("added text model 'mini' (384 dimensions"),
+        "{out}"
+    );
+    assert!(ok_in(&data, &["models", "list"]).contains("mini "));
+    assert!(
+        data.join("models.json").is_file(),
+        "the registry lives in the data folder"
+    );
+
+    let dir = tmp.path().join("news");
+    let ds = path_str(&dir);
+    let err = err_in(
+        &data,
+        &[
+            "init",
+            ds,
+            "--task",
+            "row-classification",
+            "--classes",
+            "a,b",
+            "--embedding",
+            "mini",
+        ],
+    );
+    assert!(err.contains("table rows have no embedding model"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    ok_in(
+        &data,
+        &[
+            "init",
+            ds,
+            "--task",
+            "text-classification",
+            "--classes",
+            "business,science,sport,weather",
+            "--embedding",
+            "mini",
+        ],
+    );
+    ok_in(
+        &data,
+        &[
+            "import",
+            ds,
+            HEADLINES_CSV,
+            "--text-column",
+            "headline",
+            "--label-column",
+            "topic",
+        ],
+    );
+    // The round embeds what is missing, then learns from the vectors.
+    let p = Project::open(&dir).unwrap();
+    assert_eq!(p.embedding().unwrap().unwrap().name, "mini");
+    drop(p);
+    let out = ok_in(&data, &["train", ds]);
+    assert!(out.contains("model"), "{out}");
+    let p = Project::open(&dir).unwrap();
+    let status = p.model_status().unwrap().unwrap();
+    assert!(
+        ["logistic", "bayes", "knn"]
+            .iter()
+            .any(|f| status.algorithm.starts_with(f)),
+        "{}",
+        status.algorithm
+    );
+    drop(p);
+
+    // Weights that change on disk: new items cannot be embedded with them.
+    let weights = model.join("model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&weights, &bytes).unwrap();
+    let more = tmp.path().join("more.csv");
+    std::fs::write(&more, "id,headline\nx1,Storm floods the valley\n").unwrap();
+    ok_in(
+        &data,
+        &[
+            "import",
+            ds,
+            path_str(&more),
+            "--text-column",
+            "headline",
+            "--id-column",
+            "id",
+        ],
+    );
+    let err = err_in(&data, &["train", ds]);
+    assert!(err.contains("model 'mini' changed on disk"), "{err}");
+    assert!(err.contains("triage features"), "{err}");
+    // Registered again, its new hash is refused as well until recomputed.
+    ok_in(
+        &data,
+        &["models", "add", path_str(&model), "--name", "mini"],
+    );
+    let err = err_in(&data, &["train", ds]);
+    assert!(err.contains("registered again with other weights"), "{err}");
+    let out = ok_in(&data, &["features", ds, "--model", "mini"]);
+    assert!(out.contains("481 items embedded"), "{out}");
+    ok_in(&data, &["train", ds]);
+
+    // A folder with a file missing is named, and nothing is registered.
+    std::fs::remove_file(model.join("tokenizer.json")).unwrap();
+    let err = err_in(
+        &data,
+        &["models", "add", path_str(&model), "--name", "broken"],
+    );
+    assert!(err.contains("tokenizer.json: missing"), "{err}");
+    assert!(!ok_in(&data, &["models", "list"]).contains("broken"));
+}

@@ -22,6 +22,9 @@ pub enum Error {
     /// A profile or a chart could not be made.
     #[error(transparent)]
     Profile(triage_profile::Error),
+    /// An embedding model could not be used.
+    #[error(transparent)]
+    Model(#[from] triage_embed::Error),
     /// No item in the project answers to this key.
     #[error("no item '{0}' in this project")]
     ItemNotFound(String),
@@ -57,6 +60,8 @@ impl Error {
             Self::Learn(triage_learn::Error::Cancelled) => "cancelled",
             Self::Learn(_) => "learn",
             Self::Profile(_) => "profile",
+            Self::Model(triage_embed::Error::File { .. }) => "model_file",
+            Self::Model(_) => "model",
             Self::ItemNotFound(_) => "item_not_found",
             Self::Invalid(_) => "invalid_request",
             Self::Path { .. } => "path",

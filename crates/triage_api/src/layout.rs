@@ -33,6 +33,17 @@ pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
     Some(path)
 }
 
+/// The user's data folder, shared by every project (the embedding models'
+/// registry lives there): `TRIAGE_DATA_DIR` when set, else the platform's
+/// (`~/.local/share/triage`, `%APPDATA%\\triage`, `~/Library/Application
+/// Support/triage`).
+pub fn user_data_dir() -> PathBuf {
+    std::env::var_os("TRIAGE_DATA_DIR")
+        .map(PathBuf::from)
+        .or_else(|| dirs::data_dir().map(|d| d.join("triage")))
+        .unwrap_or_else(|| PathBuf::from(".triage"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,10 +36,10 @@ pub(crate) const TABLE_FEATURES: &str = "table-v1";
 /// Each text's hashed term counts (packed by `triage_learn::text::pack`);
 /// versioned the same way.
 pub(crate) const TEXT_FEATURES: &str = "text-v1";
-/// The families cross-validation tries on hashed TF-IDF: a forest over
-/// thousands of sparse columns costs far more than it can earn there
-/// (it can still be pinned).
-const TEXT_FAMILIES: [Family; 3] = [Family::Bayes, Family::Logistic, Family::Knn];
+/// The families cross-validation tries on wide features (hashed TF-IDF,
+/// embeddings): a forest over hundreds or thousands of columns costs far
+/// more than it can earn there (it can still be pinned).
+const WIDE_FAMILIES: [Family; 3] = [Family::Bayes, Family::Logistic, Family::Knn];
 /// The setting that lists table columns never used as features (label
 /// columns: using them would be cheating).
 pub(crate) const FEATURE_SKIP: &str = "feature_skip";
@@ -256,8 +256,14 @@ impl Project {
         }
         progress("reading", 0.0);
         let snapshot = self.store.snapshot()?;
-        let (ids, x) = self.feature_matrix()?;
+        let (ids, x) = self.feature_matrix(cancel, &|done, total| {
+            progress("embedding", 0.1 * done as f64 / total.max(1) as f64);
+        })?;
         progress("training", 0.1);
+        let embedding = self.embedding()?;
+        let wide = embedding.is_some();
+        let feature_kind =
+            embedding.map_or_else(|| self.feature_kind().to_owned(), |m| m.feature_kind());
         let state: HashMap<ItemId, &triage_store::SnapshotItem> =
             snapshot.iter().map(|s| (s.id, s)).collect();
         let mut labels = Vec::with_capacity(ids.len());
@@ -284,10 +290,10 @@ impl Project {
             batch: options.batch,
             random_share: options.random_share,
             seed: options.seed,
-            families: match (&options.model, self.schema.task.item_kind()) {
-                (Some(family), _) => std::slice::from_ref(family),
-                (None, ItemKind::Text) => &TEXT_FAMILIES,
-                (None, _) => &Family::ALL,
+            families: match (&options.model, self.schema.task.item_kind(), wide) {
+                (Some(family), _, _) => std::slice::from_ref(family),
+                (None, ItemKind::Text, _) | (None, _, true) => &WIDE_FAMILIES,
+                (None, _, false) => &Family::ALL,
             },
             budget: SELECTION_BUDGET,
             cancel,
@@ -304,7 +310,7 @@ impl Project {
         let model = out.model.as_ref().map(|m| ModelRecord {
             algorithm: m.name(),
             params: m.params.clone(),
-            features: serde_json::json!({ "kind": self.feature_kind(), "dims": x.ncols() }),
+            features: serde_json::json!({ "kind": feature_kind, "dims": x.ncols() }),
             training_items: m.training_rows.iter().map(|&r| ids[r]).collect(),
             metrics: serde_json::json!({
                 "cv_accuracy": chosen.map(|c| c.accuracy),
@@ -386,8 +392,18 @@ impl Project {
     }
 
     /// The feature matrix of every item that has features, with their ids
-    /// in row order.
-    pub(crate) fn feature_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    /// in row order: the project's embeddings when it chose a model
+    /// (computing any missing), else the built-in features.
+    pub(crate) fn feature_matrix(
+        &mut self,
+        cancel: &AtomicBool,
+        progress: triage_data::ProgressFn<'_>,
+    ) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+        if !self.schema.task.is_multilabel()
+            && let Some(embedded) = self.embedding_matrix(cancel, progress)?
+        {
+            return Ok(embedded);
+        }
         match self.schema.task {
             TaskKind::RowClassification => self.table_matrix(),
             TaskKind::ImageClassification => self.image_matrix(),

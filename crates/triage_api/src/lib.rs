@@ -16,6 +16,7 @@ mod export;
 mod import;
 mod layout;
 mod learn;
+mod models;
 mod profile;
 mod project;
 mod simulate;
@@ -33,10 +34,11 @@ pub use explore::{
 };
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
-pub use layout::DB_FILE;
+pub use layout::{DB_FILE, user_data_dir};
 pub use learn::{
     CandidateDto, ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto,
 };
+pub use models::{EMBED_BATCH, add_model, list_models};
 pub use profile::{
     CONFIDENCE_COLUMN, ChartSvg, LABEL_COLUMN, ProfileOptions, SOURCE_COLUMN, profile_charts_svg,
     profile_path, write_output,
@@ -52,6 +54,7 @@ pub use triage_core::{
 };
 pub use triage_data::Problem;
 pub use triage_data::image_file::ImageLimits;
+pub use triage_embed::{ModelInfo, ModelKind};
 pub use triage_lake::{ExportFormat, LakeAccess, WrittenFile};
 pub use triage_learn::calibrate::Calibration;
 pub use triage_learn::model::Family;

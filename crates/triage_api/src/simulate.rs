@@ -186,6 +186,8 @@ pub struct SimData<'a> {
     pub task: TaskKind,
     /// A table's text column, for text items.
     pub text_column: Option<&'a str>,
+    /// A registered embedding model to learn from.
+    pub embedding: Option<&'a str>,
 }
 
 impl<'a> SimData<'a> {
@@ -203,11 +205,17 @@ impl<'a> SimData<'a> {
             truth,
             task,
             text_column,
+            embedding: None,
         })
     }
 
     fn project(&self) -> Result<(ScratchDir, Project, HashMap<ItemId, String>)> {
-        scratch_project(self.path, &self.truth, self.task, self.text_column)
+        let (scratch, mut project, truth) =
+            scratch_project(self.path, &self.truth, self.task, self.text_column)?;
+        if let Some(name) = self.embedding {
+            project.use_model(name, &AtomicBool::new(false), &|_, _| {})?;
+        }
+        Ok((scratch, project, truth))
     }
 }
 
@@ -369,7 +377,7 @@ pub fn learning_curve(
     use triage_learn::strategy::{Strategy, select_batch};
 
     let (_scratch, mut project, names) = data.project()?;
-    let (ids, x) = project.feature_matrix()?;
+    let (ids, x) = project.feature_matrix(&AtomicBool::new(false), &|_, _| {})?;
     let y: Vec<Option<u32>> = ids
         .iter()
         .map(|id| names.get(id).and_then(|n| project.schema.index_of(n).ok()))

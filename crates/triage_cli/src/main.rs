@@ -14,7 +14,7 @@ use triage_api::Project;
 #[command(
     name = "triage",
     version,
-    about = "Label images and table rows with a model that learns as you go"
+    about = "Label images, table rows and texts with a model that learns as you go"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,7 +25,7 @@ struct Cli {
 enum Command {
     /// Create a project in DIR.
     Init(commands::init::Args),
-    /// Import an image folder, a table (CSV, Parquet, JSON Lines) or a Ground Truth manifest.
+    /// Import an image or text folder, a table (CSV, Parquet, JSON Lines) or a Ground Truth manifest.
     Import(commands::import::Args),
     /// Show the project's task, classes and label counts.
     Status(commands::status::Args),
@@ -71,6 +71,11 @@ enum Command {
     /// the native explorer (the `triage-explore` program beside this one):
     /// PATH [--screenshot PNG [--view grid|table|profile|map] [--detail]].
     Explore(commands::explore::Args),
+    /// Register a local embedding model (text or image), or list them.
+    Models(commands::models::Args),
+    /// Compute every item's features with a registered model; rounds use
+    /// them from then on.
+    Features(commands::features::Args),
 }
 
 /// How to reach an S3-compatible store, for imports and exports.
@@ -154,6 +159,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Push(args) => commands::push::run(args),
         Command::Pull(args) => commands::pull::run(args),
         Command::Explore(args) => commands::explore::run(args),
+        Command::Models(args) => commands::models::run(args),
+        Command::Features(args) => commands::features::run(args),
     }
 }
 

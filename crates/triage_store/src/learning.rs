@@ -147,6 +147,16 @@ impl Store {
         Ok(out)
     }
 
+    /// The items that have a cached vector of one kind, in id order: what
+    /// is missing can be found without reading every vector.
+    pub fn feature_ids(&self, kind: &str) -> Result<Vec<ItemId>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT item_id FROM features WHERE kind = ?1 ORDER BY item_id")?;
+        let ids = stmt.query_map([kind], |r| r.get::<_, ItemId>(0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Caches feature vectors (little-endian f32).
     pub fn save_features(&mut self, kind: &str, vectors: &[(ItemId, Vec<f32>)]) -> Result<()> {
         let tx = self

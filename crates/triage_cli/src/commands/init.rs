@@ -27,6 +27,10 @@ pub struct Args {
     /// The Ground Truth label attribute (default: label).
     #[arg(long)]
     pub attribute: Option<String>,
+    /// A registered embedding model (`triage models list`) whose vectors
+    /// the rounds learn from, instead of the built-in features.
+    #[arg(long)]
+    pub embedding: Option<String>,
 }
 
 pub fn run(args: Args, at: Timestamp) -> Result<()> {
@@ -37,6 +41,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         hotkeys,
         job_name,
         attribute,
+        embedding,
     } = args;
     let options = CreateOptions {
         task,
@@ -45,8 +50,14 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         job_name,
         attribute,
     };
-    let project = Project::create(&dir, &options, at)
+    let mut project = Project::create(&dir, &options, at)
         .with_context(|| format!("creating a project in {}", dir.display()))?;
+    if let Some(name) = &embedding {
+        // Nothing is imported yet: this records the model and checks it.
+        project
+            .use_model(name, &std::sync::atomic::AtomicBool::new(false), &|_, _| {})
+            .with_context(|| format!("choosing the embedding model '{name}'"))?;
+    }
     let status = project.status()?;
     say!(
         "created {} project in {} with {} classes (job {}, attribute {})",

@@ -20,6 +20,9 @@ pub struct Args {
     /// The table column that holds each row's text: the rows become texts.
     #[arg(long)]
     pub text_column: Option<String>,
+    /// A registered embedding model to learn from (`triage models list`).
+    #[arg(long)]
+    pub embedding: Option<String>,
     #[command(flatten)]
     pub round: super::RoundArgs,
     #[arg(long, default_value_t = 200)]
@@ -35,11 +38,15 @@ pub fn run(args: Args) -> Result<()> {
         truth,
         task,
         text_column,
+        embedding,
         round,
         max_rounds,
         json,
     } = args;
-    let data = SimData::new(&path, Truth::parse(&truth), task, text_column.as_deref())?;
+    let data = SimData {
+        embedding: embedding.as_deref(),
+        ..SimData::new(&path, Truth::parse(&truth), task, text_column.as_deref())?
+    };
     let options = RoundOptions::from(round);
     let fmt = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.4}"));
     let summary = triage_api::simulate(&data, &options, max_rounds, &|r| {

@@ -1,0 +1,237 @@
+//! Embedding models: the user's registry (in the user's data folder, never a
+//! project), the model a project chose, and the vectors it made, cached per
+//! item and per set of weights.
+//!
+//! Reads model folders through `triage_embed` and texts and images through
+//! the project; writes the registry, the project's `embedding` setting and
+//! its feature cache. A project records the model's name and the SHA-256 of
+//! its weights: vectors from other weights are never mixed in, and a model
+//! whose weights changed is refused until the features are recomputed.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+use triage_core::{ItemId, ItemKind};
+use triage_data::image_file::{self, ImageLimits};
+use triage_embed::registry::Registry;
+use triage_embed::text::TextEncoder;
+use triage_embed::vision::ImageEncoder;
+use triage_embed::{ModelInfo, ModelKind};
+
+use crate::{Error, Project, Result};
+
+/// The setting that holds the project's model, as JSON [`ModelInfo`].
+const EMBEDDING: &str = "embedding";
+/// Items embedded per call: enough to keep both cores busy, few enough that
+/// padding to the longest text costs little and a cancel comes soon.
+pub const EMBED_BATCH: usize = 32;
+
+/// The registry in the user's data folder.
+fn registry() -> Registry {
+    Registry::at(&crate::layout::user_data_dir())
+}
+
+/// Checks a model folder (loading it whole) and registers it as `name` (by
+/// default the folder's name).
+pub fn add_model(folder: &std::path::Path, name: Option<&str>) -> Result<ModelInfo> {
+    Ok(registry().add(folder, name)?)
+}
+
+/// Every registered model.
+pub fn list_models() -> Result<Vec<ModelInfo>> {
+    Ok(registry().list()?)
+}
+
+/// A loaded model of either kind.
+pub(crate) enum Encoder {
+    Text(Box<TextEncoder>),
+    Image(ImageEncoder),
+}
+
+impl Encoder {
+    fn load(info: &ModelInfo) -> Result<Self> {
+        let folder = std::path::Path::new(&info.path);
+        // The weights on disk must still be the ones the project recorded.
+        let now = triage_embed::weights_sha256(folder)?;
+        if now != info.sha256 {
+            return Err(Error::Invalid(format!(
+                "model '{}' changed on disk (its weights were {}, now {}): recompute this \
+                 project's features with `triage features DIR --model {}`",
+                info.name,
+                &info.sha256[..12],
+                &now[..12],
+                info.name
+            )));
+        }
+        Ok(match info.kind {
+            ModelKind::Text => Self::Text(Box::new(TextEncoder::load(folder)?)),
+            ModelKind::Image => Self::Image(ImageEncoder::load(folder)?),
+        })
+    }
+}
+
+impl Project {
+    /// The project's embedding model, if it chose one.
+    pub fn embedding(&self) -> Result<Option<ModelInfo>> {
+        self.store
+            .setting(EMBEDDING)?
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .map_err(|e| Error::Invalid(format!("the project's embedding setting: {e}")))
+            })
+            .transpose()
+    }
+
+    /// Chooses the registered model `name` for this project's features
+    /// (the model's current weights), and computes every item's vector;
+    /// vectors of the weights chosen before are dropped. `progress` hears
+    /// items done out of total; `cancel` stops between batches, keeping
+    /// what is done.
+    pub fn use_model(
+        &mut self,
+        name: &str,
+        cancel: &AtomicBool,
+        progress: triage_data::ProgressFn<'_>,
+    ) -> Result<u64> {
+        let info = registry().get(name)?;
+        let wanted = match self.schema.task.item_kind() {
+            ItemKind::Text => ModelKind::Text,
+            ItemKind::Image => ModelKind::Image,
+            ItemKind::Row => {
+                return Err(Error::Invalid(
+                    "table rows have no embedding model: their columns are the features \
+                     (an embedding column is used as it is)"
+                        .into(),
+                ));
+            }
+        };
+        if info.kind != wanted {
+            return Err(Error::Invalid(format!(
+                "model '{name}' embeds {}s; this {} project needs a {} model",
+                info.kind.as_str(),
+                self.schema.task.as_str(),
+                wanted.as_str()
+            )));
+        }
+        // Check the weights before forgetting the old vectors.
+        let encoder = Encoder::load(&info)?;
+        if let Some(old) = self.embedding()?
+            && old.feature_kind() != info.feature_kind()
+        {
+            self.store.replace_features(&old.feature_kind(), "", &[])?;
+        }
+        self.store.set_setting(
+            EMBEDDING,
+            &serde_json::to_string(&info).map_err(|e| Error::Invalid(e.to_string()))?,
+        )?;
+        self.embed_missing(&info, Some(encoder), cancel, progress)
+    }
+
+    /// Vectors for every item that has none yet under the project's model;
+    /// the model is loaded (and its weights checked) only when some are
+    /// missing. Returns how many were computed.
+    pub(crate) fn embed_missing(
+        &mut self,
+        info: &ModelInfo,
+        encoder: Option<Encoder>,
+        cancel: &AtomicBool,
+        progress: triage_data::ProgressFn<'_>,
+    ) -> Result<u64> {
+        let kind = info.feature_kind();
+        let have: std::collections::HashSet<ItemId> =
+            self.store.feature_ids(&kind)?.into_iter().collect();
+        let mut missing = Vec::new();
+        self.store.for_each_item(|item| -> Result<()> {
+            if !have.contains(&item.id) && matches!(item.kind, ItemKind::Text | ItemKind::Image) {
+                missing.push(item);
+            }
+            Ok(())
+        })?;
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let encoder = match encoder {
+            Some(e) => e,
+            None => Encoder::load(info)?,
+        };
+        let total = missing.len() as u64;
+        let thumbs = self.thumbs_dir();
+        let mut done = 0u64;
+        for batch in missing.chunks(EMBED_BATCH) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let vectors: Vec<(ItemId, Vec<f32>)> = match &encoder {
+                Encoder::Text(model) => {
+                    let texts: Vec<String> =
+                        batch.iter().map(|i| i.text().unwrap_or_default()).collect();
+                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    batch
+                        .iter()
+                        .map(|i| i.id)
+                        .zip(model.embed(&refs)?)
+                        .collect()
+                }
+                Encoder::Image(model) => {
+                    // Decoded in parallel, from the thumbnail when there is
+                    // one (the model sees 224 pixels); unreadable ones wait.
+                    let decoded: Vec<(ItemId, image::RgbImage)> = batch
+                        .par_iter()
+                        .filter_map(|i| {
+                            let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
+                            let path = if thumb.is_file() {
+                                thumb
+                            } else {
+                                i.uri.as_ref()?.into()
+                            };
+                            let bytes = std::fs::read(path).ok()?;
+                            Some((
+                                i.id,
+                                image_file::decode(&bytes, ImageLimits::default()).ok()?,
+                            ))
+                        })
+                        .collect();
+                    let (ids, images): (Vec<ItemId>, Vec<image::RgbImage>) =
+                        decoded.into_iter().unzip();
+                    ids.into_iter().zip(model.embed(&images)?).collect()
+                }
+            };
+            self.store.save_features(&kind, &vectors)?;
+            done += batch.len() as u64;
+            progress(done, total);
+        }
+        Ok(done)
+    }
+
+    /// The project's embedding vectors, computing any that are missing;
+    /// `None` when the project has no model.
+    pub(crate) fn embedding_matrix(
+        &mut self,
+        cancel: &AtomicBool,
+        progress: triage_data::ProgressFn<'_>,
+    ) -> Result<Option<(Vec<ItemId>, triage_learn::Matrix)>> {
+        let Some(info) = self.embedding()? else {
+            return Ok(None);
+        };
+        if let Ok(registered) = registry().get(&info.name)
+            && registered.sha256 != info.sha256
+        {
+            return Err(Error::Invalid(format!(
+                "model '{}' was registered again with other weights: recompute this \
+                 project's features with `triage features DIR --model {}`",
+                info.name, info.name
+            )));
+        }
+        self.embed_missing(&info, None, cancel, progress)?;
+        let vectors = self.store.features(&info.feature_kind())?;
+        let dims = info.dims as usize;
+        let ids: Vec<ItemId> = vectors.iter().map(|(id, _)| *id).collect();
+        let flat: Vec<f64> = vectors
+            .into_iter()
+            .flat_map(|(_, v)| v.into_iter().map(f64::from))
+            .collect();
+        let x = triage_learn::Matrix::from_shape_vec((ids.len(), dims), flat)
+            .map_err(|e| Error::Invalid(format!("stored embeddings: {e}")))?;
+        Ok(Some((ids, x)))
+    }
+}
