@@ -629,7 +629,8 @@ fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
 }
 
 fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triage_learn::Matrix)> {
-    let (x, _) = features::table_matrix(frame, skip).map_err(Error::Learn)?;
+    let (x, _) = features::table_matrix(frame, skip, &crate::learn::text_columns(frame, skip))
+        .map_err(Error::Learn)?;
     Ok(((0..x.nrows() as u32).collect(), x))
 }
 

@@ -32,7 +32,7 @@ use crate::{Error, LabelCounts, Project, Result};
 /// descriptor changes, so old caches are not mixed in.
 pub(crate) const IMAGE_FEATURES: &str = "image-v1";
 /// Cached standardised table features; versioned the same way.
-pub(crate) const TABLE_FEATURES: &str = "table-v1";
+pub(crate) const TABLE_FEATURES: &str = "table-v2";
 /// Each text's hashed term counts (packed by `triage_learn::text::pack`);
 /// versioned the same way.
 pub(crate) const TEXT_FEATURES: &str = "text-v1";
@@ -454,7 +454,8 @@ impl Project {
         let skip: Vec<String> = skip_setting
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        let (x, _) = features::table_matrix(&frame, &skip).map_err(learn_err)?;
+        let texts = text_columns(&frame, &skip);
+        let (x, _) = features::table_matrix(&frame, &skip, &texts).map_err(learn_err)?;
         let ids: Vec<ItemId> = rows.iter().map(|(id, _)| *id).collect();
         let vectors: Vec<(ItemId, Vec<f32>)> = ids
             .iter()
@@ -628,6 +629,21 @@ impl Project {
             spot_checks_pending: spot.pending,
         }))
     }
+}
+
+/// The string columns a profile would call free text (kind `text`), which
+/// the table features learn from as text.
+pub(crate) fn text_columns(frame: &polars::prelude::DataFrame, skip: &[String]) -> Vec<String> {
+    frame
+        .columns()
+        .iter()
+        .filter(|c| !skip.iter().any(|s| s == c.name().as_str()))
+        .filter_map(|c| {
+            let ca = c.as_materialized_series().str().ok()?;
+            (triage_profile::string_kind(c.name(), ca) == triage_profile::Kind::Text)
+                .then(|| c.name().to_string())
+        })
+        .collect()
 }
 
 /// Detection projects are labeled by hand for now.

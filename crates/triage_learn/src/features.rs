@@ -26,8 +26,18 @@ pub const TOP_VALUES: usize = 10;
 /// Images are reduced to at most this many PCA components.
 pub const PCA_DIMS: usize = 64;
 
-/// A table's columns as a feature matrix, one row per table row.
-pub fn table_matrix(df: &DataFrame, skip: &[String]) -> Result<(Array2<f64>, Vec<String>)> {
+/// Each free-text column becomes this many features: its hashed TF-IDF,
+/// sketched down (see [`crate::text::sketch`]).
+pub const TEXT_COLUMN_DIMS: usize = 64;
+
+/// A table's columns as a feature matrix, one row per table row. String
+/// columns named in `text_columns` (free text, as the profile finds it)
+/// give text features; other strings are one-hot on their top values.
+pub fn table_matrix(
+    df: &DataFrame,
+    skip: &[String],
+    text_columns: &[String],
+) -> Result<(Array2<f64>, Vec<String>)> {
     let n = df.height();
     let mut columns: Vec<Vec<f64>> = Vec::new();
     let mut names = Vec::new();
@@ -55,7 +65,11 @@ pub fn table_matrix(df: &DataFrame, skip: &[String]) -> Result<(Array2<f64>, Vec
                     .map_err(|e| Error::Features(e.to_string()))?
                     .iter()
                     .collect();
-                push_categorical(&name, &values, &mut columns, &mut names);
+                if text_columns.contains(&name) {
+                    push_text(&name, &values, &mut columns, &mut names);
+                } else {
+                    push_categorical(&name, &values, &mut columns, &mut names);
+                }
             }
             DataType::List(inner) if inner.is_primitive_numeric() => {
                 push_embedding(&name, series, n, &mut columns, &mut names)?;
@@ -71,6 +85,36 @@ pub fn table_matrix(df: &DataFrame, skip: &[String]) -> Result<(Array2<f64>, Vec
         }
     }
     Ok((x, names))
+}
+
+/// A free-text column: its texts' hashed TF-IDF sketched to
+/// [`TEXT_COLUMN_DIMS`] standardised columns, and a missing flag when
+/// some rows have no text.
+fn push_text(
+    name: &str,
+    values: &[Option<&str>],
+    columns: &mut Vec<Vec<f64>>,
+    names: &mut Vec<String>,
+) {
+    let terms: Vec<crate::text::Terms> = values
+        .iter()
+        .map(|v| v.map(crate::text::terms).unwrap_or_default())
+        .collect();
+    let mut x = crate::text::sketch(&crate::text::tfidf_matrix(&terms), TEXT_COLUMN_DIMS);
+    standardize(&mut x);
+    for (j, column) in x.columns().into_iter().enumerate() {
+        columns.push(column.to_vec());
+        names.push(format!("{name}~{j}"));
+    }
+    if values.iter().any(Option::is_none) {
+        columns.push(
+            values
+                .iter()
+                .map(|v| f64::from(u8::from(v.is_none())))
+                .collect(),
+        );
+        names.push(format!("{name}:missing"));
+    }
 }
 
 fn push_numeric(
@@ -397,7 +441,7 @@ mod tests {
             "label" => ["p", "q", "p", "q"],
         )
         .unwrap();
-        let (x, names) = table_matrix(&df, &["label".to_string()]).unwrap();
+        let (x, names) = table_matrix(&df, &["label".to_string()], &[]).unwrap();
         assert_eq!(
             names,
             ["x", "x:missing", "kind=cat", "kind=dog", "kind:missing"]
@@ -411,6 +455,26 @@ mod tests {
     }
 
     #[test]
+    fn free_text_columns_give_text_features() {
+        let df = df!(
+            "note" => [Some("late goal wins the derby"), Some("a late goal in the derby"), None, Some("rates rise at the bank")],
+            "kind" => ["a", "a", "b", "b"],
+        )
+        .unwrap();
+        let (x, names) = table_matrix(&df, &[], &["note".to_string()]).unwrap();
+        assert_eq!(names.len(), TEXT_COLUMN_DIMS + 1 + 2);
+        assert_eq!(names[0], "note~0");
+        assert_eq!(names[TEXT_COLUMN_DIMS], "note:missing");
+        assert_eq!(x.dim(), (4, TEXT_COLUMN_DIMS + 3));
+        let dist = |a: usize, b: usize| {
+            (0..TEXT_COLUMN_DIMS)
+                .map(|j| (x[[a, j]] - x[[b, j]]).powi(2))
+                .sum::<f64>()
+        };
+        assert!(dist(0, 1) < dist(0, 3), "texts on one topic are near");
+    }
+
+    #[test]
     fn embedding_columns_are_used_as_is() {
         let e: ListChunked = [Some(vec![0.5f64, -1.0]), Some(vec![2.0, 3.0]), None]
             .into_iter()
@@ -418,7 +482,7 @@ mod tests {
             .collect();
         let df = DataFrame::new_infer_height(vec![e.into_series().with_name("emb".into()).into()])
             .unwrap();
-        let (x, names) = table_matrix(&df, &[]).unwrap();
+        let (x, names) = table_matrix(&df, &[], &[]).unwrap();
         assert_eq!(names, ["emb[0]", "emb[1]", "emb:missing"]);
         assert_eq!(x.row(0).to_vec(), vec![0.5, -1.0, 0.0]);
         assert_eq!(x.row(2).to_vec(), vec![0.0, 0.0, 1.0]);

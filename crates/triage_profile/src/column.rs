@@ -358,6 +358,21 @@ impl<'a> StringPass<'a> {
     }
 }
 
+/// The kind a string column's values most likely make, by the same rules
+/// as its profile: so a free-text column is learned from as text (one
+/// hash pass, no statistics).
+pub fn string_kind(name: &str, ca: &StringChunked) -> Kind {
+    let pass = StringPass::new(ca);
+    let count = (ca.len() - ca.null_count()) as u64;
+    infer_kind(
+        name,
+        &DataType::String,
+        count,
+        pass.levels.len() as u64,
+        Some(&pass.facts()),
+    )
+}
+
 /// The kind a column most likely has; the rules are documented in
 /// `docs/profile-schema.md`.
 pub(crate) fn infer_kind(

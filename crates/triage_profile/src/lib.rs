@@ -11,6 +11,7 @@
 pub mod alerts;
 pub mod charts;
 mod column;
+pub use column::string_kind;
 mod dataset;
 pub mod html;
 pub mod images;
