@@ -333,6 +333,7 @@ fn bench_learn() -> Result<()> {
     bench_simulate()?;
     bench_clusters()?;
     bench_text()?;
+    bench_embed()?;
     bench_learning_curve()?;
     bench_round_scale()
 }
@@ -689,6 +690,161 @@ fn main() -> Result<()> {
     }
     if which == "text" {
         bench_text()?;
+    }
+    if which == "embed" {
+        bench_embed()?;
+    }
+    Ok(())
+}
+
+/// Texts and batch size of the embedding throughput benchmark.
+const EMBED_TEXTS: usize = 512;
+const EMBED_BATCH: usize = 32;
+
+/// The BBC texts as the peers read them: every `.txt` one level down,
+/// sorted by path, that is non-empty UTF-8.
+fn bbc_texts(folder: &Path) -> Result<Vec<String>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(folder)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .flat_map(|d| {
+            std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok().map(|e| e.path()))
+        })
+        .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("txt")))
+        .collect();
+    paths.sort();
+    Ok(paths
+        .iter()
+        .filter_map(|p| String::from_utf8(std::fs::read(p).ok()?).ok())
+        .filter(|t| !t.trim().is_empty())
+        .collect())
+}
+
+/// MiniLM (fetched by `scripts/install-deps.sh` into the target folder's
+/// `models/`): its throughput on 2 cores against sentence-transformers on
+/// PyTorch over the same texts and batch, then the BBC loop learning from
+/// its embeddings, beside the hashed TF-IDF figures above.
+fn bench_embed() -> Result<()> {
+    let folder = data_dir()?.join("bbc");
+    let target = data_dir()?
+        .parent()
+        .map(Path::to_path_buf)
+        .context("no target folder")?;
+    let model = target.join("models/all-MiniLM-L6-v2");
+    if !folder.is_dir() || !model.is_dir() {
+        println!("  (no BBC texts or MiniLM: run `make bench`)");
+        return Ok(());
+    }
+    let texts = bbc_texts(&folder)?;
+    let texts: Vec<&str> = texts.iter().take(EMBED_TEXTS).map(String::as_str).collect();
+    println!(
+        "## MiniLM embedding throughput: {} BBC texts (up to 256 tokens), batch {EMBED_BATCH}, {} threads",
+        texts.len(),
+        rayon::current_num_threads()
+    );
+    let encoder = triage_embed::text::TextEncoder::load(&model)?;
+    encoder.embed(&texts[..EMBED_BATCH])?; // warm up
+    let start = Instant::now();
+    for batch in texts.chunks(EMBED_BATCH) {
+        encoder.embed(batch)?;
+    }
+    println!(
+        "triage (candle)        texts/s {:.1}",
+        texts.len() as f64 / secs(start.elapsed())
+    );
+    let python = bench_python()?;
+    if python.is_file() {
+        let status = std::process::Command::new(&python)
+            .arg(repo().join("bench/peers/embed_peer.py"))
+            .arg(&folder)
+            .arg(&model)
+            .args([
+                "--n",
+                &EMBED_TEXTS.to_string(),
+                "--batch",
+                &EMBED_BATCH.to_string(),
+            ])
+            .args(["--threads", &rayon::current_num_threads().to_string()])
+            .status()?;
+        anyhow::ensure!(status.success(), "the sentence-transformers peer failed");
+    }
+
+    // The loop through the CLI, with a registry of its own.
+    let registry = tempfile::tempdir_in(data_dir()?)?;
+    let cli = target.join("release/triage");
+    let triage = |args: &[&str]| -> Result<String> {
+        let out = std::process::Command::new(&cli)
+            .args(args)
+            .env("TRIAGE_DATA_DIR", registry.path())
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "triage {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    triage(&[
+        "models",
+        "add",
+        &model.display().to_string(),
+        "--name",
+        "minilm",
+    ])?;
+    for rounds in TEXT_ROUNDS {
+        println!(
+            "## BBC News texts with MiniLM embeddings: target 0.95, {rounds} rounds of {TEXT_BATCH} labels, 5 seeds"
+        );
+        let (mut share, mut acc) = (Vec::new(), Vec::new());
+        let start = Instant::now();
+        for seed in 1..=5u64 {
+            let out = triage(&[
+                "simulate",
+                &folder.display().to_string(),
+                "--truth",
+                "folders",
+                "--task",
+                "text-classification",
+                "--embedding",
+                "minilm",
+                "--batch",
+                &TEXT_BATCH.to_string(),
+                "--max-rounds",
+                &rounds.to_string(),
+                "--seed",
+                &seed.to_string(),
+                "--json",
+            ])?;
+            let s: serde_json::Value =
+                serde_json::from_str(out.lines().last().context("no summary")?)?;
+            let items = s["items"].as_f64().unwrap_or(1.0);
+            let auto = s["auto_labeled"].as_f64().unwrap_or(0.0);
+            share.push(auto / items);
+            acc.extend(s["auto_accuracy_true"].as_f64());
+            println!(
+                "  triage minilm seed {seed}: {} human, {auto} auto ({:.1}%), true accuracy {}, model {}",
+                s["human_labels"],
+                100.0 * auto / items,
+                s["auto_accuracy_true"],
+                s["algorithm"]
+            );
+        }
+        let what = "triage minilm";
+        println!("{what:<22} auto-labeled share {}", min_median_max(share));
+        println!(
+            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
+            "",
+            min_median_max(acc.clone()),
+            acc.len()
+        );
+        println!(
+            "{:<22} seconds for 5 seeds {:.1}",
+            "",
+            secs(start.elapsed())
+        );
     }
     Ok(())
 }

@@ -43,6 +43,7 @@ fn declarations() -> String {
         triage_api::Calibration::decl(&cfg),
         triage_api::RoundSummary::decl(&cfg),
         triage_api::SuspectDto::decl(&cfg),
+        triage_api::SimilarDto::decl(&cfg),
         triage_api::ExportSummary::decl(&cfg),
         triage_api::PushSummary::decl(&cfg),
         triage_api::PullSummary::decl(&cfg),

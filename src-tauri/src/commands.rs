@@ -13,7 +13,7 @@ use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
     ExportOptions, ExportSummary, Family, ImportOptions, ImportReport, ItemDto, LabelDto,
     LakeAccess, ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions,
-    RoundSummary, Status, Strategy, SuspectDto, TaskKind, Timestamp,
+    RoundSummary, SimilarDto, Status, Strategy, SuspectDto, TaskKind, Timestamp,
 };
 
 use crate::state::AppState;
@@ -540,6 +540,17 @@ pub async fn consolidate(
 #[tauri::command]
 pub async fn label_errors(state: State<'_, AppState>) -> Reply<Vec<SuspectDto>> {
     with_project(&state, |p| p.label_errors()).await
+}
+
+/// Open items like `item` (or the latest human label's item), each offered
+/// its class for a person to confirm.
+#[tauri::command]
+pub async fn similar_items(
+    state: State<'_, AppState>,
+    item: Option<i64>,
+    n: usize,
+) -> Reply<Vec<SimilarDto>> {
+    with_project(&state, move |p| p.similar_open(item, n)).await
 }
 
 #[tauri::command]

@@ -50,6 +50,7 @@ fn main() -> anyhow::Result<()> {
             commands::model_status,
             commands::auto_labeled,
             commands::label_errors,
+            commands::similar_items,
             commands::spot_check,
             commands::profile,
         ])

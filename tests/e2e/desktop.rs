@@ -818,6 +818,40 @@ fn annotator_labels_texts_with_the_keyboard() {
     }
     item_after(s, previous.as_deref());
     let deadline = Instant::now() + SHORT;
+    wait_labels(&project, &labeled, deadline);
+
+    // Review › Similar: open texts like the latest label, each offered its
+    // class; Enter accepts one as a person's label, nothing is auto-labeled.
+    s.click(&s.find("[data-screen=review]").unwrap()).unwrap();
+    s.click(&s.wait_for("[data-mode=similar]", SHORT).unwrap())
+        .unwrap();
+    s.wait_for(".grid .card", SHORT).unwrap();
+    app.screenshot("12-similar");
+    let (last, class) = labeled.last().cloned().unwrap();
+    let offered = s
+        .text(&s.find(".card.selected .caption strong").unwrap())
+        .unwrap();
+    assert_eq!(offered, classes[class as usize]);
+    let first_card = s.find(".card.selected").unwrap();
+    assert!(
+        s.text(&first_card)
+            .unwrap()
+            .contains(&format!("like #{last}"))
+    );
+    let counts = project.status().unwrap().counts;
+    assert_eq!(counts.model, 0, "suggestions are never auto-labels");
+    s.press("\u{E007}", &[]).unwrap(); // Enter accepts
+    let deadline = Instant::now() + SHORT;
+    while project.status().unwrap().counts.human < 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the accepted suggestion was not labeled"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_labels(project: &Project, labeled: &[(String, u32)], deadline: Instant) {
     loop {
         let done: Vec<Option<u32>> = labeled
             .iter()

@@ -336,7 +336,7 @@ fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
     let p = Project::open(&dir).unwrap();
     let status = p.model_status().unwrap().unwrap();
     assert!(
-        ["logistic", "bayes", "knn"]
+        ["logistic", "gaussian-nb", "knn"]
             .iter()
             .any(|f| status.algorithm.starts_with(f)),
         "{}",

@@ -64,6 +64,15 @@ pub struct Entry {
     pub review: ReviewState,
 }
 
+/// An entry like another, and how alike (cosine, 1 the same).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Similar {
+    /// Its index among the entries.
+    pub entry: u32,
+    /// Cosine similarity of their features.
+    pub cosine: f64,
+}
+
 /// One event in an entry's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEvent {
@@ -207,6 +216,82 @@ impl Dataset {
     /// the table view's search.
     pub fn row_contains(&self, row: usize, needle_lower: &str) -> bool {
         (0..self.table.width()).any(|c| self.cell(row, c).to_lowercase().contains(needle_lower))
+    }
+
+    /// The `n` entries most like entry `index`, nearest first, by cosine
+    /// over the project's embeddings when it has a model, else over the
+    /// texts' hashed TF-IDF. Images without a model have nothing to compare.
+    pub fn similar(&self, index: usize, n: usize) -> Result<Vec<Similar>> {
+        let by_id: HashMap<i64, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.id, i))
+            .collect();
+        let embedded = match self.kind {
+            DatasetKind::Project => {
+                let project = Project::open_read_only(&self.path)?;
+                match project.embedding()? {
+                    Some(model) => Some(
+                        project
+                            .store
+                            .features(&model.feature_kind())?
+                            .into_iter()
+                            .filter_map(|(id, v)| Some((*by_id.get(&id)?, v)))
+                            .collect::<Vec<_>>(),
+                    ),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let vectors: Vec<(usize, Vec<f32>)> = match embedded {
+            Some(v) if !v.is_empty() => v,
+            _ if self.entries.iter().any(|e| e.text.is_some()) => {
+                let (rows, x) = text_features_full(&self.entries);
+                rows.into_iter()
+                    .map(|r| r as usize)
+                    .zip(
+                        x.rows()
+                            .into_iter()
+                            .map(|r| r.iter().map(|&v| v as f32).collect()),
+                    )
+                    .collect()
+            }
+            _ => {
+                return Err(Error::Invalid(
+                    "more like this needs an embedding model (`triage features DIR --model \
+                     NAME`) or texts"
+                        .into(),
+                ));
+            }
+        };
+        let Some((_, target)) = vectors.iter().find(|(i, _)| *i == index) else {
+            return Err(Error::Invalid(format!(
+                "{} has no features to compare",
+                self.entries
+                    .get(index)
+                    .map_or("this entry", |e| e.name.as_str())
+            )));
+        };
+        let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+        let t_norm = norm(target).max(1e-12);
+        let mut scored: Vec<Similar> = vectors
+            .iter()
+            .filter(|(i, _)| *i != index)
+            .map(|(i, v)| Similar {
+                entry: *i as u32,
+                cosine: v
+                    .iter()
+                    .zip(target)
+                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                    .sum::<f64>()
+                    / (norm(v).max(1e-12) * t_norm),
+            })
+            .collect();
+        scored.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
+        scored.truncate(n);
+        Ok(scored)
     }
 
     /// Every event about an entry, oldest first. A project keeps them all;
@@ -634,14 +719,19 @@ fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triag
     Ok(((0..x.nrows() as u32).collect(), x))
 }
 
-/// Hashed TF-IDF of every text entry, sketched down to a few columns.
-fn text_features(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
+/// Hashed TF-IDF of every text entry.
+fn text_features_full(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
     let (rows, terms): (Vec<u32>, Vec<triage_learn::text::Terms>) = entries
         .par_iter()
         .enumerate()
         .filter_map(|(i, e)| Some((i as u32, triage_learn::text::terms(e.text.as_deref()?))))
         .unzip();
-    let x = triage_learn::text::tfidf_matrix(&terms);
+    (rows, triage_learn::text::tfidf_matrix(&terms))
+}
+
+/// Hashed TF-IDF of every text entry, sketched down to a few columns.
+fn text_features(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
+    let (rows, x) = text_features_full(entries);
     (rows, triage_learn::text::sketch(&x, features::PCA_DIMS))
 }
 

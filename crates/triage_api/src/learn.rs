@@ -79,6 +79,19 @@ impl Default for RoundOptions {
 /// stays within three seconds.
 const SELECTION_BUDGET: Duration = Duration::from_millis(1_500);
 
+/// An open item like one a person labeled, offered that item's class.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SimilarDto {
+    /// The open item.
+    pub item: ItemDto,
+    /// The labeled item it is like.
+    pub like: i64,
+    /// The class a person confirms with one key.
+    pub proposed: String,
+    /// Cosine similarity of their features.
+    pub cosine: f64,
+}
+
 /// An estimate with its 95% interval.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, ts_rs::TS)]
 pub struct Interval {
@@ -545,6 +558,66 @@ impl Project {
             .map(|id| cached.remove(id).unwrap_or_default())
             .collect();
         Ok((ids, text::tfidf_matrix(&corpus)))
+    }
+
+    /// The open items (unlabeled, or labeled only by the model) most like
+    /// `item`, by cosine over the features rounds learn from, each offered
+    /// `item`'s class: a queue for a person to confirm, never auto-labels.
+    /// Without `item`, the item of the latest human label.
+    pub fn similar_open(&mut self, item: Option<i64>, n: usize) -> Result<Vec<SimilarDto>> {
+        let Some(seed) = item.map_or_else(|| self.store.last_human_labeled(), |i| Ok(Some(i)))?
+        else {
+            return Err(Error::Invalid(
+                "label an item first: similar items are found for it".into(),
+            ));
+        };
+        let seed_row = self.store.item(seed)?;
+        let Some(class) = seed_row.label.as_ref().and_then(|l| l.class()) else {
+            return Err(Error::Invalid(format!(
+                "item {seed} has no single class to offer"
+            )));
+        };
+        let proposed = self.schema.name_of(class).unwrap_or("?").to_owned();
+        let (ids, x) = self.feature_matrix(&AtomicBool::new(false), &|_, _| {})?;
+        let Some(at) = ids.iter().position(|&id| id == seed) else {
+            return Err(Error::Invalid(format!("item {seed} has no features")));
+        };
+        let open: std::collections::HashSet<ItemId> = self
+            .store
+            .snapshot()?
+            .into_iter()
+            .filter(|s| {
+                s.label
+                    .is_none_or(|(_, source)| source == AnnotationSource::Model)
+            })
+            .map(|s| s.id)
+            .collect();
+        let norms: Vec<f64> = x
+            .rows()
+            .into_iter()
+            .map(|r| r.dot(&r).sqrt().max(1e-12))
+            .collect();
+        let target = x.row(at);
+        let mut scored: Vec<(ItemId, f64)> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| open.contains(id))
+            .map(|(i, &id)| (id, x.row(i).dot(&target) / (norms[i] * norms[at])))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(n);
+        let thumbs = self.thumbs_dir();
+        scored
+            .into_iter()
+            .map(|(id, cosine)| {
+                Ok(SimilarDto {
+                    item: ItemDto::new(self.store.item(id)?, &self.schema, &thumbs),
+                    like: seed,
+                    proposed: proposed.clone(),
+                    cosine,
+                })
+            })
+            .collect()
     }
 
     /// Human labels the latest model contradicts with high out-of-fold

@@ -30,13 +30,14 @@ pub use dto::{ClassDto, ImportReport, ItemDto, LabelDto, Status};
 pub use error::{Error, Result};
 pub use explore::{
     Dataset, DatasetKind, Entry, FeatureMap, HistoryEvent, LabelSource, Progress, ReviewState,
-    SpotCheck,
+    Similar, SpotCheck,
 };
 pub use export::{ExportOptions, ExportSummary, Split};
 pub use import::ImportOptions;
 pub use layout::{DB_FILE, user_data_dir};
 pub use learn::{
-    CandidateDto, ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SuspectDto,
+    CandidateDto, ClassThreshold, Interval, ModelStatus, RoundOptions, RoundSummary, SimilarDto,
+    SuspectDto,
 };
 pub use models::{EMBED_BATCH, add_model, list_models};
 pub use profile::{

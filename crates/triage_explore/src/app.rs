@@ -96,7 +96,12 @@ pub struct Detail {
     pub image: Option<Job<egui::ColorImage>>,
     /// The image once uploaded.
     pub texture: Option<egui::TextureHandle>,
+    /// The entries most like it, once asked for.
+    pub similar: Option<Job<Vec<triage_api::Similar>>>,
 }
+
+/// How many entries "more like this" lists.
+pub const SIMILAR_SHOWN: usize = 12;
 
 /// The explorer app.
 pub struct Explorer {
@@ -294,7 +299,14 @@ impl Explorer {
 
     /// Whether the profile (or the map) is still being computed.
     pub fn is_busy(&mut self) -> bool {
-        self.opening.is_some() || self.profile.is_busy() || self.map.is_busy()
+        self.opening.is_some()
+            || self.profile.is_busy()
+            || self.map.is_busy()
+            || self
+                .detail
+                .as_mut()
+                .and_then(|d| d.similar.as_mut())
+                .is_some_and(Job::is_running)
     }
 
     /// The current view.
@@ -392,7 +404,20 @@ impl Explorer {
             history,
             image,
             texture: None,
+            similar: None,
         });
+    }
+
+    /// Looks for the entries most like the one open, off the UI thread.
+    pub(crate) fn find_similar(&mut self, ctx: &egui::Context) {
+        let (Some(data), Some(detail)) = (self.data.clone(), self.detail.as_mut()) else {
+            return;
+        };
+        let entry = detail.entry as usize;
+        detail.similar = Some(Job::spawn(ctx, move |_| {
+            data.similar(entry, SIMILAR_SHOWN)
+                .map_err(|e| e.to_string())
+        }));
     }
 
     /// A vertical scroll area that, if the cursor just moved, scrolls just

@@ -6,7 +6,7 @@ use triage_api::Timestamp;
 
 use crate::app::Explorer;
 use crate::grid::{class_colour, source_badge};
-use crate::jobs::Poll;
+use crate::jobs::{Job, Poll};
 use crate::thumbs;
 
 /// The longest side the detail panel decodes an image to.
@@ -61,6 +61,7 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
     let Some(detail) = app.detail.as_mut() else {
         return;
     };
+    let (mut find, mut open) = (false, None);
     egui::ScrollArea::vertical().show(ui, |ui| {
         if let Some(job) = &mut detail.image {
             match job.poll() {
@@ -115,6 +116,35 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
             ui.label(review(e));
             ui.end_row();
         });
+        ui.separator();
+        match detail.similar.as_mut().map(Job::poll) {
+            None => {
+                if ui.button("More like this").clicked() {
+                    find = true;
+                }
+            }
+            Some(Poll::Running(_)) => {
+                ui.spinner();
+            }
+            Some(Poll::Done(Err(reason))) => {
+                ui.colored_label(ui.visuals().warn_fg_color, reason.as_str());
+            }
+            Some(Poll::Done(Ok(similar))) => {
+                ui.strong("More like this");
+                for s in similar.iter() {
+                    let other = &data.entries[s.entry as usize];
+                    let text = other.text.as_deref().map_or(String::new(), |t| {
+                        format!(": {}", crate::grid::clip(&t.split_whitespace().collect::<Vec<_>>().join(" "), 60))
+                    });
+                    if ui
+                        .button(format!("{:.3}  {}{text}", s.cosine, other.name))
+                        .clicked()
+                    {
+                        open = Some(s.entry);
+                    }
+                }
+            }
+        }
         ui.separator();
         ui.strong("History");
         match &detail.history {
@@ -175,6 +205,12 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
             }
         });
     });
+    if find {
+        app.find_similar(ui.ctx());
+    }
+    if let Some(entry) = open {
+        app.open_detail(ui.ctx(), entry);
+    }
 }
 
 #[cfg(test)]

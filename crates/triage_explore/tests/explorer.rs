@@ -669,6 +669,19 @@ fn a_text_project_shows_its_texts_and_their_map() {
     h.key_press(Key::Enter);
     h.run_steps(3);
     h.get_by_label(&text);
+    // More like this: the nearest headlines by TF-IDF, each one click away.
+    h.get_by_label("More like this").click();
+    wait(&mut h, "similar texts", |e| !e.is_busy());
+    let nearest = h.state().dataset().unwrap().similar(0, 12).unwrap();
+    assert_eq!(nearest.len(), 12);
+    assert!(nearest.windows(2).all(|w| w[0].cosine >= w[1].cosine));
+    let best = h.state().dataset().unwrap().entries[nearest[0].entry as usize]
+        .name
+        .clone();
+    let label = format!("{:.3}  {best}", nearest[0].cosine);
+    h.get_by_label_contains(&label).click();
+    h.run_steps(3);
+    assert_eq!(h.state().detail_entry(), Some(nearest[0].entry));
     h.key_press(Key::Escape);
     h.run_steps(2);
 

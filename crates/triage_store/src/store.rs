@@ -641,6 +641,21 @@ impl Store {
 
     /// Takes back the latest human label that is still in force, by anyone or
     /// by one annotator, with a new undo event. Returns the label undone.
+    /// The item of the latest human label that no undo took back.
+    pub fn last_human_labeled(&self) -> Result<Option<ItemId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT a.item_id FROM annotations a WHERE a.source = 'human' \
+                 AND (a.class IS NOT NULL OR a.classes IS NOT NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM annotations u WHERE u.undoes = a.id) \
+                 ORDER BY a.id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn undo_last_human(
         &mut self,
         annotator: Option<&str>,

@@ -27,6 +27,7 @@ import type {
   RoundSummary,
   Status,
   SuspectDto,
+  SimilarDto,
   TaskKind,
 } from "./types";
 
@@ -71,6 +72,7 @@ export const api = {
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),
+  similarItems: (item: number | null, n: number) => invoke<SimilarDto[]>("similar_items", { item, n }),
   agreement: () => invoke<Agreement>("agreement"),
   reviewQueue: () => invoke<ReviewItem[]>("review_queue"),
   consolidate: (method: ConsolidationMethod) => invoke<ConsolidationSummary>("consolidate", { method }),

@@ -508,6 +508,24 @@ predicted: string,
  */
 confidence: number, };
 
+export type SimilarDto = { 
+/**
+ * The open item.
+ */
+item: ItemDto, 
+/**
+ * The labeled item it is like.
+ */
+like: number, 
+/**
+ * The class a person confirms with one key.
+ */
+proposed: string, 
+/**
+ * Cosine similarity of their features.
+ */
+cosine: number, };
+
 export type ExportSummary = { 
 /**
  * The destination folder.
