@@ -387,3 +387,73 @@ fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
     assert!(err.contains("tokenizer.json: missing"), "{err}");
     assert!(!ok_in(&data, &["models", "list"]).contains("broken"));
 }
+
+/// Images learn from a registered DINOv2 the same way: a model of the real
+/// architecture with generated weights (no pretrained image weights can be
+/// fetched here) embeds every photo, from its thumbnail, and a round
+/// learns from those vectors.
+#[test]
+fn an_image_project_uses_a_registered_dinov2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let model = tmp.path().join("dino");
+    triage_embed::vision::write_random_model(&model, 2, 32, 2).unwrap();
+    let out = ok_in(
+        &data,
+        &["models", "add", path_str(&model), "--name", "dino"],
+    );
+    assert!(
+        out.contains("added image model 'dino' (32 dimensions"),
+        "{out}"
+    );
+    let dir = tmp.path().join("photos");
+    let ds = path_str(&dir);
+    let err = err_in(
+        &data,
+        &[
+            "init",
+            ds,
+            "--task",
+            "text-classification",
+            "--classes",
+            "a,b",
+            "--embedding",
+            "dino",
+        ],
+    );
+    assert!(err.contains("model 'dino' embeds images"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    ok_in(
+        &data,
+        &[
+            "init",
+            ds,
+            "--task",
+            "image-classification",
+            "--classes",
+            "a,b",
+            "--embedding",
+            "dino",
+        ],
+    );
+    ok_in(&data, &["import", ds, "datasets/photos"]);
+    let out = ok_in(&data, &["features", ds, "--model", "dino"]);
+    assert!(out.contains("6 items embedded"), "{out}");
+    // Every photo has a unit vector of the model's length.
+    let p = Project::open(&dir).unwrap();
+    let model = p.embedding().unwrap().unwrap();
+    assert_eq!((model.name.as_str(), model.dims), ("dino", 32));
+    drop(p);
+    // Labels on four photos, then a round: it reads the cached vectors.
+    for (item, class) in [("1", "a"), ("2", "b"), ("3", "a"), ("4", "b")] {
+        ok_in(&data, &["label", ds, item, class]);
+    }
+    let out = ok_in(&data, &["train", ds, "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(summary.get("queued").is_some(), "{summary}");
+    let out = ok_in(&data, &["features", ds, "--model", "dino"]);
+    assert!(
+        out.contains("0 items embedded"),
+        "cached vectors are reused: {out}"
+    );
+}

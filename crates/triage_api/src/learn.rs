@@ -493,16 +493,7 @@ impl Project {
             .par_iter()
             .filter(|i| i.kind == ItemKind::Image && !cached.contains_key(&i.id))
             .filter_map(|i| {
-                // The thumbnail is enough for a 32-pixel descriptor
-                // and far cheaper to decode than the original.
-                let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
-                let path = if thumb.is_file() {
-                    thumb
-                } else {
-                    i.uri.as_ref()?.into()
-                };
-                let bytes = std::fs::read(path).ok()?;
-                let rgb = image_file::decode(&bytes, ImageLimits::default()).ok()?;
+                let rgb = decode_for_features(&thumbs, i)?;
                 let d = features::image_descriptor(rgb.as_raw(), rgb.width(), rgb.height()).ok()?;
                 Some((i.id, d))
             })
@@ -702,6 +693,23 @@ impl Project {
             spot_checks_pending: spot.pending,
         }))
     }
+}
+
+/// An image item decoded for features: from its thumbnail when there is one
+/// (a descriptor or a model sees at most 224 pixels, and a thumbnail is far
+/// cheaper to decode), else the original; `None` when unreadable.
+pub(crate) fn decode_for_features(
+    thumbs: &std::path::Path,
+    item: &triage_core::ItemRow,
+) -> Option<image::RgbImage> {
+    let thumb = image_file::thumbnail_path(thumbs, &item.content_hash);
+    let path = if thumb.is_file() {
+        thumb
+    } else {
+        item.uri.as_ref()?.into()
+    };
+    let bytes = std::fs::read(path).ok()?;
+    image_file::decode(&bytes, ImageLimits::default()).ok()
 }
 
 /// The string columns a profile would call free text (kind `text`), which

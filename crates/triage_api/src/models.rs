@@ -12,7 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use triage_core::{ItemId, ItemKind};
-use triage_data::image_file::{self, ImageLimits};
 use triage_embed::registry::Registry;
 use triage_embed::text::TextEncoder;
 use triage_embed::vision::ImageEncoder;
@@ -173,22 +172,11 @@ impl Project {
                         .collect()
                 }
                 Encoder::Image(model) => {
-                    // Decoded in parallel, from the thumbnail when there is
-                    // one (the model sees 224 pixels); unreadable ones wait.
+                    // Decoded in parallel; unreadable ones wait.
                     let decoded: Vec<(ItemId, image::RgbImage)> = batch
                         .par_iter()
                         .filter_map(|i| {
-                            let thumb = image_file::thumbnail_path(&thumbs, &i.content_hash);
-                            let path = if thumb.is_file() {
-                                thumb
-                            } else {
-                                i.uri.as_ref()?.into()
-                            };
-                            let bytes = std::fs::read(path).ok()?;
-                            Some((
-                                i.id,
-                                image_file::decode(&bytes, ImageLimits::default()).ok()?,
-                            ))
+                            Some((i.id, crate::learn::decode_for_features(&thumbs, i)?))
                         })
                         .collect();
                     let (ids, images): (Vec<ItemId>, Vec<image::RgbImage>) =
