@@ -532,13 +532,7 @@ fn bench_clusters() -> Result<()> {
                 chosen.last().map_or("-", String::as_str)
             );
         }
-        println!("{what:<22} auto-labeled share {}", min_median_max(share));
-        println!(
-            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
-            "",
-            min_median_max(acc.clone()),
-            acc.len()
-        );
+        print_spread(what, share, &acc);
     }
     let python = bench_python()?;
     if !python.is_file() {
@@ -560,6 +554,18 @@ fn bench_clusters() -> Result<()> {
         .status()?;
     anyhow::ensure!(status.success(), "the scikit-learn peer failed");
     Ok(())
+}
+
+/// The summary of a 5-seed run: the auto-labeled share, and the true
+/// accuracy of the seeds that auto-labeled anything.
+fn print_spread(what: &str, share: Vec<f64>, acc: &[f64]) {
+    println!("{what:<22} auto-labeled share {}", min_median_max(share));
+    println!(
+        "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
+        "",
+        min_median_max(acc.to_vec()),
+        acc.len()
+    );
 }
 
 /// The Python the peers run in (`make bench` makes it).
@@ -832,14 +838,7 @@ fn bench_embed() -> Result<()> {
                 s["algorithm"]
             );
         }
-        let what = "triage minilm";
-        println!("{what:<22} auto-labeled share {}", min_median_max(share));
-        println!(
-            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
-            "",
-            min_median_max(acc.clone()),
-            acc.len()
-        );
+        print_spread("triage minilm", share, &acc);
         println!(
             "{:<22} seconds for 5 seeds {:.1}",
             "",
@@ -899,14 +898,7 @@ fn bench_text() -> Result<()> {
                 chosen.last().map_or("-", String::as_str)
             );
         }
-        let what = "triage hashed tf-idf";
-        println!("{what:<22} auto-labeled share {}", min_median_max(share));
-        println!(
-            "{:<22} true accuracy      {} (of {} seeds that auto-labeled)",
-            "",
-            min_median_max(acc.clone()),
-            acc.len()
-        );
+        print_spread("triage hashed tf-idf", share, &acc);
         println!(
             "{:<22} seconds for 5 seeds {:.1}",
             "",
