@@ -145,6 +145,24 @@ pub(crate) fn read_config(folder: &Path) -> Result<(ModelKind, serde_json::Value
     Ok((kind, config))
 }
 
+/// The config of a folder that must hold a model of `kind`, with the
+/// files that kind needs checked to be there.
+pub(crate) fn config_of(folder: &Path, kind: ModelKind) -> Result<serde_json::Value> {
+    let (found, config) = read_config(folder)?;
+    if found != kind {
+        return Err(file_err(
+            &folder.join(CONFIG),
+            format!(
+                "describes a model for {}s, not {}s",
+                found.as_str(),
+                kind.as_str()
+            ),
+        ));
+    }
+    required(folder, kind)?;
+    Ok(config)
+}
+
 /// SHA-256 of the weights file, hex.
 pub fn weights_sha256(folder: &Path) -> Result<String> {
     use sha2::Digest;

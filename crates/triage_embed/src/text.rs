@@ -9,7 +9,7 @@ use candle_core::{DType, Device, Tensor};
 use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
-use crate::{Error, ModelKind, Result, TOKENIZER, file_err, load_weights, normalize, read_config};
+use crate::{Error, ModelKind, Result, TOKENIZER, file_err, load_weights, normalize};
 
 /// sentence-transformers' own default when a folder does not say.
 const DEFAULT_MAX_TOKENS: usize = 256;
@@ -26,15 +26,8 @@ impl TextEncoder {
     /// Loads the folder's config, tokenizer and weights; each error names
     /// the file at fault.
     pub fn load(folder: &Path) -> Result<Self> {
-        let (kind, config) = read_config(folder)?;
+        let config = crate::config_of(folder, ModelKind::Text)?;
         let config_path = folder.join(crate::CONFIG);
-        if kind != ModelKind::Text {
-            return Err(file_err(
-                &config_path,
-                "describes an image model, not a text one",
-            ));
-        }
-        crate::required(folder, kind)?;
         let config: Config = serde_json::from_value(config)
             .map_err(|e| file_err(&config_path, format!("not a BERT config: {e}")))?;
         let max_tokens = max_seq_length(folder)?.min(config.max_position_embeddings);

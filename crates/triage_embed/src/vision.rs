@@ -13,7 +13,7 @@ use candle_core::{Device, Tensor};
 use candle_transformers::models::dinov2::DinoVisionTransformer;
 use image::RgbImage;
 
-use crate::{Error, ModelKind, Result, file_err, load_weights, normalize, read_config};
+use crate::{Error, ModelKind, Result, file_err, load_weights, normalize};
 
 /// The side images are resized to: a multiple of the patch size.
 pub const INPUT_SIDE: u32 = 224;
@@ -32,15 +32,8 @@ pub struct ImageEncoder {
 impl ImageEncoder {
     /// Loads the folder's config and weights; errors name the file.
     pub fn load(folder: &Path) -> Result<Self> {
-        let (kind, config) = read_config(folder)?;
+        let config = crate::config_of(folder, ModelKind::Image)?;
         let config_path = folder.join(crate::CONFIG);
-        if kind != ModelKind::Image {
-            return Err(file_err(
-                &config_path,
-                "describes a text model, not an image one",
-            ));
-        }
-        crate::required(folder, kind)?;
         let field = |key: &str| {
             config
                 .get(key)
