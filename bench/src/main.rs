@@ -754,7 +754,12 @@ fn bench_embed() -> Result<()> {
     let encoder = triage_embed::text::TextEncoder::load(&model)?;
     encoder.embed(&texts[..EMBED_BATCH])?; // warm up
     let start = Instant::now();
-    for batch in texts.chunks(EMBED_BATCH) {
+    // Longest first, as both Triage and sentence-transformers batch them.
+    let sorted: Vec<&str> = triage_embed::text::longest_first(&texts)
+        .into_iter()
+        .map(|i| texts[i])
+        .collect();
+    for batch in sorted.chunks(EMBED_BATCH) {
         encoder.embed(batch)?;
     }
     println!(

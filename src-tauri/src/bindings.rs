@@ -38,6 +38,8 @@ fn declarations() -> String {
         triage_api::Interval::decl(&cfg),
         triage_api::ClassThreshold::decl(&cfg),
         triage_api::ModelStatus::decl(&cfg),
+        triage_api::ModelKind::decl(&cfg),
+        triage_api::ModelInfo::decl(&cfg),
         triage_api::CandidateDto::decl(&cfg),
         triage_api::Family::decl(&cfg),
         triage_api::Calibration::decl(&cfg),

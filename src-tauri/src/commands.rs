@@ -12,8 +12,8 @@ use tauri::{AppHandle, Manager, State};
 use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
     ExportOptions, ExportSummary, Family, ImportOptions, ImportReport, ItemDto, LabelDto,
-    LakeAccess, ModelStatus, Project, PullSummary, PushSummary, ReviewItem, RoundOptions,
-    RoundSummary, SimilarDto, Status, Strategy, SuspectDto, TaskKind, Timestamp,
+    LakeAccess, ModelInfo, ModelStatus, Project, PullSummary, PushSummary, ReviewItem,
+    RoundOptions, RoundSummary, SimilarDto, Status, Strategy, SuspectDto, TaskKind, Timestamp,
 };
 
 use crate::state::AppState;
@@ -359,8 +359,36 @@ pub struct RoundProgress {
     share: f64,
 }
 
-/// Runs a round on a second handle to the project, so labeling goes on
-/// through the first while the model trains.
+/// Runs `job` on a second handle to the open project, so labeling goes on
+/// through the first meanwhile; `job` gets a cancel flag that
+/// [`cancel_model_job`] raises.
+async fn model_job<T: Send + 'static>(
+    state: &AppState,
+    job: impl FnOnce(&mut Project, &AtomicBool) -> triage_api::Result<T> + Send + 'static,
+) -> Reply<T> {
+    let dir = with_project(state, |p| Ok(p.dir().to_owned())).await?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let mut running = state
+            .model_job
+            .lock()
+            .map_err(|_| CommandError::new("internal", "the model job lock was poisoned"))?;
+        if running.is_some() {
+            return Err(CommandError::new(
+                "model_busy",
+                "a round or a model's features are being computed; cancel or wait",
+            ));
+        }
+        *running = Some(cancel.clone());
+    }
+    let flag = cancel.clone();
+    let result = blocking(move || Ok(job(&mut Project::open(&dir)?, &flag)?)).await;
+    if let Ok(mut running) = state.model_job.lock() {
+        *running = None;
+    }
+    result
+}
+
 #[tauri::command]
 pub async fn run_round(
     state: State<'_, AppState>,
@@ -375,46 +403,70 @@ pub async fn run_round(
         model: options.model,
         ..RoundOptions::default()
     };
-    let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;
-    let cancel = Arc::new(AtomicBool::new(false));
-    {
-        let mut running = state
-            .round
-            .lock()
-            .map_err(|_| CommandError::new("internal", "the round lock was poisoned"))?;
-        if running.is_some() {
-            return Err(CommandError::new(
-                "round_running",
-                "a round is already running; cancel it or wait for it",
-            ));
-        }
-        *running = Some(cancel.clone());
-    }
-    let flag = cancel.clone();
-    let result = blocking(move || {
-        let mut project = Project::open(&dir)?;
-        Ok(
-            project.run_round_with_progress(&round, &flag, triage_api::now(), &|step, share| {
-                let _ = on_progress.send(RoundProgress { step, share });
-            })?,
-        )
+    model_job(&state, move |project, cancel| {
+        project.run_round_with_progress(&round, cancel, triage_api::now(), &|step, share| {
+            let _ = on_progress.send(RoundProgress { step, share });
+        })
     })
-    .await;
-    if let Ok(mut running) = state.round.lock() {
-        *running = None;
-    }
-    result
+    .await
 }
 
+/// Stops the running round or feature computation; false when none runs.
 #[tauri::command]
-pub fn cancel_round(state: State<'_, AppState>) -> bool {
-    match state.round.lock().ok().as_deref().and_then(Option::as_ref) {
+pub fn cancel_model_job(state: State<'_, AppState>) -> bool {
+    match state
+        .model_job
+        .lock()
+        .ok()
+        .as_deref()
+        .and_then(Option::as_ref)
+    {
         Some(flag) => {
             flag.store(true, Ordering::Relaxed);
             true
         }
         None => false,
     }
+}
+
+/// The embedding models registered in the user's data folder.
+#[tauri::command]
+pub async fn list_models() -> Reply<Vec<ModelInfo>> {
+    blocking(|| Ok(triage_api::list_models()?)).await
+}
+
+/// Checks a model folder and registers it (by default under its folder's name).
+#[tauri::command]
+pub async fn add_model(path: String, name: Option<String>) -> Reply<ModelInfo> {
+    blocking(move || {
+        Ok(triage_api::add_model(
+            std::path::Path::new(path.trim()),
+            given(name).as_deref(),
+        )?)
+    })
+    .await
+}
+
+/// The open project's embedding model, if it chose one.
+#[tauri::command]
+pub async fn project_model(state: State<'_, AppState>) -> Reply<Option<ModelInfo>> {
+    with_project(&state, |p| p.embedding()).await
+}
+
+/// Chooses a registered model for the project and computes every item's
+/// vector, on a second handle; returns how many were computed.
+#[tauri::command]
+pub async fn use_model(
+    state: State<'_, AppState>,
+    name: String,
+    on_progress: Channel<Progress>,
+) -> Reply<u64> {
+    model_job(&state, move |project, cancel| {
+        project.use_model(&name, cancel, &|done, total| {
+            let _ = on_progress.send(Progress { done, total });
+        })
+    })
+    .await
 }
 
 /// An export as the Export screen asks for it.

@@ -14,8 +14,9 @@ pub struct AppState {
     /// The open project. Commands lock it briefly on a blocking thread; a
     /// round works on its own handle, so labeling never waits for it.
     pub project: Arc<Mutex<Option<Project>>>,
-    /// The running round's cancel flag.
-    pub round: Mutex<Option<Arc<AtomicBool>>>,
+    /// The cancel flag of the running model job (a round, or computing a
+    /// model's features): one at a time, as each keeps both cores busy.
+    pub model_job: Mutex<Option<Arc<AtomicBool>>>,
     /// The project given on the command line, opened at start.
     pub start_project: Option<PathBuf>,
     config_dir: PathBuf,
@@ -25,7 +26,7 @@ impl AppState {
     pub fn new(config_dir: PathBuf, start_project: Option<PathBuf>) -> Self {
         Self {
             project: Arc::default(),
-            round: Mutex::default(),
+            model_job: Mutex::default(),
             start_project,
             config_dir,
         }

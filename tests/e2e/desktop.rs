@@ -1071,3 +1071,115 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
     assert_eq!(status.counts.human, 3);
     assert_eq!(status.share.unwrap().role.as_str(), "lead");
 }
+
+/// The Model screen's Features panel: a data scientist registers MiniLM
+/// from its folder, chooses it for a text project, watches the features
+/// being computed, and the next round learns from them.
+#[test]
+fn a_text_project_chooses_minilm_on_the_model_screen() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let dir = tmp.path().join("news");
+    let classes = ["business", "science", "sport", "weather"];
+    let options = triage_api::CreateOptions::new(
+        triage_api::TaskKind::TextClassification,
+        classes.iter().map(|c| c.to_string()).collect(),
+    );
+    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    let by_text = triage_api::ImportOptions {
+        text_column: Some("headline".into()),
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    project
+        .import(
+            &repo().join("datasets/headlines.csv"),
+            &by_text,
+            triage_api::now(),
+            &|_, _| {},
+        )
+        .unwrap();
+    // Ten labels of each class, by their true topic.
+    let mut per_class = [0; 4];
+    for item in project.next_items(480).unwrap() {
+        let topic = item.payload.as_ref().unwrap()["topic"].as_str().unwrap();
+        let c = classes.iter().position(|c| *c == topic).unwrap();
+        if per_class[c] < 10 {
+            per_class[c] += 1;
+            project
+                .label(item.id, topic, None, None, triage_api::now())
+                .unwrap();
+        }
+    }
+    drop(project);
+
+    let data_dir = path_str(&data).to_owned();
+    let app = Desktop::start_with(
+        &[path_str(&dir).to_owned()],
+        &[
+            ("TRIAGE_ANNOTATOR", Some("e2e")),
+            ("TRIAGE_DATA_DIR", Some(&data_dir)),
+        ],
+    );
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen][data-ready=true]", LONG)
+        .unwrap();
+    s.click(&s.find("[data-screen=model]").unwrap()).unwrap();
+    let now = s.wait_for("[data-testid=features-now]", SHORT).unwrap();
+    assert!(s.text(&now).unwrap().contains("TF-IDF"));
+    // A folder with a file missing is refused, named.
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::copy(
+        crate::minilm().join("config.json"),
+        broken.join("config.json"),
+    )
+    .unwrap();
+    s.clear_and_type(&s.find("#model-path").unwrap(), path_str(&broken))
+        .unwrap();
+    s.click(&s.find("#add-model").unwrap()).unwrap();
+    let toast = s.wait_for(".toast.error", SHORT).unwrap();
+    assert!(
+        s.text(&toast).unwrap().contains("model.safetensors"),
+        "{}",
+        s.text(&toast).unwrap()
+    );
+    s.clear_and_type(&s.find("#model-path").unwrap(), path_str(&crate::minilm()))
+        .unwrap();
+    s.clear_and_type(&s.find("#model-name").unwrap(), "mini")
+        .unwrap();
+    s.click(&s.find("#add-model").unwrap()).unwrap();
+    s.wait_for("#embedding-model option[value=mini]", SHORT)
+        .unwrap();
+    assert!(data.join("models.json").is_file());
+    s.click(&s.find("#use-model").unwrap()).unwrap();
+    s.wait_for("[aria-label='features progress']", SHORT)
+        .unwrap();
+    app.screenshot("13-features");
+    let deadline = Instant::now() + LONG;
+    while !s
+        .text(&s.find("[data-testid=features-now]").unwrap())
+        .unwrap()
+        .contains("From the mini model: 384 dimensions")
+    {
+        assert!(Instant::now() < deadline, "the features never finished");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let project = Project::open(&dir).unwrap();
+    assert_eq!(project.embedding().unwrap().unwrap().name, "mini");
+    drop(project);
+
+    s.click(&s.find("#run-round").unwrap()).unwrap();
+    let summary = s.wait_for("[data-testid=round-summary]", LONG).unwrap();
+    assert!(s.text(&summary).unwrap().contains("model v1"));
+    app.screenshot("14-model-with-embeddings");
+    let project = Project::open(&dir).unwrap();
+    let status = project.model_status().unwrap().unwrap();
+    assert!(
+        ["logistic", "gaussian-nb", "knn"]
+            .iter()
+            .any(|f| status.algorithm.starts_with(f)),
+        "a wide family learns the vectors: {}",
+        status.algorithm
+    );
+}

@@ -351,7 +351,13 @@ fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
     bytes[last] ^= 0x01;
     std::fs::write(&weights, &bytes).unwrap();
     let more = tmp.path().join("more.csv");
-    std::fs::write(&more, "id,headline\nx1,Storm floods the valley\n").unwrap();
+    // x2 is h001 in other case and with a "!": a near-duplicate of it.
+    std::fs::write(
+        &more,
+        "id,headline\nx1,Storm floods the valley\nx2,\"THE EAGLES STRIKER EDGE PAST AS A \
+         TEN-MAN SIDE PENALTY THE DERBY, SURPRISE BEFORE!\"\n",
+    )
+    .unwrap();
     ok_in(
         &data,
         &[
@@ -375,8 +381,27 @@ fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
     let err = err_in(&data, &["train", ds]);
     assert!(err.contains("registered again with other weights"), "{err}");
     let out = ok_in(&data, &["features", ds, "--model", "mini"]);
-    assert!(out.contains("481 items embedded"), "{out}");
+    assert!(out.contains("482 items embedded"), "{out}");
     ok_in(&data, &["train", ds]);
+
+    // Near-duplicate groups over MiniLM's vectors find the copy.
+    let set = triage_api::Dataset::open(&dir, &|_, _, _| {}).unwrap();
+    let groups = set.near_duplicates(0.95).unwrap();
+    let names: Vec<Vec<&str>> = groups
+        .iter()
+        .map(|g| {
+            g.iter()
+                .map(|&i| set.entries[i as usize].name.as_str())
+                .collect()
+        })
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|g| g.contains(&"h001") && g.contains(&"x2")),
+        "{names:?}"
+    );
+    assert!(!names.iter().flatten().any(|n| *n == "x1"), "{names:?}");
 
     // A folder with a file missing is named, and nothing is registered.
     std::fs::remove_file(model.join("tokenizer.json")).unwrap();
@@ -436,7 +461,11 @@ fn an_image_project_uses_a_registered_dinov2() {
             "dino",
         ],
     );
-    ok_in(&data, &["import", ds, "datasets/photos"]);
+    // The photos and one that cannot be decoded.
+    let photos = tmp.path().join("photo folder");
+    copy_dir(&repo().join("datasets/photos"), &photos);
+    std::fs::write(photos.join("broken.jpg"), b"\xff\xd8 not a jpeg").unwrap();
+    ok_in(&data, &["import", ds, path_str(&photos)]);
     let out = ok_in(&data, &["features", ds, "--model", "dino"]);
     assert!(out.contains("6 items embedded"), "{out}");
     // Every photo has a unit vector of the model's length.
@@ -456,4 +485,19 @@ fn an_image_project_uses_a_registered_dinov2() {
         out.contains("0 items embedded"),
         "cached vectors are reused: {out}"
     );
+    // With only the unreadable photo left, a round never loads the model:
+    // weights changed on disk since go unnoticed until something new needs them.
+    let weights = tmp.path().join("dino/model.safetensors");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    bytes[0] ^= 0x01;
+    std::fs::write(&weights, &bytes).unwrap();
+    ok_in(&data, &["train", ds]);
+    let more = tmp.path().join("more");
+    std::fs::create_dir_all(&more).unwrap();
+    image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 4, y as u8 * 5, 90]))
+        .save(more.join("new.png"))
+        .unwrap();
+    ok_in(&data, &["import", ds, path_str(&more)]);
+    let err = err_in(&data, &["train", ds]);
+    assert!(err.contains("model 'dino' changed on disk"), "{err}");
 }

@@ -219,54 +219,10 @@ impl Dataset {
     }
 
     /// The `n` entries most like entry `index`, nearest first, by cosine
-    /// over the project's embeddings when it has a model, else over the
-    /// texts' hashed TF-IDF. Images without a model have nothing to compare.
+    /// over [`Dataset::likeness_features`].
     pub fn similar(&self, index: usize, n: usize) -> Result<Vec<Similar>> {
-        let by_id: HashMap<i64, usize> = self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (e.id, i))
-            .collect();
-        let embedded = match self.kind {
-            DatasetKind::Project => {
-                let project = Project::open_read_only(&self.path)?;
-                match project.embedding()? {
-                    Some(model) => Some(
-                        project
-                            .store
-                            .features(&model.feature_kind())?
-                            .into_iter()
-                            .filter_map(|(id, v)| Some((*by_id.get(&id)?, v)))
-                            .collect::<Vec<_>>(),
-                    ),
-                    None => None,
-                }
-            }
-            _ => None,
-        };
-        let vectors: Vec<(usize, Vec<f32>)> = match embedded {
-            Some(v) if !v.is_empty() => v,
-            _ if self.entries.iter().any(|e| e.text.is_some()) => {
-                let (rows, x) = text_features_full(&self.entries);
-                rows.into_iter()
-                    .map(|r| r as usize)
-                    .zip(
-                        x.rows()
-                            .into_iter()
-                            .map(|r| r.iter().map(|&v| v as f32).collect()),
-                    )
-                    .collect()
-            }
-            _ => {
-                return Err(Error::Invalid(
-                    "more like this needs an embedding model (`triage features DIR --model \
-                     NAME`) or texts"
-                        .into(),
-                ));
-            }
-        };
-        let Some((_, target)) = vectors.iter().find(|(i, _)| *i == index) else {
+        let (rows, x) = self.likeness_features()?;
+        let Some(at) = rows.iter().position(|&r| r as usize == index) else {
             return Err(Error::Invalid(format!(
                 "{} has no features to compare",
                 self.entries
@@ -274,24 +230,65 @@ impl Dataset {
                     .map_or("this entry", |e| e.name.as_str())
             )));
         };
-        let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-        let t_norm = norm(target).max(1e-12);
-        let mut scored: Vec<Similar> = vectors
-            .iter()
-            .filter(|(i, _)| *i != index)
-            .map(|(i, v)| Similar {
-                entry: *i as u32,
-                cosine: v
-                    .iter()
-                    .zip(target)
-                    .map(|(a, b)| f64::from(*a) * f64::from(*b))
-                    .sum::<f64>()
-                    / (norm(v).max(1e-12) * t_norm),
-            })
+        let mut scored: Vec<Similar> = triage_learn::similar::cosine_to(x.view(), at)
+            .into_iter()
+            .zip(rows)
+            .filter(|&(_, entry)| entry as usize != index)
+            .map(|(cosine, entry)| Similar { entry, cosine })
             .collect();
         scored.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
         scored.truncate(n);
         Ok(scored)
+    }
+
+    /// Groups of entries that are near-duplicates of each other (cosine at
+    /// least `min_cosine`, directly or through others in the group) over
+    /// [`Dataset::likeness_features`], largest group first.
+    pub fn near_duplicates(&self, min_cosine: f64) -> Result<Vec<Vec<u32>>> {
+        let (rows, x) = self.likeness_features()?;
+        Ok(
+            triage_learn::similar::near_duplicate_groups(x.view(), min_cosine)
+                .into_iter()
+                .map(|g| g.into_iter().map(|i| rows[i]).collect())
+                .collect(),
+        )
+    }
+
+    /// What likeness is measured on, with the entries each row belongs to:
+    /// the project's embeddings when it has a model, else the texts' hashed
+    /// TF-IDF. Images without a model have nothing to compare.
+    fn likeness_features(&self) -> Result<(Vec<u32>, triage_learn::Matrix)> {
+        if self.kind == DatasetKind::Project {
+            let project = Project::open_read_only(&self.path)?;
+            if let Some(model) = project.embedding()? {
+                let by_id: HashMap<i64, u32> = self
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.id, i as u32))
+                    .collect();
+                let found: Vec<(u32, Vec<f32>)> = project
+                    .store
+                    .features(&model.feature_kind())?
+                    .into_iter()
+                    .filter_map(|(id, v)| Some((*by_id.get(&id)?, v)))
+                    .collect();
+                if let Some(dims) = found.first().map(|(_, v)| v.len()) {
+                    let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = found.into_iter().unzip();
+                    let values = vectors.into_iter().flatten().map(f64::from).collect();
+                    let x = triage_learn::Matrix::from_shape_vec((rows.len(), dims), values)
+                        .map_err(|e| Error::Invalid(format!("stored embeddings: {e}")))?;
+                    return Ok((rows, x));
+                }
+            }
+        }
+        if self.entries.iter().any(|e| e.text.is_some()) {
+            return Ok(text_features_full(&self.entries));
+        }
+        Err(Error::Invalid(
+            "likeness needs an embedding model (`triage features DIR --model NAME`) or texts"
+                .into(),
+        ))
     }
 
     /// Every event about an entry, oldest first. A project keeps them all;

@@ -583,17 +583,12 @@ impl Project {
             })
             .map(|s| s.id)
             .collect();
-        let norms: Vec<f64> = x
-            .rows()
-            .into_iter()
-            .map(|r| r.dot(&r).sqrt().max(1e-12))
-            .collect();
-        let target = x.row(at);
+        let cosines = triage_learn::similar::cosine_to(x.view(), at);
         let mut scored: Vec<(ItemId, f64)> = ids
             .iter()
-            .enumerate()
-            .filter(|(_, id)| open.contains(id))
-            .map(|(i, &id)| (id, x.row(i).dot(&target) / (norms[i] * norms[at])))
+            .zip(cosines)
+            .filter(|(id, _)| open.contains(id))
+            .map(|(&id, cosine)| (id, cosine))
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(n);

@@ -67,6 +67,29 @@ impl Encoder {
             ModelKind::Image => Self::Image(ImageEncoder::load(folder)?),
         })
     }
+
+    fn texts(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        match self {
+            Self::Text(model) => Ok(model.embed(texts)?),
+            Self::Image(_) => Err(Error::Invalid("an image model cannot embed texts".into())),
+        }
+    }
+
+    fn images(&self, images: &[image::RgbImage]) -> Result<Vec<Vec<f32>>> {
+        match self {
+            Self::Image(model) => Ok(model.embed(images)?),
+            Self::Text(_) => Err(Error::Invalid("a text model cannot embed images".into())),
+        }
+    }
+}
+
+/// The encoder in `slot`, loaded on first use.
+fn loaded<'a>(slot: &'a mut Option<Encoder>, info: &ModelInfo) -> Result<&'a Encoder> {
+    let encoder = match slot.take() {
+        Some(e) => e,
+        None => Encoder::load(info)?,
+    };
+    Ok(slot.insert(encoder))
 }
 
 impl Project {
@@ -127,68 +150,72 @@ impl Project {
     }
 
     /// Vectors for every item that has none yet under the project's model;
-    /// the model is loaded (and its weights checked) only when some are
-    /// missing. Returns how many were computed.
+    /// the model is loaded (and its weights checked) only once something
+    /// can be embedded, so rounds with nothing new (or only unreadable
+    /// images) never load it. Returns how many items it embedded.
     pub(crate) fn embed_missing(
         &mut self,
         info: &ModelInfo,
-        encoder: Option<Encoder>,
+        mut encoder: Option<Encoder>,
         cancel: &AtomicBool,
         progress: triage_data::ProgressFn<'_>,
     ) -> Result<u64> {
         let kind = info.feature_kind();
-        let have: std::collections::HashSet<ItemId> =
-            self.store.feature_ids(&kind)?.into_iter().collect();
         let mut missing = Vec::new();
-        self.store.for_each_item(|item| -> Result<()> {
-            if !have.contains(&item.id) && matches!(item.kind, ItemKind::Text | ItemKind::Image) {
+        for id in self.store.items_without_features(&kind)? {
+            let item = self.store.item(id)?;
+            if matches!(item.kind, ItemKind::Text | ItemKind::Image) {
                 missing.push(item);
             }
-            Ok(())
-        })?;
-        if missing.is_empty() {
-            return Ok(0);
         }
-        let encoder = match encoder {
-            Some(e) => e,
-            None => Encoder::load(info)?,
-        };
+        if info.kind == ModelKind::Text {
+            let texts: Vec<String> = missing
+                .iter()
+                .map(|i| i.text().unwrap_or_default())
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let order = triage_embed::text::longest_first(&refs);
+            missing = order.into_iter().map(|i| missing[i].clone()).collect();
+        }
         let total = missing.len() as u64;
         let thumbs = self.thumbs_dir();
-        let mut done = 0u64;
+        let (mut done, mut embedded) = (0u64, 0u64);
         for batch in missing.chunks(EMBED_BATCH) {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
-            let vectors: Vec<(ItemId, Vec<f32>)> = match &encoder {
-                Encoder::Text(model) => {
+            let vectors: Vec<(ItemId, Vec<f32>)> = match info.kind {
+                ModelKind::Text => {
                     let texts: Vec<String> =
                         batch.iter().map(|i| i.text().unwrap_or_default()).collect();
                     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                    batch
-                        .iter()
-                        .map(|i| i.id)
-                        .zip(model.embed(&refs)?)
-                        .collect()
+                    let vectors = loaded(&mut encoder, info)?.texts(&refs)?;
+                    batch.iter().map(|i| i.id).zip(vectors).collect()
                 }
-                Encoder::Image(model) => {
+                ModelKind::Image => {
                     // Decoded in parallel; unreadable ones wait.
-                    let decoded: Vec<(ItemId, image::RgbImage)> = batch
+                    let (ids, images): (Vec<ItemId>, Vec<image::RgbImage>) = batch
                         .par_iter()
                         .filter_map(|i| {
                             Some((i.id, crate::learn::decode_for_features(&thumbs, i)?))
                         })
-                        .collect();
-                    let (ids, images): (Vec<ItemId>, Vec<image::RgbImage>) =
-                        decoded.into_iter().unzip();
-                    ids.into_iter().zip(model.embed(&images)?).collect()
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .unzip();
+                    if images.is_empty() {
+                        Vec::new()
+                    } else {
+                        let vectors = loaded(&mut encoder, info)?.images(&images)?;
+                        ids.into_iter().zip(vectors).collect()
+                    }
                 }
             };
             self.store.save_features(&kind, &vectors)?;
+            embedded += vectors.len() as u64;
             done += batch.len() as u64;
             progress(done, total);
         }
-        Ok(done)
+        Ok(embedded)
     }
 
     /// The project's embedding vectors, computing any that are missing;

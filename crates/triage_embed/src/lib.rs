@@ -8,6 +8,7 @@
 //! made by one set of weights are never mixed with another's.
 //! [`registry`] keeps the user's models (outside any project).
 
+mod bert;
 pub mod registry;
 pub mod text;
 pub mod vision;

@@ -6,9 +6,10 @@
 use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_transformers::models::bert::Config;
 use tokenizers::{PaddingParams, Tokenizer, TruncationParams};
 
+use crate::bert::Bert;
 use crate::{Error, ModelKind, Result, TOKENIZER, file_err, load_weights, normalize};
 
 /// sentence-transformers' own default when a folder does not say.
@@ -16,7 +17,7 @@ const DEFAULT_MAX_TOKENS: usize = 256;
 
 /// A loaded sentence encoder.
 pub struct TextEncoder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     dims: usize,
     name: String,
@@ -41,7 +42,7 @@ impl TextEncoder {
             }))
             .map_err(|e| file_err(&tokenizer_path, e))?;
         tokenizer.with_padding(Some(PaddingParams::default()));
-        let model = BertModel::load(load_weights(folder)?, &config).map_err(|e| {
+        let model = Bert::load(load_weights(folder)?, &config).map_err(|e| {
             file_err(
                 &folder.join(crate::WEIGHTS),
                 format!("does not fit config.json: {}", crate::first_line(&e)),
@@ -89,8 +90,7 @@ impl TextEncoder {
         let run = || -> candle_core::Result<Vec<Vec<f32>>> {
             let ids = Tensor::from_vec(ids, (n, len), &device)?;
             let mask = Tensor::from_vec(mask, (n, len), &device)?;
-            let types = ids.zeros_like()?;
-            let hidden = self.model.forward(&ids, &types, Some(&mask))?;
+            let hidden = self.model.forward(&ids, &mask)?;
             // Mean over the real tokens only: padding must not dilute it.
             let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
@@ -101,6 +101,15 @@ impl TextEncoder {
         vectors.iter_mut().for_each(|v| normalize(v));
         Ok(vectors)
     }
+}
+
+/// The order to embed `texts` in, longest first (as sentence-transformers
+/// does): a batch pads to its longest text, so neighbours in length waste
+/// little on padding.
+pub fn longest_first(texts: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
+    order
 }
 
 /// `max_seq_length` from `sentence_bert_config.json`, as sentence-transformers

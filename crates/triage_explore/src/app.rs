@@ -11,7 +11,7 @@ use triage_api::{Dataset, HistoryEvent, Timestamp};
 use crate::filter::{Filter, SOURCES, SpotFilter};
 use crate::jobs::{Job, Poll, progress_bar};
 use crate::thumbs::Thumbs;
-use crate::{detail, grid, map_view, profile_view, table};
+use crate::{detail, duplicates, grid, map_view, profile_view, table};
 
 /// Where "now" comes from, for relative times in histories. Tests fix it,
 /// so what they read does not depend on when they run.
@@ -126,6 +126,7 @@ pub struct Explorer {
     pub(crate) thumbs: Thumbs,
     pub(crate) profile: profile_view::State,
     pub(crate) map: map_view::State,
+    pub(crate) duplicates: duplicates::State,
     /// Grid columns in the last frame, for up and down.
     pub(crate) grid_columns: usize,
     /// Rows a page holds in the current view, for Page Up and Down.
@@ -174,6 +175,7 @@ impl Explorer {
             thumbs: Thumbs::new(ctx),
             profile: Default::default(),
             map: Default::default(),
+            duplicates: Default::default(),
             grid_columns: 1,
             page_rows: 10,
             grid_offset: 0.0,
@@ -307,6 +309,7 @@ impl Explorer {
                 .as_mut()
                 .and_then(|d| d.similar.as_mut())
                 .is_some_and(Job::is_running)
+            || self.duplicates.is_running()
     }
 
     /// The current view.
@@ -335,6 +338,7 @@ impl Explorer {
                 self.thumbs.clear();
                 self.profile = Default::default();
                 self.map = Default::default();
+                self.duplicates = Default::default();
             }
             Err(e) => self.error = Some(e),
         }
@@ -359,9 +363,10 @@ impl Explorer {
                 .and_then(|(c, desc)| data.sort_order(c, desc).ok());
         }
         let n = data.entries.len() as u32;
-        let mut shown = match &self.sort_order {
-            Some(order) => self.filter.apply(&data.entries, order.iter().copied()),
-            None => self.filter.apply(&data.entries, 0..n),
+        let mut shown = match (self.duplicates.order(), &self.sort_order) {
+            (Some(groups), _) => self.filter.apply(&data.entries, groups.into_iter()),
+            (None, Some(order)) => self.filter.apply(&data.entries, order.iter().copied()),
+            (None, None) => self.filter.apply(&data.entries, 0..n),
         };
         let needle = self.search.trim().to_lowercase();
         if !needle.is_empty() {
@@ -614,6 +619,10 @@ impl Explorer {
                 }
             }
             ui.checkbox(&mut f.no_class, "no single class");
+            ui.separator();
+            if self.duplicates.ui(ui, &data) {
+                self.shown_key = None;
+            }
             if !data.problems.is_empty() {
                 ui.separator();
                 ui.colored_label(
@@ -630,6 +639,9 @@ impl eframe::App for Explorer {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.finish_opening();
+        if self.duplicates.finish() {
+            self.shown_key = None;
+        }
         self.refresh_shown();
         self.keys(&ctx);
         self.thumbs.begin_frame(&ctx);

@@ -7,6 +7,7 @@
 
 mod app;
 mod detail;
+mod duplicates;
 mod filter;
 mod grid;
 mod jobs;

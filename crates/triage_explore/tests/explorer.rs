@@ -689,3 +689,60 @@ fn a_text_project_shows_its_texts_and_their_map() {
     wait(&mut h, "the map", |e| !e.is_busy());
     h.get_by_label("feature map of 480 items");
 }
+
+/// Near-duplicates: found on demand over the texts, then shown group by
+/// group (each group's entries side by side), and everything again after.
+#[test]
+fn near_duplicate_texts_are_found_and_shown_group_by_group() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("notes");
+    let mut p = Project::create(
+        &dir,
+        &triage_api::CreateOptions::new(
+            triage_api::TaskKind::TextClassification,
+            vec!["a".into(), "b".into()],
+        ),
+        t0(),
+    )
+    .unwrap();
+    let csv = tmp.path().join("notes.csv");
+    std::fs::write(
+        &csv,
+        "id,note\n\
+         n1,Quarterly revenue rose by four percent on strong exports\n\
+         n2,A storm is expected to bring heavy snow to the hills tonight\n\
+         n3,quarterly revenue rose by four percent on strong exports.\n\
+         n4,The museum opens a new wing for ancient maps next spring\n\
+         n5,A storm is expected to bring heavy snow to the hills tonight\n\
+         n6,Local bakers compete for the title of best sourdough loaf\n",
+    )
+    .unwrap();
+    let options = triage_api::ImportOptions {
+        text_column: Some("note".into()),
+        id_column: Some("id".into()),
+        ..Default::default()
+    };
+    p.import(&csv, &options, t0(), &|_, _| {}).unwrap();
+    drop(p);
+
+    let mut h = harness(&dir);
+    loaded(&mut h);
+    h.get_by_label("Find near-duplicates").click();
+    h.run_steps(2);
+    wait(&mut h, "near-duplicates", |e| !e.is_busy());
+    h.get_by_label_contains("2 groups, 4 entries");
+    h.get_by_label("only these, group by group").click();
+    h.run_steps(3);
+    let names = |h: &Harness<'static, Explorer>| -> Vec<String> {
+        let data = h.state().dataset().unwrap();
+        h.state()
+            .shown()
+            .iter()
+            .map(|&i| data.entries[i as usize].name.clone())
+            .collect()
+    };
+    assert_eq!(names(&h), ["n1", "n3", "n2", "n5"]);
+    h.get_by_label("only these, group by group").click();
+    h.run_steps(3);
+    assert_eq!(names(&h).len(), 6);
+}

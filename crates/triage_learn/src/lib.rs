@@ -19,6 +19,7 @@ pub mod knn;
 pub mod model;
 pub mod round;
 pub mod sampling;
+pub mod similar;
 pub mod strategy;
 pub mod text;
 pub mod thresholds;

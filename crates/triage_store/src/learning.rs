@@ -147,12 +147,13 @@ impl Store {
         Ok(out)
     }
 
-    /// The items that have a cached vector of one kind, in id order: what
-    /// is missing can be found without reading every vector.
-    pub fn feature_ids(&self, kind: &str) -> Result<Vec<ItemId>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT item_id FROM features WHERE kind = ?1 ORDER BY item_id")?;
+    /// Items with no cached vector of `kind`, in id order: what is left to
+    /// compute, found without reading any item's payload.
+    pub fn items_without_features(&self, kind: &str) -> Result<Vec<ItemId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.id FROM items i LEFT JOIN features f ON f.item_id = i.id AND f.kind = ?1 \
+             WHERE f.item_id IS NULL ORDER BY i.id",
+        )?;
         let ids = stmt.query_map([kind], |r| r.get::<_, ItemId>(0))?;
         Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -19,6 +19,7 @@ import type {
   ItemDto,
   LabelDto,
   LakeAccess,
+  ModelInfo,
   ModelStatus,
   ProfileView,
   PullSummary,
@@ -62,7 +63,16 @@ export const api = {
     channel.onmessage = onProgress;
     return invoke<RoundSummary>("run_round", { options, onProgress: channel });
   },
-  cancelRound: () => invoke<boolean>("cancel_round"),
+  /** Stops the running round or feature computation. */
+  cancelModelJob: () => invoke<boolean>("cancel_model_job"),
+  listModels: () => invoke<ModelInfo[]>("list_models"),
+  addModel: (path: string, name: string | null) => invoke<ModelInfo>("add_model", { path, name }),
+  projectModel: () => invoke<ModelInfo | null>("project_model"),
+  useModel: (name: string, onProgress: (p: Progress) => void) => {
+    const channel = new Channel<Progress>();
+    channel.onmessage = onProgress;
+    return invoke<number>("use_model", { name, onProgress: channel });
+  },
   exportLabels: (request: ExportRequest, onProgress: (p: Progress) => void) => {
     const channel = new Channel<Progress>();
     channel.onmessage = onProgress;

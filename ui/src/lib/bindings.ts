@@ -404,6 +404,30 @@ spot_checked_accuracy: Interval | null,
  */
 spot_checks_pending: number, };
 
+export type ModelKind = "text" | "image";
+
+export type ModelInfo = { 
+/**
+ * The name people choose it by.
+ */
+name: string, 
+/**
+ * The folder, absolute.
+ */
+path: string, 
+/**
+ * SHA-256 of `model.safetensors`, hex.
+ */
+sha256: string, 
+/**
+ * What it embeds.
+ */
+kind: ModelKind, 
+/**
+ * The length of its vectors.
+ */
+dims: number, };
+
 export type CandidateDto = { 
 /**
  * The algorithm with its settings, e.g. `knn(k=9)`.
