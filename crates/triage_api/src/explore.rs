@@ -259,27 +259,14 @@ impl Dataset {
     /// TF-IDF. Images without a model have nothing to compare.
     fn likeness_features(&self) -> Result<(Vec<u32>, triage_learn::Matrix)> {
         if self.kind == DatasetKind::Project {
-            let project = Project::open_read_only(&self.path)?;
-            if let Some(model) = project.embedding()? {
-                let by_id: HashMap<i64, u32> = self
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.id, i as u32))
-                    .collect();
-                let found: Vec<(u32, Vec<f32>)> = project
-                    .store
-                    .features(&model.feature_kind())?
-                    .into_iter()
-                    .filter_map(|(id, v)| Some((*by_id.get(&id)?, v)))
-                    .collect();
-                if let Some(dims) = found.first().map(|(_, v)| v.len()) {
-                    let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = found.into_iter().unzip();
-                    let values = vectors.into_iter().flatten().map(f64::from).collect();
-                    let x = triage_learn::Matrix::from_shape_vec((rows.len(), dims), values)
-                        .map_err(|e| Error::Invalid(format!("stored embeddings: {e}")))?;
-                    return Ok((rows, x));
-                }
+            let index: HashMap<i64, u32> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.id, i as u32))
+                .collect();
+            if let Some(found) = Project::open_read_only(&self.path)?.embedded(&index)? {
+                return Ok(found);
             }
         }
         if self.entries.iter().any(|e| e.text.is_some()) {
@@ -653,6 +640,22 @@ impl Project {
 
     /// The features behind the map, as stored by the last round, or else
     /// computed now without saving (this handle may be read-only).
+    /// The vectors of the project's embedding model, by entry, when it
+    /// has a model and some vectors.
+    fn embedded(
+        &self,
+        index: &HashMap<i64, u32>,
+    ) -> Result<Option<(Vec<u32>, triage_learn::Matrix)>> {
+        let Some(model) = self.embedding()? else {
+            return Ok(None);
+        };
+        let stored = self.store.features(&model.feature_kind())?;
+        if stored.is_empty() {
+            return Ok(None);
+        }
+        entry_rows(stored, index).map(Some)
+    }
+
     fn map_features(
         &self,
         entries: &[Entry],
@@ -663,6 +666,10 @@ impl Project {
             .enumerate()
             .map(|(i, e)| (e.id, i as u32))
             .collect();
+        // The model's vectors when the project has them, as rounds use them.
+        if let Some(found) = self.embedded(&index)? {
+            return Ok(found);
+        }
         let stored_kind = match self.schema.task.item_kind() {
             ItemKind::Row => crate::learn::TABLE_FEATURES,
             ItemKind::Image => crate::learn::IMAGE_FEATURES,
@@ -670,11 +677,7 @@ impl Project {
         };
         let stored = self.store.features(stored_kind)?;
         if !stored.is_empty() {
-            let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = stored
-                .into_iter()
-                .filter_map(|(id, v)| Some((*index.get(&id)?, v)))
-                .unzip();
-            return Ok((rows, matrix(&vectors)?));
+            return entry_rows(stored, &index);
         }
         if stored_kind == crate::learn::TABLE_FEATURES {
             let LabeledFrame {
@@ -695,6 +698,18 @@ impl Project {
             image_features(entries, progress)
         }
     }
+}
+
+/// Stored vectors as rows of a matrix, with the entry each belongs to.
+fn entry_rows(
+    stored: Vec<(i64, Vec<f32>)>,
+    index: &HashMap<i64, u32>,
+) -> Result<(Vec<u32>, triage_learn::Matrix)> {
+    let (rows, vectors): (Vec<u32>, Vec<Vec<f32>>) = stored
+        .into_iter()
+        .filter_map(|(id, v)| Some((*index.get(&id)?, v)))
+        .unzip();
+    Ok((rows, matrix(&vectors)?))
 }
 
 fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
@@ -950,6 +965,65 @@ fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A project with a model's vectors maps and compares by them, not by
+    /// its texts: three texts alike in words, unlike in their vectors.
+    #[test]
+    fn the_map_and_likeness_use_the_projects_embeddings() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("p");
+        let at: Timestamp = "2026-11-30T10:00:00Z".parse().unwrap();
+        let options =
+            crate::CreateOptions::new(TaskKind::TextClassification, vec!["a".into(), "b".into()]);
+        let mut p = Project::create(&dir, &options, at).unwrap();
+        let csv = tmp.path().join("t.csv");
+        let words = "the same words said over and over again in one long sentence";
+        std::fs::write(&csv, format!("t\n{words}\n{words}.\n{words}!\n")).unwrap();
+        let import = crate::ImportOptions {
+            text_column: Some("t".into()),
+            ..Default::default()
+        };
+        let report = p.import(&csv, &import, at, &|_, _| {}).unwrap();
+        assert_eq!(report.added, 3, "{report:?}");
+        let model = triage_embed::ModelInfo {
+            name: "m".into(),
+            path: "/nowhere".into(),
+            sha256: "ab".repeat(32),
+            kind: triage_embed::ModelKind::Text,
+            dims: 2,
+        };
+        p.store
+            .set_setting(
+                crate::models::EMBEDDING,
+                &serde_json::to_string(&model).unwrap(),
+            )
+            .unwrap();
+        let ids: Vec<i64> = p.store.items_without_features("none").unwrap();
+        let vectors = [vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 0.02]];
+        let stored: Vec<(i64, Vec<f32>)> = ids.into_iter().zip(vectors).collect();
+        p.store
+            .save_features(&model.feature_kind(), &stored)
+            .unwrap();
+        // The profile reads a text project's texts as a column of text.
+        let profile = p.profile(&Default::default()).unwrap();
+        let source = profile.columns.iter().find(|c| c.name == "source").unwrap();
+        assert_eq!(source.kind, triage_profile::Kind::Text);
+        drop(p);
+
+        let set = Dataset::open(&dir, &|_, _, _| {}).unwrap();
+        assert_eq!(set.near_duplicates(0.99).unwrap(), vec![vec![0, 2]]);
+        let nearest = set.similar(0, 2).unwrap();
+        assert_eq!(nearest[0].entry, 2);
+        assert!(nearest[1].cosine.abs() < 1e-6, "{nearest:?}");
+        let map = set.feature_map(&|_, _, _| {}).unwrap();
+        let at = |entry: u32| map.points.iter().find(|(e, _)| *e == entry).unwrap().1;
+        let gap = |a: [f32; 2], b: [f32; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
+        assert!(
+            gap(at(0), at(2)) < 0.1 * gap(at(0), at(1)),
+            "{:?}",
+            map.points
+        );
+    }
 
     #[test]
     fn times_in_the_forms_files_write_them() {

@@ -20,7 +20,7 @@ use triage_embed::{ModelInfo, ModelKind};
 use crate::{Error, Project, Result};
 
 /// The setting that holds the project's model, as JSON [`ModelInfo`].
-const EMBEDDING: &str = "embedding";
+pub(crate) const EMBEDDING: &str = "embedding";
 /// Items embedded per call: enough to keep both cores busy, few enough that
 /// padding to the longest text costs little and a cancel comes soon.
 pub const EMBED_BATCH: usize = 32;

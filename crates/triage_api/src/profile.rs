@@ -184,7 +184,9 @@ impl Project {
             );
             sources.push(label.map(|l| l.source.as_str()));
             confidence.push(label.and_then(|l| l.confidence));
-            if item.kind == ItemKind::Row {
+            // A text's payload is a row too: its text under `source`, then
+            // the values its table gave it.
+            if matches!(item.kind, ItemKind::Row | ItemKind::Text) {
                 payloads.push(item.payload.unwrap_or_else(|| "{}".into()));
             } else {
                 let uri = item.uri.clone().unwrap_or_default();
