@@ -1008,6 +1008,9 @@ mod tests {
         let profile = p.profile(&Default::default()).unwrap();
         let source = profile.columns.iter().find(|c| c.name == "source").unwrap();
         assert_eq!(source.kind, triage_profile::Kind::Text);
+        // And places each item on its vectors' first principal components.
+        let pc1 = profile.columns.iter().find(|c| c.name == "embedding_pc1");
+        assert_eq!(pc1.unwrap().kind, triage_profile::Kind::Quantitative);
         drop(p);
 
         let set = Dataset::open(&dir, &|_, _, _| {}).unwrap();

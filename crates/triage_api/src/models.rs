@@ -238,14 +238,22 @@ impl Project {
             )));
         }
         self.embed_missing(&info, None, cancel, progress)?;
+        self.stored_embeddings()
+    }
+
+    /// The vectors the project's model made so far, as rows, with their
+    /// items; `None` without a model.
+    pub(crate) fn stored_embeddings(&self) -> Result<Option<(Vec<ItemId>, triage_learn::Matrix)>> {
+        let Some(info) = self.embedding()? else {
+            return Ok(None);
+        };
         let vectors = self.store.features(&info.feature_kind())?;
-        let dims = info.dims as usize;
         let ids: Vec<ItemId> = vectors.iter().map(|(id, _)| *id).collect();
         let flat: Vec<f64> = vectors
             .into_iter()
             .flat_map(|(_, v)| v.into_iter().map(f64::from))
             .collect();
-        let x = triage_learn::Matrix::from_shape_vec((ids.len(), dims), flat)
+        let x = triage_learn::Matrix::from_shape_vec((ids.len(), info.dims as usize), flat)
             .map_err(|e| Error::Invalid(format!("stored embeddings: {e}")))?;
         Ok(Some((ids, x)))
     }

@@ -159,7 +159,33 @@ pub(crate) struct LabeledFrame {
     pub of_rows: bool,
 }
 
+/// The profile's columns for the embedding model's first two principal
+/// components: its drift check and charts then cover what the model sees.
+const EMBEDDING_AXES: [&str; 2] = ["embedding_pc1", "embedding_pc2"];
+
 impl Project {
+    /// Each item's place on the first two principal components of the
+    /// project's embedding vectors (none for an item without one), as
+    /// columns in the order of `ids`; nothing without a model or vectors.
+    fn embedding_axes(&self, ids: &[triage_core::ItemId]) -> Result<Vec<Column>> {
+        let Some((items, x)) = self.stored_embeddings()? else {
+            return Ok(Vec::new());
+        };
+        let Ok((points, _)) = triage_learn::features::map_2d(&x) else {
+            return Ok(Vec::new()); // too few vectors to find axes
+        };
+        let at: HashMap<triage_core::ItemId, [f64; 2]> = items.into_iter().zip(points).collect();
+        Ok(EMBEDDING_AXES
+            .iter()
+            .enumerate()
+            .map(|(axis, &name)| {
+                let values: Vec<Option<f64>> =
+                    ids.iter().map(|id| at.get(id).map(|p| p[axis])).collect();
+                Column::new(name.into(), values)
+            })
+            .collect())
+    }
+
     /// The project as one table, in item order, calling `each` with every
     /// item on the way so a caller can gather more in the same pass.
     pub(crate) fn labeled_frame(
@@ -266,15 +292,20 @@ impl Project {
     /// its current label, where the label came from and the model's
     /// confidence, and for images the files themselves.
     pub fn profile(&self, options: &ProfileOptions) -> Result<Profile> {
+        let mut ids = Vec::new();
         let LabeledFrame {
-            frame,
+            mut frame,
             label,
             source,
             confidence: conf,
             images,
             of_rows,
-        } = self.labeled_frame(|_| {})?;
+        } = self.labeled_frame(|item| ids.push(item.id))?;
         let mut kinds = options.kinds.clone();
+        for column in self.embedding_axes(&ids)? {
+            kinds.insert(column.name().to_string(), Kind::Quantitative);
+            frame.with_column(column).map_err(frame_err)?;
+        }
         if !of_rows {
             kinds.entry("item".into()).or_insert(Kind::ImageReference);
         }
