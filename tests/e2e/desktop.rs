@@ -752,16 +752,16 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
 /// Texts on the Label screen: the whole text shows, `/` finds words in it
 /// (every match marked, the label keys idle while typing, Escape gives them
 /// back), and the class keys label each text, as they do images.
-#[test]
-fn annotator_labels_texts_with_the_keyboard() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("news");
-    let classes = ["business", "science", "sport", "weather"];
+/// The topics of `datasets/headlines.csv`, as its text projects' classes.
+const HEADLINE_TOPICS: [&str; 4] = ["business", "science", "sport", "weather"];
+
+/// A text project at `dir` holding the headlines, each named by its id.
+fn headlines_project(dir: &Path) -> Project {
     let options = triage_api::CreateOptions::new(
         triage_api::TaskKind::TextClassification,
-        classes.iter().map(|c| c.to_string()).collect(),
+        HEADLINE_TOPICS.iter().map(|c| c.to_string()).collect(),
     );
-    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
+    let mut project = Project::create(dir, &options, triage_api::now()).unwrap();
     let by_text = triage_api::ImportOptions {
         text_column: Some("headline".into()),
         id_column: Some("id".into()),
@@ -775,7 +775,15 @@ fn annotator_labels_texts_with_the_keyboard() {
             &|_, _| {},
         )
         .unwrap();
-    drop(project);
+    project
+}
+
+#[test]
+fn annotator_labels_texts_with_the_keyboard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("news");
+    let classes = HEADLINE_TOPICS;
+    drop(headlines_project(&dir));
 
     let app = Desktop::start(&[path_str(&dir).to_owned()]);
     let s = app.s();
@@ -1080,25 +1088,8 @@ fn a_text_project_chooses_minilm_on_the_model_screen() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let dir = tmp.path().join("news");
-    let classes = ["business", "science", "sport", "weather"];
-    let options = triage_api::CreateOptions::new(
-        triage_api::TaskKind::TextClassification,
-        classes.iter().map(|c| c.to_string()).collect(),
-    );
-    let mut project = Project::create(&dir, &options, triage_api::now()).unwrap();
-    let by_text = triage_api::ImportOptions {
-        text_column: Some("headline".into()),
-        id_column: Some("id".into()),
-        ..Default::default()
-    };
-    project
-        .import(
-            &repo().join("datasets/headlines.csv"),
-            &by_text,
-            triage_api::now(),
-            &|_, _| {},
-        )
-        .unwrap();
+    let classes = HEADLINE_TOPICS;
+    let mut project = headlines_project(&dir);
     // Ten labels of each class, by their true topic.
     let mut per_class = [0; 4];
     for item in project.next_items(480).unwrap() {
