@@ -59,7 +59,8 @@ pub use team::{
     login_name, session_annotator,
 };
 pub use triage_core::{
-    AnnotationSource, BoundingBox, BoxesLabel, ImageSize, ItemKind, Label, TaskKind, Timestamp,
+    AnnotationSource, BoundingBox, BoxesLabel, ImageSize, ItemKind, Label, TEXT_KEY, TaskKind,
+    Timestamp,
 };
 pub use triage_data::Problem;
 pub use triage_data::image_file::ImageLimits;

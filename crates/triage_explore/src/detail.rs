@@ -199,6 +199,10 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui) {
         ui.strong("Values");
         egui::Grid::new("values").num_columns(2).striped(true).show(ui, |ui| {
             for (name, value) in data.row(detail.entry as usize) {
+                // A text's own column: shown whole above.
+                if e.text.is_some() && name == triage_api::TEXT_KEY {
+                    continue;
+                }
                 ui.label(name);
                 ui.label(value);
                 ui.end_row();
