@@ -227,6 +227,20 @@ fn simulate_learns_text_from_a_table_column_at_the_target() {
 }
 
 /// `triage` with its own data folder, so the model registry is the test's.
+/// `triage init DIR --task T --classes C --embedding MODEL`.
+fn init_args<'a>(dir: &'a str, task: &'a str, classes: &'a str, model: &'a str) -> [&'a str; 8] {
+    [
+        "init",
+        dir,
+        "--task",
+        task,
+        "--classes",
+        classes,
+        "--embedding",
+        model,
+    ]
+}
+
 fn triage_in(data: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(triage_bin())
         .args(args)
@@ -287,33 +301,17 @@ fn a_registered_minilm_makes_the_features_and_changed_weights_are_refused() {
 
     let dir = tmp.path().join("news");
     let ds = path_str(&dir);
-    let err = err_in(
-        &data,
-        &[
-            "init",
-            ds,
-            "--task",
-            "row-classification",
-            "--classes",
-            "a,b",
-            "--embedding",
-            "mini",
-        ],
-    );
+    let err = err_in(&data, &init_args(ds, "row-classification", "a,b", "mini"));
     assert!(err.contains("table rows have no embedding model"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
     ok_in(
         &data,
-        &[
-            "init",
+        &init_args(
             ds,
-            "--task",
             "text-classification",
-            "--classes",
             "business,science,sport,weather",
-            "--embedding",
             "mini",
-        ],
+        ),
     );
     ok_in(
         &data,
@@ -429,34 +427,10 @@ fn an_image_project_uses_a_registered_dinov2() {
     );
     let dir = tmp.path().join("photos");
     let ds = path_str(&dir);
-    let err = err_in(
-        &data,
-        &[
-            "init",
-            ds,
-            "--task",
-            "text-classification",
-            "--classes",
-            "a,b",
-            "--embedding",
-            "dino",
-        ],
-    );
+    let err = err_in(&data, &init_args(ds, "text-classification", "a,b", "dino"));
     assert!(err.contains("model 'dino' embeds images"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
-    ok_in(
-        &data,
-        &[
-            "init",
-            ds,
-            "--task",
-            "image-classification",
-            "--classes",
-            "a,b",
-            "--embedding",
-            "dino",
-        ],
-    );
+    ok_in(&data, &init_args(ds, "image-classification", "a,b", "dino"));
     // The photos and one that cannot be decoded.
     let photos = tmp.path().join("photo folder");
     copy_dir(&repo().join("datasets/photos"), &photos);

@@ -230,15 +230,15 @@ impl Dataset {
                     .map_or("this entry", |e| e.name.as_str())
             )));
         };
-        let mut scored: Vec<Similar> = triage_learn::similar::cosine_to(x.view(), at)
-            .into_iter()
-            .zip(rows)
-            .filter(|&(_, entry)| entry as usize != index)
-            .map(|(cosine, entry)| Similar { entry, cosine })
-            .collect();
-        scored.sort_by(|a, b| b.cosine.total_cmp(&a.cosine));
-        scored.truncate(n);
-        Ok(scored)
+        Ok(
+            triage_learn::similar::nearest(x.view(), at, n, |row| rows[row] as usize != index)
+                .into_iter()
+                .map(|(row, cosine)| Similar {
+                    entry: rows[row],
+                    cosine,
+                })
+                .collect(),
+        )
     }
 
     /// Groups of entries that are near-duplicates of each other (cosine at

@@ -583,19 +583,11 @@ impl Project {
             })
             .map(|s| s.id)
             .collect();
-        let cosines = triage_learn::similar::cosine_to(x.view(), at);
-        let mut scored: Vec<(ItemId, f64)> = ids
-            .iter()
-            .zip(cosines)
-            .filter(|(id, _)| open.contains(id))
-            .map(|(&id, cosine)| (id, cosine))
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-        scored.truncate(n);
         let thumbs = self.thumbs_dir();
-        scored
+        triage_learn::similar::nearest(x.view(), at, n, |row| open.contains(&ids[row]))
             .into_iter()
-            .map(|(id, cosine)| {
+            .map(|(row, cosine)| {
+                let id = ids[row];
                 Ok(SimilarDto {
                     item: ItemDto::new(self.store.item(id)?, &self.schema, &thumbs),
                     like: seed,

@@ -168,27 +168,31 @@ impl Project {
                 missing.push(item);
             }
         }
+        // Texts are read once, then taken longest first.
+        let mut texts: Vec<String> = Vec::new();
         if info.kind == ModelKind::Text {
-            let texts: Vec<String> = missing
+            let read: Vec<String> = missing
                 .iter()
                 .map(|i| i.text().unwrap_or_default())
                 .collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let refs: Vec<&str> = read.iter().map(String::as_str).collect();
             let order = triage_embed::text::longest_first(&refs);
-            missing = order.into_iter().map(|i| missing[i].clone()).collect();
+            missing = order.iter().map(|&i| missing[i].clone()).collect();
+            texts = order.iter().map(|&i| read[i].clone()).collect();
         }
         let total = missing.len() as u64;
         let thumbs = self.thumbs_dir();
         let (mut done, mut embedded) = (0u64, 0u64);
-        for batch in missing.chunks(EMBED_BATCH) {
+        for (b, batch) in missing.chunks(EMBED_BATCH).enumerate() {
             if cancel.load(Ordering::Relaxed) {
                 return Err(Error::Cancelled);
             }
             let vectors: Vec<(ItemId, Vec<f32>)> = match info.kind {
                 ModelKind::Text => {
-                    let texts: Vec<String> =
-                        batch.iter().map(|i| i.text().unwrap_or_default()).collect();
-                    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    let refs: Vec<&str> = texts[b * EMBED_BATCH..][..batch.len()]
+                        .iter()
+                        .map(String::as_str)
+                        .collect();
                     let vectors = loaded(&mut encoder, info)?.texts(&refs)?;
                     batch.iter().map(|i| i.id).zip(vectors).collect()
                 }

@@ -23,10 +23,28 @@ fn unit_rows(x: ArrayView2<'_, f64>) -> Array2<f32> {
 }
 
 /// The cosine of every row of `x` with row `target`.
-pub fn cosine_to(x: ArrayView2<'_, f64>, target: usize) -> Vec<f64> {
+fn cosine_to(x: ArrayView2<'_, f64>, target: usize) -> Vec<f64> {
     let u = unit_rows(x);
     let t = u.row(target);
     u.rows().into_iter().map(|r| f64::from(r.dot(&t))).collect()
+}
+
+/// The `n` rows `keep` accepts that are nearest row `target` by cosine,
+/// nearest first (ties in row order), with their cosines.
+pub fn nearest(
+    x: ArrayView2<'_, f64>,
+    target: usize,
+    n: usize,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(usize, f64)> {
+    let mut scored: Vec<(usize, f64)> = cosine_to(x, target)
+        .into_iter()
+        .enumerate()
+        .filter(|&(row, _)| keep(row))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored.truncate(n);
+    scored
 }
 
 /// Groups of at least two rows linked by a cosine of at least `min_cosine`
@@ -95,6 +113,8 @@ mod tests {
         assert!((c[0] - 1.0).abs() < 1e-6);
         assert!(c[1] > 0.99 && c[2].abs() < 1e-6);
         assert_eq!(c[3], 0.0, "a row of zeros is like nothing");
+        let near = nearest(x.view(), 0, 2, |r| r != 0);
+        assert_eq!(near.iter().map(|p| p.0).collect::<Vec<_>>(), [1, 2]);
     }
 
     #[test]
