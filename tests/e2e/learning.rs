@@ -69,7 +69,7 @@ fn simulate_meets_the_target_and_never_overwrites_a_human_label() {
 }
 
 /// The true class of each penguin, by id, from the CSV itself.
-fn penguin_truth() -> std::collections::HashMap<String, String> {
+pub(crate) fn penguin_truth() -> std::collections::HashMap<String, String> {
     let text = std::fs::read_to_string(repo().join(PENGUINS_CSV)).unwrap();
     text.lines()
         .skip(1)
@@ -80,19 +80,16 @@ fn penguin_truth() -> std::collections::HashMap<String, String> {
         .collect()
 }
 
-#[test]
-fn train_review_spot_check_and_revoke_through_the_cli() {
-    let tmp = tempfile::tempdir().unwrap();
-    let p = tmp.path().join("p");
-    let ps = path_str(&p);
-    penguin_project(&p);
+/// Labels penguins in the queue's order, with their true species, and
+/// trains after each batch until a round auto-labels; returns that model's
+/// version. The species column is left out of the features, as
+/// `--label-column` would.
+pub(crate) fn label_until_auto_labels(p: &std::path::Path) -> String {
+    let ps = path_str(p);
     let truth = penguin_truth();
-    // Leave the species column out of the features, as --label-column would.
-    let mut project = Project::open(&p).unwrap();
+    let mut project = Project::open(p).unwrap();
     project.skip_feature("species").unwrap();
     drop(project);
-
-    let mut version = None;
     for round in 0..8 {
         let out = triage_ok(&[
             "train",
@@ -105,8 +102,7 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
         ]);
         let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
         if summary["counts"]["model"].as_u64().unwrap() > 0 {
-            version = summary["model_version"].as_i64();
-            break;
+            return summary["model_version"].as_i64().unwrap().to_string();
         }
         let queue: serde_json::Value =
             serde_json::from_str(&triage_ok(&["queue", ps, "--n", "30", "--json"])).unwrap();
@@ -115,9 +111,17 @@ fn train_review_spot_check_and_revoke_through_the_cli() {
             triage_ok(&["label", ps, id, &truth[id], "--annotator", "ana"]);
         }
     }
-    let version = version
-        .expect("a model auto-labeled within 8 rounds")
-        .to_string();
+    panic!("no model auto-labeled within 8 rounds");
+}
+
+#[test]
+fn train_review_spot_check_and_revoke_through_the_cli() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    penguin_project(&p);
+    let truth = penguin_truth();
+    let version = label_until_auto_labels(&p);
 
     let status = triage_ok(&["status", ps]);
     let estimate: f64 = status

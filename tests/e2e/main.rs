@@ -11,6 +11,7 @@ mod corpus;
 mod crash;
 mod desktop;
 mod explore;
+mod gates;
 mod learning;
 mod multilabel;
 pub mod profile;

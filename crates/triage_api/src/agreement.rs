@@ -221,6 +221,21 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Disagreements no review has settled yet: what the review queue
+    /// still asks of the lead.
+    pub(crate) fn open_disagreements(&self) -> Result<u64> {
+        let gathered = Answers::of(self)?;
+        let lead = self.annotator()?;
+        let mut open = 0;
+        for (item, _) in gathered.disagreeing() {
+            let row = self.store.item(*item)?;
+            open += u64::from(!self.reviewed(*item, row.label.as_ref(), lead.as_deref())?);
+        }
+        Ok(open)
+    }
+}
+
 /// How several people's answers become one label; shells send `em` or
 /// `majority`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]

@@ -31,6 +31,10 @@ pub enum Error {
     /// The request itself is not usable.
     #[error("{0}")]
     Invalid(String),
+    /// An export fails the project's gates and no reason to override them
+    /// was given.
+    #[error("the export fails {} of the project's gates (an override with a reason exports anyway):\n{}", .0.len(), .0.iter().map(|f| format!("  {}: {}", f.gate, f.message)).collect::<Vec<_>>().join("\n"))]
+    GatesFailed(Vec<crate::GateFailure>),
     /// A long operation was cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -65,6 +69,7 @@ impl Error {
             Self::ItemNotFound(_) => "item_not_found",
             Self::Invalid(_) => "invalid_request",
             Self::Path { .. } => "path",
+            Self::GatesFailed(_) => "gates_failed",
             Self::Cancelled => "cancelled",
         }
     }

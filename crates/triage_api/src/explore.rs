@@ -321,6 +321,7 @@ impl Dataset {
                     label_column: cols.label.clone(),
                     source_column: cols.source.clone(),
                     confidence_column: cols.confidence.clone(),
+                    split_column: None,
                     not_features: cols.not_features.clone(),
                 };
                 let profile = triage_profile::profile_frame(

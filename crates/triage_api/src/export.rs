@@ -47,6 +47,12 @@ pub struct ExportOptions {
     /// Parquet: add an `answer_<name>` column per person with each one's
     /// answer, beside the consolidated label.
     pub answers: bool,
+    /// Export even though gates fail, for this reason, which the export
+    /// and its `review.json` record with who and when.
+    pub override_reason: Option<String>,
+    /// Who exports, for the override's record; else the project's rule
+    /// ([`Project::labeler`]).
+    pub annotator: Option<String>,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -82,15 +88,38 @@ impl Split {
     }
 }
 
-/// A file written for an export: its format, its name inside the export
+/// What a file of an export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Content {
+    Format(ExportFormat),
+    /// A copied image.
+    Image,
+    /// The review (`review.json`).
+    Review,
+}
+
+impl Content {
+    /// The name the project's export record gives it.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Format(f) => f.as_str(),
+            Self::Image => "image",
+            Self::Review => "review",
+        }
+    }
+}
+
+/// A file written for an export: what it holds, its name inside the export
 /// (`train/output.manifest` with a split), the file, and its labeled items.
 struct Staged {
-    /// `None` for a copied image.
-    format: Option<ExportFormat>,
+    content: Content,
     name: String,
     file: WrittenFile,
     labeled: u64,
 }
+
+/// The shares of a split by name, each with its items.
+pub(crate) type Shares = Vec<(&'static str, HashSet<i64>)>;
 
 impl ExportOptions {
     /// Drops a label the filters leave out; the item then goes out as
@@ -112,6 +141,8 @@ impl ExportOptions {
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ExportSummary {
+    /// The review it was written with (also its `review.json`).
+    pub review: crate::ExportReview,
     /// The destination folder.
     pub destination: String,
     /// Each file written, with its size and SHA-256.
@@ -134,6 +165,50 @@ impl Project {
         at: triage_core::Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ExportSummary> {
+        let destination = self.destination(to, options)?;
+        let review = self.pass_gates(options, at)?;
+        let to = match destination {
+            Destination::S3(target, url) => {
+                return self.export_s3((&target, &url), options, review, at, progress);
+            }
+            Destination::Local(to) => to,
+        };
+        let mut written = Vec::new();
+        let mut moved = Relocated::new();
+        if options.copy_images {
+            let folder = LocalFolder::new(&to.join(IMAGES_DIR))?;
+            for (item, name, source) in self.local_images(options)? {
+                let file = copy_into(&folder, &name, &source)?;
+                moved.insert(item, file.key.clone());
+                written.push(image_staged(&name, file));
+            }
+        }
+        written.extend(self.write_all(&to, options, &review, &moved, progress)?);
+        self.finish_export(&to.display().to_string(), written, review, at)
+    }
+
+    /// Every file of every export so far, oldest first, each with the
+    /// override it went out under, if any.
+    pub fn exports(&self) -> Result<Vec<ExportRecord>> {
+        Ok(self.store.exports()?)
+    }
+
+    /// What an export with these options would hold and which gates it
+    /// would fail, after the same checks of the request as an export;
+    /// writes nothing, locally or on S3.
+    pub fn export_dry_run(
+        &self,
+        to: &Path,
+        options: &ExportOptions,
+    ) -> Result<crate::ExportReview> {
+        self.destination(to, options)?;
+        self.review_export(options)
+    }
+
+    /// Checks an export request before anything is measured or written:
+    /// formats that fit the task, and a destination that is a local folder
+    /// or `s3://bucket/prefix` with usable S3 settings.
+    fn destination(&self, to: &Path, options: &ExportOptions) -> Result<Destination> {
         if options.formats.is_empty() {
             return Err(Error::Invalid("no export format given".into()));
         }
@@ -146,25 +221,17 @@ impl Project {
         }
         let shown = to.display().to_string();
         if shown.starts_with("s3://") {
-            return self.export_s3(&shown, options, at, progress);
+            return Ok(Destination::S3(
+                S3Target::new(&shown, &options.lake)?,
+                shown,
+            ));
         }
         if shown.contains("://") {
             return Err(Error::Invalid(format!(
                 "'{shown}': exports go to a local folder or to s3://bucket/prefix"
             )));
         }
-        let mut written = Vec::new();
-        let mut moved = Relocated::new();
-        if options.copy_images {
-            let folder = LocalFolder::new(&to.join(IMAGES_DIR))?;
-            for (item, name, source) in self.local_images(options)? {
-                let file = copy_into(&folder, &name, &source)?;
-                moved.insert(item, file.key.clone());
-                written.push(image_staged(&name, file));
-            }
-        }
-        written.extend(self.write_all(to, options, &moved, progress)?);
-        self.finish_export(&shown, written, at)
+        Ok(Destination::Local(to.to_owned()))
     }
 
     /// Every image the export holds whose file is on this machine, with
@@ -195,17 +262,17 @@ impl Project {
 
     fn export_s3(
         &mut self,
-        url: &str,
+        (target, url): (&S3Target, &str),
         options: &ExportOptions,
+        review: crate::ExportReview,
         at: triage_core::Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ExportSummary> {
-        let target = S3Target::new(url, &options.lake)?;
         let staging = self
             .dir
             .join("cache")
             .join(format!("export-{}", std::process::id()));
-        let staged = self.write_all(&staging, options, &Relocated::new(), progress);
+        let staged = self.write_all(&staging, options, &review, &Relocated::new(), progress);
         let published = staged.and_then(|staged| {
             // Copied images go up from where they are, hashed first.
             let copies = if options.copy_images {
@@ -234,7 +301,7 @@ impl Project {
                     .collect();
                 format!("{}-{}", self.job_name, &sha256_hex(all.as_bytes())[..16])
             });
-            let publisher = S3Publisher::connect(&target, &export_id)?;
+            let publisher = S3Publisher::connect(target, &export_id)?;
             let (images, staged) = if copies.is_empty() {
                 (Vec::new(), staged)
             } else {
@@ -245,7 +312,10 @@ impl Project {
                     images.push(image_staged(&name, file));
                 }
                 let _ = std::fs::remove_dir_all(&staging);
-                (images, self.write_all(&staging, options, &moved, progress)?)
+                (
+                    images,
+                    self.write_all(&staging, options, &review, &moved, progress)?,
+                )
             };
             // Progress now counts objects put, images first.
             let total = (images.len() + staged.len()) as u64;
@@ -263,15 +333,16 @@ impl Project {
         });
         // The staged copies are only a means; a failed run leaves none.
         let _ = std::fs::remove_dir_all(&staging);
-        self.finish_export(url, published?, at)
+        self.finish_export(url, published?, review, at)
     }
 
     /// Writes every format under `root` (one folder per share with a
-    /// split), data files first and manifests last.
+    /// split), then the review, then the manifests.
     fn write_all(
         &self,
         root: &Path,
         options: &ExportOptions,
+        review: &crate::ExportReview,
         moved: &Relocated,
         progress: ProgressFn<'_>,
     ) -> Result<Vec<Staged>> {
@@ -284,34 +355,41 @@ impl Project {
         formats.sort_by_key(|f| *f == ExportFormat::GtManifest);
         // Progress counts every item of the project, once per file.
         let total = self.store.counts()?.items;
-        let parts: Vec<(Option<&str>, Option<HashSet<i64>>)> = match options.split {
+        let shares = self.shares(options)?;
+        let parts: Vec<(Option<&str>, Option<&HashSet<i64>>)> = match &shares {
             None => vec![(None, None)],
-            Some(split) => ["train", "validation", "test"]
-                .into_iter()
-                .zip(self.split_items(split, options)?)
-                .map(|(name, items)| (Some(name), Some(items)))
+            Some(shares) => shares
+                .iter()
+                .map(|(name, items)| (Some(*name), Some(items)))
                 .collect(),
         };
-        let mut staged = Vec::new();
-        // The profile describes the whole project, so it goes out once, at
-        // the top, whatever the split and filters.
+        let top = LocalFolder::new(root)?;
+        let mut staged = vec![Staged {
+            content: Content::Review,
+            name: crate::review::REVIEW_FILE.into(),
+            file: top.write(crate::review::REVIEW_FILE, &review.to_json()?)?,
+            labeled: 0,
+        }];
+        // The profile describes what the export holds, split included, so
+        // it goes out once, at the top.
         let (whole, per_part): (Vec<ExportFormat>, Vec<ExportFormat>) =
             formats.iter().partition(|f| f.is_profile());
         if !whole.is_empty() {
-            let profile = self.profile(&crate::ProfileOptions::default())?;
-            let folder = LocalFolder::new(root)?;
+            let profile = self.export_profile(options, shares.as_deref())?;
             for format in whole {
                 let bytes = match format {
-                    ExportFormat::ProfileHtml => triage_profile::html::report(&profile)
-                        .map_err(|e| Error::Invalid(format!("profile report: {e}")))?
-                        .into_bytes(),
+                    ExportFormat::ProfileHtml => {
+                        triage_profile::html::report_with(&profile, &review.html_sections())
+                            .map_err(|e| Error::Invalid(format!("profile report: {e}")))?
+                            .into_bytes()
+                    }
                     _ => serde_json::to_vec_pretty(&profile)
                         .map_err(|e| Error::Invalid(format!("profile: {e}")))?,
                 };
                 staged.push(Staged {
-                    format: Some(format),
+                    content: Content::Format(format),
                     name: format.file_name().to_owned(),
-                    file: folder.write(format.file_name(), &bytes)?,
+                    file: top.write(format.file_name(), &bytes)?,
                     labeled: 0,
                 });
             }
@@ -322,26 +400,20 @@ impl Project {
         for (part, only) in &parts {
             let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
             for &format in per_part.iter().filter(|f| **f != ExportFormat::Yolo) {
-                let (file, labeled) = self.write_format(
-                    &folder,
-                    format,
-                    (options, moved),
-                    only.as_ref(),
-                    total,
-                    progress,
-                )?;
+                let (file, labeled) =
+                    self.write_format(&folder, format, (options, moved), *only, total, progress)?;
                 let name = part.map_or(format.file_name().to_owned(), |p| {
                     format!("{p}/{}", format.file_name())
                 });
                 staged.push(Staged {
-                    format: Some(format),
+                    content: Content::Format(format),
                     name,
                     file,
                     labeled,
                 });
             }
         }
-        staged.sort_by_key(|s| s.format == Some(ExportFormat::GtManifest));
+        staged.sort_by_key(|s| s.content == Content::Format(ExportFormat::GtManifest));
         Ok(staged)
     }
 
@@ -357,7 +429,7 @@ impl Project {
         root: &Path,
         options: &ExportOptions,
         moved: &Relocated,
-        parts: &[(Option<&str>, Option<HashSet<i64>>)],
+        parts: &[(Option<&str>, Option<&HashSet<i64>>)],
     ) -> Result<Vec<Staged>> {
         let labels_dir = LocalFolder::new(&root.join("labels"))?;
         let mut staged = Vec::new();
@@ -386,7 +458,7 @@ impl Project {
                 format!("{stem}-{}.txt", item.id)
             };
             staged.push(Staged {
-                format: Some(ExportFormat::Yolo),
+                content: Content::Format(ExportFormat::Yolo),
                 name: format!("labels/{name}"),
                 file: labels_dir.write(&name, text.as_bytes())?,
                 labeled: 0,
@@ -442,7 +514,7 @@ impl Project {
         files.push((&top, "", "data.yaml".into(), yaml, 0));
         for (folder, dir, name, text, labeled) in files {
             staged.push(Staged {
-                format: Some(ExportFormat::Yolo),
+                content: Content::Format(ExportFormat::Yolo),
                 file: folder.write(&name, text.as_bytes())?,
                 name: format!("{dir}{name}"),
                 labeled,
@@ -451,10 +523,13 @@ impl Project {
         Ok(staged)
     }
 
-    /// Deals the labeled items of each class into train, validation and
-    /// test in a seeded random order, so every share has every class in
-    /// proportion.
-    fn split_items(&self, split: Split, options: &ExportOptions) -> Result<Vec<HashSet<i64>>> {
+    /// The split's shares, or `None` without a split: the labeled items of
+    /// each class dealt into train, validation and test in a seeded random
+    /// order, so every share has every class in proportion.
+    pub(crate) fn shares(&self, options: &ExportOptions) -> Result<Option<Shares>> {
+        let Some(split) = options.split else {
+            return Ok(None);
+        };
         let shares = [split.train, split.validation, split.test];
         let total: f64 = shares.iter().sum();
         if shares.iter().any(|s| !(0.0..=1.0).contains(s)) || (total - 1.0).abs() > 1e-6 {
@@ -472,15 +547,46 @@ impl Project {
             }
             Ok(())
         })?;
-        let parts = sampling::stratified_split(by_class, split.train, split.validation, split.seed);
-        Ok(parts.into())
+        let parts: [HashSet<i64>; 3] =
+            sampling::stratified_split(by_class, split.train, split.validation, split.seed).into();
+        Ok(Some(
+            triage_profile::SPLIT_SHARES
+                .into_iter()
+                .zip(parts)
+                .collect(),
+        ))
     }
 
-    /// Records each file of a finished export in the project.
+    /// Calls `each` with every item the export holds, filtered, and the
+    /// index of its share (with a split, an item in none is left out).
+    pub(crate) fn for_each_exported(
+        &self,
+        options: &ExportOptions,
+        shares: Option<&[(&'static str, HashSet<i64>)]>,
+        mut each: impl FnMut(triage_core::ItemRow, Option<usize>) -> Result<()>,
+    ) -> Result<()> {
+        self.store.for_each_item(|mut item| -> Result<()> {
+            options.filter(&mut item);
+            let share = match shares {
+                None => None,
+                Some(shares) => match shares.iter().position(|(_, ids)| ids.contains(&item.id)) {
+                    None => return Ok(()),
+                    found => found,
+                },
+            };
+            if options.labeled_only && item.label.is_none() {
+                return Ok(());
+            }
+            each(item, share)
+        })
+    }
+
+    /// Records each file of a finished export, with the override if any.
     fn finish_export(
         &mut self,
         destination: &str,
         written: Vec<Staged>,
+        review: crate::ExportReview,
         at: triage_core::Timestamp,
     ) -> Result<ExportSummary> {
         let counts = self.store.counts()?;
@@ -488,16 +594,22 @@ impl Project {
         // that holds items.
         let first = written
             .iter()
-            .filter_map(|s| s.format)
-            .find(|f| !f.is_profile());
+            .map(|s| s.content)
+            .find(|c| matches!(c, Content::Format(f) if !f.is_profile()));
         let labeled = written
             .iter()
-            .filter(|s| s.format.is_some() && s.format == first)
+            .filter(|s| Some(s.content) == first)
             .map(|s| s.labeled)
             .sum();
+        let overridden = review
+            .overridden
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| Error::Invalid(format!("override: {e}")))?;
         let mut files = Vec::new();
         for Staged {
-            format,
+            content,
             file,
             labeled: written_labeled,
             ..
@@ -506,14 +618,16 @@ impl Project {
             self.store.record_export(&ExportRecord {
                 at,
                 destination: destination.to_owned(),
-                format: format.map_or("image", ExportFormat::as_str).to_owned(),
+                format: content.as_str().to_owned(),
                 counts: serde_json::json!({ "items": counts.items, "labeled": written_labeled }),
                 checksums: serde_json::json!({ &file.key: &file.sha256 }),
                 manifest_key: file.key.clone(),
+                overridden: overridden.clone(),
             })?;
             files.push(file);
         }
         Ok(ExportSummary {
+            review,
             destination: destination.to_owned(),
             files,
             items: counts.items,
@@ -615,6 +729,13 @@ impl Project {
     }
 }
 
+/// Where an export goes, checked.
+enum Destination {
+    Local(std::path::PathBuf),
+    /// The target, and the URL as the user gave it.
+    S3(S3Target, String),
+}
+
 /// Where copied images now are, by item id.
 type Relocated = std::collections::HashMap<i64, String>;
 
@@ -640,7 +761,7 @@ fn prepare(options: &ExportOptions, moved: &Relocated, item: &mut triage_core::I
 
 fn image_staged(name: &str, file: WrittenFile) -> Staged {
     Staged {
-        format: None,
+        content: Content::Image,
         name: name.to_owned(),
         file,
         labeled: 0,

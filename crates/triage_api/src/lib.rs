@@ -19,6 +19,7 @@ mod learn;
 mod models;
 mod profile;
 mod project;
+mod review;
 mod simulate;
 mod team;
 
@@ -53,6 +54,9 @@ pub use profile::{
     profile_path, write_output,
 };
 pub use project::{CreateOptions, ItemRef, Project};
+pub use review::{
+    ExportReview, GateFailure, Gates, Override, REVIEW_FILE, REVIEW_SCHEMA, ShareCount, TeamReview,
+};
 pub use simulate::{LearningCurve, SimData, SimRound, SimSummary, Truth, learning_curve, simulate};
 pub use team::{
     JoinSummary, PullSummary, PushSummary, ShareInfo, ShareOptions, ShareRole, ShareSummary,
@@ -72,7 +76,7 @@ pub use triage_learn::strategy::Strategy;
 /// The profile's parts, as shells receive them.
 pub use triage_profile::model as profile_model;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
-pub use triage_store::{LabelCounts, SourceKind};
+pub use triage_store::{ExportRecord, LabelCounts, SourceKind};
 
 /// The current time, for shells; use cases take the time as an argument.
 pub fn now() -> Timestamp {

@@ -21,6 +21,8 @@ pub const LABEL_COLUMN: &str = "label";
 pub const SOURCE_COLUMN: &str = "label_source";
 /// See [`LABEL_COLUMN`]: the model's confidence, for model labels.
 pub const CONFIDENCE_COLUMN: &str = "label_confidence";
+/// An export's profile with a split: each item's share.
+pub const SPLIT_COLUMN: &str = "split";
 
 /// What to profile beyond the columns.
 #[derive(Debug, Clone, Default)]
@@ -192,6 +194,19 @@ impl Project {
         &self,
         mut each: impl FnMut(&triage_core::ItemRow),
     ) -> Result<LabeledFrame> {
+        self.frame_of(|row| {
+            self.store.for_each_item(|item| {
+                each(&item);
+                row(item)
+            })
+        })
+    }
+
+    /// The items `visit` hands to its callback, as one table in that order.
+    fn frame_of(
+        &self,
+        visit: impl FnOnce(&mut dyn FnMut(triage_core::ItemRow) -> Result<()>) -> Result<()>,
+    ) -> Result<LabeledFrame> {
         let schema = &self.schema;
         let thumbs = self.thumbs_dir();
         let mut payloads = Vec::new();
@@ -199,8 +214,7 @@ impl Project {
         let (mut uris, mut widths, mut heights) = (Vec::new(), Vec::new(), Vec::new());
         let mut images = Vec::new();
         let mut rows = 0usize;
-        self.store.for_each_item(|item| -> Result<()> {
-            each(&item);
+        visit(&mut |item| -> Result<()> {
             rows += 1;
             let label = item.label.as_ref();
             labels.push(
@@ -293,6 +307,39 @@ impl Project {
     /// confidence, and for images the files themselves.
     pub fn profile(&self, options: &ProfileOptions) -> Result<Profile> {
         let mut ids = Vec::new();
+        let frame = self.labeled_frame(|item| ids.push(item.id))?;
+        self.profile_frame(frame, &ids, None, options)
+    }
+
+    /// Profiles what an export holds: its items after the filters, their
+    /// labels as the export writes them, and each item's share of the
+    /// split as a column, so the shares are compared.
+    pub(crate) fn export_profile(
+        &self,
+        options: &crate::ExportOptions,
+        shares: Option<&[(&'static str, std::collections::HashSet<i64>)]>,
+    ) -> Result<Profile> {
+        let (mut ids, mut share_of) = (Vec::new(), Vec::new());
+        let frame = self.frame_of(|row| {
+            self.for_each_exported(options, shares, |item, share| {
+                ids.push(item.id);
+                share_of.push(share.and_then(|k| Some(shares?[k].0)));
+                row(item)
+            })
+        })?;
+        let split = shares.map(|_| share_of);
+        self.profile_frame(frame, &ids, split, &ProfileOptions::default())
+    }
+
+    /// Profiles a project table whose rows are the items `ids`, with each
+    /// row's share of a split when there is one.
+    fn profile_frame(
+        &self,
+        labeled: LabeledFrame,
+        ids: &[triage_core::ItemId],
+        split: Option<Vec<Option<&str>>>,
+        options: &ProfileOptions,
+    ) -> Result<Profile> {
         let LabeledFrame {
             mut frame,
             label,
@@ -300,12 +347,27 @@ impl Project {
             confidence: conf,
             images,
             of_rows,
-        } = self.labeled_frame(|item| ids.push(item.id))?;
+        } = labeled;
         let mut kinds = options.kinds.clone();
-        for column in self.embedding_axes(&ids)? {
+        for column in self.embedding_axes(ids)? {
             kinds.insert(column.name().to_string(), Kind::Quantitative);
             frame.with_column(column).map_err(frame_err)?;
         }
+        let split_column = match split {
+            None => None,
+            Some(shares) => {
+                let taken = frame.column(SPLIT_COLUMN).is_ok();
+                let name = if taken {
+                    format!("triage_{SPLIT_COLUMN}")
+                } else {
+                    SPLIT_COLUMN.to_owned()
+                };
+                frame
+                    .with_column(Column::new(name.as_str().into(), shares))
+                    .map_err(frame_err)?;
+                Some(name)
+            }
+        };
         if !of_rows {
             kinds.entry("item".into()).or_insert(Kind::ImageReference);
         }
@@ -322,6 +384,7 @@ impl Project {
             label_column: Some(label),
             source_column: Some(source),
             confidence_column: Some(conf),
+            split_column,
             not_features,
         };
         let profile = triage_profile::profile_frame(&frame, &self.dir.display().to_string(), &opts)

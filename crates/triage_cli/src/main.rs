@@ -45,6 +45,8 @@ enum Command {
     Simulate(commands::simulate::Args),
     /// Export the labels to a folder.
     Export(commands::export::Args),
+    /// The conditions an export must meet: set, show or clear them.
+    Gates(commands::gates::Args),
     /// Profile a project, a table (CSV, Parquet, JSON Lines) or an image
     /// folder: column statistics, correlations, labels, drift and alerts.
     Profile(commands::profile::Args),
@@ -151,6 +153,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Revoke(args) => commands::revoke::run(args, at),
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Export(args) => commands::export::run(args, at),
+        Command::Gates(args) => commands::gates::run(args),
         Command::Profile(args) => commands::profile::run(args),
         Command::Agreement(args) => commands::agreement::run(args),
         Command::Consolidate(args) => commands::consolidate::run(args, at),

@@ -4,7 +4,8 @@ use rayon::prelude::*;
 
 use crate::column::Values;
 use crate::model::{
-    ClassConfidence, CorrelationMatrix, Drift, FeatureVsLabel, Kind, LabelFacts, ValueCount,
+    ClassConfidence, CorrelationMatrix, Drift, FeatureVsLabel, Kind, LabelFacts, SplitFacts,
+    ValueCount,
 };
 use crate::stats;
 
@@ -222,7 +223,22 @@ pub(crate) struct LabelInput<'a> {
     pub labels: Vec<Option<String>>,
     pub sources: Option<Vec<Option<String>>>,
     pub confidence: Option<Vec<Option<f64>>>,
+    /// Each row's share of a split (`train`, `validation`, `test`).
+    pub split: Option<Vec<Option<String>>>,
 }
+
+/// Two groups of rows to compare for drift: each row's side (0 for the
+/// reference, 1 for the compared group, `None` for neither), and their names.
+struct Sides<'a> {
+    reference: &'a str,
+    compared: &'a str,
+    side: Vec<Option<usize>>,
+}
+
+/// The shares of a split, in the order they are reported; the first is
+/// the one every other share is compared with.
+pub const SPLIT_SHARES: [&str; 3] = ["train", "validation", "test"];
+const SPLIT_REFERENCE: &str = SPLIT_SHARES[0];
 
 /// Sources whose labels come from the model rather than a person.
 const MODEL_SOURCES: [&str; 1] = ["model"];
@@ -288,12 +304,48 @@ pub(crate) fn label_facts(input: &LabelInput<'_>, features: &[Col<'_>]) -> Label
             }
         })
         .collect();
+    let mut comparisons: Vec<Sides<'_>> = [Part::Unlabeled, Part::AutoLabeled]
+        .into_iter()
+        .map(|p| Sides {
+            reference: Part::Labeled.name(),
+            compared: p.name(),
+            side: parts
+                .iter()
+                .map(|q| match q {
+                    Part::Labeled => Some(0),
+                    q if *q == p => Some(1),
+                    _ => None,
+                })
+                .collect(),
+        })
+        .collect();
+    let splits = input
+        .split
+        .as_ref()
+        .map(|split| split_facts(split, &class_of, &distribution))
+        .unwrap_or_default();
+    if let Some(split) = &input.split {
+        for s in splits.iter().filter(|s| s.name != SPLIT_REFERENCE) {
+            comparisons.push(Sides {
+                reference: SPLIT_REFERENCE,
+                compared: &s.name,
+                side: split
+                    .iter()
+                    .map(|v| match v.as_deref() {
+                        Some(SPLIT_REFERENCE) => Some(0),
+                        Some(v) if v == s.name => Some(1),
+                        _ => None,
+                    })
+                    .collect(),
+            });
+        }
+    }
     let drift = features
         .par_iter()
         .flat_map_iter(|f| {
-            [Part::Unlabeled, Part::AutoLabeled]
-                .into_iter()
-                .filter_map(|p| drift(f, &parts, p))
+            comparisons
+                .iter()
+                .filter_map(|sides| drift(f, sides))
                 .collect::<Vec<_>>()
         })
         .collect();
@@ -310,7 +362,57 @@ pub(crate) fn label_facts(input: &LabelInput<'_>, features: &[Col<'_>]) -> Label
             .unwrap_or_default(),
         distribution,
         drift,
+        splits,
     }
+}
+
+/// Each share of a split with its rows and its label distribution, the
+/// classes in the overall distribution's order (zeros kept, so shares line
+/// up); shares in [`SPLIT_SHARES`] order, any other after them by name.
+fn split_facts(
+    split: &[Option<String>],
+    class_of: &[Option<usize>],
+    classes: &[ValueCount],
+) -> Vec<SplitFacts> {
+    let mut out: Vec<SplitFacts> = Vec::new();
+    for (share, class) in split.iter().zip(class_of) {
+        let Some(share) = share else { continue };
+        let at = match out.iter().position(|s| s.name == *share) {
+            Some(at) => at,
+            None => {
+                out.push(SplitFacts {
+                    name: share.clone(),
+                    rows: 0,
+                    labeled: 0,
+                    distribution: classes
+                        .iter()
+                        .map(|c| ValueCount {
+                            value: c.value.clone(),
+                            count: 0,
+                        })
+                        .collect(),
+                });
+                out.len() - 1
+            }
+        };
+        out[at].rows += 1;
+        if let Some(c) = class {
+            out[at].labeled += 1;
+            out[at].distribution[*c].count += 1;
+        }
+    }
+    let rank = |name: &str| {
+        SPLIT_SHARES
+            .iter()
+            .position(|s| *s == name)
+            .unwrap_or(SPLIT_SHARES.len())
+    };
+    out.sort_by(|a, b| {
+        rank(&a.name)
+            .cmp(&rank(&b.name))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    out
 }
 
 fn tally<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<ValueCount> {
@@ -398,14 +500,14 @@ fn feature_vs_label(
     }
 }
 
-/// Drift of one part against the labeled part: PSI for numbers, chi-square
-/// (with Cramér's V as the effect size) for categories. Needs at least
-/// [`MIN_DRIFT_ROWS`] rows on each side.
-fn drift(f: &Col<'_>, parts: &[Part], compared: Part) -> Option<Drift> {
+/// Drift of one group of rows against a reference group: PSI for numbers,
+/// chi-square (with Cramér's V as the effect size) for categories. Needs at
+/// least [`MIN_DRIFT_ROWS`] rows on each side.
+fn drift(f: &Col<'_>, sides: &Sides<'_>) -> Option<Drift> {
     let base = |test: &str, statistic, p_value, effect| Drift {
         column: f.name.to_string(),
-        reference: Part::Labeled.name().into(),
-        compared: compared.name().into(),
+        reference: sides.reference.into(),
+        compared: sides.compared.into(),
         test: test.into(),
         statistic,
         p_value,
@@ -413,14 +515,14 @@ fn drift(f: &Col<'_>, parts: &[Part], compared: Part) -> Option<Drift> {
     };
     match f.values {
         Values::Numeric { values: v, .. } => {
-            let pick = |p: Part| -> Vec<f64> {
+            let pick = |want: usize| -> Vec<f64> {
                 v.iter()
-                    .zip(parts)
-                    .filter(|(x, q)| **q == p && !x.is_nan())
+                    .zip(&sides.side)
+                    .filter(|(x, s)| **s == Some(want) && !x.is_nan())
                     .map(|(x, _)| *x)
                     .collect()
             };
-            let (mut r, c) = (pick(Part::Labeled), pick(compared));
+            let (mut r, c) = (pick(0), pick(1));
             if r.len() < MIN_DRIFT_ROWS || c.len() < MIN_DRIFT_ROWS {
                 return None;
             }
@@ -428,18 +530,13 @@ fn drift(f: &Col<'_>, parts: &[Part], compared: Part) -> Option<Drift> {
         }
         Values::Codes { codes, levels } => {
             let mut t = vec![vec![0u64; levels.len()]; 2];
-            for (x, q) in codes.iter().zip(parts) {
-                let side = match q {
-                    q if *q == Part::Labeled => 0,
-                    q if *q == compared => 1,
-                    _ => continue,
-                };
-                if let Some(x) = x {
-                    t[side][*x as usize] += 1;
+            for (x, s) in codes.iter().zip(&sides.side) {
+                if let (Some(x), Some(s)) = (x, s) {
+                    t[*s][*x as usize] += 1;
                 }
             }
-            let sides = [t[0].iter().sum::<u64>(), t[1].iter().sum::<u64>()];
-            if sides.iter().any(|&s| (s as usize) < MIN_DRIFT_ROWS) {
+            let counts = [t[0].iter().sum::<u64>(), t[1].iter().sum::<u64>()];
+            if counts.iter().any(|&s| (s as usize) < MIN_DRIFT_ROWS) {
                 return None;
             }
             stats::cramers_v(&t).map(|(v, chi2, dof)| {

@@ -7,7 +7,7 @@ use base64::Engine;
 
 use crate::Result;
 use crate::charts::{self, Keyed};
-use crate::model::{ColumnProfile, NumericStats, Profile};
+use crate::model::{ColumnProfile, LabelFacts, NumericStats, Profile};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -129,8 +129,68 @@ fn column(out: &mut String, c: &ColumnProfile, charts: &[Keyed]) -> Result<()> {
     Ok(())
 }
 
+/// The shares of a split side by side, and every drift measured.
+fn splits_and_drift(out: &mut String, l: &LabelFacts) {
+    if !l.splits.is_empty() {
+        out.push_str("<h3>Split</h3><table><tr><th>class</th>");
+        for s in &l.splits {
+            let _ = write!(out, "<th>{} ({} rows)</th>", escape(&s.name), s.rows);
+        }
+        out.push_str("</tr>");
+        for (k, class) in l.distribution.iter().enumerate() {
+            let _ = write!(out, "<tr><td>{}</td>", escape(&class.value));
+            for s in &l.splits {
+                let n = s.distribution.get(k).map_or(0, |c| c.count);
+                let share = if s.labeled > 0 {
+                    n as f64 / s.labeled as f64
+                } else {
+                    0.0
+                };
+                let _ = write!(out, "<td class=n>{n} ({:.1}%)</td>", share * 100.0);
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</table>");
+    }
+    if !l.drift.is_empty() {
+        out.push_str(
+            "<h3>Drift</h3><table><tr><th>feature</th><th>from</th><th>to</th><th>test</th><th>statistic</th><th>p</th></tr>",
+        );
+        for d in &l.drift {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{:.4}</td><td class=n>{}</td></tr>",
+                escape(&d.column),
+                escape(&d.reference),
+                escape(&d.compared),
+                escape(&d.test),
+                d.statistic,
+                d.p_value.map_or("".into(), |p| format!("{p:.2e}"))
+            );
+        }
+        out.push_str("</table>");
+    }
+}
+
+/// A section put before the profile: a heading, a line of text and a table
+/// of names and values (all escaped here).
+#[derive(Debug, Clone, Default)]
+pub struct Section {
+    /// The heading.
+    pub heading: String,
+    /// A line under it; empty for none.
+    pub text: String,
+    /// Names and values, one row each.
+    pub rows: Vec<(String, String)>,
+}
+
 /// Renders the report.
 pub fn report(profile: &Profile) -> Result<String> {
+    report_with(profile, &[])
+}
+
+/// Renders the report with `sections` first (an export's review).
+pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
     let charts = charts::charts_for(profile);
     let mut out = String::new();
     let _ = write!(
@@ -145,6 +205,24 @@ pub fn report(profile: &Profile) -> Result<String> {
         dups = profile.dataset.duplicate_rows,
         schema = escape(&profile.schema),
     );
+    for section in sections {
+        let _ = write!(out, "<h2>{}</h2>", escape(&section.heading));
+        if !section.text.is_empty() {
+            let _ = write!(out, "<p>{}</p>", escape(&section.text));
+        }
+        if !section.rows.is_empty() {
+            out.push_str("<table>");
+            for (name, value) in &section.rows {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    escape(name),
+                    escape(value)
+                );
+            }
+            out.push_str("</table>");
+        }
+    }
     out.push_str("<h2>Alerts</h2>");
     if profile.alerts.is_empty() {
         out.push_str("<p>None.</p>");
@@ -209,6 +287,7 @@ pub fn report(profile: &Profile) -> Result<String> {
                 );
             }
             out.push_str("</table>");
+            splits_and_drift(&mut out, l);
         }
         if section == "images/"
             && let Some(i) = &profile.images

@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod charts;
 mod column;
 pub use column::string_kind;
+pub use dataset::SPLIT_SHARES;
 mod dataset;
 pub mod html;
 pub mod images;
@@ -72,6 +73,9 @@ pub struct Options {
     pub source_column: Option<String>,
     /// The column holding the model's confidence in each label.
     pub confidence_column: Option<String>,
+    /// The column naming each row's share of a split (`train`, …): each
+    /// share's label distribution and its drift from `train`.
+    pub split_column: Option<String>,
     /// Columns profiled on their own but kept out of the features (the
     /// correlations, each feature against the label, drift): a column an
     /// import took labels from would only mirror the label.
@@ -108,6 +112,7 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
         ("label", &options.label_column),
         ("source", &options.source_column),
         ("confidence", &options.confidence_column),
+        ("split", &options.split_column),
     ] {
         if let Some(name) = name
             && df.column(name).is_err()
@@ -122,7 +127,11 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
             "{source}: no column `{unknown}` to set a kind on"
         )));
     }
-    let aside = [&options.source_column, &options.confidence_column];
+    let aside = [
+        &options.source_column,
+        &options.confidence_column,
+        &options.split_column,
+    ];
     let profiled: Vec<&Column> = df
         .columns()
         .iter()
@@ -178,6 +187,7 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
                 labels: strings(column)?,
                 sources: options.source_column.as_deref().map(strings).transpose()?,
                 confidence,
+                split: options.split_column.as_deref().map(strings).transpose()?,
             };
             Some(dataset::label_facts(&input, &features))
         }

@@ -230,8 +230,26 @@ pub struct LabelFacts {
     pub sources: Vec<ValueCount>,
     /// Model confidence per class, for rows that have one.
     pub confidence: Vec<ClassConfidence>,
-    /// Drift between labeled, unlabeled and auto-labeled rows.
+    /// Drift between labeled, unlabeled and auto-labeled rows, and
+    /// between the shares of a split.
     pub drift: Vec<Drift>,
+    /// The shares of a split (an export's train, validation and test), when
+    /// the profile has one; empty otherwise.
+    #[serde(default)]
+    pub splits: Vec<SplitFacts>,
+}
+
+/// One share of a split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SplitFacts {
+    /// `train`, `validation` or `test`.
+    pub name: String,
+    /// Rows in it.
+    pub rows: u64,
+    /// Rows with a label.
+    pub labeled: u64,
+    /// Rows per class, in the whole distribution's order.
+    pub distribution: Vec<ValueCount>,
 }
 
 /// One feature against the label.
@@ -264,9 +282,10 @@ pub struct ClassConfidence {
 pub struct Drift {
     /// The feature column.
     pub column: String,
-    /// The reference part (`labeled`: human labels).
+    /// The reference part (`labeled`: human labels; `train` in a split).
     pub reference: String,
-    /// The part compared with it (`unlabeled` or `auto-labeled`).
+    /// The part compared with it (`unlabeled` or `auto-labeled`; another
+    /// share of a split).
     pub compared: String,
     /// `psi` (numeric, over the reference's deciles) or `chi-square`
     /// (categorical).

@@ -502,3 +502,58 @@ proptest::proptest! {
         }
     }
 }
+
+/// A split's shares get their own label distribution, and each share is
+/// compared with `train`: here `test` holds larger values of `x` than
+/// `train`, and `validation` the same values, so only test drifts.
+#[test]
+fn split_shares_are_compared_with_train() {
+    let mut csv = String::from("x,label,share\n");
+    for i in 0..300 {
+        let (share, x) = match i % 3 {
+            0 => ("train", i % 50),
+            1 => ("validation", i % 50),
+            _ => ("test", 100 + i % 50),
+        };
+        let label = if i % 4 == 0 { "a" } else { "b" };
+        csv.push_str(&format!("{x},{label},{share}\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "t.csv", csv.as_bytes());
+    let options = Options {
+        label_column: Some("label".into()),
+        split_column: Some("share".into()),
+        ..Options::default()
+    };
+    let p = profile_table(&path, &options).unwrap();
+    assert!(p.columns.iter().all(|c| c.name != "share"), "kept aside");
+    let l = p.labels.as_ref().unwrap();
+    let names: Vec<&str> = l.splits.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["train", "validation", "test"]);
+    for s in &l.splits {
+        assert_eq!((s.rows, s.labeled), (100, 100));
+        let counts: u64 = s.distribution.iter().map(|c| c.count).sum();
+        assert_eq!(counts, 100);
+        assert_eq!(s.distribution[0].value, l.distribution[0].value);
+    }
+    let x: Vec<(&str, &str, f64)> = l
+        .drift
+        .iter()
+        .filter(|d| d.column == "x")
+        .map(|d| (d.reference.as_str(), d.compared.as_str(), d.statistic))
+        .collect();
+    assert_eq!(x.len(), 2, "{x:?}");
+    let psi = |part: &str| x.iter().find(|d| d.1 == part).unwrap().2;
+    assert!(x.iter().all(|d| d.0 == "train"));
+    assert!(psi("validation") < 0.1 && psi("test") > 1.0, "{x:?}");
+    let drifted: Vec<&str> = p
+        .alerts
+        .iter()
+        .filter(|a| a.kind == "drift")
+        .map(|a| a.message.as_str())
+        .collect();
+    assert_eq!(drifted.len(), 1, "{drifted:?}");
+    assert!(drifted[0].starts_with("test rows differ from train rows"));
+    let report = html::report(&p).unwrap();
+    assert!(report.contains("<h3>Split</h3>") && report.contains("test (100 rows)"));
+}

@@ -169,7 +169,11 @@ CREATE UNIQUE INDEX annotations_uid ON annotations(uid) WHERE uid IS NOT NULL;
 INSERT OR IGNORE INTO settings(key, value) VALUES ('project_uid', lower(hex(randomblob(16))));
 ";
 
-const STEPS: [&str; 6] = [V1, V2, V3, V4, V5, V6];
+/// v7: an export that went out though its gates failed records who let it
+/// go, when, why and which gates failed (JSON), on each of its files.
+const V7: &str = "ALTER TABLE exports ADD COLUMN override TEXT;";
+
+const STEPS: [&str; 7] = [V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

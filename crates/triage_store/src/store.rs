@@ -139,7 +139,8 @@ pub struct LabelCounts {
 type ClassSourceCount = (Option<u32>, Option<AnnotationSource>, u64);
 
 impl LabelCounts {
-    fn add(&mut self, source: Option<AnnotationSource>, n: u64) {
+    /// Counts `n` items whose current label came from `source`.
+    pub fn add(&mut self, source: Option<AnnotationSource>, n: u64) {
         self.items += n;
         match source {
             None => self.unlabeled += n,
@@ -166,6 +167,9 @@ pub struct ExportRecord {
     pub checksums: serde_json::Value,
     /// The key of its manifest or main file.
     pub manifest_key: String,
+    /// Why it went out though gates failed (who, when, why, which), as
+    /// JSON; `None` when nothing was overridden.
+    pub overridden: Option<serde_json::Value>,
 }
 
 /// Where an item stands in the spot checks of auto-labels.
@@ -893,8 +897,8 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO exports(created_at, destination, format, counts, checksums, manifest_key) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO exports(created_at, destination, format, counts, checksums, manifest_key, \
+             override) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 time_str(record.at),
                 record.destination,
@@ -902,6 +906,7 @@ impl Store {
                 record.counts.to_string(),
                 record.checksums.to_string(),
                 record.manifest_key,
+                record.overridden.as_ref().map(ToString::to_string),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -912,7 +917,7 @@ impl Store {
     /// The exports recorded so far, oldest first.
     pub fn exports(&self) -> Result<Vec<ExportRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT created_at, destination, format, counts, checksums, manifest_key \
+            "SELECT created_at, destination, format, counts, checksums, manifest_key, override \
              FROM exports ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -923,10 +928,11 @@ impl Store {
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         rows.map(|row| {
-            let (at, destination, format, counts, checksums, manifest_key) = row?;
+            let (at, destination, format, counts, checksums, manifest_key, overridden) = row?;
             Ok(ExportRecord {
                 at: parse_time(&at)?,
                 destination,
@@ -934,6 +940,7 @@ impl Store {
                 counts: parse_json(&counts)?,
                 checksums: parse_json(&checksums)?,
                 manifest_key,
+                overridden: overridden.as_deref().map(parse_json).transpose()?,
             })
         })
         .collect()

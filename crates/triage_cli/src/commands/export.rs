@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use triage_api::{ExportFormat, ExportOptions, Split, Timestamp};
+use anyhow::{Context, Result, bail};
+use triage_api::{ExportFormat, ExportOptions, ExportReview, Split, Timestamp};
 
 use crate::{S3Args, bar, open};
 
@@ -47,6 +47,19 @@ pub struct Args {
     /// each gave each item.
     #[arg(long)]
     pub answers: bool,
+    /// Print the review (what the export would hold, its measured
+    /// accuracy, the profile's alerts, the gates) and write nothing; fails
+    /// when a gate fails.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Export even though gates fail; the reason is recorded with the
+    /// export (who, when, which gates) and in its review.json.
+    #[arg(long = "override", value_name = "REASON")]
+    pub override_reason: Option<String>,
+    /// Who exports, recorded with an override (default: TRIAGE_ANNOTATOR,
+    /// the project's annotator, then the login name).
+    #[arg(long)]
+    pub annotator: Option<String>,
 }
 
 pub fn run(args: Args, at: Timestamp) -> Result<()> {
@@ -63,6 +76,9 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         export_id,
         copy_images,
         answers,
+        dry_run,
+        override_reason,
+        annotator,
     } = args;
     let formats = format
         .iter()
@@ -70,27 +86,38 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     let split = Split::from_shares(&split, split_seed)?;
     let mut project = open(&dir)?;
+    let options = ExportOptions {
+        formats,
+        labeled_only,
+        human_only,
+        min_confidence,
+        split,
+        lake: s3.lake(),
+        export_id,
+        copy_images,
+        answers,
+        override_reason,
+        annotator,
+    };
+    if dry_run {
+        let review = project
+            .export_dry_run(&to, &options)
+            .with_context(|| format!("reviewing an export to {}", to.display()))?;
+        print_review(&review)?;
+        if !review.failures.is_empty() && options.override_reason.is_none() {
+            bail!(
+                "the export would be refused: {} gates fail",
+                review.failures.len()
+            );
+        }
+        return Ok(());
+    }
     let bar = bar("exporting");
     let summary = project
-        .export(
-            &to,
-            &ExportOptions {
-                formats,
-                labeled_only,
-                human_only,
-                min_confidence,
-                split,
-                lake: s3.lake(),
-                export_id,
-                copy_images,
-                answers,
-            },
-            at,
-            &|done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            },
-        )
+        .export(&to, &options, at, &|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
         .with_context(|| format!("exporting to {}", to.display()))?;
     bar.finish_and_clear();
     say!(
@@ -99,6 +126,9 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         summary.labeled,
         summary.destination
     );
+    if let Some(o) = &summary.review.overridden {
+        say!("gates overridden ({}): {}", o.failed.join(", "), o.reason);
+    }
     for file in &summary.files {
         say!(
             "  {}  {} bytes  sha256 {}",
@@ -106,6 +136,85 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
             file.size_bytes,
             file.sha256
         );
+    }
+    Ok(())
+}
+
+/// The review as `--dry-run` prints it: one line per figure, name first.
+fn print_review(r: &ExportReview) -> Result<()> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut row = |name: &str, value: String| lines.push((name.to_owned(), value));
+    let counts = |c: &triage_api::LabelCounts| {
+        format!(
+            "{} items: {} human, {} consolidated, {} auto, {} imported, {} unlabeled",
+            c.items, c.human, c.consolidated, c.model, c.import, c.unlabeled
+        )
+    };
+    let interval = |i: &Option<triage_api::Interval>| {
+        i.map_or("not measured".to_owned(), |i| {
+            format!(
+                "{:.3} (95% interval {:.3}-{:.3}, n = {})",
+                i.estimate, i.low, i.high, i.n
+            )
+        })
+    };
+    row("project", counts(&r.project));
+    row("export", counts(&r.export));
+    for s in &r.shares {
+        row(&format!("  {}", s.name), format!("{} items", s.items));
+    }
+    if let Some(t) = r.target {
+        row("target", format!("{t:.3}"));
+    }
+    row("estimated", interval(&r.estimated_accuracy));
+    let pending = match r.spot_checks_pending {
+        0 => String::new(),
+        n => format!(", {n} pending"),
+    };
+    row(
+        "spot-checked",
+        format!("{}{pending}", interval(&r.spot_checked_accuracy)),
+    );
+    let classes: Vec<String> = r
+        .distribution
+        .iter()
+        .map(|c| format!("{} {}", c.value, c.count))
+        .collect();
+    row("classes", classes.join(", "));
+    if let Some(ratio) = r.imbalance_ratio {
+        row("imbalance", format!("{ratio:.2}"));
+    }
+    if let Some(t) = &r.team {
+        row(
+            "agreement",
+            format!(
+                "alpha {}, {} open disagreements, {} people",
+                t.alpha.map_or("n/a".into(), |a| format!("{a:.3}")),
+                t.open_disagreements,
+                t.annotators
+            ),
+        );
+    }
+    for a in &r.alerts {
+        let column = a.column.as_deref().map(|c| format!(" in {c}"));
+        row(
+            "alert",
+            format!("{}{}: {}", a.kind, column.unwrap_or_default(), a.message),
+        );
+    }
+    if r.failures.is_empty() {
+        let gates = if r.gates.any() {
+            "all pass"
+        } else {
+            "none set"
+        };
+        row("gates", gates.to_owned());
+    }
+    for f in &r.failures {
+        row("FAILS", format!("{}: {}", f.gate, f.message));
+    }
+    for (name, value) in lines {
+        say!("{name:<13}{value}");
     }
     Ok(())
 }

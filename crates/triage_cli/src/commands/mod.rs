@@ -5,6 +5,7 @@ pub mod consolidate;
 pub mod explore;
 pub mod export;
 pub mod features;
+pub mod gates;
 pub mod import;
 pub mod init;
 pub mod join;

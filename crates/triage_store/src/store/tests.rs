@@ -244,9 +244,17 @@ fn exports_are_recorded() {
         counts: serde_json::json!({"lines": 1}),
         checksums: serde_json::json!({"output.manifest": "abc"}),
         manifest_key: "/out/output.manifest".into(),
+        overridden: None,
     };
     store.record_export(&record).unwrap();
-    assert_eq!(store.exports().unwrap(), vec![record]);
+    let overridden = ExportRecord {
+        overridden: Some(
+            serde_json::json!({"reason": "hotfix", "failed": ["min-spot-check-accuracy"]}),
+        ),
+        ..record.clone()
+    };
+    store.record_export(&overridden).unwrap();
+    assert_eq!(store.exports().unwrap(), vec![record, overridden]);
 }
 
 /// A file written by schema version 1 (before current labels were cached on
