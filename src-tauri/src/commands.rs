@@ -11,9 +11,10 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 use triage_api::{
     Agreement, BoundingBox, ConsolidationMethod, ConsolidationSummary, CreateOptions, ExportFormat,
-    ExportOptions, ExportSummary, Family, ImportOptions, ImportReport, ItemDto, LabelDto,
-    LakeAccess, ModelInfo, ModelStatus, Project, PullSummary, PushSummary, ReviewItem,
-    RoundOptions, RoundSummary, SimilarDto, Status, Strategy, SuspectDto, TaskKind, Timestamp,
+    ExportOptions, ExportReview, ExportSummary, Family, Gates, ImportOptions, ImportReport,
+    ItemDto, LabelDto, LakeAccess, ModelInfo, ModelStatus, Project, PullSummary, PushSummary,
+    ReviewItem, RoundOptions, RoundSummary, SimilarDto, Status, Strategy, SuspectDto, TaskKind,
+    Timestamp,
 };
 
 use crate::state::AppState;
@@ -469,7 +470,8 @@ pub async fn use_model(
     .await
 }
 
-/// An export as the Export screen asks for it.
+/// An export as the Export screen asks for it; its review takes the same
+/// choices (the destination may still be empty then).
 #[derive(Debug, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ExportRequest {
@@ -480,6 +482,30 @@ pub struct ExportRequest {
     min_confidence: Option<f64>,
     lake: LakeAccess,
     copy_images: bool,
+    /// Train, validation and test shares; empty for no split.
+    split: Vec<f64>,
+    /// Export although gates fail, for this reason.
+    override_reason: Option<String>,
+}
+
+impl ExportRequest {
+    fn options(self) -> triage_api::Result<(String, ExportOptions)> {
+        let split = triage_api::Split::from_shares(&self.split, 0)?;
+        Ok((
+            self.to,
+            ExportOptions {
+                formats: self.formats,
+                labeled_only: self.labeled_only,
+                human_only: self.human_only,
+                min_confidence: self.min_confidence,
+                lake: self.lake,
+                copy_images: self.copy_images,
+                split,
+                override_reason: given(self.override_reason),
+                ..ExportOptions::default()
+            },
+        ))
+    }
 }
 
 #[tauri::command]
@@ -488,18 +514,10 @@ pub async fn export_labels(
     request: ExportRequest,
     on_progress: Channel<Progress>,
 ) -> Reply<ExportSummary> {
-    let options = ExportOptions {
-        formats: request.formats,
-        labeled_only: request.labeled_only,
-        human_only: request.human_only,
-        min_confidence: request.min_confidence,
-        lake: request.lake,
-        copy_images: request.copy_images,
-        ..ExportOptions::default()
-    };
     with_project(&state, move |p| {
+        let (to, options) = request.options()?;
         p.export(
-            std::path::Path::new(request.to.trim()),
+            std::path::Path::new(to.trim()),
             &options,
             triage_api::now(),
             &|done, total| {
@@ -508,6 +526,33 @@ pub async fn export_labels(
         )
     })
     .await
+}
+
+/// The review of an export with these choices, on its own handle (it
+/// profiles the project), so labeling goes on meanwhile.
+#[tauri::command]
+pub async fn export_review(
+    state: State<'_, AppState>,
+    request: ExportRequest,
+) -> Reply<ExportReview> {
+    let dir = with_project(&state, |p| Ok(p.dir().to_owned())).await?;
+    blocking(move || {
+        let (_, options) = request.options()?;
+        Ok(Project::open(&dir)?.review_export(&options)?)
+    })
+    .await
+}
+
+/// The open project's export gates.
+#[tauri::command]
+pub async fn gates(state: State<'_, AppState>) -> Reply<Gates> {
+    with_project(&state, |p| p.gates()).await
+}
+
+/// Replaces the open project's export gates.
+#[tauri::command]
+pub async fn set_gates(state: State<'_, AppState>, gates: Gates) -> Reply<()> {
+    with_project(&state, move |p| p.set_gates(&gates)).await
 }
 
 /// A profile with its charts drawn as SVG.

@@ -267,6 +267,31 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     let (p, local) = labeled_penguins(tmp.path(), &[("p002", "Gentoo")]);
     let ps = path_str(&p);
 
+    // A dry run prints the review and puts nothing on the lake.
+    let dry = export_s3(
+        &moto.endpoint,
+        ps,
+        "s3://lake/jobs/penguins",
+        ALL,
+        &["--dry-run"],
+    );
+    let review = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
+    assert!(
+        review.contains("export       344 items: 2 human")
+            && review.contains("gates        none set"),
+        "{review}"
+    );
+    assert_eq!(
+        moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
+            .trim(),
+        "0"
+    );
+
     let out = export_s3(&moto.endpoint, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
         out.status.success(),
@@ -280,7 +305,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
          \x20   print(k, hashlib.sha256(body).hexdigest(), len(body.splitlines()))\n",
     );
     let rows: Vec<Vec<&str>> = listing.lines().map(|l| l.split(' ').collect()).collect();
-    assert_eq!(rows.len(), 5, "{listing}");
+    assert_eq!(rows.len(), 6, "{listing}");
     let export_dir = rows[0][0].rsplit_once('/').unwrap().0.to_owned();
     assert!(
         export_dir.starts_with("jobs/penguins/penguins-"),
@@ -292,6 +317,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
         "output.manifest",
         "profile.html",
         "profile.json",
+        "review.json",
     ]) {
         assert_eq!(row[0], format!("{export_dir}/{name}"));
         let local_bytes = std::fs::read(local.join(name)).unwrap();
@@ -314,7 +340,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     assert_eq!(
         moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
             .trim(),
-        "5"
+        "6"
     );
 
     // Another export that claims the same id with other labels loses, clearly.
@@ -500,7 +526,7 @@ fn a_publish_cut_at_any_step_shows_no_manifest_and_a_rerun_converges() {
         Some("0"),
         "unfinished multipart uploads remain"
     );
-    assert_eq!(lines.len(), 5, "{listing}");
+    assert_eq!(lines.len(), 6, "{listing}");
     for line in lines {
         let (name, sha) = line.split_once(' ').unwrap();
         assert_eq!(
@@ -651,9 +677,10 @@ fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
         let out = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
         proxy.drop_on(&[]);
         assert!(!out.status.success(), "the cut at {cut:?} went unnoticed");
+        // Only the review, which goes up before the manifest.
         assert_eq!(
             state(),
-            "0 0",
+            "1 0",
             "after a cut at {cut:?}: objects, unfinished uploads"
         );
     }
@@ -663,9 +690,10 @@ fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(state(), "1 0");
+    assert_eq!(state(), "2 0");
     let sha = moto.boto3(
-        "k = s3.list_objects_v2(Bucket='lake', Prefix='big/')['Contents'][0]['Key']\n\
+        "k = [o['Key'] for o in s3.list_objects_v2(Bucket='lake', Prefix='big/')['Contents'] \
+         if o['Key'].endswith('output.manifest')][0]\n\
          print(hashlib.sha256(s3.get_object(Bucket='lake', Key=k)['Body'].read()).hexdigest())",
     );
     let want = sha256_hex(&std::fs::read(local.join("output.manifest")).unwrap());
@@ -673,7 +701,7 @@ fn a_multipart_publish_cut_mid_way_leaves_no_parts_and_a_rerun_converges() {
     // And once more: already there, nothing to do.
     let again = export_s3(&proxy.endpoint, ps, "s3://lake/big", "gt-manifest", &[]);
     assert!(again.status.success());
-    assert_eq!(state(), "1 0");
+    assert_eq!(state(), "2 0");
 }
 
 #[test]
@@ -845,7 +873,11 @@ fn copied_images_go_up_with_the_labels_and_the_manifest_points_at_them() {
     );
     let mut lines = listing.lines();
     let keys: Vec<String> = serde_json::from_str(lines.next().unwrap()).unwrap();
-    assert_eq!(keys.len(), 3, "two images and the manifest: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        4,
+        "two images, the review and the manifest: {keys:?}"
+    );
     let refs: Vec<&str> = lines.collect();
     assert_eq!(refs.len(), 2, "{listing}");
     for line in refs {

@@ -7,6 +7,8 @@ import type {
   ColumnKind,
   ConsolidationMethod,
   ExportRequest,
+  ExportReview,
+  Gates,
   ImportRequest,
   NewClass,
   Progress,
@@ -78,6 +80,9 @@ export const api = {
     channel.onmessage = onProgress;
     return invoke<ExportSummary>("export_labels", { request, onProgress: channel });
   },
+  exportReview: (request: ExportRequest) => invoke<ExportReview>("export_review", { request }),
+  gates: () => invoke<Gates>("gates"),
+  setGates: (gates: Gates) => invoke<void>("set_gates", { gates }),
   modelStatus: () => invoke<ModelStatus | null>("model_status"),
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),

@@ -550,7 +550,156 @@ proposed: string,
  */
 cosine: number, };
 
+export type Gates = { 
+/**
+ * The share of spot-checked auto-labels people confirmed is at least
+ * this. Checked when the export holds auto-labels.
+ */
+min_spot_check_accuracy: number | null, 
+/**
+ * The audit set's estimate of the auto-labels' accuracy is at least
+ * this. Checked when the export holds auto-labels.
+ */
+min_estimated_accuracy: number | null, 
+/**
+ * At most this many disagreements between people wait for a review.
+ */
+max_open_disagreements: number | null, 
+/**
+ * Krippendorff's alpha over the items several people answered is at
+ * least this.
+ */
+min_agreement: number | null, 
+/**
+ * The export's largest class has at most this many times the labels
+ * of its smallest.
+ */
+max_imbalance_ratio: number | null, 
+/**
+ * The profile raises no drift alert.
+ */
+no_drift_alerts: boolean, };
+
+export type GateFailure = { 
+/**
+ * The gate, named as its command-line flag: `min-spot-check-accuracy`.
+ */
+gate: string, 
+/**
+ * What was measured against what the gate asks, in words.
+ */
+message: string, };
+
+export type Override = { 
+/**
+ * Who exported.
+ */
+by: string | null, 
+/**
+ * When.
+ */
+at: string, 
+/**
+ * The reason they gave.
+ */
+reason: string, 
+/**
+ * The gates that failed, by flag name.
+ */
+failed: Array<string>, };
+
+export type TeamReview = { 
+/**
+ * People who answered.
+ */
+annotators: number, 
+/**
+ * Krippendorff's alpha over the items several people answered.
+ */
+alpha: number | null, 
+/**
+ * Disagreements still waiting for a review.
+ */
+open_disagreements: number, };
+
+export type ShareCount = { 
+/**
+ * `train`, `validation` or `test`.
+ */
+name: string, 
+/**
+ * Items in it.
+ */
+items: number, };
+
+export type ExportReview = { 
+/**
+ * Always [`REVIEW_SCHEMA`].
+ */
+schema: string, 
+/**
+ * The project's items by the source of their current label.
+ */
+project: LabelCounts, 
+/**
+ * What the export holds with the chosen filters, by the same sources
+ * (a label a filter drops counts as unlabeled).
+ */
+export: LabelCounts, 
+/**
+ * The shares of the split, when there is one.
+ */
+shares: Array<ShareCount>, 
+/**
+ * The labels the export holds per class, most first.
+ */
+distribution: Array<ValueCount>, 
+/**
+ * Its largest class over its smallest; `None` below two classes.
+ */
+imbalance_ratio: number | null, 
+/**
+ * The accuracy the thresholds were chosen for.
+ */
+target: number | null, 
+/**
+ * The auto-labels' accuracy as the audit set estimates it.
+ */
+estimated_accuracy: Interval | null, 
+/**
+ * The auto-labels' accuracy as people's spot checks measured it.
+ */
+spot_checked_accuracy: Interval | null, 
+/**
+ * Spot checks still waiting for a person.
+ */
+spot_checks_pending: number, 
+/**
+ * The project profile's alerts that bear on the export.
+ */
+alerts: Array<Alert>, 
+/**
+ * Agreement, when several people label the project.
+ */
+team: TeamReview | null, 
+/**
+ * The project's gates.
+ */
+gates: Gates, 
+/**
+ * The gates this export fails; empty when it may go.
+ */
+failures: Array<GateFailure>, 
+/**
+ * Set when the export went out though gates failed.
+ */
+overridden: Override | null, };
+
 export type ExportSummary = { 
+/**
+ * The review it was written with (also its `review.json`).
+ */
+review: ExportReview, 
 /**
  * The destination folder.
  */
@@ -936,9 +1085,33 @@ sources: Array<ValueCount>,
  */
 confidence: Array<ClassConfidence>, 
 /**
- * Drift between labeled, unlabeled and auto-labeled rows.
+ * Drift between labeled, unlabeled and auto-labeled rows, and
+ * between the shares of a split.
  */
-drift: Array<Drift>, };
+drift: Array<Drift>, 
+/**
+ * The shares of a split (an export's train, validation and test), when
+ * the profile has one; empty otherwise.
+ */
+splits: Array<SplitFacts>, };
+
+export type SplitFacts = { 
+/**
+ * `train`, `validation` or `test`.
+ */
+name: string, 
+/**
+ * Rows in it.
+ */
+rows: number, 
+/**
+ * Rows with a label.
+ */
+labeled: number, 
+/**
+ * Rows per class, in the whole distribution's order.
+ */
+distribution: Array<ValueCount>, };
 
 export type FeatureVsLabel = { 
 /**
@@ -979,11 +1152,12 @@ export type Drift = {
  */
 column: string, 
 /**
- * The reference part (`labeled`: human labels).
+ * The reference part (`labeled`: human labels; `train` in a split).
  */
 reference: string, 
 /**
- * The part compared with it (`unlabeled` or `auto-labeled`).
+ * The part compared with it (`unlabeled` or `auto-labeled`; another
+ * share of a split).
  */
 compared: string, 
 /**
@@ -1095,7 +1269,15 @@ export type NewClass = { name: string, hotkey: string | null, };
 
 export type ImportRequest = { labelsFromFolders: boolean, idColumn: string | null, labelColumn: string | null, textColumn: string | null, lake: LakeAccess, };
 
-export type ExportRequest = { to: string, formats: Array<ExportFormat>, labeledOnly: boolean, humanOnly: boolean, minConfidence: number | null, lake: LakeAccess, copyImages: boolean, };
+export type ExportRequest = { to: string, formats: Array<ExportFormat>, labeledOnly: boolean, humanOnly: boolean, minConfidence: number | null, lake: LakeAccess, copyImages: boolean, 
+/**
+ * Train, validation and test shares; empty for no split.
+ */
+split: Array<number>, 
+/**
+ * Export although gates fail, for this reason.
+ */
+overrideReason: string | null, };
 
 export type RoundRequest = { target: number, strategy: Strategy, batch: number, 
 /**
