@@ -1174,3 +1174,154 @@ fn a_text_project_chooses_minilm_on_the_model_screen() {
         status.algorithm
     );
 }
+
+#[test]
+fn lead_sees_the_export_review_refuses_a_failed_gate_and_overrides_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    crate::profile::penguins_with_model_labels(&dir);
+    // Ten spot checks, four of them answered with another species: a
+    // measured accuracy of 0.6 against a gate of 0.95.
+    let mut project = Project::open(&dir).unwrap();
+    let checks = project.spot_check(10, 1, triage_api::now()).unwrap();
+    assert_eq!(checks.len(), 10);
+    for (k, item) in checks.iter().enumerate() {
+        let given = item.label.as_ref().unwrap().class_name.clone();
+        let class = if k < 4 {
+            ["Adelie", "Chinstrap", "Gentoo"]
+                .into_iter()
+                .find(|c| *c != given)
+                .unwrap()
+                .to_owned()
+        } else {
+            given
+        };
+        let id = format!("#{}", item.id);
+        project
+            .label(id.as_str(), &class, Some("ana"), None, triage_api::now())
+            .unwrap();
+    }
+    project
+        .set_gates(&triage_api::Gates {
+            min_spot_check_accuracy: Some(0.95),
+            ..triage_api::Gates::default()
+        })
+        .unwrap();
+    drop(project);
+    // A second batch arrives with the scale broken: no body mass, so the
+    // profile raises a high-missing alert on that column.
+    let text = std::fs::read_to_string(repo().join(crate::PENGUINS_CSV)).unwrap();
+    let mut batch = String::from(text.lines().next().unwrap());
+    batch.push('\n');
+    for line in text.lines().skip(1).take(100) {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        cells[0] = cells[0].replace('p', "q");
+        cells[6].clear();
+        batch.push_str(&cells.join(","));
+        batch.push('\n');
+    }
+    let batch_csv = tmp.path().join("batch2.csv");
+    std::fs::write(&batch_csv, batch).unwrap();
+    crate::triage_ok(&[
+        "import",
+        path_str(&dir),
+        path_str(&batch_csv),
+        "--id-column",
+        "id",
+    ]);
+
+    let app = Desktop::start(&[path_str(&dir).to_string()]);
+    let s = app.s();
+    s.wait_for("[data-testid=label-screen]", LONG).unwrap();
+    s.click(&s.find("[data-screen=export]").unwrap()).unwrap();
+    let failures = s.wait_for("[data-testid=gate-failures]", LONG).unwrap();
+    let text = s.text(&failures).unwrap();
+    assert!(
+        text.contains("min-spot-check-accuracy")
+            && text.contains("spot-checked accuracy 0.600 (6 of 10;"),
+        "{text}"
+    );
+    let counts = s
+        .text(&s.find("[data-testid=review-counts]").unwrap())
+        .unwrap();
+    assert!(
+        counts.contains("This export") && counts.contains("444"),
+        "{counts}"
+    );
+    let alerts = s
+        .text(&s.find("[data-testid=review-alerts]").unwrap())
+        .unwrap();
+    assert!(
+        alerts.contains("high-missing") && alerts.contains("body_mass_g"),
+        "{alerts}"
+    );
+    let accuracy = s
+        .text(&s.find("[data-testid=review-accuracy]").unwrap())
+        .unwrap();
+    assert!(accuracy.contains("60.0% (95%"), "{accuracy}");
+    assert_eq!(
+        s.find_all(".bars .bar").unwrap().len(),
+        3,
+        "one bar per class"
+    );
+    let export = s.find("#start-export").unwrap();
+    assert!(
+        s.attribute(&export, "disabled").unwrap().is_some(),
+        "a failed gate disables Export"
+    );
+    app.screenshot("10-export-review-failed-gate");
+
+    // A reason enables it; the export records the override.
+    let out = tmp.path().join("export");
+    s.clear_and_type(&s.find("#export-to").unwrap(), path_str(&out))
+        .unwrap();
+    let reason = "needed for the demo";
+    s.clear_and_type(&s.find("#override-reason").unwrap(), reason)
+        .unwrap();
+    let export = s.find("#start-export").unwrap();
+    assert_eq!(s.text(&export).unwrap(), "Export with override");
+    s.click(&export).unwrap();
+    s.wait_for("#export-summary", LONG).unwrap();
+    let review: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("review.json")).unwrap()).unwrap();
+    assert_eq!(review["overridden"]["reason"], reason);
+    assert_eq!(review["overridden"]["by"], "e2e");
+
+    // People's labels only: no auto-label goes out, the gate passes.
+    s.click(&s.find("#export-human-only").unwrap()).unwrap();
+    s.wait_for("[data-testid=gates-pass]", LONG).unwrap();
+    assert!(s.find("[data-testid=gate-failures]").is_err());
+
+    // Gates are set on the same screen, and the review follows them.
+    s.click(&s.find(".gates summary").unwrap()).unwrap();
+    s.clear_and_type(&s.wait_for("#gate-imbalance", SHORT).unwrap(), "1.5")
+        .unwrap();
+    s.click(&s.find("#save-gates").unwrap()).unwrap();
+    let failures = s.wait_for("[data-testid=gate-failures]", LONG).unwrap();
+    let text = s.text(&failures).unwrap();
+    assert!(
+        text.contains("max-imbalance-ratio") && !text.contains("spot-check"),
+        "{text}"
+    );
+    app.screenshot("10c-gates");
+    let gates = Project::open(&dir).unwrap().gates().unwrap();
+    assert_eq!(
+        (gates.max_imbalance_ratio, gates.min_spot_check_accuracy),
+        (Some(1.5), Some(0.95))
+    );
+
+    // An alert opens the Profile screen at its column.
+    let link = s
+        .find_all("[data-testid=review-alerts] button")
+        .unwrap()
+        .into_iter()
+        .find(|b| s.text(b).unwrap().starts_with("body_mass_g"))
+        .expect("a link to the body mass column");
+    s.click(&link).unwrap();
+    s.wait_for(".column-entry.active[data-column=body_mass_g]", LONG)
+        .unwrap();
+    // The detail shows that column's charts.
+    s.wait_for("[data-chart='column/body_mass_g/histogram'] svg", LONG)
+        .unwrap();
+    app.screenshot("10b-alert-opens-profile");
+}

@@ -547,8 +547,7 @@ impl Project {
             }
             Ok(())
         })?;
-        let parts: [HashSet<i64>; 3] =
-            sampling::stratified_split(by_class, split.train, split.validation, split.seed).into();
+        let parts = sampling::stratified_split(by_class, split.train, split.validation, split.seed);
         Ok(Some(
             triage_profile::SPLIT_SHARES
                 .into_iter()

@@ -267,7 +267,7 @@ impl Project {
                 return Err(Error::Invalid(format!("--{name} {v}: must lie in [0, 1]")));
             }
         }
-        if let Some(r) = gates.max_imbalance_ratio.filter(|r| !(*r >= 1.0)) {
+        if let Some(r) = gates.max_imbalance_ratio.filter(|r| r.is_nan() || *r < 1.0) {
             return Err(Error::Invalid(format!(
                 "--max-imbalance-ratio {r}: must be 1 or more"
             )));
