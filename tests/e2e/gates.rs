@@ -226,3 +226,91 @@ fn a_failing_spot_check_gate_refuses_the_export_until_overridden() {
         .sum();
     assert_eq!(counted, people);
 }
+
+/// Two people label the same penguins and disagree on five: the review
+/// shows alpha and five open disagreements, a gate on them refuses the
+/// export, and once the lead has settled the five it passes.
+#[test]
+fn open_disagreements_hold_an_export_until_the_lead_settles_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    penguin_project(&p);
+    Project::open(&p).unwrap().set_annotator("lead").unwrap();
+    let truth = penguin_truth();
+    // Every eleventh penguin: all three species.
+    let ids: Vec<String> = (0..30).map(|i| format!("p{:03}", 1 + 11 * i)).collect();
+    let other = |class: &str| {
+        if class == "Adelie" {
+            "Gentoo"
+        } else {
+            "Adelie"
+        }
+    };
+    for (k, id) in ids.iter().enumerate() {
+        let class = truth[id].as_str();
+        triage_ok(&["label", ps, id, class, "--annotator", "ana"]);
+        let ben = if k < 5 { other(class) } else { class };
+        triage_ok(&["label", ps, id, ben, "--annotator", "ben"]);
+    }
+    triage_ok(&[
+        "gates",
+        "set",
+        ps,
+        "--max-open-disagreements",
+        "0",
+        "--min-agreement",
+        "0.5",
+    ]);
+    let to = tmp.path().join("out");
+    let dry = |ok: bool| {
+        let out = triage(&[
+            "export",
+            ps,
+            "--to",
+            path_str(&to),
+            "--format",
+            "csv",
+            "--dry-run",
+        ]);
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let review = dry(false);
+    let line = review.lines().find(|l| l.starts_with("agreement")).unwrap();
+    assert!(line.ends_with(", 5 open disagreements, 2 people"), "{line}");
+    let alpha: f64 = line
+        .split_whitespace()
+        .nth(2)
+        .unwrap()
+        .trim_end_matches(',')
+        .parse()
+        .unwrap();
+    assert!(alpha > 0.5 && alpha < 1.0, "{line}");
+    assert!(
+        review.contains(
+            "FAILS        max-open-disagreements: 5 disagreements wait for a review (at most 0)"
+        ),
+        "{review}"
+    );
+    assert!(!review.contains("min-agreement"), "alpha passes: {review}");
+    let err = triage_err(&["export", ps, "--to", path_str(&to), "--format", "csv"]);
+    assert!(err.contains("max-open-disagreements"), "{err}");
+    assert!(!to.exists());
+
+    // The lead settles each disagreement with their own label.
+    for id in &ids[..5] {
+        triage_ok(&["label", ps, id, &truth[id], "--annotator", "lead"]);
+    }
+    let review = dry(true);
+    assert!(
+        review.contains(", 0 open disagreements, 3 people"),
+        "{review}"
+    );
+    assert!(review.contains("gates        all pass"), "{review}");
+}
