@@ -118,8 +118,8 @@ struct Staged {
     labeled: u64,
 }
 
-/// The shares of a split by name, each with its items.
-pub(crate) type Shares = Vec<(&'static str, HashSet<i64>)>;
+/// A share of a split (`train`, …) and its items.
+pub(crate) type Share = (&'static str, HashSet<i64>);
 
 impl ExportOptions {
     /// Drops a label the filters leave out; the item then goes out as
@@ -526,7 +526,7 @@ impl Project {
     /// The split's shares, or `None` without a split: the labeled items of
     /// each class dealt into train, validation and test in a seeded random
     /// order, so every share has every class in proportion.
-    pub(crate) fn shares(&self, options: &ExportOptions) -> Result<Option<Shares>> {
+    pub(crate) fn shares(&self, options: &ExportOptions) -> Result<Option<Vec<Share>>> {
         let Some(split) = options.split else {
             return Ok(None);
         };
@@ -561,7 +561,7 @@ impl Project {
     pub(crate) fn for_each_exported(
         &self,
         options: &ExportOptions,
-        shares: Option<&[(&'static str, HashSet<i64>)]>,
+        shares: Option<&[Share]>,
         mut each: impl FnMut(triage_core::ItemRow, Option<usize>) -> Result<()>,
     ) -> Result<()> {
         self.store.for_each_item(|mut item| -> Result<()> {

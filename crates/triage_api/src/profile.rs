@@ -317,7 +317,7 @@ impl Project {
     pub(crate) fn export_profile(
         &self,
         options: &crate::ExportOptions,
-        shares: Option<&[(&'static str, std::collections::HashSet<i64>)]>,
+        shares: Option<&[crate::export::Share]>,
     ) -> Result<Profile> {
         let (mut ids, mut share_of) = (Vec::new(), Vec::new());
         let frame = self.frame_of(|row| {

@@ -322,21 +322,13 @@ impl Project {
         };
         let model = self.model_status()?;
         let profile = self.profile(&crate::ProfileOptions::default())?;
-        let label_columns: Vec<&str> = profile
-            .labels
-            .iter()
-            .map(|l| l.column.as_str())
-            .chain([crate::SOURCE_COLUMN, crate::CONFIDENCE_COLUMN])
-            .collect();
+        // The label column's own missing values are the unlabeled items.
+        let label_column = profile.labels.as_ref().map(|l| l.column.clone());
         let alerts = profile
             .alerts
             .into_iter()
             .filter(|a| BEARING.contains(&a.kind.as_str()))
-            .filter(|a| {
-                !a.column
-                    .as_deref()
-                    .is_some_and(|c| label_columns.contains(&c))
-            })
+            .filter(|a| a.column.is_none() || a.column != label_column)
             .collect();
         let agreement = self.agreement()?;
         let team = (agreement.annotators.len() >= 2 || self.share_info()?.is_some())
