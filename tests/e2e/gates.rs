@@ -134,7 +134,7 @@ fn a_failing_spot_check_gate_refuses_the_export_until_overridden() {
     assert_eq!(review["gates"]["min_spot_check_accuracy"], 0.95);
     let html = std::fs::read_to_string(to.join("profile.html")).unwrap();
     assert!(
-        html.contains("Export review") && html.contains("Failed gates") && html.contains(reason),
+        html.contains("Export review") && html.contains("FAILS") && html.contains(reason),
         "the HTML profile carries the review"
     );
     let records = Project::open(&p).unwrap().exports().unwrap();

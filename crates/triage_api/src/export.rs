@@ -378,11 +378,15 @@ impl Project {
             let profile = self.export_profile(options, shares.as_deref())?;
             for format in whole {
                 let bytes = match format {
-                    ExportFormat::ProfileHtml => {
-                        triage_profile::html::report_with(&profile, &review.html_sections())
-                            .map_err(|e| Error::Invalid(format!("profile report: {e}")))?
-                            .into_bytes()
-                    }
+                    ExportFormat::ProfileHtml => triage_profile::html::report_with(
+                        &profile,
+                        &[triage_profile::html::Section {
+                            heading: "Export review".into(),
+                            rows: review.lines(),
+                        }],
+                    )
+                    .map_err(|e| Error::Invalid(format!("profile report: {e}")))?
+                    .into_bytes(),
                     _ => serde_json::to_vec_pretty(&profile)
                         .map_err(|e| Error::Invalid(format!("profile: {e}")))?,
                 };
@@ -589,17 +593,9 @@ impl Project {
         at: triage_core::Timestamp,
     ) -> Result<ExportSummary> {
         let counts = self.store.counts()?;
-        // Each share holds every format once: count the labeled items of one
-        // that holds items.
-        let first = written
-            .iter()
-            .map(|s| s.content)
-            .find(|c| matches!(c, Content::Format(f) if !f.is_profile()));
-        let labeled = written
-            .iter()
-            .filter(|s| Some(s.content) == first)
-            .map(|s| s.labeled)
-            .sum();
+        // What the review counted is what went out, whatever the formats
+        // (a profile alone included).
+        let labeled = review.export.items - review.export.unlabeled;
         let overridden = review
             .overridden
             .as_ref()

@@ -147,92 +147,91 @@ impl ExportReview {
         serde_json::to_vec_pretty(self).map_err(|e| Error::Invalid(format!("review: {e}")))
     }
 
-    /// The review as sections of the HTML profile report.
-    pub(crate) fn html_sections(&self) -> Vec<triage_profile::html::Section> {
-        use triage_profile::html::Section;
-        let pct = |i: &Option<Interval>| {
-            i.map_or("not measured".into(), |i| {
-                format!(
-                    "{:.1}% (95% interval {:.1}–{:.1}%, n = {})",
-                    i.estimate * 100.0,
-                    i.low * 100.0,
-                    i.high * 100.0,
-                    i.n
-                )
-            })
-        };
+    /// The review in words, one named line each: what `--dry-run` prints
+    /// and the HTML profile opens with.
+    pub fn lines(&self) -> Vec<(String, String)> {
+        let mut lines: Vec<(String, String)> = Vec::new();
+        let mut line = |name: &str, value: String| lines.push((name.to_owned(), value));
         let counts = |c: &LabelCounts| {
             format!(
                 "{} items: {} human, {} consolidated, {} auto, {} imported, {} unlabeled",
                 c.items, c.human, c.consolidated, c.model, c.import, c.unlabeled
             )
         };
-        let mut rows = vec![
-            ("Project".into(), counts(&self.project)),
-            ("This export".into(), counts(&self.export)),
-            (
-                "Target accuracy".into(),
-                self.target
-                    .map_or("no model".into(), |t| format!("{:.1}%", t * 100.0)),
-            ),
-            ("Estimated accuracy".into(), pct(&self.estimated_accuracy)),
-            (
-                "Spot-checked accuracy".into(),
-                pct(&self.spot_checked_accuracy),
-            ),
-            (
-                "Imbalance ratio".into(),
-                self.imbalance_ratio
-                    .map_or("n/a".into(), |r| format!("{r:.2}")),
-            ),
-        ];
-        if let Some(t) = &self.team {
-            rows.push((
-                "Agreement".into(),
+        let interval = |i: &Option<Interval>| {
+            i.map_or("not measured".to_owned(), |i| {
                 format!(
-                    "alpha {}, {} open disagreements, {} people",
-                    t.alpha.map_or("n/a".into(), |a| format!("{a:.3}")),
-                    t.open_disagreements,
-                    t.annotators
-                ),
-            ));
-        }
+                    "{:.3} (95% interval {:.3}-{:.3}, n = {})",
+                    i.estimate, i.low, i.high, i.n
+                )
+            })
+        };
+        line("project", counts(&self.project));
+        line("export", counts(&self.export));
         for s in &self.shares {
-            rows.push((format!("Share {}", s.name), format!("{} items", s.items)));
+            line(&format!("  {}", s.name), format!("{} items", s.items));
         }
-        let mut sections = vec![Section {
-            heading: "Export review".into(),
-            text: if self.failures.is_empty() {
-                "Every gate passes.".into()
+        if let Some(t) = self.target {
+            line("target", format!("{t:.3}"));
+        }
+        line("estimated", interval(&self.estimated_accuracy));
+        let pending = match self.spot_checks_pending {
+            0 => String::new(),
+            n => format!(", {n} pending"),
+        };
+        line(
+            "spot-checked",
+            format!("{}{pending}", interval(&self.spot_checked_accuracy)),
+        );
+        let classes: Vec<String> = self
+            .distribution
+            .iter()
+            .map(|c| format!("{} {}", c.value, c.count))
+            .collect();
+        line("classes", classes.join(", "));
+        if let Some(ratio) = self.imbalance_ratio {
+            line("imbalance", format!("{ratio:.2}"));
+        }
+        if let Some(t) = &self.team {
+            let alpha = t.alpha.map_or("n/a".into(), |a| format!("{a:.3}"));
+            line(
+                "agreement",
+                format!(
+                    "alpha {alpha}, {} open disagreements, {} people",
+                    t.open_disagreements, t.annotators
+                ),
+            );
+        }
+        for a in &self.alerts {
+            let column = a.column.as_deref().map(|c| format!(" in {c}"));
+            line(
+                "alert",
+                format!("{}{}: {}", a.kind, column.unwrap_or_default(), a.message),
+            );
+        }
+        if self.failures.is_empty() {
+            let gates = if self.gates.any() {
+                "all pass"
             } else {
-                format!("{} gates fail.", self.failures.len())
-            },
-            rows,
-        }];
-        if !self.failures.is_empty() || self.overridden.is_some() {
-            let mut rows: Vec<(String, String)> = self
-                .failures
-                .iter()
-                .map(|f| (f.gate.clone(), f.message.clone()))
-                .collect();
-            if let Some(o) = &self.overridden {
-                rows.push((
-                    "overridden".into(),
-                    format!(
-                        "by {} at {}: {}",
-                        o.by.as_deref().unwrap_or("unknown"),
-                        o.at.to_rfc3339(),
-                        o.reason
-                    ),
-                ));
-            }
-            sections.push(Section {
-                heading: "Failed gates".into(),
-                text: String::new(),
-                rows,
-            });
+                "none set"
+            };
+            line("gates", gates.to_owned());
         }
-        sections
+        for f in &self.failures {
+            line("FAILS", format!("{}: {}", f.gate, f.message));
+        }
+        if let Some(o) = &self.overridden {
+            line(
+                "overridden",
+                format!(
+                    "by {} at {}: {}",
+                    o.by.as_deref().unwrap_or("unknown"),
+                    o.at.to_rfc3339(),
+                    o.reason
+                ),
+            );
+        }
+        lines
     }
 }
 

@@ -172,14 +172,12 @@ fn splits_and_drift(out: &mut String, l: &LabelFacts) {
     }
 }
 
-/// A section put before the profile: a heading, a line of text and a table
-/// of names and values (all escaped here).
+/// A section put before the profile: a heading and a table of names and
+/// values (escaped here).
 #[derive(Debug, Clone, Default)]
 pub struct Section {
     /// The heading.
     pub heading: String,
-    /// A line under it; empty for none.
-    pub text: String,
     /// Names and values, one row each.
     pub rows: Vec<(String, String)>,
 }
@@ -207,9 +205,6 @@ pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
     );
     for section in sections {
         let _ = write!(out, "<h2>{}</h2>", escape(&section.heading));
-        if !section.text.is_empty() {
-            let _ = write!(out, "<p>{}</p>", escape(&section.text));
-        }
         if !section.rows.is_empty() {
             out.push_str("<table>");
             for (name, value) in &section.rows {

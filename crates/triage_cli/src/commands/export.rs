@@ -141,79 +141,8 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
 }
 
 /// The review as `--dry-run` prints it: one line per figure, name first.
-fn print_review(r: &ExportReview) -> Result<()> {
-    let mut lines: Vec<(String, String)> = Vec::new();
-    let mut row = |name: &str, value: String| lines.push((name.to_owned(), value));
-    let counts = |c: &triage_api::LabelCounts| {
-        format!(
-            "{} items: {} human, {} consolidated, {} auto, {} imported, {} unlabeled",
-            c.items, c.human, c.consolidated, c.model, c.import, c.unlabeled
-        )
-    };
-    let interval = |i: &Option<triage_api::Interval>| {
-        i.map_or("not measured".to_owned(), |i| {
-            format!(
-                "{:.3} (95% interval {:.3}-{:.3}, n = {})",
-                i.estimate, i.low, i.high, i.n
-            )
-        })
-    };
-    row("project", counts(&r.project));
-    row("export", counts(&r.export));
-    for s in &r.shares {
-        row(&format!("  {}", s.name), format!("{} items", s.items));
-    }
-    if let Some(t) = r.target {
-        row("target", format!("{t:.3}"));
-    }
-    row("estimated", interval(&r.estimated_accuracy));
-    let pending = match r.spot_checks_pending {
-        0 => String::new(),
-        n => format!(", {n} pending"),
-    };
-    row(
-        "spot-checked",
-        format!("{}{pending}", interval(&r.spot_checked_accuracy)),
-    );
-    let classes: Vec<String> = r
-        .distribution
-        .iter()
-        .map(|c| format!("{} {}", c.value, c.count))
-        .collect();
-    row("classes", classes.join(", "));
-    if let Some(ratio) = r.imbalance_ratio {
-        row("imbalance", format!("{ratio:.2}"));
-    }
-    if let Some(t) = &r.team {
-        row(
-            "agreement",
-            format!(
-                "alpha {}, {} open disagreements, {} people",
-                t.alpha.map_or("n/a".into(), |a| format!("{a:.3}")),
-                t.open_disagreements,
-                t.annotators
-            ),
-        );
-    }
-    for a in &r.alerts {
-        let column = a.column.as_deref().map(|c| format!(" in {c}"));
-        row(
-            "alert",
-            format!("{}{}: {}", a.kind, column.unwrap_or_default(), a.message),
-        );
-    }
-    if r.failures.is_empty() {
-        let gates = if r.gates.any() {
-            "all pass"
-        } else {
-            "none set"
-        };
-        row("gates", gates.to_owned());
-    }
-    for f in &r.failures {
-        row("FAILS", format!("{}: {}", f.gate, f.message));
-    }
-    for (name, value) in lines {
+fn print_review(review: &ExportReview) -> Result<()> {
+    for (name, value) in review.lines() {
         say!("{name:<13}{value}");
     }
     Ok(())

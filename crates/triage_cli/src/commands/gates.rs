@@ -23,28 +23,8 @@ pub enum Action {
     Set {
         /// The project folder.
         dir: PathBuf,
-        /// People's spot checks confirmed at least this share of the
-        /// auto-labels (checked when the export holds auto-labels).
-        #[arg(long, value_name = "SHARE")]
-        min_spot_check_accuracy: Option<f64>,
-        /// The audit set estimates the auto-labels' accuracy at least this
-        /// (checked when the export holds auto-labels).
-        #[arg(long, value_name = "SHARE")]
-        min_estimated_accuracy: Option<f64>,
-        /// At most N disagreements between people wait for a review.
-        #[arg(long, value_name = "N")]
-        max_open_disagreements: Option<u64>,
-        /// Krippendorff's alpha over items several people answered is at
-        /// least this.
-        #[arg(long, value_name = "ALPHA")]
-        min_agreement: Option<f64>,
-        /// The export's largest class has at most this many times the
-        /// labels of its smallest.
-        #[arg(long, value_name = "RATIO")]
-        max_imbalance_ratio: Option<f64>,
-        /// The project's profile raises no drift alert.
-        #[arg(long)]
-        no_drift_alerts: bool,
+        #[command(flatten)]
+        gates: GateArgs,
     },
     /// Show the project's gates.
     Show {
@@ -61,25 +41,50 @@ pub enum Action {
     },
 }
 
+/// The gates as flags.
+#[derive(clap::Args)]
+pub struct GateArgs {
+    /// People's spot checks confirmed at least this share of the
+    /// auto-labels (checked when the export holds auto-labels).
+    #[arg(long, value_name = "SHARE")]
+    min_spot_check_accuracy: Option<f64>,
+    /// The audit set estimates the auto-labels' accuracy at least this
+    /// (checked when the export holds auto-labels).
+    #[arg(long, value_name = "SHARE")]
+    min_estimated_accuracy: Option<f64>,
+    /// At most N disagreements between people wait for a review.
+    #[arg(long, value_name = "N")]
+    max_open_disagreements: Option<u64>,
+    /// Krippendorff's alpha over items several people answered is at
+    /// least this.
+    #[arg(long, value_name = "ALPHA")]
+    min_agreement: Option<f64>,
+    /// The export's largest class has at most this many times the labels
+    /// of its smallest.
+    #[arg(long, value_name = "RATIO")]
+    max_imbalance_ratio: Option<f64>,
+    /// The project's profile raises no drift alert.
+    #[arg(long)]
+    no_drift_alerts: bool,
+}
+
+impl From<GateArgs> for Gates {
+    fn from(a: GateArgs) -> Self {
+        Self {
+            min_spot_check_accuracy: a.min_spot_check_accuracy,
+            min_estimated_accuracy: a.min_estimated_accuracy,
+            max_open_disagreements: a.max_open_disagreements,
+            min_agreement: a.min_agreement,
+            max_imbalance_ratio: a.max_imbalance_ratio,
+            no_drift_alerts: a.no_drift_alerts,
+        }
+    }
+}
+
 pub fn run(args: Args) -> Result<()> {
     match args.action {
-        Action::Set {
-            dir,
-            min_spot_check_accuracy,
-            min_estimated_accuracy,
-            max_open_disagreements,
-            min_agreement,
-            max_imbalance_ratio,
-            no_drift_alerts,
-        } => {
-            let gates = Gates {
-                min_spot_check_accuracy,
-                min_estimated_accuracy,
-                max_open_disagreements,
-                min_agreement,
-                max_imbalance_ratio,
-                no_drift_alerts,
-            };
+        Action::Set { dir, gates } => {
+            let gates = Gates::from(gates);
             open(&dir)?
                 .set_gates(&gates)
                 .with_context(|| format!("setting the gates of {}", dir.display()))?;
