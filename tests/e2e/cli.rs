@@ -158,7 +158,11 @@ fn errors_are_clear_and_exit_non_zero() {
     ]);
     assert!(err.contains("already there"), "{err}");
     let err = triage_err(&["init", "x", "--task", "boxes", "--classes", "a,b"]);
-    assert!(err.contains("unknown task 'boxes'"), "{err}");
+    assert!(
+        err.contains("invalid value 'boxes' for '--task <TASK>'")
+            && err.contains("object-detection"),
+        "{err}"
+    );
     let err = triage_err(&[
         "init",
         "x",
@@ -170,7 +174,12 @@ fn errors_are_clear_and_exit_non_zero() {
         "s,b",
     ]);
     assert!(err.contains("cannot use the key 's'"), "{err}");
-    triage_ok(&["import", ps, "tests/corpus/images"]);
+    let out = triage(&["import", ps, "tests/corpus/images"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "skipped files: finished with problems"
+    );
     let err = triage_err(&["label", ps, "1", "eleven"]);
     assert!(err.contains("unknown class 'eleven'"), "{err}");
     let err = triage_err(&["label", ps, "99999", "3"]);
@@ -183,7 +192,84 @@ fn errors_are_clear_and_exit_non_zero() {
         "{err}"
     );
     let err = triage_err(&["export", ps, "--to", "/tmp/x", "--format", "xml"]);
-    assert!(err.contains("unknown export format 'xml'"), "{err}");
+    assert!(
+        err.contains("invalid value 'xml' for '--format <FORMAT>'") && err.contains("gt-manifest"),
+        "{err}"
+    );
+}
+
+/// 0 success, 1 failure, 2 usage error, 3 finished with problems: one case
+/// each, and `--help` says so.
+#[test]
+fn exit_codes_say_how_a_command_ended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    let code = |args: &[&str]| triage(args).status.code();
+    assert_eq!(code(&["status", ps]), Some(1), "no project there");
+    assert_eq!(code(&["status", ps, "--no-such-flag"]), Some(2));
+    assert_eq!(code(&["frobnicate"]), Some(2));
+    init_project(ps, "row-classification", "a,b", &[]);
+    assert_eq!(code(&["status", ps]), Some(0));
+    // Two of the four rows are ragged: imported with problems.
+    let out = triage(&[
+        "import",
+        ps,
+        "tests/corpus/tables/ragged.csv",
+        "--id-column",
+        "id",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 problems"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ragged.csv"));
+    // The same again adds nothing and skips the same rows.
+    assert_eq!(
+        code(&[
+            "import",
+            ps,
+            "tests/corpus/tables/ragged.csv",
+            "--id-column",
+            "id"
+        ]),
+        Some(3)
+    );
+    let help = triage_ok(&["--help"]);
+    assert!(
+        help.contains("Exit codes: 0 success, 1 failure, 2 usage error, 3 finished with problems"),
+        "{help}"
+    );
+}
+
+/// Completions and the man page come from the same definitions as `--help`.
+#[test]
+fn completions_and_the_man_page_cover_every_subcommand() {
+    let bash = triage_ok(&["completions", "bash"]);
+    let fish = triage_ok(&["completions", "fish"]);
+    let man = triage_ok(&["man"]);
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH triage 1"),
+        "{man}"
+    );
+    for sub in ["init", "import", "export", "gates", "completions"] {
+        assert!(
+            bash.contains(&format!("triage__subcmd__{sub}")),
+            "bash lacks {sub}"
+        );
+        assert!(fish.contains(&format!("-a \"{sub}\"")), "fish lacks {sub}");
+        assert!(man.contains(sub), "the man page lacks {sub}");
+    }
+    assert!(
+        bash.contains("image-classification"),
+        "choices complete too"
+    );
+    // bash parses the script it is given.
+    let status = std::process::Command::new("bash")
+        .args(["-n", "-c", &bash])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(triage(&["completions", "tcsh"]).status.code(), Some(2));
 }
 
 #[test]

@@ -236,5 +236,8 @@ fn an_export_carries_the_profile_once_at_its_top() {
         "--format",
         "profile",
     ]);
-    assert!(err.contains("profile-json or profile-html"), "{err}");
+    assert!(
+        err.contains("invalid value 'profile'") && err.contains("profile-json, profile-html"),
+        "{err}"
+    );
 }

@@ -254,8 +254,11 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
          s3.put_object(Bucket='lake', Key='teams/digits/events/zz--damaged.jsonl', Body={damaged:?}.encode())"
     ));
 
-    // Pull, twice: everything once, then nothing.
-    let pulled = json(s3(&["pull", path_str(&lead), "--json"]));
+    // Pull, twice: everything once, then nothing. What was skipped makes
+    // it finish with problems (exit code 3).
+    let out = s3(&["pull", path_str(&lead), "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let pulled: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(pulled["objects"], 5);
     assert_eq!(pulled["added"], given + 1);
     assert_eq!(pulled["per_annotator"]["ana"], 44);
@@ -289,7 +292,9 @@ fn share_join_label_push_pull_consolidate_export_through_the_lake() {
         "{problems:?}"
     );
     assert!(named(&bad, "line 5", "class index 7"), "{problems:?}");
-    let twice = json(s3(&["pull", path_str(&lead), "--json"]));
+    let out = s3(&["pull", path_str(&lead), "--json"]);
+    assert_eq!(out.status.code(), Some(3), "the junk is still there");
+    let twice: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (twice["added"].as_u64(), twice["already"].as_u64()),
         (Some(0), Some(given + 1))

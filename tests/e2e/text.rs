@@ -435,7 +435,9 @@ fn an_image_project_uses_a_registered_dinov2() {
     let photos = tmp.path().join("photo folder");
     copy_dir(&repo().join("datasets/photos"), &photos);
     std::fs::write(photos.join("broken.jpg"), b"\xff\xd8 not a jpeg").unwrap();
-    ok_in(&data, &["import", ds, path_str(&photos)]);
+    // The broken file is skipped: imported, with problems.
+    let out = triage_in(&data, &["import", ds, path_str(&photos)]);
+    assert_eq!(out.status.code(), Some(3));
     let out = ok_in(&data, &["features", ds, "--model", "dino"]);
     assert!(out.contains("6 items embedded"), "{out}");
     // Every photo has a unit vector of the model's length.

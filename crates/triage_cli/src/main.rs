@@ -14,9 +14,10 @@ use triage_api::Project;
 #[command(
     name = "triage",
     version,
-    about = "Label images, table rows and texts with a model that learns as you go"
+    about = "Label images, table rows and texts with a model that learns as you go",
+    after_help = EXIT_CODES
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -78,6 +79,10 @@ enum Command {
     /// Compute every item's features with a registered model; rounds use
     /// them from then on.
     Features(commands::features::Args),
+    /// Print a completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(commands::completions::Args),
+    /// Print the man page (roff).
+    Man,
 }
 
 /// How to reach an S3-compatible store, for imports and exports.
@@ -139,31 +144,57 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
     Ok(())
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// How a command that did not fail finished; the exit code says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Finished {
+    /// Everything was done: exit code 0.
+    Clean,
+    /// Done, but some input was skipped (an import or a pull): exit code 3.
+    WithProblems,
+}
+
+impl Finished {
+    fn problems_if(skipped: bool) -> Self {
+        if skipped {
+            Self::WithProblems
+        } else {
+            Self::Clean
+        }
+    }
+}
+
+/// The exit codes, as `--help` and the README give them.
+const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure, 2 usage error, \
+    3 finished with problems (an import or a pull skipped items).";
+
+fn run(cli: Cli) -> Result<Finished> {
     let at = triage_api::now();
+    let clean = |r: Result<()>| r.map(|()| Finished::Clean);
     match cli.command {
-        Command::Init(args) => commands::init::run(args, at),
+        Command::Init(args) => clean(commands::init::run(args, at)),
         Command::Import(args) => commands::import::run(args, at),
-        Command::Status(args) => commands::status::run(args),
-        Command::Queue(args) => commands::queue::run(args),
-        Command::Label(args) => commands::label::run(args, at),
-        Command::Undo(args) => commands::undo::run(args, at),
-        Command::Train(args) => commands::train::run(args, at),
-        Command::Review(args) => commands::review::run(args, at),
-        Command::Revoke(args) => commands::revoke::run(args, at),
-        Command::Simulate(args) => commands::simulate::run(args),
-        Command::Export(args) => commands::export::run(args, at),
-        Command::Gates(args) => commands::gates::run(args),
-        Command::Profile(args) => commands::profile::run(args),
-        Command::Agreement(args) => commands::agreement::run(args),
-        Command::Consolidate(args) => commands::consolidate::run(args, at),
-        Command::Share(args) => commands::share::run(args),
-        Command::Join(args) => commands::join::run(args, at),
-        Command::Push(args) => commands::push::run(args),
+        Command::Status(args) => clean(commands::status::run(args)),
+        Command::Queue(args) => clean(commands::queue::run(args)),
+        Command::Label(args) => clean(commands::label::run(args, at)),
+        Command::Undo(args) => clean(commands::undo::run(args, at)),
+        Command::Train(args) => clean(commands::train::run(args, at)),
+        Command::Review(args) => clean(commands::review::run(args, at)),
+        Command::Revoke(args) => clean(commands::revoke::run(args, at)),
+        Command::Simulate(args) => clean(commands::simulate::run(args)),
+        Command::Export(args) => clean(commands::export::run(args, at)),
+        Command::Gates(args) => clean(commands::gates::run(args)),
+        Command::Profile(args) => clean(commands::profile::run(args)),
+        Command::Agreement(args) => clean(commands::agreement::run(args)),
+        Command::Consolidate(args) => clean(commands::consolidate::run(args, at)),
+        Command::Share(args) => clean(commands::share::run(args)),
+        Command::Join(args) => clean(commands::join::run(args, at)),
+        Command::Push(args) => clean(commands::push::run(args)),
         Command::Pull(args) => commands::pull::run(args),
-        Command::Explore(args) => commands::explore::run(args),
-        Command::Models(args) => commands::models::run(args),
-        Command::Features(args) => commands::features::run(args),
+        Command::Explore(args) => clean(commands::explore::run(args)),
+        Command::Models(args) => clean(commands::models::run(args)),
+        Command::Features(args) => clean(commands::features::run(args)),
+        Command::Completions(args) => clean(commands::completions::run(args)),
+        Command::Man => clean(commands::completions::man()),
     }
 }
 
@@ -176,12 +207,42 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(Finished::Clean) => std::process::ExitCode::SUCCESS,
+        Ok(Finished::WithProblems) => std::process::ExitCode::from(3),
         // The reader went away (`| head`): what it wanted was printed.
         Err(e) if is_broken_pipe(&e) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every subcommand says what it does and every argument has help text,
+    /// so `--help` explains each one.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id != "help" && id != "version" && arg.get_help().is_none() {
+                    missing.push(format!("{path} {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                let here = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(format!("{here} (no about)"));
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "triage", &mut missing);
+        assert!(missing.is_empty(), "no help for:\n{}", missing.join("\n"));
     }
 }

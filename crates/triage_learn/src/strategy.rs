@@ -28,6 +28,14 @@ pub enum Strategy {
 }
 
 impl Strategy {
+    /// Every strategy, in the order shells list them.
+    pub const ALL: [Self; 4] = [
+        Self::Margin,
+        Self::Entropy,
+        Self::LeastConfidence,
+        Self::Random,
+    ];
+
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
         match self {

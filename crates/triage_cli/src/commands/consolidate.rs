@@ -11,11 +11,13 @@ use crate::{open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
-    /// em (Dawid–Skene, weighing each person by their reliability) or
-    /// majority (the most frequent answer).
-    #[arg(long, default_value = "em")]
+    /// em: Dawid–Skene, weighing each person by their reliability;
+    /// majority: the most frequent answer.
+    #[arg(long, default_value = "em", value_parser = method_choices())]
     pub method: ConsolidationMethod,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -35,4 +37,10 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn method_choices() -> impl clap::builder::TypedValueParser<Value = ConsolidationMethod> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(["em", "majority"])
+        .try_map(|s| s.parse::<ConsolidationMethod>())
 }

@@ -10,13 +10,16 @@ use crate::{S3Args, bar, open};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
+    /// A local folder, or s3://bucket/prefix.
     #[arg(long)]
     pub to: PathBuf,
-    /// gt-manifest, csv, parquet, coco, yolo, profile-json or profile-html; several
-    /// may be given, comma-separated. The profile covers the whole project.
-    #[arg(long, value_delimiter = ',', required = true)]
-    pub format: Vec<String>,
+    /// The formats, comma-separated; the profile describes what the export
+    /// holds.
+    #[arg(long, value_delimiter = ',', required = true,
+          value_parser = super::one_of(ExportFormat::ALL, ExportFormat::as_str))]
+    pub format: Vec<ExportFormat>,
     /// Leave out unlabeled items, as a training job needs.
     #[arg(long)]
     pub labeled_only: bool,
@@ -80,10 +83,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         override_reason,
         annotator,
     } = args;
-    let formats = format
-        .iter()
-        .map(|f| f.parse::<ExportFormat>())
-        .collect::<Result<Vec<_>, _>>()?;
+    let formats = format;
     let split = Split::from_shares(&split, split_seed)?;
     let mut project = open(&dir)?;
     let options = ExportOptions {

@@ -10,6 +10,7 @@ use crate::{bar, open};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
     /// The registered model (`triage models list`); the project uses it
     /// from now on, and vectors of any model it used before are dropped.

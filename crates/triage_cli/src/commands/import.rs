@@ -6,11 +6,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use triage_api::{ImportOptions, Timestamp};
 
-use crate::{S3Args, bar, open};
+use crate::{Finished, S3Args, bar, open};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
+    /// An image folder, a table (CSV, Parquet, JSON Lines), a text file or
+    /// folder, a Ground Truth manifest, or s3://bucket/key of one.
     pub path: PathBuf,
     /// Take each image's or text's class from its first folder below PATH.
     #[arg(long)]
@@ -31,7 +34,7 @@ pub struct Args {
     pub s3: S3Args,
 }
 
-pub fn run(args: Args, at: Timestamp) -> Result<()> {
+pub fn run(args: Args, at: Timestamp) -> Result<Finished> {
     let Args {
         dir,
         path,
@@ -70,5 +73,5 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
     for problem in &report.problems {
         eprintln!("skipped: {problem}");
     }
-    Ok(())
+    Ok(Finished::problems_if(!report.problems.is_empty()))
 }

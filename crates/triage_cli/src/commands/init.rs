@@ -8,11 +8,10 @@ use triage_api::{CreateOptions, Project, TaskKind, Timestamp};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder to create (it must not hold a project yet).
     pub dir: PathBuf,
-    /// image-classification, image-multilabel, object-detection,
-    /// row-classification, row-multilabel, text-classification or
-    /// text-multilabel.
-    #[arg(long)]
+    /// What each item is and what its label holds.
+    #[arg(long, value_parser = super::one_of(TaskKind::ALL, TaskKind::as_str))]
     pub task: TaskKind,
     /// The class names, comma-separated, in index order.
     #[arg(long, value_delimiter = ',', required = true)]

@@ -12,9 +12,12 @@ use crate::{S3Args, print_json};
 pub struct Args {
     /// The task set: the s3://bucket/prefix `triage share` printed.
     pub url: String,
+    /// The project folder to create for your part.
     pub dir: PathBuf,
+    /// Your name, as the lead gave it to `triage share --annotators`.
     #[arg(long)]
     pub annotator: String,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -10,11 +10,16 @@ use crate::open;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
+    /// The item: its table id, its path, or its number as `triage queue`
+    /// prints it.
     pub item_id: String,
     /// The class; in a multi-label project, the classes that apply,
     /// comma-separated ("" when none do).
     pub class: String,
+    /// Who labels (default: TRIAGE_ANNOTATOR, the project's annotator,
+    /// then the login name).
     #[arg(long)]
     pub annotator: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments and the function that runs it.
 
 pub mod agreement;
+pub mod completions;
 pub mod consolidate;
 pub mod explore;
 pub mod export;
@@ -25,6 +26,7 @@ pub mod undo;
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use triage_api::{Family, RoundOptions, Strategy};
 
 use crate::S3Args;
@@ -55,8 +57,10 @@ pub struct RoundArgs {
     /// The accuracy auto-labels must reach (95% lower confidence bound).
     #[arg(long, default_value_t = RoundOptions::default().target)]
     pub target: f64,
-    /// margin, entropy, least-confidence or random.
-    #[arg(long, default_value_t = RoundOptions::default().strategy)]
+    /// How the next batch is chosen: the most uncertain items by this
+    /// measure, or at random.
+    #[arg(long, default_value_t = RoundOptions::default().strategy,
+          value_parser = one_of(Strategy::ALL, Strategy::as_str))]
     pub strategy: Strategy,
     /// The size of the next human batch.
     #[arg(long, default_value_t = RoundOptions::default().batch)]
@@ -67,9 +71,8 @@ pub struct RoundArgs {
     /// Fixes the random draws (audit picks, the order of the queue).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// The model family: forest, logistic, bayes or knn; auto lets
-    /// cross-validation choose among them all.
-    #[arg(long, default_value = "auto", value_parser = parse_model)]
+    /// The model family; auto lets cross-validation choose among them all.
+    #[arg(long, default_value = "auto", value_parser = model_choices())]
     pub model: ModelChoice,
 }
 
@@ -78,14 +81,25 @@ pub struct RoundArgs {
 #[derive(Clone, Copy)]
 pub struct ModelChoice(Option<Family>);
 
-fn parse_model(s: &str) -> Result<ModelChoice, String> {
-    match s {
+fn model_choices() -> impl clap::builder::TypedValueParser<Value = ModelChoice> {
+    let names = std::iter::once("auto").chain(Family::ALL.map(Family::as_str));
+    clap::builder::PossibleValuesParser::new(names).try_map(|s| match s.as_str() {
         "auto" => Ok(ModelChoice(None)),
-        other => other
-            .parse::<Family>()
-            .map(|f| ModelChoice(Some(f)))
-            .map_err(|e| format!("{e}, or auto")),
-    }
+        other => other.parse::<Family>().map(|f| ModelChoice(Some(f))),
+    })
+}
+
+/// Reads one of `all` by the name `name` gives it, through the type's own
+/// parser; `--help` lists the names, and a wrong one is named with them.
+pub(crate) fn one_of<T, const N: usize>(
+    all: [T; N],
+    name: fn(T) -> &'static str,
+) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + Clone + Send + Sync + 'static,
+    T::Err: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    clap::builder::PossibleValuesParser::new(all.map(name)).try_map(|s| s.parse::<T>())
 }
 
 impl From<RoundArgs> for RoundOptions {

@@ -10,6 +10,8 @@ use crate::print_json;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// A project folder, a table (CSV, Parquet, JSON Lines) or an image
+    /// folder.
     pub path: PathBuf,
     /// Write the profile as JSON (schema triage-profile/1); `-` for stdout.
     #[arg(long)]

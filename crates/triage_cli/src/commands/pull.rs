@@ -5,19 +5,20 @@ use std::io::Write;
 
 use anyhow::Result;
 
-use crate::{open, print_json};
+use crate::{Finished, open, print_json};
 
 pub use super::SyncArgs as Args;
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<Finished> {
     let Args { project, s3 } = args;
     let (dir, json) = (project.dir, project.json);
     let summary = open(&dir)?.pull(&s3.lake())?;
     for problem in &summary.problems {
         eprintln!("skipped: {problem}");
     }
+    let finished = Finished::problems_if(!summary.problems.is_empty());
     if json {
-        return print_json(&summary);
+        return print_json(&summary).map(|()| finished);
     }
     say!(
         "pulled {} pushes: {} events added, {} already here, {} skipped",
@@ -26,5 +27,5 @@ pub fn run(args: Args) -> Result<()> {
         summary.already,
         summary.problems.len()
     );
-    Ok(())
+    Ok(finished)
 }

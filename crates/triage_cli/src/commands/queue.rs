@@ -9,9 +9,12 @@ use crate::{open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
+    /// How many items to list.
     #[arg(long, default_value_t = 10)]
     pub n: usize,
+    /// Print the items as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -10,6 +10,7 @@ use crate::{open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
     /// List human labels the model contradicts with high confidence.
     #[arg(long)]
@@ -17,8 +18,10 @@ pub struct Args {
     /// Draw N auto-labels at random for people to verify (label them to record the verdict).
     #[arg(long, value_name = "N")]
     pub spot_check: Option<usize>,
+    /// Fixes which auto-labels a spot check draws.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Print the items as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -10,7 +10,10 @@ use crate::open;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
+    /// The model version whose auto-labels to take back (`triage status`
+    /// shows the latest).
     #[arg(long)]
     pub model_version: i64,
 }

@@ -11,6 +11,7 @@ use crate::{S3Args, open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
     /// Where: s3://bucket/prefix (a prefix of its own).
     #[arg(long)]
@@ -24,8 +25,10 @@ pub struct Args {
     /// Items everyone labels (default: 5%, at least one).
     #[arg(long)]
     pub audit: Option<usize>,
+    /// Fixes how items are dealt to annotators.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

@@ -15,7 +15,7 @@ pub struct Args {
     pub truth: String,
     /// The task: folders hold images (or texts with text-classification), a
     /// column's table rows (or texts with --text-column).
-    #[arg(long)]
+    #[arg(long, value_parser = super::one_of(TaskKind::ALL, TaskKind::as_str))]
     pub task: Option<TaskKind>,
     /// The table column that holds each row's text: the rows become texts.
     #[arg(long)]
@@ -25,6 +25,7 @@ pub struct Args {
     pub embedding: Option<String>,
     #[command(flatten)]
     pub round: super::RoundArgs,
+    /// Stop after this many rounds even if items are left.
     #[arg(long, default_value_t = 200)]
     pub max_rounds: u64,
     /// Print a JSON summary as the last line.

@@ -10,9 +10,11 @@ use crate::{open, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
     #[command(flatten)]
     pub round: super::RoundArgs,
+    /// Print the round's summary as JSON.
     #[arg(long)]
     pub json: bool,
 }

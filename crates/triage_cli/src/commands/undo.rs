@@ -10,6 +10,7 @@ use crate::open;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// The project folder.
     pub dir: PathBuf,
     /// Only this annotator's labels.
     #[arg(long)]
