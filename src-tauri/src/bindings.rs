@@ -83,6 +83,7 @@ fn declarations() -> String {
         commands::NewClass::decl(&cfg),
         commands::ImportRequest::decl(&cfg),
         commands::ExportRequest::decl(&cfg),
+        commands::Diagnostics::decl(&cfg),
         commands::RoundRequest::decl(&cfg),
         commands::Progress::decl(&cfg),
         commands::RoundProgress::decl(&cfg),

@@ -37,6 +37,8 @@ impl CommandError {
 
 impl From<triage_api::Error> for CommandError {
     fn from(e: triage_api::Error) -> Self {
+        // What the user was shown goes to the log too, for a report.
+        tracing::warn!("{}: {e}", e.code());
         Self::new(e.code(), e.to_string())
     }
 }
@@ -660,4 +662,62 @@ pub async fn spot_check(state: State<'_, AppState>, n: usize) -> Reply<Vec<ItemD
         )
     })
     .await
+}
+
+/// What a bug report needs to know about this install: never a file's
+/// contents, a path inside a project, or a secret.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct Diagnostics {
+    version: String,
+    os: String,
+    arch: String,
+    /// The WebKitGTK package's version, where the system can say.
+    webkit_gtk: Option<String>,
+    /// The project file schema this build writes.
+    project_schema: i64,
+    /// Where this run logs.
+    log_file: Option<String>,
+}
+
+#[tauri::command]
+pub async fn diagnostics(state: State<'_, AppState>) -> Reply<Diagnostics> {
+    let log_file = state.log_file.as_ref().map(|p| p.display().to_string());
+    blocking(move || {
+        Ok(Diagnostics {
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            os: os_name(),
+            arch: std::env::consts::ARCH.to_owned(),
+            webkit_gtk: webkit_gtk_version(),
+            project_schema: triage_api::PROJECT_SCHEMA_VERSION,
+            log_file,
+        })
+    })
+    .await
+}
+
+/// The distribution's name (`/etc/os-release`), else the OS family.
+fn os_name() -> String {
+    std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_owned())
+}
+
+/// WebKitGTK's version as the package manager knows it (Debian and its
+/// kin); the library's own version call is C only, and this crate has no
+/// unsafe code.
+fn webkit_gtk_version() -> Option<String> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let out = std::process::Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", "libwebkit2gtk-4.1-0"])
+        .output()
+        .ok()?;
+    let version = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !version.is_empty()).then_some(version)
 }

@@ -13,12 +13,18 @@ mod state;
 use tauri::Manager;
 
 fn main() -> anyhow::Result<()> {
+    let log = triage_api::logging::log_file("triage-desktop");
+    let log_file = triage_api::logging::init("triage-desktop", 0, Some(&log));
     let start_project = std::env::args_os().nth(1).map(std::path::PathBuf::from);
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .setup(move |app| {
             let config = app.path().app_config_dir()?;
-            app.manage(state::AppState::new(config, start_project.clone()));
+            app.manage(state::AppState::new(
+                config,
+                start_project.clone(),
+                log_file.clone(),
+            ));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -60,6 +66,7 @@ fn main() -> anyhow::Result<()> {
             commands::similar_items,
             commands::spot_check,
             commands::profile,
+            commands::diagnostics,
         ])
         .run(tauri::generate_context!())?;
     Ok(())

@@ -19,15 +19,22 @@ pub struct AppState {
     pub model_job: Mutex<Option<Arc<AtomicBool>>>,
     /// The project given on the command line, opened at start.
     pub start_project: Option<PathBuf>,
+    /// Where this run logs, when the file could be opened.
+    pub log_file: Option<PathBuf>,
     config_dir: PathBuf,
 }
 
 impl AppState {
-    pub fn new(config_dir: PathBuf, start_project: Option<PathBuf>) -> Self {
+    pub fn new(
+        config_dir: PathBuf,
+        start_project: Option<PathBuf>,
+        log_file: Option<PathBuf>,
+    ) -> Self {
         Self {
             project: Arc::default(),
             model_job: Mutex::default(),
             start_project,
+            log_file,
             config_dir,
         }
     }

@@ -1015,12 +1015,17 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
         &["join", to, path_str(&ana), "--annotator", "ana"],
     ));
 
+    // Credentials the log must never hold, and a data folder of the test's
+    // own for the log.
+    let (key_id, secret) = ("AKIAE2ELOGCHECK0001", "e2e/secret+that-must-not-leak");
+    let data = tmp.path().join("data");
     let app = Desktop::start_with(
         &[path_str(&ana).to_owned()],
         &[
             ("TRIAGE_ANNOTATOR", None),
-            ("AWS_ACCESS_KEY_ID", Some("test")),
-            ("AWS_SECRET_ACCESS_KEY", Some("test")),
+            ("TRIAGE_DATA_DIR", Some(path_str(&data))),
+            ("AWS_ACCESS_KEY_ID", Some(key_id)),
+            ("AWS_SECRET_ACCESS_KEY", Some(secret)),
             ("AWS_PROFILE", None),
         ],
     );
@@ -1078,6 +1083,40 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
     let status = Project::open(&lead).unwrap().status().unwrap();
     assert_eq!(status.counts.human, 3);
     assert_eq!(status.share.unwrap().role.as_str(), "lead");
+
+    // The Help menu says where the log is; the log holds the push and the
+    // pull, and neither credential.
+    let log = data.join("logs").join("triage-desktop.log");
+    s.click(&s.find("#help-menu").unwrap()).unwrap();
+    let shown = s.wait_for("[data-testid=help-log]", SHORT).unwrap();
+    assert_eq!(s.text(&shown).unwrap(), path_str(&log));
+    let version = s
+        .text(&s.find("[data-testid=help-version]").unwrap())
+        .unwrap();
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let report = s
+        .script("return document.querySelector('[data-testid=diagnostics]').value;")
+        .unwrap();
+    let report = report.as_str().unwrap();
+    assert!(
+        report.contains("Project schema: ") && report.contains("OS: "),
+        "{report}"
+    );
+    app.screenshot("15-help-menu");
+    drop(app);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("triage-desktop ") && text.contains(" started on "),
+        "{text}"
+    );
+    assert!(
+        text.contains("pushed 3 events to s3://lake/teams/app/events/ana--"),
+        "{text}"
+    );
+    assert!(text.contains("pulled 1 pushes: 3 events added"), "{text}");
+    for leak in [key_id, secret] {
+        assert!(!text.contains(leak), "the log holds a credential:\n{text}");
+    }
 }
 
 /// The Model screen's Features panel: a data scientist registers MiniLM

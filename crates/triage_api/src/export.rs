@@ -602,6 +602,14 @@ impl Project {
             .map(serde_json::to_value)
             .transpose()
             .map_err(|e| Error::Invalid(format!("override: {e}")))?;
+        tracing::info!("exported {} files to {destination}", written.len());
+        if let Some(o) = &review.overridden {
+            tracing::warn!(
+                "export to {destination} overrode failed gates {:?}: {}",
+                o.failed,
+                o.reason
+            );
+        }
         let mut files = Vec::new();
         for Staged {
             content,

@@ -542,6 +542,15 @@ impl Project {
             .iter()
             .filter(|i| i.label.is_some() && !present.contains(&i.ref_key))
             .count() as u64;
+        tracing::info!(
+            "imported {} items from {shown} ({} already present, {} skipped)",
+            items.len() as u64 - already,
+            already,
+            report.problems.len()
+        );
+        for problem in &report.problems {
+            tracing::warn!("skipped {problem}");
+        }
         Ok(ImportReport {
             path: shown,
             kind,

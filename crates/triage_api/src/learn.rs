@@ -374,6 +374,14 @@ impl Project {
         progress("writing", 0.9);
         let applied = self.store.apply_round(&record)?;
         progress("done", 1.0);
+        tracing::info!(
+            "round {}: model {}, {} auto-labeled, {} revoked, {} queued",
+            applied.round_id,
+            out.model.as_ref().map_or("none".into(), |m| m.name()),
+            applied.auto_labeled,
+            applied.revoked,
+            record.queue.len()
+        );
         Ok(RoundSummary {
             round_id: applied.round_id,
             model_version: applied.model_version,

@@ -16,6 +16,7 @@ mod export;
 mod import;
 mod layout;
 mod learn;
+pub mod logging;
 mod models;
 mod profile;
 mod project;
@@ -77,6 +78,8 @@ pub use triage_learn::strategy::Strategy;
 pub use triage_profile::model as profile_model;
 pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
 pub use triage_store::{ExportRecord, LabelCounts, SourceKind};
+/// The project file schema this build writes.
+pub const PROJECT_SCHEMA_VERSION: i64 = triage_store::LATEST_VERSION;
 
 /// The current time, for shells; use cases take the time as an argument.
 pub fn now() -> Timestamp {

@@ -194,10 +194,15 @@ impl ExportReview {
         }
         if let Some(t) = &self.team {
             let alpha = t.alpha.map_or("n/a".into(), |a| format!("{a:.3}"));
+            let people = if t.annotators == 1 {
+                "person"
+            } else {
+                "people"
+            };
             line(
                 "agreement",
                 format!(
-                    "alpha {alpha}, {} open disagreements, {} people",
+                    "alpha {alpha}, {} open disagreements, {} {people}",
                     t.open_disagreements, t.annotators
                 ),
             );

@@ -578,6 +578,7 @@ impl Project {
         let publisher = connect(&or_remembered(lake, &self.store)?, &url)?;
         let put = publisher.put_bytes(&name, bytes)?;
         self.store.set_setting(PUSHED_UP_TO, &last.to_string())?;
+        tracing::info!("pushed {} events to {}", events.len(), put.key);
         Ok(PushSummary {
             events: events.len(),
             url: Some(put.key),
@@ -641,6 +642,16 @@ impl Project {
                 reason: format!("event {uid}: {reason}; skipped"),
             }
         }));
+        tracing::info!(
+            "pulled {} pushes: {} events added, {} already here, {} skipped",
+            names.len(),
+            merged.added,
+            merged.already,
+            problems.len()
+        );
+        for problem in &problems {
+            tracing::warn!("skipped {problem}");
+        }
         Ok(PullSummary {
             objects: names.len(),
             added: merged.added,

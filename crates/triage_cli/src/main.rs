@@ -18,6 +18,10 @@ use triage_api::Project;
     after_help = EXIT_CODES
 )]
 pub(crate) struct Cli {
+    /// Say more on stderr: -v what each step did, -vv and -vvv to debug
+    /// (RUST_LOG, e.g. `info` or `triage_api=debug`, overrides it).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -206,7 +210,9 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn main() -> std::process::ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    triage_api::logging::init("triage", cli.verbose, None);
+    match run(cli) {
         Ok(Finished::Clean) => std::process::ExitCode::SUCCESS,
         Ok(Finished::WithProblems) => std::process::ExitCode::from(3),
         // The reader went away (`| head`): what it wanted was printed.

@@ -30,6 +30,8 @@ struct Args {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let log = triage_api::logging::log_file("triage-explore");
+    triage_api::logging::init("triage-explore", 0, Some(&log));
     let view = View::ALL
         .into_iter()
         .find(|v| v.name().eq_ignore_ascii_case(&args.view))

@@ -8,6 +8,7 @@ import type {
   ConsolidationMethod,
   ExportRequest,
   ExportReview,
+  Diagnostics,
   Gates,
   ImportRequest,
   NewClass,
@@ -84,6 +85,7 @@ export const api = {
   gates: () => invoke<Gates>("gates"),
   setGates: (gates: Gates) => invoke<void>("set_gates", { gates }),
   modelStatus: () => invoke<ModelStatus | null>("model_status"),
+  diagnostics: () => invoke<Diagnostics>("diagnostics"),
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),

@@ -1279,6 +1279,20 @@ split: Array<number>,
  */
 overrideReason: string | null, };
 
+export type Diagnostics = { version: string, os: string, arch: string, 
+/**
+ * The WebKitGTK package's version, where the system can say.
+ */
+webkit_gtk: string | null, 
+/**
+ * The project file schema this build writes.
+ */
+project_schema: number, 
+/**
+ * Where this run logs.
+ */
+log_file: string | null, };
+
 export type RoundRequest = { target: number, strategy: Strategy, batch: number, 
 /**
  * A pinned model family; none lets the data choose.
