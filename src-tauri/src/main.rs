@@ -32,6 +32,7 @@ fn main() -> anyhow::Result<()> {
             commands::recent_projects,
             commands::create_project,
             commands::open_project,
+            commands::open_demo,
             commands::status,
             commands::set_annotator,
             commands::agreement,

@@ -136,6 +136,28 @@ impl Project {
         })
     }
 
+    /// The demo: the digits (1,797 scans of 8×8 pixels, ten classes, from
+    /// `digits`, the folder `datasets/digits` or its installed copy) in a
+    /// project of their own at `dir`, made on first use and opened as it
+    /// is after that. An import cut short is finished on the next call.
+    pub fn demo(dir: &Path, digits: &Path, at: Timestamp) -> Result<Self> {
+        let mut project = if dir.join(crate::DB_FILE).is_file() {
+            Self::open(dir)?
+        } else {
+            let mut options = CreateOptions::new(
+                TaskKind::ImageClassification,
+                (0..10).map(|d| d.to_string()).collect(),
+            );
+            options.attribute = Some("digit".into());
+            options.hotkeys = ('0'..='9').map(Some).collect();
+            Self::create(dir, &options, at)?
+        };
+        if project.store.counts()?.items == 0 {
+            project.import(digits, &crate::ImportOptions::default(), at, &|_, _| {})?;
+        }
+        Ok(project)
+    }
+
     /// Opens the project in `dir`.
     pub fn open(dir: &Path) -> Result<Self> {
         Self::with_store(dir, Store::open(&dir.join(DB_FILE))?)

@@ -86,6 +86,7 @@ export const api = {
   setGates: (gates: Gates) => invoke<void>("set_gates", { gates }),
   modelStatus: () => invoke<ModelStatus | null>("model_status"),
   diagnostics: () => invoke<Diagnostics>("diagnostics"),
+  openDemo: () => invoke<Status>("open_demo"),
   autoLabeled: (className: string | null, minConfidence: number, maxConfidence: number, limit: number) =>
     invoke<ItemDto[]>("auto_labeled", { className, minConfidence, maxConfidence, limit }),
   labelErrors: () => invoke<SuspectDto[]>("label_errors"),
