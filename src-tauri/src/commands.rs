@@ -181,8 +181,13 @@ pub async fn open_demo(app: AppHandle, state: State<'_, AppState>) -> Reply<Stat
         .map(|d| d.join("datasets").join("digits"))
         .ok()
         .filter(|d| d.is_dir());
+    // src-tauri's parent is the source tree.
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(|root| root.join("datasets").join("digits"));
     let digits = installed
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../datasets/digits"));
+        .or(source)
+        .ok_or_else(|| CommandError::new("path", "no copy of the demo's digits"))?;
     let dir = triage_api::user_data_dir().join("demo");
     install(&app, &state, move || {
         Project::demo(&dir, &digits, triage_api::now())

@@ -1373,7 +1373,7 @@ fn lead_sees_the_export_review_refuses_a_failed_gate_and_overrides_it() {
 /// Started with no project and a fresh data folder, the app offers the
 /// demo; one click makes it (the digits, from the source tree's datasets
 /// or the package's copy) and opens it for labeling.
-fn opens_the_demo_on_first_run(app_bin: &Path, shot: &str) {
+fn opens_the_demo_on_first_run(app_bin: &Path, digits: &Path, shot: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let app = Desktop::start_bin(
@@ -1396,14 +1396,22 @@ fn opens_the_demo_on_first_run(app_bin: &Path, shot: &str) {
         .unwrap();
     assert!(name.starts_with("demo"), "{name}");
     drop(app);
-    let status = Project::open(&data.join("demo")).unwrap().status().unwrap();
+    let demo = Project::open(&data.join("demo")).unwrap();
+    let status = demo.status().unwrap();
     assert_eq!(status.counts.items, 1797);
     assert_eq!(status.classes.len(), 10);
+    let uri = demo.item("#1").unwrap().uri.unwrap();
+    assert!(
+        Path::new(&uri).starts_with(digits),
+        "{uri} is not under {}",
+        digits.display()
+    );
 }
 
 #[test]
 fn a_new_user_opens_the_demo_from_the_projects_screen() {
-    opens_the_demo_on_first_run(&desktop_bin(), "16-first-run");
+    let digits = repo().join("datasets/digits");
+    opens_the_demo_on_first_run(&desktop_bin(), &digits, "16-first-run");
 }
 
 /// `make package` runs this after installing the .deb: the installed app
@@ -1425,5 +1433,10 @@ fn the_installed_package_starts_and_opens_the_demo() {
         .output()
         .unwrap();
     assert!(explore.status.success());
-    opens_the_demo_on_first_run(Path::new("/usr/bin/triage-desktop"), "17-installed");
+    // The package's own copy of the digits, not the source tree's.
+    opens_the_demo_on_first_run(
+        Path::new("/usr/bin/triage-desktop"),
+        Path::new("/usr/lib/Triage/datasets/digits"),
+        "17-installed",
+    );
 }
