@@ -269,6 +269,7 @@ impl Project {
         }
         progress("reading", 0.0);
         let snapshot = self.store.snapshot()?;
+        tracing::info!("round started over {} items", snapshot.len());
         let (ids, x) = self.feature_matrix(cancel, &|done, total| {
             progress("embedding", 0.1 * done as f64 / total.max(1) as f64);
         })?;

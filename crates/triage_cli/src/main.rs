@@ -132,6 +132,17 @@ fn open(dir: &std::path::Path) -> Result<Project> {
     Project::open(dir).with_context(|| format!("opening the project in {}", dir.display()))
 }
 
+/// A flag that Ctrl-C sets, for a step that checks it and stops cleanly
+/// (a round, an upload); a second Ctrl-C ends the program at once.
+fn ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sigint = signal_hook::consts::SIGINT;
+    // Registered first, so it sees the flag as it was before this press.
+    let _ = signal_hook::flag::register_conditional_shutdown(sigint, 130, flag.clone());
+    let _ = signal_hook::flag::register(sigint, flag.clone());
+    flag
+}
+
 fn bar(what: &str) -> ProgressBar {
     let bar = ProgressBar::new(0);
     if let Ok(style) =

@@ -24,10 +24,20 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
     let mut project = open(&dir)?;
     let options = RoundOptions::from(round);
     let target = options.target;
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let summary = project
-        .run_round(&options, &cancel, at)
-        .context("running a round")?;
+    let cancel = crate::ctrl_c();
+    let bar = crate::bar("training");
+    bar.set_length(100);
+    let summary = project.run_round_with_progress(&options, &cancel, at, &|stage, done| {
+        bar.set_message(stage);
+        bar.set_position((done * 100.0) as u64);
+    });
+    bar.finish_and_clear();
+    let summary = match summary {
+        Err(triage_api::Error::Cancelled) => anyhow::bail!(
+            "cancelled: the round stopped before writing anything; the project is as it was"
+        ),
+        other => other.context("running a round")?,
+    };
     if json {
         return print_json(&summary);
     }
