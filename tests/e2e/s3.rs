@@ -1012,3 +1012,89 @@ fn bench_upload_a_gigabyte_of_images_against_boto3() {
     );
     println!("triage / boto3: {:.2}x (target within 1.5x)", (o - w) / t);
 }
+
+/// Ctrl-C during an upload stops it before the next object: no manifest is
+/// published, the project records no export, and the same command run
+/// again finishes it.
+#[test]
+fn ctrl_c_stops_an_upload_before_the_manifest() {
+    use std::io::BufRead;
+    let moto = Moto::with_bucket("lake");
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    let ps = path_str(&p);
+    init_project(ps, "image-classification", "0,1", &[]);
+    // The zeros and ones: a few hundred images to put one by one.
+    for digit in ["0", "1"] {
+        let folder = repo().join(crate::DIGITS).join(digit);
+        triage_ok(&["import", ps, path_str(&folder)]);
+    }
+    let args = [
+        "-v",
+        "export",
+        ps,
+        "--to",
+        "s3://lake/cut",
+        "--format",
+        "gt-manifest",
+        "--copy-images",
+        "--endpoint",
+        &moto.endpoint,
+        "--path-style",
+    ];
+    let mut child = Command::new(triage_bin())
+        .args(args)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env_remove("AWS_PROFILE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains("uploading ") {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no upload in {seen}"
+        );
+        seen.push_str(&line);
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(1), "{rest}");
+    assert!(
+        rest.contains("cancelled: no manifest was published"),
+        "{rest}"
+    );
+    let manifests = || {
+        moto.boto3(
+            "r = s3.list_objects_v2(Bucket='lake', Prefix='cut/')\n\
+             print(sum(1 for o in r.get('Contents', []) if o['Key'].endswith('output.manifest')))",
+        )
+        .trim()
+        .to_owned()
+    };
+    assert_eq!(manifests(), "0");
+    assert!(
+        triage_api::Project::open(&p)
+            .unwrap()
+            .exports()
+            .unwrap()
+            .is_empty()
+    );
+    // Again, to the end: it resumes where the cut left it.
+    let out = triage_s3(&moto.endpoint, &args[1..args.len() - 3]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(manifests(), "1");
+}

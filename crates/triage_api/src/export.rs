@@ -53,6 +53,9 @@ pub struct ExportOptions {
     /// Who exports, for the override's record; else the project's rule
     /// ([`Project::labeler`]).
     pub annotator: Option<String>,
+    /// Set (by Ctrl-C, say) to stop an upload before its next object: the
+    /// manifest is then never published and the project records nothing.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -319,11 +322,21 @@ impl Project {
             };
             // Progress now counts objects put, images first.
             let total = (images.len() + staged.len()) as u64;
+            tracing::info!("uploading {total} objects to {url}");
+            let cancelled = || {
+                options
+                    .cancel
+                    .as_ref()
+                    .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+            };
             images
                 .into_iter()
                 .chain(staged)
                 .enumerate()
                 .map(|(i, s)| {
+                    if cancelled() {
+                        return Err(Error::Cancelled);
+                    }
                     // In write order: images, data objects, then manifests.
                     let file = publisher.put(&s.file, &s.name)?;
                     progress(i as u64 + 1, total);

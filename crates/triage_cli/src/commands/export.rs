@@ -98,6 +98,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         answers,
         override_reason,
         annotator,
+        cancel: Some(crate::ctrl_c()),
     };
     if dry_run {
         let review = project
@@ -113,13 +114,18 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         return Ok(());
     }
     let bar = bar("exporting");
-    let summary = project
-        .export(&to, &options, at, &|done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
-        .with_context(|| format!("exporting to {}", to.display()))?;
+    let summary = project.export(&to, &options, at, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
     bar.finish_and_clear();
+    let summary = match summary {
+        Err(triage_api::Error::Cancelled) => anyhow::bail!(
+            "cancelled: no manifest was published and the project records no export; \
+             running the same export again resumes it"
+        ),
+        other => other.with_context(|| format!("exporting to {}", to.display()))?,
+    };
     say!(
         "exported {} items ({} labeled) to {}",
         summary.items,
