@@ -143,6 +143,21 @@ fn ctrl_c() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     flag
 }
 
+/// Runs `step` with a spinner naming it and the time spent, for work that
+/// cannot count what is left (a profile, a round trip to the lake); the
+/// spinner shows only on a terminal.
+fn spinning<T>(what: &str, step: impl FnOnce() -> T) -> T {
+    let spinner = ProgressBar::new_spinner();
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(what.to_owned());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = step();
+    spinner.finish_and_clear();
+    out
+}
+
 fn bar(what: &str) -> ProgressBar {
     let bar = ProgressBar::new(0);
     if let Ok(style) =

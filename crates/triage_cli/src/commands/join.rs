@@ -32,8 +32,10 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         json,
         s3,
     } = args;
-    let (_, summary) = Project::join(&url, &dir, &annotator, &s3.lake(), at)
-        .with_context(|| format!("joining {url}"))?;
+    let (_, summary) = crate::spinning("joining", || {
+        Project::join(&url, &dir, &annotator, &s3.lake(), at)
+    })
+    .with_context(|| format!("joining {url}"))?;
     for problem in &summary.problems {
         eprintln!("problem: {problem}");
     }

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<()> {
         label_column: label,
     };
     // Errors already name the file and the position.
-    let profile = triage_api::profile_path(&path, &options)?;
+    let profile = crate::spinning("profiling", || triage_api::profile_path(&path, &options))?;
     match json.as_deref() {
         Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
         Some(p) => triage_api::write_output(p, &serde_json::to_vec_pretty(&profile)?)?,

@@ -12,7 +12,8 @@ pub use super::SyncArgs as Args;
 pub fn run(args: Args) -> Result<Finished> {
     let Args { project, s3 } = args;
     let (dir, json) = (project.dir, project.json);
-    let summary = open(&dir)?.pull(&s3.lake())?;
+    let mut project = open(&dir)?;
+    let summary = crate::spinning("pulling", || project.pull(&s3.lake()))?;
     for problem in &summary.problems {
         eprintln!("skipped: {problem}");
     }

@@ -53,8 +53,8 @@ pub fn run(args: Args) -> Result<()> {
         seed,
         lake: s3.lake(),
     };
-    let summary = open(&dir)?
-        .share(&to, &options)
+    let mut project = open(&dir)?;
+    let summary = crate::spinning("sharing", || project.share(&to, &options))
         .with_context(|| format!("sharing to {to}"))?;
     if json {
         return print_json(&summary);
