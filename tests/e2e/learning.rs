@@ -299,40 +299,18 @@ fn labeling_does_not_wait_for_a_round() {
 /// queue.
 #[test]
 fn ctrl_c_stops_a_round_and_the_project_is_as_it_was() {
-    use std::io::BufRead;
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p");
     let ps = path_str(&p);
     init_project(ps, "image-classification", "0,1,2,3,4,5,6,7,8,9", &[]);
     triage_ok(&["import", ps, DIGITS, "--labels-from-folders"]);
     let before = triage_ok(&["status", ps, "--json"]);
-    let mut child = std::process::Command::new(triage_bin())
-        .args(["-v", "train", ps])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     // Once the round has started (a few seconds of work in a debug build
     // follow), press Ctrl-C.
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("round started over 1797 items") {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "no start in {seen}"
-        );
-        seen.push_str(&line);
-    }
-    let kill = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(1), "{rest}");
+    let mut train = std::process::Command::new(triage_bin());
+    train.args(["-v", "train", ps]);
+    let (code, rest) = ctrl_c_when(train, "round started over 1797 items");
+    assert_eq!(code, Some(1), "{rest}");
     assert!(
         rest.contains("cancelled: the round stopped before writing anything"),
         "{rest}"

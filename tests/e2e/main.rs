@@ -122,3 +122,32 @@ pub fn penguin_project_importing(dir: &Path, extra: &[&str]) {
     let out = triage_ok(&args);
     assert!(out.contains("imported 344 items"), "{out}");
 }
+
+/// Starts `command` (stdout and stderr piped) and presses Ctrl-C once its
+/// stderr says `when`; returns its exit code and the stderr that followed.
+pub fn ctrl_c_when(mut command: Command, when: &str) -> (Option<i32>, String) {
+    use std::io::{BufRead, Read};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    while !seen.contains(when) {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no '{when}' in {seen}"
+        );
+        seen.push_str(&line);
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    (child.wait().unwrap().code(), rest)
+}

@@ -1018,7 +1018,6 @@ fn bench_upload_a_gigabyte_of_images_against_boto3() {
 /// again finishes it.
 #[test]
 fn ctrl_c_stops_an_upload_before_the_manifest() {
-    use std::io::BufRead;
     let moto = Moto::with_bucket("lake");
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("p");
@@ -1042,33 +1041,14 @@ fn ctrl_c_stops_an_upload_before_the_manifest() {
         &moto.endpoint,
         "--path-style",
     ];
-    let mut child = Command::new(triage_bin())
+    let mut export = Command::new(triage_bin());
+    export
         .args(args)
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env_remove("AWS_PROFILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    while !seen.contains("uploading ") {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "no upload in {seen}"
-        );
-        seen.push_str(&line);
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(1), "{rest}");
+        .env_remove("AWS_PROFILE");
+    let (code, rest) = crate::ctrl_c_when(export, "uploading ");
+    assert_eq!(code, Some(1), "{rest}");
     assert!(
         rest.contains("cancelled: no manifest was published"),
         "{rest}"
