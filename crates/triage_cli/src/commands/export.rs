@@ -98,7 +98,12 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         answers,
         override_reason,
         annotator,
-        cancel: Some(crate::ctrl_c()),
+        // An upload stops cleanly between objects; a local export, whose
+        // files appear whole or not at all, may be ended at once.
+        cancel: to
+            .to_string_lossy()
+            .starts_with("s3://")
+            .then(crate::ctrl_c),
     };
     if dry_run {
         let review = project
