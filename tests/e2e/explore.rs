@@ -10,7 +10,7 @@ use crate::*;
 
 /// Runs `triage explore PATH --view VIEW --screenshot OUT` on `display`
 /// and checks the PNG is the window, drawn.
-fn screenshot(display: &str, path: &Path, view: &str, detail: bool, out: &Path) {
+fn screenshot(display: &str, data: &Path, path: &Path, view: &str, detail: bool, out: &Path) {
     let mut args = vec![
         "explore".to_owned(),
         path_str(path).to_owned(),
@@ -26,6 +26,7 @@ fn screenshot(display: &str, path: &Path, view: &str, detail: bool, out: &Path) 
         .args(&args)
         .env("DISPLAY", display)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env("TRIAGE_DATA_DIR", data)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -76,6 +77,7 @@ fn every_view_draws_under_xvfb_from_the_cli() {
     ]);
     let (display, mut xvfb) = start_xvfb();
     let shots = artifacts();
+    let data = tmp.path().join("data");
     for (view, detail) in [
         ("grid", true),
         ("table", false),
@@ -83,11 +85,12 @@ fn every_view_draws_under_xvfb_from_the_cli() {
         ("map", false),
     ] {
         let out = shots.join(format!("11-explore-{view}.png"));
-        screenshot(&display, &project, view, detail, &out);
+        screenshot(&display, &data, &project, view, detail, &out);
     }
     let manifest = repo().join("datasets/digits-v1.manifest");
     screenshot(
         &display,
+        &data,
         &manifest,
         "grid",
         false,
@@ -96,6 +99,7 @@ fn every_view_draws_under_xvfb_from_the_cli() {
     let table = repo().join("datasets/penguins.csv");
     screenshot(
         &display,
+        &data,
         &table,
         "profile",
         false,
@@ -111,10 +115,22 @@ fn every_view_draws_under_xvfb_from_the_cli() {
         ])
         .env("DISPLAY", &display)
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .env("TRIAGE_DATA_DIR", &data)
         .output()
         .unwrap();
     stop_xvfb(&mut xvfb);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/nowhere/at/all.csv"), "{err}");
+    assert!(
+        !err.contains("XRandR"),
+        "other crates' warnings stay out: {err}"
+    );
+    // Every run logged its start, and the failure went into the log too.
+    let log = std::fs::read_to_string(data.join("logs").join("triage-explore.log")).unwrap();
+    assert_eq!(log.matches(" started on ").count(), 7, "{log}");
+    assert!(
+        log.contains("ERROR") && log.contains("/nowhere/at/all.csv"),
+        "{log}"
+    );
 }

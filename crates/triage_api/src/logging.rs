@@ -28,8 +28,20 @@ pub fn log_file(program: &str) -> PathBuf {
         .join(format!("{program}.log"))
 }
 
+/// Events for the log file alone: the program reports them on stderr
+/// itself.
+const FILE_ONLY: &str = "failure";
+
+/// Our crates' events at `level`; other crates' (winit, wgpu, …) only from
+/// `floor` up, so their chatter stays out.
+fn ours_at(level: LevelFilter, floor: LevelFilter) -> Targets {
+    Targets::new()
+        .with_default(floor.min(level))
+        .with_target("triage", level)
+}
+
 /// What stderr shows: `RUST_LOG` when set and readable (`info`,
-/// `triage_api=debug,warn`), else warnings, or more per `-v`.
+/// `triage_api=debug,warn`), else our warnings, or more per `-v`.
 fn stderr_filter(verbosity: u8) -> Targets {
     std::env::var("RUST_LOG")
         .ok()
@@ -41,8 +53,9 @@ fn stderr_filter(verbosity: u8) -> Targets {
                 2 => LevelFilter::DEBUG,
                 _ => LevelFilter::TRACE,
             };
-            Targets::new().with_default(level)
+            ours_at(level, LevelFilter::ERROR)
         })
+        .with_target(FILE_ONLY, LevelFilter::OFF)
 }
 
 /// Starts logging for `program`; with `file` (its [`log_file`], for the
@@ -65,7 +78,7 @@ pub fn init(program: &str, verbosity: u8, file: Option<&Path>) -> Option<PathBuf
         tracing_subscriber::fmt::layer()
             .with_writer(Mutex::new(f))
             .with_ansi(false)
-            .with_filter(Targets::new().with_default(LevelFilter::INFO))
+            .with_filter(ours_at(LevelFilter::INFO, LevelFilter::WARN))
     });
     // A second init (tests, an embedding shell) keeps the first.
     let _ = tracing_subscriber::registry()
@@ -90,6 +103,18 @@ pub fn init(program: &str, verbosity: u8, file: Option<&Path>) -> Option<PathBuf
         std::env::consts::ARCH
     );
     Some(path.to_owned())
+}
+
+/// Writes the error that ends a program to the log (stderr shows it
+/// anyway, through the program's own report).
+pub fn record_failure(error: &(dyn std::error::Error + 'static)) {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    tracing::error!(target: FILE_ONLY, "{message}");
 }
 
 /// A log file that moves itself aside when it would grow past its limit:

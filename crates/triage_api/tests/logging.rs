@@ -1,5 +1,6 @@
 //! Logging in a process of its own (a subscriber is set once per process):
-//! the file gets the start line and events at `info`, and a panic is
+//! the file gets the start line, our events from `info` and other crates'
+//! from `warn`, and a panic is
 //! written there with its backtrace before the program would end.
 
 use triage_api::logging;
@@ -10,8 +11,11 @@ fn a_panic_is_written_to_the_log_with_its_backtrace() {
     let path = dir.path().join("logs").join("triage-test.log");
     let got = logging::init("triage-test", 0, Some(&path));
     assert_eq!(got.as_deref(), Some(path.as_path()));
-    tracing::info!("an event worth keeping");
-    tracing::debug!("a detail left out at info");
+    // Our crates' events from `info`, other crates' from `warn`.
+    tracing::info!(target: "triage_api::x", "an event worth keeping");
+    tracing::debug!(target: "triage_api::x", "a detail left out at info");
+    tracing::info!(target: "winit::x11", "another crate's chatter");
+    tracing::warn!(target: "winit::x11", "another crate's warning");
     let caught = std::panic::catch_unwind(|| panic!("boom at step 42"));
     assert!(caught.is_err());
     let text = std::fs::read_to_string(&path).unwrap();
@@ -21,6 +25,10 @@ fn a_panic_is_written_to_the_log_with_its_backtrace() {
     );
     assert!(text.contains("an event worth keeping"), "{text}");
     assert!(!text.contains("a detail left out"), "{text}");
+    assert!(
+        !text.contains("chatter") && text.contains("another crate's warning"),
+        "{text}"
+    );
     let panic = text
         .lines()
         .position(|l| l.contains("panic: "))

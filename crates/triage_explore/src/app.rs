@@ -214,14 +214,18 @@ impl Explorer {
             let done = saved.lock().ok().and_then(|mut s| s.take());
             if let Some(result) = done {
                 if let Err(e) = result {
-                    eprintln!("{}: {e}", shot.path.display());
+                    tracing::error!("{}: {e}", shot.path.display());
                 }
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
             return;
         }
         if let Some(e) = &self.error {
-            eprintln!("{e}");
+            // Said once, though frames may come before the window closes.
+            if shot.ready_frames != u32::MAX {
+                tracing::error!("{e}");
+                shot.ready_frames = u32::MAX;
+            }
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             return;
         }

@@ -32,6 +32,11 @@ fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let log = triage_api::logging::log_file("triage-explore");
     triage_api::logging::init("triage-explore", 0, Some(&log));
+    // What ends the program goes into the log too, for a report.
+    explore(args).inspect_err(|e| triage_api::logging::record_failure(e.as_ref()))
+}
+
+fn explore(args: Args) -> anyhow::Result<()> {
     let view = View::ALL
         .into_iter()
         .find(|v| v.name().eq_ignore_ascii_case(&args.view))
