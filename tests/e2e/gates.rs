@@ -177,12 +177,7 @@ fn a_failing_spot_check_gate_refuses_the_export_until_overridden() {
     let profile = read_json(&human.join("profile.json"));
     let labels = &profile["labels"];
     assert_eq!(labels["labeled"].as_u64(), Some(people));
-    let sources: Vec<&str> = labels["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["value"].as_str().unwrap())
-        .collect();
+    let sources = crate::profile::label_sources(labels);
     assert!(!sources.contains(&"model"), "{sources:?}");
     assert_eq!(profile["rows"], 344, "unlabeled items still go out");
 

@@ -24,6 +24,16 @@ fn profile_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&triage_ok(&all)).unwrap()
 }
 
+/// The label sources a profile's `labels` counts (`human`, `model`, …).
+pub fn label_sources(labels: &serde_json::Value) -> Vec<&str> {
+    labels["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["value"].as_str().unwrap())
+        .collect()
+}
+
 /// A penguins project where people labeled the queue, round after round,
 /// until the model auto-labeled some rows. Returns (human, model) counts.
 pub fn penguins_with_model_labels(dir: &Path) -> (u64, u64) {
@@ -59,12 +69,7 @@ fn a_project_profile_has_labels_sources_confidence_and_drift() {
     assert_eq!(p["rows"], 344);
     let labels = &p["labels"];
     assert_eq!(labels["column"], "label");
-    let sources: Vec<&str> = labels["sources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["value"].as_str().unwrap())
-        .collect();
+    let sources = label_sources(labels);
     assert!(
         sources.contains(&"human") && sources.contains(&"model"),
         "{sources:?}"

@@ -267,6 +267,11 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
     let (p, local) = labeled_penguins(tmp.path(), &[("p002", "Gentoo")]);
     let ps = path_str(&p);
 
+    let objects = || {
+        moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
+            .trim()
+            .to_owned()
+    };
     // A dry run prints the review and puts nothing on the lake.
     let dry = export_s3(
         &moto.endpoint,
@@ -286,11 +291,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
             && review.contains("gates        none set"),
         "{review}"
     );
-    assert_eq!(
-        moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
-            .trim(),
-        "0"
-    );
+    assert_eq!(objects(), "0");
 
     let out = export_s3(&moto.endpoint, ps, "s3://lake/jobs/penguins", ALL, &[]);
     assert!(
@@ -337,11 +338,7 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
         "{}",
         String::from_utf8_lossy(&again.stderr)
     );
-    assert_eq!(
-        moto.boto3("print(s3.list_objects_v2(Bucket='lake')['KeyCount'])")
-            .trim(),
-        "6"
-    );
+    assert_eq!(objects(), "6");
 
     // Another export that claims the same id with other labels loses, clearly.
     triage_ok(&["label", ps, "p003", "Chinstrap", "--annotator", "ana"]);

@@ -222,15 +222,14 @@ impl Project {
 }
 
 impl Project {
-    /// Disagreements no review has settled yet: what the review queue
-    /// still asks of the lead.
-    pub(crate) fn open_disagreements(&self) -> Result<u64> {
-        let gathered = Answers::of(self)?;
+    /// Of an [`Agreement`]'s disagreements, those no review has settled
+    /// yet: what the review queue still asks of the lead.
+    pub(crate) fn open_disagreements(&self, agreement: &Agreement) -> Result<u64> {
         let lead = self.annotator()?;
         let mut open = 0;
-        for (item, _) in gathered.disagreeing() {
-            let row = self.store.item(*item)?;
-            open += u64::from(!self.reviewed(*item, row.label.as_ref(), lead.as_deref())?);
+        for &item in &agreement.disagreements {
+            let row = self.store.item(item)?;
+            open += u64::from(!self.reviewed(item, row.label.as_ref(), lead.as_deref())?);
         }
         Ok(open)
     }

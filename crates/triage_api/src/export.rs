@@ -169,10 +169,13 @@ impl Project {
         progress: ProgressFn<'_>,
     ) -> Result<ExportSummary> {
         let destination = self.destination(to, options)?;
-        let review = self.pass_gates(options, at)?;
+        // The split is dealt once, for the review and for the files.
+        let shares = self.shares(options)?;
+        let shares = shares.as_deref();
+        let review = self.pass_gates(options, shares, at)?;
         let to = match destination {
             Destination::S3(target, url) => {
-                return self.export_s3((&target, &url), options, review, at, progress);
+                return self.export_s3((&target, &url), options, (review, shares), at, progress);
             }
             Destination::Local(to) => to,
         };
@@ -186,7 +189,7 @@ impl Project {
                 written.push(image_staged(&name, file));
             }
         }
-        written.extend(self.write_all(&to, options, &review, &moved, progress)?);
+        written.extend(self.write_all(&to, options, (&review, shares), &moved, progress)?);
         self.finish_export(&to.display().to_string(), written, review, at)
     }
 
@@ -267,7 +270,7 @@ impl Project {
         &mut self,
         (target, url): (&S3Target, &str),
         options: &ExportOptions,
-        review: crate::ExportReview,
+        (review, shares): (crate::ExportReview, Option<&[Share]>),
         at: triage_core::Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ExportSummary> {
@@ -275,7 +278,13 @@ impl Project {
             .dir
             .join("cache")
             .join(format!("export-{}", std::process::id()));
-        let staged = self.write_all(&staging, options, &review, &Relocated::new(), progress);
+        let staged = self.write_all(
+            &staging,
+            options,
+            (&review, shares),
+            &Relocated::new(),
+            progress,
+        );
         let published = staged.and_then(|staged| {
             // Copied images go up from where they are, hashed first.
             let copies = if options.copy_images {
@@ -317,7 +326,7 @@ impl Project {
                 let _ = std::fs::remove_dir_all(&staging);
                 (
                     images,
-                    self.write_all(&staging, options, &review, &moved, progress)?,
+                    self.write_all(&staging, options, (&review, shares), &moved, progress)?,
                 )
             };
             // Progress now counts objects put, images first.
@@ -355,7 +364,7 @@ impl Project {
         &self,
         root: &Path,
         options: &ExportOptions,
-        review: &crate::ExportReview,
+        (review, shares): (&crate::ExportReview, Option<&[Share]>),
         moved: &Relocated,
         progress: ProgressFn<'_>,
     ) -> Result<Vec<Staged>> {
@@ -368,8 +377,7 @@ impl Project {
         formats.sort_by_key(|f| *f == ExportFormat::GtManifest);
         // Progress counts every item of the project, once per file.
         let total = self.store.counts()?.items;
-        let shares = self.shares(options)?;
-        let parts: Vec<(Option<&str>, Option<&HashSet<i64>>)> = match &shares {
+        let parts: Vec<(Option<&str>, Option<&HashSet<i64>>)> = match shares {
             None => vec![(None, None)],
             Some(shares) => shares
                 .iter()
@@ -388,7 +396,7 @@ impl Project {
         let (whole, per_part): (Vec<ExportFormat>, Vec<ExportFormat>) =
             formats.iter().partition(|f| f.is_profile());
         if !whole.is_empty() {
-            let profile = self.export_profile(options, shares.as_deref())?;
+            let profile = self.export_profile(options, shares)?;
             for format in whole {
                 let bytes = match format {
                     ExportFormat::ProfileHtml => triage_profile::html::report_with(

@@ -285,18 +285,27 @@ impl Project {
     /// Writes nothing: `triage export --dry-run` prints it, the Export
     /// screen shows it, and an export writes it as `review.json`.
     pub fn review_export(&self, options: &ExportOptions) -> Result<ExportReview> {
-        let shares = self.shares(options)?;
+        self.review_with(options, self.shares(options)?.as_deref())
+    }
+
+    /// The review, with the split's shares already dealt (an export deals
+    /// them once, for the review and for its files).
+    fn review_with(
+        &self,
+        options: &ExportOptions,
+        shares: Option<&[crate::export::Share]>,
+    ) -> Result<ExportReview> {
         let mut export = LabelCounts::default();
         let mut share_counts: Vec<ShareCount> = shares
+            .unwrap_or_default()
             .iter()
-            .flatten()
             .map(|(name, _)| ShareCount {
                 name: (*name).into(),
                 items: 0,
             })
             .collect();
         let mut per_class = vec![0u64; self.schema.classes.len()];
-        self.for_each_exported(options, shares.as_deref(), |item, share| {
+        self.for_each_exported(options, shares, |item, share| {
             export.add(item.label.as_ref().map(|l| l.source), 1);
             if let Some(k) = share {
                 share_counts[k].items += 1;
@@ -320,10 +329,7 @@ impl Project {
             })
             .collect();
         distribution.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        let imbalance_ratio = match (distribution.first(), distribution.last()) {
-            (Some(a), Some(b)) if distribution.len() >= 2 => Some(a.count as f64 / b.count as f64),
-            _ => None,
-        };
+        let imbalance_ratio = triage_profile::imbalance_ratio(&distribution);
         let model = self.model_status()?;
         let profile = self.profile(&crate::ProfileOptions::default())?;
         // The label column's own missing values are the unlabeled items.
@@ -340,7 +346,7 @@ impl Project {
                 Ok(TeamReview {
                     annotators: agreement.annotators.len() as u64,
                     alpha: agreement.krippendorff_alpha,
-                    open_disagreements: self.open_disagreements()?,
+                    open_disagreements: self.open_disagreements(&agreement)?,
                 })
             })
             .transpose()?;
@@ -371,9 +377,10 @@ impl Project {
     pub(crate) fn pass_gates(
         &self,
         options: &ExportOptions,
+        shares: Option<&[crate::export::Share]>,
         at: Timestamp,
     ) -> Result<ExportReview> {
-        let mut review = self.review_export(options)?;
+        let mut review = self.review_with(options, shares)?;
         let reason = options
             .override_reason
             .as_deref()

@@ -240,6 +240,17 @@ struct Sides<'a> {
 pub const SPLIT_SHARES: [&str; 3] = ["train", "validation", "test"];
 const SPLIT_REFERENCE: &str = SPLIT_SHARES[0];
 
+/// Largest class over smallest in a distribution sorted most frequent
+/// first; `None` below two classes or with an empty one.
+pub fn imbalance_ratio(distribution: &[ValueCount]) -> Option<f64> {
+    match (distribution.first(), distribution.last()) {
+        (Some(a), Some(b)) if distribution.len() >= 2 && b.count > 0 => {
+            Some(a.count as f64 / b.count as f64)
+        }
+        _ => None,
+    }
+}
+
 /// Sources whose labels come from the model rather than a person.
 const MODEL_SOURCES: [&str; 1] = ["model"];
 
@@ -279,12 +290,7 @@ pub(crate) fn label_facts(input: &LabelInput<'_>, features: &[Col<'_>]) -> Label
     let distribution: Vec<ValueCount> = order.iter().map(|&c| counts[c].clone()).collect();
     let class_of: Vec<Option<usize>> = class_of.iter().map(|c| c.map(|c| rank[c])).collect();
     let labeled = class_of.iter().flatten().count() as u64;
-    let imbalance_ratio = match (distribution.first(), distribution.last()) {
-        (Some(a), Some(b)) if distribution.len() >= 2 && b.count > 0 => {
-            Some(a.count as f64 / b.count as f64)
-        }
-        _ => None,
-    };
+    let imbalance_ratio = imbalance_ratio(&distribution);
     let feature_facts = features
         .par_iter()
         .filter_map(|f| feature_vs_label(f, &class_of, &distribution))

@@ -12,7 +12,7 @@ pub mod alerts;
 pub mod charts;
 mod column;
 pub use column::string_kind;
-pub use dataset::SPLIT_SHARES;
+pub use dataset::{SPLIT_SHARES, imbalance_ratio};
 mod dataset;
 pub mod html;
 pub mod images;
