@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need, and only what is missing, so it
 # is quick to run again. Safe with no standard input (CI).
+# `install-deps.sh windows` adds what `make windows` runs as well: Wine, to
+# run the Windows build, and NSIS for its installer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: a C compiler for bundled SQLite, pkg-config, python3 for
 # the architecture check and the moto venv; WebKitGTK and GTK for the Tauri
 # shell; its WebDriver, Xvfb and ImageMagick (screenshots) for the
-# end-to-end tests.
+# end-to-end tests; mingw-w64 for the C in the Windows build's build scripts
+# (SQLite, mimalloc, the app's resource file).
 packages=(
   build-essential pkg-config python3 python3-venv curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
   libxdo-dev libssl-dev webkit2gtk-driver xvfb xauth imagemagick
+  gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64
 )
+if [ "${1:-}" = windows ]; then
+  packages+=(wine wine64 nsis)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -29,6 +36,11 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is missing: install Rust 1.95 (rustup) first" >&2
   exit 1
+fi
+
+# The Windows target `make test` checks the CLI, the explorer and the app for.
+if ! rustup target list --installed </dev/null | grep -qx x86_64-pc-windows-gnu; then
+  rustup target add x86_64-pc-windows-gnu </dev/null
 fi
 
 # The UI's packages, exactly as locked; again only when the lock changed.

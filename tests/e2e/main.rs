@@ -20,6 +20,7 @@ mod s3;
 mod team;
 mod text;
 mod webdriver;
+mod windows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

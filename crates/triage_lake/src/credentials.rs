@@ -73,7 +73,8 @@ pub fn resolve(explicit: Option<&str>) -> Result<Option<ProfileCredentials>> {
 fn file(var: &str, name: &str) -> Option<PathBuf> {
     std::env::var_os(var)
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".aws").join(name)))
+        // `~/.aws`, `%USERPROFILE%\.aws` on Windows, as the AWS CLI looks.
+        .or_else(|| dirs::home_dir().map(|h| h.join(".aws").join(name)))
 }
 
 /// The `key = value` pairs of one `[header]` section of an INI file.
