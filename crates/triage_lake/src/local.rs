@@ -84,9 +84,12 @@ impl PendingFile {
     pub fn commit(mut self) -> Result<WrittenFile> {
         self.out.flush().map_err(io_err(&self.tmp))?;
         self.out.get_ref().sync_all().map_err(io_err(&self.tmp))?;
-        std::fs::rename(&self.tmp, &self.dest).map_err(io_err(&self.dest))?;
+        replace(&self.tmp, &self.dest)?;
+        // The rename itself is durable only once the folder is synced. A
+        // folder cannot be opened as a file on Windows, where NTFS journals
+        // the rename instead.
+        #[cfg(unix)]
         if let Some(dir) = self.dest.parent() {
-            // The rename itself is durable only once the folder is synced.
             File::open(dir)
                 .and_then(|d| d.sync_all())
                 .map_err(io_err(dir))?;
@@ -117,6 +120,29 @@ impl Drop for PendingFile {
         // An abandoned file leaves no partial behind; after commit the
         // temporary name no longer exists and this does nothing.
         let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Renames `tmp` over `dest`. On Windows a file another program holds open
+/// (a spreadsheet showing the last export, a virus scanner reading the new
+/// one) cannot be replaced: wait a little, as scanners let go, then say what
+/// to do. Elsewhere a refusal is final.
+pub(crate) fn replace(tmp: &Path, dest: &Path) -> Result<()> {
+    const TRIES: u32 = 20;
+    let mut tries = 0;
+    loop {
+        match std::fs::rename(tmp, dest) {
+            Err(e) if cfg!(windows) && e.kind() == std::io::ErrorKind::PermissionDenied => {
+                tries += 1;
+                if tries == TRIES {
+                    let hint =
+                        format!("{e}; another program may have it open: close it and try again");
+                    return Err(io_err(dest)(std::io::Error::new(e.kind(), hint)));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            done => return done.map_err(io_err(dest)),
+        }
     }
 }
 

@@ -250,10 +250,10 @@ async fn fetch_one(store: &AmazonS3, url: &str, dest: &Path) -> Result<()> {
     }
     let tmp = dest.with_extension(format!("partial-{}", std::process::id()));
     std::fs::write(&tmp, &bytes)
-        .and_then(|()| std::fs::rename(&tmp, dest))
-        .map_err(|e| {
+        .map_err(io)
+        .and_then(|()| crate::local::replace(&tmp, dest))
+        .inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
-            io(e)
         })
 }
 
