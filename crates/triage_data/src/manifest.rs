@@ -94,7 +94,7 @@ pub fn read_manifest(path: &Path, root: &Path, attribute: &str) -> (Vec<Manifest
             return (Vec::new(), report);
         }
     };
-    let root = match root.canonicalize() {
+    let root = match dunce::canonicalize(root) {
         Ok(r) => r,
         Err(e) => {
             report.file(root.display(), format!("dataset root is not readable: {e}"));
@@ -287,8 +287,7 @@ pub fn resolve_ref(reference: &str, base: &Path, root: &Path) -> Result<EntrySou
             root.display()
         ));
     }
-    let resolved = lexical
-        .canonicalize()
+    let resolved = dunce::canonicalize(&lexical)
         .map_err(|e| format!("\"{reference}\": file not found ({e})"))?;
     if !resolved.starts_with(root) {
         return Err(format!(
