@@ -11,6 +11,7 @@ use std::process::{Command, Output};
 use polars::prelude::*;
 use serde_json::Value;
 
+use crate::desktop::{artifacts, start_xvfb, stop_xvfb};
 use crate::{DIGITS, DIGITS_V1_MANIFEST, PENGUINS_CSV, repo, triage_bin};
 
 /// Where `make windows` builds `triage.exe`.
@@ -449,6 +450,33 @@ fn same_file(
     }
 }
 
+/// `triage.exe explore` on the image project, which starts
+/// `triage-explore.exe` beside it, under Xvfb: a screenshot of the grid is
+/// kept with the other end-to-end screenshots.
+fn explorer(windows: &Side, prefix: &Path) -> Result<(), String> {
+    let (display, mut xvfb) = start_xvfb();
+    let shot = windows.root.join("explore.png");
+    let mut command = wine("wine", prefix);
+    let out = command
+        .arg(windows_exe())
+        .args(["explore", &windows.path("digits project"), "--screenshot"])
+        .arg(windows.path("explore.png"))
+        .env("DISPLAY", &display)
+        .env("TRIAGE_DATA_DIR", windows.path("user-data"))
+        .output()
+        .unwrap();
+    stop_xvfb(&mut xvfb);
+    if !out.status.success() {
+        return Err(shown(&out));
+    }
+    let image = image::open(&shot).map_err(|e| format!("{}: {e}", shot.display()))?;
+    std::fs::copy(&shot, artifacts().join("18-wine-explore-grid.png")).unwrap();
+    if image.width() < 640 {
+        return Err(format!("a {}-pixel-wide window", image.width()));
+    }
+    Ok(())
+}
+
 #[test]
 #[ignore = "make windows: needs the Windows build (TRIAGE_WINDOWS_EXE) and wine"]
 fn the_windows_cli_under_wine_gives_what_linux_gives() {
@@ -498,6 +526,10 @@ fn the_windows_cli_under_wine_gives_what_linux_gives() {
             same_file(file, read, &linux, &windows),
         );
     }
+    report(
+        "the explorer starts, from `triage explore`".into(),
+        explorer(&windows, &prefix),
+    );
     let _ = wine("wineserver", &prefix).arg("-k").status();
     assert!(failed.is_empty(), "failed under Wine: {failed:?}");
 }
