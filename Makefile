@@ -91,10 +91,15 @@ package: ui
 
 # The Windows release build (triage.exe, triage-explore.exe,
 # triage-desktop.exe), then the CLI's whole flow run under Wine against the
-# Linux build (a PASS or FAIL line per step), then the NSIS installer.
+# Linux build (a PASS or FAIL line per step), then the NSIS installer,
+# installed, run and uninstalled under Wine.
 windows: ui
 	bash scripts/install-deps.sh windows
 	$(WIN_CARGO) build --release --locked --target $(WIN_TARGET) $(WIN_PACKAGES)
 	$(CARGO) build --workspace --bins --locked
 	TRIAGE_WINDOWS_EXE="$(WIN_RELEASE)/triage.exe" $(CARGO) test --workspace --locked --test e2e -- \
 	  --ignored --exact --nocapture windows::the_windows_cli_under_wine_gives_what_linux_gives
+	bash scripts/windows-installer.sh
+	TRIAGE_WINDOWS_INSTALLER="$$(ls "$(TARGET_DIR)"/windows/package/Triage_*_x64-setup.exe)" \
+	  $(CARGO) test --workspace --locked --test e2e -- \
+	  --ignored --exact windows::the_installer_installs_runs_and_uninstalls_under_wine

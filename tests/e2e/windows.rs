@@ -533,3 +533,85 @@ fn the_windows_cli_under_wine_gives_what_linux_gives() {
     let _ = wine("wineserver", &prefix).arg("-k").status();
     assert!(failed.is_empty(), "failed under Wine: {failed:?}");
 }
+
+/// The NSIS installer `make windows` builds: installed silently for the
+/// current user under Wine, its CLI run from where it landed, then removed
+/// by its own uninstaller, which leaves nothing of it behind.
+#[test]
+#[ignore = "make windows: needs the installer (TRIAGE_WINDOWS_INSTALLER) and wine"]
+fn the_installer_installs_runs_and_uninstalls_under_wine() {
+    let installer = std::env::var_os("TRIAGE_WINDOWS_INSTALLER")
+        .map(PathBuf::from)
+        .expect("TRIAGE_WINDOWS_INSTALLER names the setup .exe (make windows sets it)");
+    let tmp = tempfile::tempdir().unwrap();
+    let prefix = tmp.path().join("wineprefix");
+    boot(&prefix);
+    let installed = wine("wine", &prefix)
+        .arg(&installer)
+        .arg("/S")
+        .output()
+        .unwrap();
+    assert!(installed.status.success(), "{}", shown(&installed));
+
+    // Wine names the user's folder after the login: find it.
+    let users = prefix.join("drive_c/users");
+    let home = std::fs::read_dir(&users)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("AppData/Local/Programs/Triage").is_dir())
+        .expect("nothing installed under AppData\\Local\\Programs\\Triage");
+    let dir = home.join("AppData/Local/Programs/Triage");
+    for file in [
+        "triage-desktop.exe",
+        "triage.exe",
+        "triage-explore.exe",
+        "uninstall.exe",
+        "datasets/digits/0/0000.png",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} was not installed");
+    }
+    let menu = home.join("AppData/Roaming/Microsoft/Windows/Start Menu/Programs/Triage.lnk");
+    assert!(menu.is_file(), "no Start menu entry");
+    let key = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\Triage";
+    let entry = wine("wine", &prefix)
+        .args(["reg", "query", key])
+        .output()
+        .unwrap();
+    let entry = String::from_utf8_lossy(&entry.stdout);
+    assert!(
+        entry.contains("QuietUninstallString") && entry.contains(env!("CARGO_PKG_VERSION")),
+        "{entry}"
+    );
+
+    let version = wine("wine", &prefix)
+        .arg(dir.join("triage.exe"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("triage {}", env!("CARGO_PKG_VERSION")),
+        "{}",
+        shown(&version)
+    );
+
+    // The uninstaller copies itself aside and returns at once; wait for it.
+    let removed = wine("wine", &prefix)
+        .arg(dir.join("uninstall.exe"))
+        .arg("/S")
+        .output()
+        .unwrap();
+    assert!(removed.status.success(), "{}", shown(&removed));
+    let start = std::time::Instant::now();
+    while dir.exists() && start.elapsed() < std::time::Duration::from_secs(120) {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    let _ = wine("wineserver", &prefix).arg("-w").status();
+    assert!(!dir.exists(), "the uninstaller left {}", dir.display());
+    assert!(!menu.exists(), "the uninstaller left the Start menu entry");
+    let gone = wine("wine", &prefix)
+        .args(["reg", "query", key])
+        .output()
+        .unwrap();
+    assert!(!gone.status.success(), "the uninstall entry is still there");
+}
