@@ -450,24 +450,112 @@ fn same_file(
     }
 }
 
+/// Exports the table again while `tests/wine/hold.c` holds its Parquet file
+/// open with no sharing: the export fails and says what to do, the held
+/// file keeps its bytes and no partial file is left; once the file is let
+/// go, the same export succeeds.
+fn held_export(windows: &Side, prefix: &Path) -> Result<(), String> {
+    use std::io::BufRead;
+    let hold = prefix.join("hold.exe");
+    let built = Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-municode", "-O2", "-o"])
+        .arg(&hold)
+        .arg(repo().join("tests/wine/hold.c"))
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "hold.exe: {}", shown(&built));
+    let held = windows.root.join("out-penguins/labels.parquet");
+    let before = std::fs::read(&held).map_err(|e| e.to_string())?;
+    let mut holder = wine("wine", prefix)
+        .arg(&hold)
+        .arg(windows.path("out-penguins/labels.parquet"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(holder.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "holding");
+    let export: Vec<Arg> = vec![
+        Lit("export"),
+        P("penguins"),
+        Lit("--to"),
+        P("out-penguins"),
+        Lit("--format"),
+        Lit("parquet"),
+    ];
+    let refused = windows.run(&export, prefix);
+    drop(holder.stdin.take()); // lets go of the file
+    let _ = holder.wait();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    if refused.status.code() != Some(1) || !stderr.contains("close it and try again") {
+        return Err(format!(
+            "not refused clearly:
+{}",
+            shown(&refused)
+        ));
+    }
+    if std::fs::read(&held).map_err(|e| e.to_string())? != before {
+        return Err("the held file changed".into());
+    }
+    let left: Vec<String> = std::fs::read_dir(held.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("partial"))
+        .collect();
+    if !left.is_empty() {
+        return Err(format!("partial files left: {left:?}"));
+    }
+    let again = windows.run(&export, prefix);
+    if !again.status.success() {
+        return Err(format!(
+            "once let go, the export failed:
+{}",
+            shown(&again)
+        ));
+    }
+    Ok(())
+}
+
 /// `triage.exe explore` on the image project, which starts
 /// `triage-explore.exe` beside it, under Xvfb: a screenshot of the grid is
 /// kept with the other end-to-end screenshots.
 fn explorer(windows: &Side, prefix: &Path) -> Result<(), String> {
+    // A fresh Wine server, started with the display: the one the console
+    // steps started has none.
+    let _ = wine("wineserver", prefix).arg("-k").status();
+    let _ = wine("wineserver", prefix).arg("-w").status();
     let (display, mut xvfb) = start_xvfb();
     let shot = windows.root.join("explore.png");
-    let mut command = wine("wine", prefix);
-    let out = command
+    let mut explorer = wine("wine", prefix)
         .arg(windows_exe())
         .args(["explore", &windows.path("digits project"), "--screenshot"])
         .arg(windows.path("explore.png"))
         .env("DISPLAY", &display)
         .env("TRIAGE_DATA_DIR", windows.path("user-data"))
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
         .unwrap();
+    let start = std::time::Instant::now();
+    let status = loop {
+        match explorer.try_wait().unwrap() {
+            Some(status) => break Some(status),
+            None if start.elapsed() > std::time::Duration::from_secs(180) => break None,
+            None => std::thread::sleep(std::time::Duration::from_millis(250)),
+        }
+    };
+    if status.is_none() {
+        let _ = explorer.kill();
+        let _ = wine("wineserver", prefix).arg("-k").status();
+    }
     stop_xvfb(&mut xvfb);
-    if !out.status.success() {
-        return Err(shown(&out));
+    match status {
+        None => return Err("no screenshot within 3 minutes".into()),
+        Some(status) if !status.success() => return Err(format!("it failed ({status})")),
+        Some(_) => {}
     }
     let image = image::open(&shot).map_err(|e| format!("{}: {e}", shot.display()))?;
     std::fs::copy(&shot, artifacts().join("18-wine-explore-grid.png")).unwrap();
@@ -511,7 +599,7 @@ fn the_windows_cli_under_wine_gives_what_linux_gives() {
             verdict(&step, (&linux, &lin), (&windows, &win)),
         );
     }
-    let files: [(&str, fn(&Side, &str) -> String); 7] = [
+    let files: [(&str, Reader); 7] = [
         ("out-penguins/output.manifest", manifest),
         ("out-penguins/labels.parquet", parquet),
         ("out-digits/output.manifest", manifest),
@@ -526,6 +614,10 @@ fn the_windows_cli_under_wine_gives_what_linux_gives() {
             same_file(file, read, &linux, &windows),
         );
     }
+    report(
+        "an export over a file another program holds".into(),
+        held_export(&windows, &prefix),
+    );
     report(
         "the explorer starts, from `triage explore`".into(),
         explorer(&windows, &prefix),

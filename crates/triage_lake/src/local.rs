@@ -132,7 +132,7 @@ pub(crate) fn replace(tmp: &Path, dest: &Path) -> Result<()> {
     let mut tries = 0;
     loop {
         match std::fs::rename(tmp, dest) {
-            Err(e) if cfg!(windows) && e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(e) if held_elsewhere(&e) => {
                 tries += 1;
                 if tries == TRIES {
                     let hint =
@@ -144,6 +144,14 @@ pub(crate) fn replace(tmp: &Path, dest: &Path) -> Result<()> {
             done => return done.map_err(io_err(dest)),
         }
     }
+}
+
+/// Whether Windows refused a rename because another program has the file
+/// open: access denied, a sharing violation (32) or a lock violation (33).
+fn held_elsewhere(e: &std::io::Error) -> bool {
+    cfg!(windows)
+        && (e.kind() == std::io::ErrorKind::PermissionDenied
+            || matches!(e.raw_os_error(), Some(32 | 33)))
 }
 
 /// The SHA-256 of bytes, in lowercase hex: how every object and export id
