@@ -432,6 +432,9 @@ fn verdict(
     }
 }
 
+/// Reads a file one side wrote into text to compare.
+type Reader = fn(&Side, &str) -> String;
+
 /// A file both sides wrote, read by `read`: whether they agree.
 fn same_file(
     file: &str,
