@@ -436,12 +436,7 @@ fn verdict(
 type Reader = fn(&Side, &str) -> String;
 
 /// A file both sides wrote, read by `read`: whether they agree.
-fn same_file(
-    file: &str,
-    read: fn(&Side, &str) -> String,
-    linux: &Side,
-    windows: &Side,
-) -> Result<(), String> {
+fn same_file(file: &str, read: Reader, linux: &Side, windows: &Side) -> Result<(), String> {
     if !windows.root.join(file).is_file() {
         return Err("Windows wrote no such file".into());
     }
