@@ -116,17 +116,17 @@ impl Side {
         if !self.windows {
             return text.replace(root, "<root>");
         }
-        let mut out = String::new();
-        for line in text.lines() {
-            let mut line = line.replace(&escaped, "<root>").replace(root, "<root>");
-            // The rest of a path after the root: backslashes (JSON-escaped or not) to slashes.
-            while let Some(at) = line.find("<root>\\") {
-                let end = line[at..].find(['"', '\t']).map_or(line.len(), |e| at + e);
-                let fixed = line[at..end].replace("\\\\", "/").replace('\\', "/");
-                line.replace_range(at..end, &fixed);
-            }
-            out.push_str(&line);
-            out.push('\n');
+        let mut out = text.replace(&escaped, "<root>").replace(root, "<root>");
+        // The rest of each path after the root: backslashes, JSON-escaped
+        // or not, to slashes. Line ends are left as they are.
+        let mut from = 0;
+        while let Some(at) = out[from..].find("<root>\\").map(|i| from + i) {
+            let end = out[at..]
+                .find(['"', '\t', '\r', '\n'])
+                .map_or(out.len(), |e| at + e);
+            let fixed = out[at..end].replace("\\\\", "/").replace('\\', "/");
+            out.replace_range(at..end, &fixed);
+            from = at + fixed.len();
         }
         out
     }
@@ -321,9 +321,11 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-/// A manifest's lines as JSON, without the times labels were given.
+/// A manifest's lines as JSON, without the times labels were given, and
+/// how many of its lines end in CRLF (none should).
 fn manifest(side: &Side, file: &str) -> String {
     let text = std::fs::read_to_string(side.root.join(file)).unwrap();
+    let crlf = text.matches("\r\n").count();
     let lines: Vec<Value> = side
         .normalize(&text)
         .lines()
@@ -333,7 +335,7 @@ fn manifest(side: &Side, file: &str) -> String {
             value
         })
         .collect();
-    format!("{lines:#?}")
+    format!("{crlf} CRLF\n{lines:#?}")
 }
 
 fn untimed(value: &mut Value) {
