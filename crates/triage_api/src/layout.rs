@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 /// The project file's name inside a project folder.
 pub const DB_FILE: &str = "project.triage";
 /// Thumbnails live here, under the project folder; they can be rebuilt.
-pub(crate) const THUMBS_DIR: &str = "cache/thumbs";
+/// Joined part by part, so a Windows path has one kind of separator.
+pub(crate) fn thumbs_dir(project: &Path) -> PathBuf {
+    project.join("cache").join("thumbs")
+}
 
 /// `cache/s3`, beside the thumbnails in `cache/thumbs`.
 pub(crate) fn s3_cache_dir(thumbs_dir: &Path) -> PathBuf {

@@ -13,7 +13,7 @@ use triage_core::{
 use triage_store::{NewAnnotation, Store};
 
 use crate::dto::{ClassDto, ItemDto, LabelDto, Status};
-use crate::layout::{DB_FILE, THUMBS_DIR, s3_cache_dir, s3_cache_path};
+use crate::layout::{DB_FILE, s3_cache_dir, s3_cache_path, thumbs_dir};
 use crate::{Error, Result};
 
 /// How a caller names an item: by its id (shells that list items), or by
@@ -117,7 +117,7 @@ impl Project {
             labeled_only: false,
         }
         .validate()?;
-        std::fs::create_dir_all(dir.join(THUMBS_DIR)).map_err(|e| Error::Path {
+        std::fs::create_dir_all(thumbs_dir(dir)).map_err(|e| Error::Path {
             path: dir.display().to_string(),
             reason: e.to_string(),
         })?;
@@ -193,7 +193,7 @@ impl Project {
     }
 
     pub(crate) fn thumbs_dir(&self) -> PathBuf {
-        self.dir.join(THUMBS_DIR)
+        thumbs_dir(&self.dir)
     }
 
     /// Where objects fetched from S3 are kept: `cache/s3/<bucket>/<key>`.
