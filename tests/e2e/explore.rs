@@ -31,32 +31,17 @@ fn screenshot(display: &str, data: &Path, path: &Path, view: &str, detail: bool,
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > std::time::Duration::from_secs(240) {
-            let _ = child.kill();
-            panic!("the explorer did not finish {view} of {}", path.display());
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let status = wait_at_most(&mut child, std::time::Duration::from_secs(240))
+        .unwrap_or_else(|| panic!("the explorer did not finish {view} of {}", path.display()));
     let output = child.wait_with_output().unwrap();
     assert!(
         status.success(),
         "triage {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let img = image::open(out).unwrap().to_rgba8();
-    assert!(
-        img.width() >= 1000 && img.height() >= 700,
-        "{:?}",
-        img.dimensions()
-    );
-    // Drawn, not blank: many colours (thumbnails, charts, text).
-    let colours: std::collections::HashSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
-    assert!(colours.len() > 40, "{view}: only {} colours", colours.len());
+    if let Some(why) = not_drawn(out) {
+        panic!("{view}: {why}");
+    }
 }
 
 #[test]

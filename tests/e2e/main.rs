@@ -23,7 +23,8 @@ mod webdriver;
 mod windows;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
+use std::time::{Duration, Instant};
 
 /// The repository root, where `datasets/` and `tests/corpus/` are.
 pub fn repo() -> PathBuf {
@@ -151,4 +152,36 @@ pub fn ctrl_c_when(mut command: Command, when: &str) -> (Option<i32>, String) {
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     (child.wait().unwrap().code(), rest)
+}
+
+/// Waits for `child` at most `limit`; one still running then is killed, and
+/// the answer is `None`.
+pub fn wait_at_most(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Why a screenshot is not a window drawn by the explorer, if it is not: it
+/// must be at least 1000×700 and hold many colours (thumbnails, charts,
+/// text), not a blank.
+pub fn not_drawn(png: &Path) -> Option<String> {
+    let img = match image::open(png) {
+        Ok(img) => img.to_rgba8(),
+        Err(e) => return Some(format!("{}: {e}", png.display())),
+    };
+    if img.width() < 1000 || img.height() < 700 {
+        return Some(format!("{:?}", img.dimensions()));
+    }
+    let colours: std::collections::HashSet<[u8; 4]> = img.pixels().map(|p| p.0).collect();
+    (colours.len() <= 40).then(|| format!("only {} colours", colours.len()))
 }

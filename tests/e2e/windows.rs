@@ -12,7 +12,7 @@ use polars::prelude::*;
 use serde_json::Value;
 
 use crate::desktop::{artifacts, start_xvfb, stop_xvfb};
-use crate::{DIGITS, DIGITS_V1_MANIFEST, PENGUINS_CSV, repo, triage_bin};
+use crate::{DIGITS, DIGITS_V1_MANIFEST, PENGUINS_CSV, not_drawn, repo, triage_bin, wait_at_most};
 
 /// Where `make windows` builds `triage.exe`.
 fn windows_exe() -> PathBuf {
@@ -50,19 +50,20 @@ fn boot(prefix: &Path) {
     );
     let dll = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
     if !dll.is_file() {
-        let built = Command::new("x86_64-w64-mingw32-gcc")
-            .args(["-shared", "-O2", "-o"])
-            .arg(&dll)
-            .arg(repo().join("tests/wine/bcryptprimitives.c"))
-            .arg("-ladvapi32")
-            .output()
-            .unwrap();
-        assert!(
-            built.status.success(),
-            "the stand-in DLL: {}",
-            shown(&built)
-        );
+        mingw("bcryptprimitives.c", &dll, &["-shared", "-ladvapi32"]);
     }
+}
+
+/// Builds `tests/wine/SOURCE` into `out` with mingw-w64.
+fn mingw(source: &str, out: &Path, flags: &[&str]) {
+    let built = Command::new("x86_64-w64-mingw32-gcc")
+        .args(["-O2", "-o"])
+        .arg(out)
+        .arg(repo().join("tests/wine").join(source))
+        .args(flags)
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{source}: {}", shown(&built));
 }
 
 /// One side of the run: where its files are, and how it spells them.
@@ -457,13 +458,7 @@ fn same_file(file: &str, read: Reader, linux: &Side, windows: &Side) -> Result<(
 fn held_export(windows: &Side, prefix: &Path) -> Result<(), String> {
     use std::io::BufRead;
     let hold = prefix.join("hold.exe");
-    let built = Command::new("x86_64-w64-mingw32-gcc")
-        .args(["-municode", "-O2", "-o"])
-        .arg(&hold)
-        .arg(repo().join("tests/wine/hold.c"))
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "hold.exe: {}", shown(&built));
+    mingw("hold.c", &hold, &["-municode"]);
     let held = windows.root.join("out-penguins/labels.parquet");
     let before = std::fs::read(&held).map_err(|e| e.to_string())?;
     let mut holder = wine("wine", prefix)
@@ -539,16 +534,8 @@ fn explorer(windows: &Side, prefix: &Path) -> Result<(), String> {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let start = std::time::Instant::now();
-    let status = loop {
-        match explorer.try_wait().unwrap() {
-            Some(status) => break Some(status),
-            None if start.elapsed() > std::time::Duration::from_secs(180) => break None,
-            None => std::thread::sleep(std::time::Duration::from_millis(250)),
-        }
-    };
+    let status = wait_at_most(&mut explorer, std::time::Duration::from_secs(180));
     if status.is_none() {
-        let _ = explorer.kill();
         let _ = wine("wineserver", prefix).arg("-k").status();
     }
     stop_xvfb(&mut xvfb);
@@ -557,11 +544,10 @@ fn explorer(windows: &Side, prefix: &Path) -> Result<(), String> {
         Some(status) if !status.success() => return Err(format!("it failed ({status})")),
         Some(_) => {}
     }
-    let image = image::open(&shot).map_err(|e| format!("{}: {e}", shot.display()))?;
-    std::fs::copy(&shot, artifacts().join("18-wine-explore-grid.png")).unwrap();
-    if image.width() < 640 {
-        return Err(format!("a {}-pixel-wide window", image.width()));
+    if let Some(why) = not_drawn(&shot) {
+        return Err(why);
     }
+    std::fs::copy(&shot, artifacts().join("18-wine-explore-grid.png")).unwrap();
     Ok(())
 }
 
