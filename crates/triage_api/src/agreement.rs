@@ -54,6 +54,10 @@ pub struct Agreement {
     pub krippendorff_alpha: Option<f64>,
     /// Items whose answers differ: the review queue, by item id.
     pub disagreements: Vec<i64>,
+    /// How Dawid–Skene modelled each person, as the answers supported:
+    /// `confusion` (a matrix per person) or `one-coin` (one accuracy);
+    /// `None` when no item has several answers.
+    pub reliability_model: Option<String>,
 }
 
 /// An item people disagree on, with each one's answer: the review queue.
@@ -185,6 +189,7 @@ impl Project {
             fleiss_kappa: consensus::fleiss_kappa(&answers, n, k),
             krippendorff_alpha: consensus::krippendorff_alpha(&answers, n, k),
             disagreements,
+            reliability_model: ds.map(|d| d.model.name().to_owned()),
         })
     }
 }

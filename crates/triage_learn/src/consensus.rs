@@ -27,6 +27,29 @@ pub struct Merged {
     pub posterior: Vec<f64>,
 }
 
+/// How each person's answers are modelled: the data chooses (see
+/// [`dawid_skene`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnotatorModel {
+    /// A confusion matrix per person, smoothed by a Dirichlet prior toward
+    /// their one-coin matrix: room for systematic mistakes (a 3 read as an
+    /// 8) when there are answers enough to see them.
+    Confusion,
+    /// One accuracy per person, mistakes spread evenly over the other
+    /// classes: two parameters' worth of trust when answers are few.
+    OneCoin,
+}
+
+impl AnnotatorModel {
+    /// The name reports use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Confusion => "confusion",
+            Self::OneCoin => "one-coin",
+        }
+    }
+}
+
 /// What Dawid–Skene learned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DawidSkene {
@@ -41,6 +64,10 @@ pub struct DawidSkene {
     pub priors: Vec<f64>,
     /// EM iterations run.
     pub iterations: usize,
+    /// The model the answers supported.
+    pub model: AnnotatorModel,
+    /// The log-likelihood of the answers under the fitted model.
+    pub log_likelihood: f64,
 }
 
 fn counts_per_item(answers: &[Answer], n_items: usize, n_classes: usize) -> Vec<Vec<f64>> {
@@ -82,32 +109,87 @@ pub fn majority_vote(answers: &[Answer], n_items: usize, n_classes: usize) -> Ve
 
 /// Dawid & Skene (1979): each annotator has a confusion matrix, each class
 /// a prior; EM alternates between the items' posterior classes and those
-/// parameters, starting from the majority vote. A little additive
-/// smoothing keeps an annotator who never saw a class from zeroing it.
+/// parameters, starting from the vote shares.
+///
+/// With few answers per person (two per item, ten classes) a full
+/// confusion matrix has more parameters than the answers can fix, and its
+/// empty cells make one person's word absolute. So both models are fitted
+/// (the confusion matrices under a Dirichlet prior toward each person's
+/// one-coin matrix) and the one with the lower AIC is kept: the full
+/// matrices only when the likelihood they gain pays for their parameters.
+/// (BIC's heavier penalty refused them even for a person whose mistakes
+/// were nine in ten the same look-alike, over a thousand answers.)
 pub fn dawid_skene(
     answers: &[Answer],
     n_items: usize,
     n_classes: usize,
     n_annotators: usize,
 ) -> DawidSkene {
-    const SMOOTHING: f64 = 0.01;
-    const MAX_ITERATIONS: usize = 200;
-    const TOLERANCE: f64 = 1e-7;
     let k = n_classes.max(1);
-    // Answers that name an item, person or class out of range are ignored.
-    let answers: Vec<Answer> = answers
+    let answers = in_range(answers, n_items, k, n_annotators);
+    let aic = |fit: &DawidSkene| {
+        let per_person = match fit.model {
+            AnnotatorModel::Confusion => k * (k - 1),
+            AnnotatorModel::OneCoin => 1,
+        };
+        let parameters = (n_annotators * per_person + k - 1) as f64;
+        2.0 * parameters - 2.0 * fit.log_likelihood
+    };
+    let one_coin = fit(&answers, n_items, k, n_annotators, AnnotatorModel::OneCoin);
+    let confusion = fit(
+        &answers,
+        n_items,
+        k,
+        n_annotators,
+        AnnotatorModel::Confusion,
+    );
+    if aic(&confusion) < aic(&one_coin) {
+        confusion
+    } else {
+        one_coin
+    }
+}
+
+/// Dawid–Skene under the model given, for comparing the two.
+pub fn dawid_skene_with(
+    answers: &[Answer],
+    n_items: usize,
+    n_classes: usize,
+    n_annotators: usize,
+    model: AnnotatorModel,
+) -> DawidSkene {
+    let k = n_classes.max(1);
+    let answers = in_range(answers, n_items, k, n_annotators);
+    fit(&answers, n_items, k, n_annotators, model)
+}
+
+/// The answers that name an item, person and class in range; the rest are
+/// ignored.
+fn in_range(answers: &[Answer], n_items: usize, k: usize, n_annotators: usize) -> Vec<Answer> {
+    answers
         .iter()
         .filter(|a| a.annotator < n_annotators && a.item < n_items && (a.class as usize) < k)
         .copied()
-        .collect();
-    let answers = answers.as_slice();
-    let answered: Vec<bool> = {
-        let mut a = vec![false; n_items];
-        for x in answers {
-            a[x.item] = true;
-        }
-        a
-    };
+        .collect()
+}
+
+/// EM under one model; every answer is in range and `k` is at least 1.
+fn fit(
+    answers: &[Answer],
+    n_items: usize,
+    k: usize,
+    n_annotators: usize,
+    model: AnnotatorModel,
+) -> DawidSkene {
+    const MAX_ITERATIONS: usize = 200;
+    const TOLERANCE: f64 = 1e-7;
+    // Pseudo-answers per row of a confusion matrix: as many as there are
+    // classes, so a row seen a handful of times stays near one-coin.
+    let prior_strength = k as f64;
+    let mut answered = vec![false; n_items];
+    for a in answers {
+        answered[a.item] = true;
+    }
     // Start from the vote shares.
     let mut t: Vec<Vec<f64>> = counts_per_item(answers, n_items, k)
         .into_iter()
@@ -123,28 +205,45 @@ pub fn dawid_skene(
     let mut confusion = vec![vec![vec![0.0; k]; k]; n_annotators];
     let mut priors = vec![1.0 / k as f64; k];
     let mut iterations = 0;
+    let mut log_likelihood = 0.0;
+    let n_answered = answered.iter().filter(|a| **a).count().max(1) as f64;
     for it in 0..MAX_ITERATIONS {
         iterations = it + 1;
-        // M step: priors and confusion matrices from the soft labels.
-        let n_answered = answered.iter().filter(|a| **a).count().max(1) as f64;
+        // M step: priors, then each person's accuracy (one-coin, with a
+        // Beta(2, 2)-like pull toward a half), then their matrices.
         for (c, p) in priors.iter_mut().enumerate() {
-            *p = t.iter().map(|row| row[c]).sum::<f64>() / n_answered;
-            *p = p.max(1e-12);
+            *p = (t.iter().map(|row| row[c]).sum::<f64>() / n_answered).max(1e-12);
         }
-        for m in confusion.iter_mut() {
-            for row in m.iter_mut() {
-                row.iter_mut().for_each(|v| *v = SMOOTHING);
-            }
-        }
+        let mut counts = vec![vec![vec![0.0; k]; k]; n_annotators];
         for a in answers {
             for c in 0..k {
-                confusion[a.annotator][c][a.class as usize] += t[a.item][c];
+                counts[a.annotator][c][a.class as usize] += t[a.item][c];
             }
         }
-        for m in confusion.iter_mut() {
-            for row in m.iter_mut() {
-                let total: f64 = row.iter().sum();
-                row.iter_mut().for_each(|v| *v /= total);
+        for (m, n) in confusion.iter_mut().zip(&counts) {
+            let right: f64 = (0..k).map(|c| n[c][c]).sum();
+            let total: f64 = n.iter().flatten().sum();
+            let p = (right + 1.0) / (total + 2.0);
+            let off = if k > 1 {
+                (1.0 - p) / (k - 1) as f64
+            } else {
+                0.0
+            };
+            for (c, row) in m.iter_mut().enumerate() {
+                let coin = |j: usize| if j == c { p } else { off };
+                match model {
+                    AnnotatorModel::OneCoin => {
+                        for (j, v) in row.iter_mut().enumerate() {
+                            *v = coin(j);
+                        }
+                    }
+                    AnnotatorModel::Confusion => {
+                        let seen: f64 = n[c].iter().sum();
+                        for (j, v) in row.iter_mut().enumerate() {
+                            *v = (n[c][j] + prior_strength * coin(j)) / (seen + prior_strength);
+                        }
+                    }
+                }
             }
         }
         // E step: each item's posterior, in logs.
@@ -153,10 +252,11 @@ pub fn dawid_skene(
             .collect();
         for a in answers {
             for c in 0..k {
-                log_t[a.item][c] += confusion[a.annotator][c][a.class as usize].ln();
+                log_t[a.item][c] += confusion[a.annotator][c][a.class as usize].max(1e-300).ln();
             }
         }
         let mut change: f64 = 0.0;
+        log_likelihood = 0.0;
         for (i, row) in log_t.iter().enumerate() {
             if !answered[i] {
                 continue;
@@ -164,6 +264,7 @@ pub fn dawid_skene(
             let max = row.iter().copied().fold(f64::MIN, f64::max);
             let exp: Vec<f64> = row.iter().map(|v| (v - max).exp()).collect();
             let total: f64 = exp.iter().sum();
+            log_likelihood += max + total.ln();
             for c in 0..k {
                 let p = exp[c] / total;
                 change = change.max((p - t[i][c]).abs());
@@ -188,6 +289,8 @@ pub fn dawid_skene(
         accuracy,
         priors,
         iterations,
+        model,
+        log_likelihood,
     }
 }
 

@@ -7,7 +7,9 @@
 
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use triage_learn::consensus::{Answer, dawid_skene, majority_vote};
+use triage_learn::consensus::{
+    AnnotatorModel, Answer, dawid_skene, dawid_skene_with, majority_vote,
+};
 
 fn digits_truth() -> Vec<u32> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/digits");
@@ -94,6 +96,9 @@ fn dawid_skene_recovers_annotators_and_beats_the_majority_vote_on_digits() {
         }
     }
     let ds = dawid_skene(&answers, truth.len(), 10, 5);
+    // About a hundred answers per person and true class, and strong
+    // look-alikes: the answers pay for full confusion matrices.
+    assert_eq!(ds.model, AnnotatorModel::Confusion);
     for a in 0..5 {
         let actual = right[a] as f64 / given[a] as f64;
         assert!(
@@ -114,4 +119,86 @@ fn dawid_skene_recovers_annotators_and_beats_the_majority_vote_on_digits() {
     let mv = correct(&majority_vote(&answers, truth.len(), 10));
     assert!(em > mv, "Dawid–Skene {em:.3} vs majority vote {mv:.3}");
     eprintln!("accuracy against the truth: Dawid–Skene {em:.3}, majority vote {mv:.3}");
+}
+
+/// Two answers per item, ten classes, three people of accuracy 0.97, 0.93
+/// and 0.55 (the careless one's mistakes at random, the others' half
+/// look-alikes), over five seeds. The oracle knows who is best and takes,
+/// for each item, the answer of the better of its two people; the merge
+/// must come within a point of it on average and beat the majority vote.
+#[test]
+fn thin_overlap_consolidation_comes_within_a_point_of_the_oracle() {
+    let truth = digits_truth();
+    let team = [
+        Simulated {
+            accuracy: 0.97,
+            systematic: 0.5,
+        },
+        Simulated {
+            accuracy: 0.93,
+            systematic: 0.5,
+        },
+        Simulated {
+            accuracy: 0.55,
+            systematic: 0.0,
+        },
+    ];
+    let share = |right: usize| right as f64 / truth.len() as f64;
+    let correct = |merged: &[Option<triage_learn::consensus::Merged>]| {
+        share(
+            merged
+                .iter()
+                .zip(&truth)
+                .filter(|(m, t)| m.as_ref().is_some_and(|m| m.class == **t))
+                .count(),
+        )
+    };
+    eprintln!("seed  model      merged  confusion  one-coin  majority  oracle");
+    let mut gaps = Vec::new();
+    for seed in 1..=5u64 {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut answers = Vec::new();
+        let mut oracle = 0;
+        for (item, &t) in truth.iter().enumerate() {
+            // Two different people, drawn at random.
+            let first = rng.gen_range(0..3);
+            let second = (first + rng.gen_range(1..3)) % 3;
+            let given: Vec<(usize, u32)> = [first, second]
+                .into_iter()
+                .map(|who| (who, team[who].answer(t, &mut rng)))
+                .collect();
+            // People are listed best first.
+            let best = given.iter().min_by_key(|(who, _)| *who).map(|g| g.1);
+            oracle += usize::from(best == Some(t));
+            answers.extend(given.into_iter().map(|(annotator, class)| Answer {
+                item,
+                annotator,
+                class,
+            }));
+        }
+        let n = truth.len();
+        let ds = dawid_skene(&answers, n, 10, 3);
+        let with = |model| correct(&dawid_skene_with(&answers, n, 10, 3, model).items);
+        let (merged, oracle) = (correct(&ds.items), share(oracle));
+        let majority = correct(&majority_vote(&answers, n, 10));
+        eprintln!(
+            "{seed:>4}  {:<9}  {merged:.4}  {:.4}     {:.4}    {majority:.4}    {oracle:.4}",
+            ds.model.name(),
+            with(AnnotatorModel::Confusion),
+            with(AnnotatorModel::OneCoin),
+        );
+        assert!(
+            merged > majority,
+            "seed {seed}: {merged:.4} vs majority {majority:.4}"
+        );
+        assert_eq!(ds.model, AnnotatorModel::OneCoin, "seed {seed}");
+        gaps.push(oracle - merged);
+    }
+    let mean_gap = gaps.iter().sum::<f64>() / gaps.len() as f64;
+    eprintln!("mean gap to the oracle: {:.2} points", 100.0 * mean_gap);
+    assert!(
+        mean_gap < 0.01,
+        "{:.2} points below the oracle",
+        100.0 * mean_gap
+    );
 }

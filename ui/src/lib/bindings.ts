@@ -806,7 +806,13 @@ krippendorff_alpha: number | null,
 /**
  * Items whose answers differ: the review queue, by item id.
  */
-disagreements: Array<number>, };
+disagreements: Array<number>, 
+/**
+ * How Dawid–Skene modelled each person, as the answers supported:
+ * `confusion` (a matrix per person) or `one-coin` (one accuracy);
+ * `None` when no item has several answers.
+ */
+reliability_model: string | null, };
 
 export type ReviewItem = { 
 /**
