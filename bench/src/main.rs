@@ -262,7 +262,7 @@ fn bench_scale() -> Result<()> {
         std::fs::remove_file(&table)?;
     }
     let start = Instant::now();
-    let project = Project::open(&dir)?;
+    let mut project = Project::open(&dir)?;
     let open = start.elapsed();
     let start = Instant::now();
     let next = project.next_items(1)?;

@@ -51,7 +51,9 @@ fn sigkill_never_loses_a_confirmed_label() {
         let reader = std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
+                // `ok` lines are the committed labels (`got` ones what the
+                // queue handed out).
+                if line.starts_with("ok ") && tx.send(line).is_err() {
                     break;
                 }
             }

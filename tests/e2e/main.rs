@@ -10,6 +10,7 @@ mod cli;
 mod corpus;
 mod crash;
 mod desktop;
+mod disk;
 mod explore;
 mod gates;
 mod learning;
@@ -21,6 +22,7 @@ mod team;
 mod text;
 mod webdriver;
 mod windows;
+mod writers;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output};

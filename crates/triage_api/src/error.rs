@@ -55,6 +55,8 @@ impl Error {
             Self::Store(triage_store::Error::NoSuchItem(_)) => "item_not_found",
             Self::Store(triage_store::Error::NotAProject { .. }) => "not_a_project",
             Self::Store(triage_store::Error::TooNew { .. }) => "project_too_new",
+            Self::Store(triage_store::Error::DiskFull) => "disk_full",
+            Self::Store(triage_store::Error::ReadOnly) => "read_only",
             Self::Store(_) => "store",
             Self::Core(triage_core::Error::UnknownClass(_)) => "unknown_class",
             Self::Core(triage_core::Error::Boxes(_)) => "invalid_boxes",

@@ -154,6 +154,9 @@ pub struct ExportSummary {
     pub items: u64,
     /// Items written with a label.
     pub labeled: u64,
+    /// Whether the export is in the project's history: not when the
+    /// project is read-only.
+    pub recorded: bool,
 }
 
 impl Project {
@@ -631,6 +634,11 @@ impl Project {
                 o.reason
             );
         }
+        // A read-only project exports, but cannot note it in its history.
+        let recorded = !self.store.is_read_only();
+        if !recorded {
+            tracing::warn!("the project is read-only: the export to {destination} is not recorded");
+        }
         let mut files = Vec::new();
         for Staged {
             content,
@@ -639,6 +647,10 @@ impl Project {
             ..
         } in written
         {
+            if !recorded {
+                files.push(file);
+                continue;
+            }
             self.store.record_export(&ExportRecord {
                 at,
                 destination: destination.to_owned(),
@@ -656,6 +668,7 @@ impl Project {
             files,
             items: counts.items,
             labeled,
+            recorded,
         })
     }
 

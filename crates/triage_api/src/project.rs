@@ -81,6 +81,42 @@ pub struct Project {
     pub(crate) schema: LabelSchema,
     pub(crate) job_name: String,
     pub(crate) attribute: String,
+    /// This handle's session: the items its queue hands out are held for
+    /// it, so another window or the CLI on the same project gets others.
+    session: Session,
+}
+
+/// A handle's session id, unique across processes and handles, and
+/// whether it holds items it must let go of when it closes.
+struct Session {
+    id: String,
+    holds: bool,
+}
+
+impl Session {
+    fn new() -> Self {
+        static HANDLES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let handle = HANDLES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self {
+            id: format!("{}-{nanos:x}-{handle}", std::process::id()),
+            holds: false,
+        }
+    }
+}
+
+impl Drop for Project {
+    /// Lets go of the items this session holds, so they come back to the
+    /// queue at once rather than when the hold lapses.
+    fn drop(&mut self) {
+        if self.session.holds
+            && let Err(e) = self.store.release_claims(&self.session.id)
+        {
+            tracing::warn!("could not release the items this session held: {e}");
+        }
+    }
 }
 
 /// Ground Truth job names are lowercase letters, digits and hyphens.
@@ -133,6 +169,7 @@ impl Project {
             schema,
             job_name,
             attribute,
+            session: Session::new(),
         })
     }
 
@@ -184,6 +221,7 @@ impl Project {
             schema,
             job_name,
             attribute,
+            session: Session::new(),
         })
     }
 
@@ -227,21 +265,30 @@ impl Project {
     }
 
     /// The next `n` items that need a person, in order.
-    pub fn next_items(&self, n: usize) -> Result<Vec<ItemDto>> {
+    pub fn next_items(&mut self, n: usize) -> Result<Vec<ItemDto>> {
         self.next_items_except(n, &[])
     }
 
-    /// Like [`Project::next_items`], leaving out the items a person skipped
-    /// this session: they stay in the queue for later.
-    pub fn next_items_except(&self, n: usize, skipped: &[i64]) -> Result<Vec<ItemDto>> {
+    /// Like [`Project::next_items`], leaving out the items this session
+    /// already has (skipped, labeled or shown): skipped ones stay in the
+    /// queue for later. Items another session (a second window, the CLI)
+    /// holds are left out, and those returned are held for this one; a
+    /// project opened read-only only reads.
+    pub fn next_items_except(&mut self, n: usize, skipped: &[i64]) -> Result<Vec<ItemDto>> {
         let thumbs = self.thumbs_dir();
         let skipped: std::collections::HashSet<i64> = skipped.iter().copied().collect();
-        Ok(self
-            .store
-            .next_unlabeled(n + skipped.len())?
+        let rows = if self.store.is_read_only() {
+            let rows = self.store.next_unlabeled(n + skipped.len())?;
+            rows.into_iter()
+                .filter(|row| !skipped.contains(&row.id))
+                .take(n)
+                .collect()
+        } else {
+            self.session.holds = true;
+            self.store.claim_next(&self.session.id, n, &skipped)?
+        };
+        Ok(rows
             .into_iter()
-            .filter(|row| !skipped.contains(&row.id))
-            .take(n)
             .map(|row| ItemDto::new(row, &self.schema, &thumbs))
             .collect())
     }

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use triage_core::{AnnotationSource, ItemId, ItemKind, Label, Timestamp};
 
-use crate::store::{NewAnnotation, insert_event, refresh_current_label, time_str};
+use crate::store::{HELD_BY_OTHERS, NewAnnotation, insert_event, refresh_current_label, time_str};
 use crate::{Result, Store};
 
 /// A model's record, written with its round.
@@ -536,14 +536,24 @@ impl Store {
 
     /// Items queued for people, in order, that no person has labeled yet.
     /// An audit pick may carry an auto-label; a person's label replaces it.
-    pub(crate) fn queued_unlabeled(&self, n: usize) -> Result<Vec<ItemId>> {
-        let mut stmt = self.conn.prepare_cached(
+    pub(crate) fn queued_unlabeled(&self, n: usize, session: Option<&str>) -> Result<Vec<ItemId>> {
+        let sql = format!(
             "SELECT q.item_id FROM queue q JOIN items i ON i.id = q.item_id \
              WHERE (i.label_source IS NULL OR i.label_source = 'model') \
              AND q.item_id NOT IN (SELECT item_id FROM flags WHERE resolved_at IS NULL) \
-             ORDER BY q.position LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([n as i64], |r| r.get(0))?;
+             {} ORDER BY q.position LIMIT ?1",
+            if session.is_some() {
+                HELD_BY_OTHERS
+            } else {
+                ""
+            }
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let id = |r: &rusqlite::Row<'_>| r.get::<_, ItemId>(0);
+        let rows = match session {
+            Some(s) => stmt.query_map(params![n as i64, s], id)?,
+            None => stmt.query_map(params![n as i64], id)?,
+        };
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

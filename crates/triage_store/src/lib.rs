@@ -34,7 +34,20 @@ pub use triage_core::{ItemKind, ItemRow};
 pub enum Error {
     /// SQLite refused an operation.
     #[error("project database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The disk holding the project filled up; the write was rolled back.
+    #[error(
+        "the disk holding the project is full: free some space and try again \
+         (everything saved before is kept)"
+    )]
+    DiskFull,
+    /// The project file cannot be written where it is.
+    #[error(
+        "the project is read-only here (a read-only disk, folder or file): it can be \
+         opened to look, profile and export, not to label, import or train; copy it \
+         to a folder you can write to"
+    )]
+    ReadOnly,
     /// A domain rule was broken.
     #[error(transparent)]
     Core(#[from] triage_core::Error),
@@ -62,6 +75,18 @@ pub enum Error {
     /// A stored value that cannot be read back.
     #[error("corrupt value in the project file: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A full disk and a read-only file are the user's to fix, so they get
+    /// errors of their own that say how.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Self::DiskFull,
+            Some(rusqlite::ErrorCode::ReadOnly) => Self::ReadOnly,
+            _ => Self::Sqlite(e),
+        }
+    }
 }
 
 /// The result type of this crate.

@@ -173,7 +173,19 @@ INSERT OR IGNORE INTO settings(key, value) VALUES ('project_uid', lower(hex(rand
 /// go, when, why and which gates failed (JSON), on each of its files.
 const V7: &str = "ALTER TABLE exports ADD COLUMN override TEXT;";
 
-const STEPS: [&str; 7] = [V1, V2, V3, V4, V5, V6, V7];
+/// v8: items handed to a session (an app window, a CLI run) are held for
+/// it, so two people labeling one project at once are not given the same
+/// item. A hold lapses at `expires_at` (Unix seconds) unless renewed.
+const V8: &str = "
+CREATE TABLE claims (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    session TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX claims_session ON claims(session);
+";
+
+const STEPS: [&str; 8] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// The schema version this build writes.
 pub const LATEST_VERSION: i64 = STEPS.len() as i64;

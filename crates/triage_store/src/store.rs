@@ -15,6 +15,46 @@ use crate::{Error, Result};
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// `path` as an SQLite `file:` URI: every byte but unreserved ones and
+/// separators percent-encoded, a Windows drive path given its leading `/`.
+fn file_uri(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let text = absolute.to_string_lossy().replace('\\', "/");
+    let mut uri = String::from("file:");
+    if !text.starts_with('/') {
+        uri.push('/');
+    }
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~:".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+/// Whether the disk holding `path` has no room for a few pages: tried by
+/// writing them, on the path where opening already failed.
+fn no_room_beside(path: &Path) -> bool {
+    use std::io::Write;
+    let probe = path.with_extension("space-probe");
+    let full = std::fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(&[0; 64 * 1024]).and_then(|()| f.sync_all()))
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+    let _ = std::fs::remove_file(&probe);
+    full
+}
+
+/// How long items handed to a session stay held for it without a word from
+/// it: long enough to label what a window shows, short enough that the
+/// items of a window left open come back to the queue.
+pub const HOLD_SECONDS: i64 = 600;
+
+/// The clause that leaves out items another live session holds (`?2`).
+pub(crate) const HELD_BY_OTHERS: &str = "AND i.id NOT IN (SELECT item_id FROM claims \
+     WHERE session <> ?2 AND expires_at > unixepoch())";
+
 /// What kind of source items were imported from, named as
 /// [`SourceKind::as_str`] says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
@@ -272,12 +312,35 @@ impl Store {
             });
         }
         let path_str = path.display().to_string();
-        let mut store = Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(|e| {
-            Error::NotAProject {
-                path: path_str.clone(),
-                reason: e.to_string(),
+        let mut store = match Self::connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE) {
+            Ok(store) if !store.is_read_only() => store,
+            // A read-only disk, folder or file: opened to read, and every
+            // write says why it cannot be saved.
+            Ok(_) | Err(Error::ReadOnly) => return Self::open_read_only(path),
+            Err(Error::DiskFull) => return Err(Error::DiskFull),
+            // The write-ahead log's files could not be made: a full disk
+            // says so; a folder that cannot be written reads as above.
+            Err(Error::Sqlite(e))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::SystemIoFailure)
+                    && no_room_beside(path) =>
+            {
+                return Err(Error::DiskFull);
             }
-        })?;
+            Err(Error::Sqlite(e))
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) =>
+            {
+                return Self::open_read_only(path).map_err(|_| Error::NotAProject {
+                    path: path_str,
+                    reason: e.to_string(),
+                });
+            }
+            Err(e) => {
+                return Err(Error::NotAProject {
+                    path: path_str,
+                    reason: e.to_string(),
+                });
+            }
+        };
         let has_settings: bool = store
             .conn
             .query_row(
@@ -318,15 +381,16 @@ impl Store {
             path: path_str.clone(),
             reason: e.to_string(),
         };
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
+        let (conn, version) = match Self::connect_read_only(path, false) {
+            // WAL needs its shared-memory file beside the project; on a
+            // read-only disk (or a full one) it cannot be made, and nobody
+            // can be writing, so the file is read as immutable.
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) => {
+                Self::connect_read_only(path, true)
+            }
+            other => other,
+        }
         .map_err(not_a_project)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(not_a_project)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(not_a_project)?;
         if version > LATEST_VERSION {
             return Err(Error::TooNew {
                 path: path_str,
@@ -347,6 +411,23 @@ impl Store {
             conn,
             path: path.to_owned(),
         })
+    }
+
+    /// A read-only connection and the file's schema version; `immutable`
+    /// reads it without the write-ahead log's shared memory.
+    fn connect_read_only(path: &Path, immutable: bool) -> rusqlite::Result<(Connection, i64)> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = if immutable {
+            Connection::open_with_flags(
+                format!("{}?immutable=1", file_uri(path)),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?
+        } else {
+            Connection::open_with_flags(path, flags)?
+        };
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        Ok((conn, version))
     }
 
     /// Appends many events in one transaction (one sync, not one per
@@ -697,8 +778,62 @@ impl Store {
     /// The next `n` items with no label: the queue a round chose first, in
     /// its order, then the rest in import order.
     pub fn next_unlabeled(&self, n: usize) -> Result<Vec<ItemRow>> {
+        self.unlabeled_not_held(n, None)
+    }
+
+    /// Like [`Store::next_unlabeled`] for `session`, leaving out the items
+    /// in `except` and those another session holds; the items returned
+    /// are held for `session`, and its earlier holds renewed, for
+    /// [`HOLD_SECONDS`]. One `IMMEDIATE` transaction, so two sessions
+    /// asking at once get different items.
+    pub fn claim_next(
+        &mut self,
+        session: &str,
+        n: usize,
+        except: &std::collections::HashSet<ItemId>,
+    ) -> Result<Vec<ItemRow>> {
+        self.immediate(|store| {
+            store
+                .conn
+                .execute("DELETE FROM claims WHERE expires_at <= unixepoch()", [])?;
+            store.conn.execute(
+                "UPDATE claims SET expires_at = unixepoch() + ?2 WHERE session = ?1",
+                params![session, HOLD_SECONDS],
+            )?;
+            let rows: Vec<ItemRow> = store
+                .unlabeled_not_held(n + except.len(), Some(session))?
+                .into_iter()
+                .filter(|row| !except.contains(&row.id))
+                .take(n)
+                .collect();
+            let mut hold = store.conn.prepare_cached(
+                "INSERT OR REPLACE INTO claims(item_id, session, expires_at) \
+                 VALUES (?1, ?2, unixepoch() + ?3)",
+            )?;
+            for row in &rows {
+                hold.execute(params![row.id, session, HOLD_SECONDS])?;
+            }
+            Ok(rows)
+        })
+    }
+
+    /// Whether the file was opened (or could only be opened) for reading.
+    pub fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+    }
+
+    /// Lets go of every item `session` holds: it is closing.
+    pub fn release_claims(&mut self, session: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM claims WHERE session = ?1", [session])?;
+        Ok(())
+    }
+
+    /// The unlabeled items in queue order; with a session, those another
+    /// session holds are left out.
+    fn unlabeled_not_held(&self, n: usize, session: Option<&str>) -> Result<Vec<ItemRow>> {
         let mut out: Vec<ItemRow> = self
-            .queued_unlabeled(n)?
+            .queued_unlabeled(n, session)?
             .into_iter()
             .map(|id| self.item(id))
             .collect::<Result<_>>()?;
@@ -707,15 +842,40 @@ impl Store {
                 "SELECT {ITEM_COLUMNS} {ITEM_FROM} WHERE i.label_event IS NULL \
                  AND i.id NOT IN (SELECT item_id FROM queue) \
                  AND i.id NOT IN (SELECT item_id FROM flags WHERE resolved_at IS NULL) \
-                 ORDER BY i.id LIMIT ?1"
+                 {} ORDER BY i.id LIMIT ?1",
+                if session.is_some() {
+                    HELD_BY_OTHERS
+                } else {
+                    ""
+                }
             );
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([(n - out.len()) as i64], read_item)?;
+            let limit = (n - out.len()) as i64;
+            let rows = match session {
+                Some(s) => stmt.query_map(params![limit, s], read_item)?,
+                None => stmt.query_map(params![limit], read_item)?,
+            };
             for row in rows {
                 out.push(row?);
             }
         }
         Ok(out)
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: committed if it
+    /// succeeds, rolled back if it or the commit fails.
+    fn immediate<T>(&mut self, f: impl FnOnce(&Self) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let done = f(self).and_then(|v| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(v)
+        });
+        if done.is_err() && !self.conn.is_autocommit() {
+            // The error that matters is the first; a failed rollback leaves
+            // SQLite to roll back when the connection closes.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        done
     }
 
     /// Sets an item aside for review; it leaves the queue until resolved.

@@ -715,7 +715,12 @@ items: number,
 /**
  * Items written with a label.
  */
-labeled: number, };
+labeled: number, 
+/**
+ * Whether the export is in the project's history: not when the
+ * project is read-only.
+ */
+recorded: boolean, };
 
 export type PushSummary = { 
 /**

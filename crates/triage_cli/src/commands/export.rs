@@ -137,6 +137,9 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         summary.labeled,
         summary.destination
     );
+    if !summary.recorded {
+        say!("the project is read-only: this export is not in its history");
+    }
     if let Some(o) = &summary.review.overridden {
         say!("gates overridden ({}): {}", o.failed.join(", "), o.reason);
     }

@@ -577,3 +577,36 @@ fn shared_events_merge_once_keep_their_undos_and_skip_what_is_not_here() {
     c.merge_events(&events[3..]).unwrap();
     assert!(c.item(3).unwrap().label.is_none());
 }
+
+#[test]
+fn two_sessions_are_handed_different_items_until_a_hold_ends() {
+    let (dir, mut a) = project(10);
+    let mut b = Store::open(&dir.path().join("p.triage")).unwrap();
+    let none = std::collections::HashSet::new();
+    let ids = |rows: Vec<ItemRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let first = ids(a.claim_next("a", 3, &none).unwrap());
+    let second = ids(b.claim_next("b", 3, &none).unwrap());
+    assert_eq!(first.len(), 3);
+    assert!(
+        second.iter().all(|id| !first.contains(id)),
+        "{first:?} {second:?}"
+    );
+    // A session asking again, without what it has, gets more of its own.
+    let held: std::collections::HashSet<ItemId> = first.iter().copied().collect();
+    let more = ids(a.claim_next("a", 2, &held).unwrap());
+    assert!(
+        more.iter()
+            .all(|id| !held.contains(id) && !second.contains(id))
+    );
+    // Reading without a session sees the whole queue.
+    assert_eq!(ids(b.next_unlabeled(3).unwrap()), first);
+    // Once `a` lets go, its items come back to `b` first.
+    a.release_claims("a").unwrap();
+    let held: std::collections::HashSet<ItemId> = second.iter().copied().collect();
+    assert_eq!(ids(b.claim_next("b", 3, &held).unwrap()), first);
+    // A hold that lapsed is no hold.
+    b.conn
+        .execute("UPDATE claims SET expires_at = unixepoch() - 1", [])
+        .unwrap();
+    assert_eq!(ids(a.claim_next("a", 2, &none).unwrap()), first[..2]);
+}
