@@ -16,7 +16,7 @@ WIN_CARGO = CARGO_TARGET_DIR="$(TARGET_DIR)/windows" $(CARGO)
 WIN_PACKAGES = -p triage_cli -p triage_explore -p triage_desktop
 WIN_RELEASE = $(TARGET_DIR)/windows/$(WIN_TARGET)/release
 
-.PHONY: deps ui ui-test run explore test lint check-architecture check-windows bench package windows
+.PHONY: deps ui ui-test run explore test lint check-architecture check-windows bench package windows fuzz
 
 deps:
 	@bash scripts/install-deps.sh
@@ -103,3 +103,9 @@ windows: ui
 	TRIAGE_WINDOWS_INSTALLER="$$(ls "$(TARGET_DIR)"/windows/package/Triage_*_x64-setup.exe)" \
 	  $(CARGO) test --workspace --locked --test e2e -- \
 	  --ignored --exact windows::the_installer_installs_runs_and_uninstalls_under_wine
+
+# Coverage-guided fuzzing of every reader of outside bytes (cargo fuzz,
+# libFuzzer): FUZZ_SECONDS per target (default 180), the grown corpus kept
+# in tests/fuzz-corpus/, which `make test` replays. Not part of `make test`.
+fuzz: deps
+	bash scripts/fuzz.sh
