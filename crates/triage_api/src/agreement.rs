@@ -54,10 +54,6 @@ pub struct Agreement {
     pub krippendorff_alpha: Option<f64>,
     /// Items whose answers differ: the review queue, by item id.
     pub disagreements: Vec<i64>,
-    /// How Dawid–Skene modelled each person, as the answers supported:
-    /// `confusion` (a matrix per person) or `one-coin` (one accuracy);
-    /// `None` when no item has several answers.
-    pub reliability_model: Option<String>,
 }
 
 /// An item people disagree on, with each one's answer: the review queue.
@@ -189,7 +185,6 @@ impl Project {
             fleiss_kappa: consensus::fleiss_kappa(&answers, n, k),
             krippendorff_alpha: consensus::krippendorff_alpha(&answers, n, k),
             disagreements,
-            reliability_model: ds.map(|d| d.model.name().to_owned()),
         })
     }
 }
@@ -240,13 +235,17 @@ impl Project {
     }
 }
 
-/// How several people's answers become one label; shells send `em` or
-/// `majority`.
+/// How several people's answers become one label; shells send `em`,
+/// `one-coin` or `majority`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, ts_rs::TS)]
 pub enum ConsolidationMethod {
     /// Dawid–Skene: weighs each person by their estimated reliability.
     #[serde(rename = "em", alias = "dawid-skene")]
     DawidSkene,
+    /// Dawid–Skene with one accuracy per person: for thin overlap among
+    /// people known to answer in earnest.
+    #[serde(rename = "one-coin")]
+    OneCoin,
     /// The most frequent answer; the simple baseline.
     #[serde(rename = "majority", alias = "majority-vote")]
     MajorityVote,
@@ -257,6 +256,7 @@ impl ConsolidationMethod {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::DawidSkene => "dawid-skene",
+            Self::OneCoin => "one-coin",
             Self::MajorityVote => "majority-vote",
         }
     }
@@ -267,9 +267,10 @@ impl std::str::FromStr for ConsolidationMethod {
     fn from_str(s: &str) -> Result<Self> {
         match s {
             "em" | "dawid-skene" => Ok(Self::DawidSkene),
+            "one-coin" => Ok(Self::OneCoin),
             "majority" | "majority-vote" => Ok(Self::MajorityVote),
             other => Err(crate::Error::Invalid(format!(
-                "unknown consolidation method {other} (em or majority)"
+                "unknown consolidation method {other} (em, one-coin or majority)"
             ))),
         }
     }
@@ -313,6 +314,10 @@ impl Project {
         let merged = match method {
             ConsolidationMethod::DawidSkene => {
                 consensus::dawid_skene(answers, several.len(), k, names.len()).items
+            }
+            ConsolidationMethod::OneCoin => {
+                let model = consensus::AnnotatorModel::OneCoin;
+                consensus::dawid_skene_with(answers, several.len(), k, names.len(), model).items
             }
             ConsolidationMethod::MajorityVote => {
                 consensus::majority_vote(answers, several.len(), k)

@@ -91,9 +91,11 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
         TableFormat::Parquet => std::fs::File::open(path)
             .map_err(|e| format!("cannot read: {e}"))
             .and_then(|f| {
-                ParquetReader::new(f)
-                    .finish()
-                    .map_err(|e| format!("cannot read Parquet: {e}"))
+                guarded(|| {
+                    ParquetReader::new(f)
+                        .finish()
+                        .map_err(|e| format!("cannot read Parquet: {e}"))
+                })
             })
             .map(|df| (df, None)),
         TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
@@ -132,8 +134,9 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
     let format = TableFormat::from_path(path)
         .ok_or("unknown table format (expected .csv, .parquet or .jsonl)")?;
     let pl_path = PlRefPath::try_from_path(path).map_err(|e| e.to_string())?;
-    let result = match format {
+    guarded(|| match format {
         TableFormat::Csv => {
+            unclosed_quote(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
             let nulls = null_markers();
             let scan = |infer: Option<usize>| {
                 LazyCsvReader::new(pl_path.clone())
@@ -148,30 +151,34 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
             // a longer window makes polars read far slower). A column whose
             // type changes later fails to parse, and is read again with the
             // whole file inferred, which makes it text (or float).
-            scan(Some(100)).or_else(|first| match first {
-                PolarsError::ComputeError(_) => scan(None),
-                e => Err(e),
-            })
+            scan(Some(100))
+                .or_else(|first| match first {
+                    PolarsError::ComputeError(_) => scan(None),
+                    e => Err(e),
+                })
+                .map_err(|e| locate(path, format, e))
         }
-        TableFormat::Parquet => {
-            LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default()).and_then(|lf| lf.collect())
-        }
+        TableFormat::Parquet => LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default())
+            .and_then(|lf| lf.collect())
+            .map_err(|e| e.to_string()),
         TableFormat::JsonLines => LazyJsonLineReader::new(pl_path)
             .finish()
-            .and_then(|lf| lf.collect()),
-    };
-    // polars says what went wrong but rarely where: on failure, look for
-    // the first problem ourselves, so the message names its position.
-    result.map_err(|e| {
-        let located = match format {
-            TableFormat::Csv => first_invalid_utf8_in_file(path)
-                .map(|at| format!("invalid UTF-8 at {at}"))
-                .or_else(|| first_ragged_row(path)),
-            TableFormat::JsonLines => first_bad_json_line(path),
-            TableFormat::Parquet => None,
-        };
-        located.unwrap_or_else(|| e.to_string())
+            .and_then(|lf| lf.collect())
+            .map_err(|e| locate(path, format, e)),
     })
+}
+
+/// polars says what went wrong but rarely where: on failure, look for the
+/// first problem ourselves, so the message names its position.
+fn locate(path: &Path, format: TableFormat, e: PolarsError) -> String {
+    let located = match format {
+        TableFormat::Csv => first_invalid_utf8_in_file(path)
+            .map(|at| format!("invalid UTF-8 at {at}"))
+            .or_else(|| first_ragged_row(path)),
+        TableFormat::JsonLines => first_bad_json_line(path),
+        TableFormat::Parquet => None,
+    };
+    located.unwrap_or_else(|| e.to_string())
 }
 
 /// The first CSV record whose field count differs from the header's.
@@ -270,8 +277,9 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(DataFrame::empty());
     }
-    match format {
+    guarded(|| match format {
         TableFormat::Csv => {
+            unclosed_quote(bytes.as_ref())?;
             let read = |infer: Option<usize>| {
                 let nulls = null_markers();
                 CsvReadOptions::default()
@@ -293,7 +301,63 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
             .with_json_format(JsonFormat::JsonLines)
             .finish()
             .map_err(|e| format!("cannot read JSON Lines: {e}")),
+    })
+}
+
+/// Runs a polars read, turning a panic inside polars into an error: the
+/// fuzzers found inputs that make it panic (a Parquet footer with a field
+/// missing, a JSON number too wide for any type it has).
+fn guarded<T>(read: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(format!(
+            "the file is damaged or not what its name says ({why})"
+        ))
+    })
+}
+
+/// A CSV whose last quoted field never closes, as an error naming the
+/// line it opens on. polars reads past the end of its buffer on a file
+/// that ends right after an opening quote (found by fuzzing), and the
+/// rest of such a file would be one field anyway.
+fn unclosed_quote(bytes: impl std::io::Read) -> Result<(), String> {
+    use std::io::Read;
+    #[derive(Clone, Copy, PartialEq)]
+    enum At {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
     }
+    let (mut at, mut line, mut opened) = (At::FieldStart, 1usize, 0usize);
+    for byte in std::io::BufReader::new(bytes).bytes() {
+        let b = byte.map_err(|e| format!("cannot read: {e}"))?;
+        at = match (at, b) {
+            (At::Quoted, b'"') => At::QuoteInQuoted,
+            (At::Quoted, _) => At::Quoted,
+            // `""` inside quotes is a quote.
+            (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::FieldStart, b'"') => {
+                opened = line;
+                At::Quoted
+            }
+            (_, b',' | b'\n') => At::FieldStart,
+            _ => At::Unquoted,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+    }
+    if at == At::Quoted {
+        return Err(format!(
+            "line {opened}: a quoted field opens here and never closes (a `\"` is missing)"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks each CSV record for its field count and UTF-8. Returns the bytes
@@ -776,5 +840,48 @@ mod tests {
         let (rows, report) = read("t.xlsx", b"x", &TableOptions::default());
         assert!(rows.is_empty());
         assert!(report.problems[0].reason.contains("unknown table format"));
+    }
+
+    /// The inputs the fuzzers found that made polars panic or read out of
+    /// bounds: each is now a problem for the import and a clear error for
+    /// the profile's reader.
+    #[test]
+    fn what_the_fuzzers_found_is_a_clear_error() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fuzz-corpus");
+        for (file, name, says) in [
+            (
+                "table_csv/crash-d08b7581d3d3ae9aa7e318dbfe7dbc3d40a8ee49",
+                "t.csv",
+                "line 9: a quoted field opens here and never closes",
+            ),
+            (
+                "table_jsonl/crash-2e88611a8e5c4e70f97ace31c7f0a95171e150b4",
+                "t.jsonl",
+                "not what its name says (Arrow datatype Int128 not supported",
+            ),
+            (
+                "table_parquet/crash-9c5c38c2205a33b1c7091375296c6357dbe29e89",
+                "t.parquet",
+                "not what its name says (thrift bool field)",
+            ),
+        ] {
+            let bytes = std::fs::read(corpus.join(file)).unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            let (rows, report) = read_table(&path, &TableOptions::default());
+            assert!(rows.is_empty() && !report.problems.is_empty(), "{file}");
+            let err = read_frame(&path).unwrap_err();
+            assert!(err.contains(says), "{file}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_found_and_escaped_quotes_are_not_one() {
+        assert_eq!(unclosed_quote(&b"a,b\n1,\"x\"\"y\"\n"[..]), Ok(()));
+        assert_eq!(unclosed_quote(&b"a,b\n1,5\" tall\n"[..]), Ok(()));
+        assert_eq!(unclosed_quote(&b"a,b\n1,\"two\nlines\"\n"[..]), Ok(()));
+        let err = unclosed_quote(&b"a,b\n1,2\n3,\"\r"[..]).unwrap_err();
+        assert!(err.starts_with("line 3: a quoted field opens"), "{err}");
     }
 }

@@ -27,27 +27,19 @@ pub struct Merged {
     pub posterior: Vec<f64>,
 }
 
-/// How each person's answers are modelled: the data chooses (see
-/// [`dawid_skene`]).
+/// How each person's answers are modelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnnotatorModel {
     /// A confusion matrix per person, smoothed by a Dirichlet prior toward
-    /// their one-coin matrix: room for systematic mistakes (a 3 read as an
-    /// 8) when there are answers enough to see them.
+    /// their one-coin matrix: with a handful of answers a row stays near
+    /// one-coin, with many it shows systematic mistakes (a 3 read as an 8,
+    /// or one class given every time).
     Confusion,
     /// One accuracy per person, mistakes spread evenly over the other
-    /// classes: two parameters' worth of trust when answers are few.
+    /// classes. A little closer to the truth when answers are thin, but a
+    /// person who gives one class every time can pass for the only
+    /// reliable one: a choice for the user, never made for them.
     OneCoin,
-}
-
-impl AnnotatorModel {
-    /// The name reports use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Confusion => "confusion",
-            Self::OneCoin => "one-coin",
-        }
-    }
 }
 
 /// What Dawid–Skene learned.
@@ -64,10 +56,8 @@ pub struct DawidSkene {
     pub priors: Vec<f64>,
     /// EM iterations run.
     pub iterations: usize,
-    /// The model the answers supported.
+    /// The model fitted.
     pub model: AnnotatorModel,
-    /// The log-likelihood of the answers under the fitted model.
-    pub log_likelihood: f64,
 }
 
 fn counts_per_item(answers: &[Answer], n_items: usize, n_classes: usize) -> Vec<Vec<f64>> {
@@ -113,44 +103,25 @@ pub fn majority_vote(answers: &[Answer], n_items: usize, n_classes: usize) -> Ve
 ///
 /// With few answers per person (two per item, ten classes) a full
 /// confusion matrix has more parameters than the answers can fix, and its
-/// empty cells make one person's word absolute. So both models are fitted
-/// (the confusion matrices under a Dirichlet prior toward each person's
-/// one-coin matrix) and the one with the lower AIC is kept: the full
-/// matrices only when the likelihood they gain pays for their parameters.
-/// (BIC's heavier penalty refused them even for a person whose mistakes
-/// were nine in ten the same look-alike, over a thousand answers.)
+/// empty cells make one person's word absolute; so each row is smoothed by
+/// a Dirichlet prior toward the person's one-coin matrix (see
+/// [`AnnotatorModel::Confusion`]).
 pub fn dawid_skene(
     answers: &[Answer],
     n_items: usize,
     n_classes: usize,
     n_annotators: usize,
 ) -> DawidSkene {
-    let k = n_classes.max(1);
-    let answers = in_range(answers, n_items, k, n_annotators);
-    let aic = |fit: &DawidSkene| {
-        let per_person = match fit.model {
-            AnnotatorModel::Confusion => k * (k - 1),
-            AnnotatorModel::OneCoin => 1,
-        };
-        let parameters = (n_annotators * per_person + k - 1) as f64;
-        2.0 * parameters - 2.0 * fit.log_likelihood
-    };
-    let one_coin = fit(&answers, n_items, k, n_annotators, AnnotatorModel::OneCoin);
-    let confusion = fit(
-        &answers,
+    dawid_skene_with(
+        answers,
         n_items,
-        k,
+        n_classes,
         n_annotators,
         AnnotatorModel::Confusion,
-    );
-    if aic(&confusion) < aic(&one_coin) {
-        confusion
-    } else {
-        one_coin
-    }
+    )
 }
 
-/// Dawid–Skene under the model given, for comparing the two.
+/// Dawid–Skene under the model given.
 pub fn dawid_skene_with(
     answers: &[Answer],
     n_items: usize,
@@ -159,17 +130,27 @@ pub fn dawid_skene_with(
     model: AnnotatorModel,
 ) -> DawidSkene {
     let k = n_classes.max(1);
-    let answers = in_range(answers, n_items, k, n_annotators);
-    fit(&answers, n_items, k, n_annotators, model)
-}
-
-/// The answers that name an item, person and class in range; the rest are
-/// ignored.
-fn in_range(answers: &[Answer], n_items: usize, k: usize, n_annotators: usize) -> Vec<Answer> {
-    answers
+    // Answers that name an item, person or class out of range are ignored.
+    let answers: Vec<Answer> = answers
         .iter()
         .filter(|a| a.annotator < n_annotators && a.item < n_items && (a.class as usize) < k)
         .copied()
+        .collect();
+    fit(&answers, n_items, k, n_annotators, model)
+}
+
+/// Each item's share of votes per class, zeros where it has none.
+fn vote_shares(answers: &[Answer], n_items: usize, k: usize) -> Vec<Vec<f64>> {
+    counts_per_item(answers, n_items, k)
+        .into_iter()
+        .map(|row| {
+            let total: f64 = row.iter().sum();
+            if total > 0.0 {
+                row.iter().map(|c| c / total).collect()
+            } else {
+                vec![0.0; k]
+            }
+        })
         .collect()
 }
 
@@ -190,22 +171,10 @@ fn fit(
     for a in answers {
         answered[a.item] = true;
     }
-    // Start from the vote shares.
-    let mut t: Vec<Vec<f64>> = counts_per_item(answers, n_items, k)
-        .into_iter()
-        .map(|row| {
-            let total: f64 = row.iter().sum();
-            if total > 0.0 {
-                row.iter().map(|c| c / total).collect()
-            } else {
-                vec![0.0; k]
-            }
-        })
-        .collect();
+    let mut t = vote_shares(answers, n_items, k);
     let mut confusion = vec![vec![vec![0.0; k]; k]; n_annotators];
     let mut priors = vec![1.0 / k as f64; k];
     let mut iterations = 0;
-    let mut log_likelihood = 0.0;
     let n_answered = answered.iter().filter(|a| **a).count().max(1) as f64;
     for it in 0..MAX_ITERATIONS {
         iterations = it + 1;
@@ -256,7 +225,6 @@ fn fit(
             }
         }
         let mut change: f64 = 0.0;
-        log_likelihood = 0.0;
         for (i, row) in log_t.iter().enumerate() {
             if !answered[i] {
                 continue;
@@ -264,7 +232,6 @@ fn fit(
             let max = row.iter().copied().fold(f64::MIN, f64::max);
             let exp: Vec<f64> = row.iter().map(|v| (v - max).exp()).collect();
             let total: f64 = exp.iter().sum();
-            log_likelihood += max + total.ln();
             for c in 0..k {
                 let p = exp[c] / total;
                 change = change.max((p - t[i][c]).abs());
@@ -290,7 +257,6 @@ fn fit(
         priors,
         iterations,
         model,
-        log_likelihood,
     }
 }
 

@@ -96,9 +96,6 @@ fn dawid_skene_recovers_annotators_and_beats_the_majority_vote_on_digits() {
         }
     }
     let ds = dawid_skene(&answers, truth.len(), 10, 5);
-    // About a hundred answers per person and true class, and strong
-    // look-alikes: the answers pay for full confusion matrices.
-    assert_eq!(ds.model, AnnotatorModel::Confusion);
     for a in 0..5 {
         let actual = right[a] as f64 / given[a] as f64;
         assert!(
@@ -153,7 +150,7 @@ fn thin_overlap_consolidation_comes_within_a_point_of_the_oracle() {
                 .count(),
         )
     };
-    eprintln!("seed  model      merged  confusion  one-coin  majority  oracle");
+    eprintln!("seed  merged  one-coin  majority  oracle");
     let mut gaps = Vec::new();
     for seed in 1..=5u64 {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
@@ -178,20 +175,15 @@ fn thin_overlap_consolidation_comes_within_a_point_of_the_oracle() {
         }
         let n = truth.len();
         let ds = dawid_skene(&answers, n, 10, 3);
-        let with = |model| correct(&dawid_skene_with(&answers, n, 10, 3, model).items);
+        let one_coin = dawid_skene_with(&answers, n, 10, 3, AnnotatorModel::OneCoin);
+        let one_coin = correct(&one_coin.items);
         let (merged, oracle) = (correct(&ds.items), share(oracle));
         let majority = correct(&majority_vote(&answers, n, 10));
-        eprintln!(
-            "{seed:>4}  {:<9}  {merged:.4}  {:.4}     {:.4}    {majority:.4}    {oracle:.4}",
-            ds.model.name(),
-            with(AnnotatorModel::Confusion),
-            with(AnnotatorModel::OneCoin),
-        );
+        eprintln!("{seed:>4}  {merged:.4}  {one_coin:.4}    {majority:.4}    {oracle:.4}");
         assert!(
             merged > majority,
             "seed {seed}: {merged:.4} vs majority {majority:.4}"
         );
-        assert_eq!(ds.model, AnnotatorModel::OneCoin, "seed {seed}");
         gaps.push(oracle - merged);
     }
     let mean_gap = gaps.iter().sum::<f64>() / gaps.len() as f64;
@@ -200,5 +192,55 @@ fn thin_overlap_consolidation_comes_within_a_point_of_the_oracle() {
         mean_gap < 0.01,
         "{:.2} points below the oracle",
         100.0 * mean_gap
+    );
+}
+
+/// Two careful people and one who answers class 0 every time, two answers
+/// per item over three classes (the team test's setup, simulated). The
+/// smoothed confusion model sees through the constant answers; the
+/// one-coin model, which cannot express them, takes the constant person
+/// for the only reliable one.
+#[test]
+fn a_person_who_gives_one_class_every_time_is_found_out() {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let (mut answers, mut truth) = (Vec::new(), Vec::new());
+    for item in 0..60 {
+        let t = rng.gen_range(0..3u32);
+        truth.push(t);
+        let (a, b) = [(0, 1), (0, 2), (1, 2)][item % 3];
+        for annotator in [a, b] {
+            let class = match annotator {
+                2 => 0,
+                _ if rng.r#gen::<f64>() < 0.97 => t,
+                _ => (t + 1) % 3,
+            };
+            answers.push(Answer {
+                item,
+                annotator,
+                class,
+            });
+        }
+    }
+    let right = |merged: &[Option<triage_learn::consensus::Merged>]| {
+        merged
+            .iter()
+            .zip(&truth)
+            .filter(|(m, t)| m.as_ref().is_some_and(|m| m.class == **t))
+            .count()
+    };
+    let ds = dawid_skene(&answers, 60, 3, 3);
+    assert!(
+        ds.accuracy[0] > 0.8 && ds.accuracy[1] > 0.8,
+        "{:?}",
+        ds.accuracy
+    );
+    assert!(ds.accuracy[2] < 0.6, "{:?}", ds.accuracy);
+    assert!(right(&ds.items) >= 55, "{}", right(&ds.items));
+    let one_coin = dawid_skene_with(&answers, 60, 3, 3, AnnotatorModel::OneCoin);
+    eprintln!(
+        "right of 60: confusion {}, one-coin {} (accuracies {:?})",
+        right(&ds.items),
+        right(&one_coin.items),
+        one_coin.accuracy
     );
 }

@@ -8,7 +8,7 @@ export type ExportFormat = "gt-manifest" | "csv" | "parquet" | "coco" | "yolo" |
 
 export type Strategy = "least-confidence" | "margin" | "entropy" | "random";
 
-export type ConsolidationMethod = "em" | "majority";
+export type ConsolidationMethod = "em" | "one-coin" | "majority";
 
 export type AnnotationSource = "human" | "model" | "import" | "consolidated";
 
@@ -811,13 +811,7 @@ krippendorff_alpha: number | null,
 /**
  * Items whose answers differ: the review queue, by item id.
  */
-disagreements: Array<number>, 
-/**
- * How Dawid–Skene modelled each person, as the answers supported:
- * `confusion` (a matrix per person) or `one-coin` (one accuracy);
- * `None` when no item has several answers.
- */
-reliability_model: string | null, };
+disagreements: Array<number>, };
 
 export type ReviewItem = { 
 /**

@@ -32,9 +32,6 @@ pub fn run(args: Args) -> Result<()> {
                 num(p.estimated_accuracy)
             );
         }
-        if let Some(model) = &a.reliability_model {
-            say!("  accuracy estimated with the {model} model, the one the answers support");
-        }
         for p in &a.pairs {
             say!(
                 "  {} / {}: {} shared, Cohen's kappa {}",

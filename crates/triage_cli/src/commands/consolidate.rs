@@ -14,6 +14,7 @@ pub struct Args {
     /// The project folder.
     pub dir: PathBuf,
     /// em: Dawid–Skene, weighing each person by their reliability;
+    /// one-coin: the same with one accuracy per person (thin overlap);
     /// majority: the most frequent answer.
     #[arg(long, default_value = "em", value_parser = method_choices())]
     pub method: ConsolidationMethod,
@@ -41,6 +42,6 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
 
 fn method_choices() -> impl clap::builder::TypedValueParser<Value = ConsolidationMethod> {
     use clap::builder::TypedValueParser as _;
-    clap::builder::PossibleValuesParser::new(["em", "majority"])
+    clap::builder::PossibleValuesParser::new(["em", "one-coin", "majority"])
         .try_map(|s| s.parse::<ConsolidationMethod>())
 }
