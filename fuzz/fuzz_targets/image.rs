@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| triage_fuzz::image(data));
+libfuzzer_sys::fuzz_target!(init: triage_fuzz::init(), |data: &[u8]| triage_fuzz::image(data));

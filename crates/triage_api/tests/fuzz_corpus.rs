@@ -3,6 +3,8 @@
 //! functions in an ordinary build: none may panic.
 #![allow(clippy::unwrap_used)]
 
+// `init` is libFuzzer's alone.
+#[allow(dead_code)]
 #[path = "../../../fuzz/src/lib.rs"]
 mod targets;
 
