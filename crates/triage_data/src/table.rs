@@ -88,15 +88,9 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
         return (Vec::new(), report);
     };
     let frame = match format {
-        TableFormat::Parquet => std::fs::File::open(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|f| {
-                guarded(|| {
-                    ParquetReader::new(f)
-                        .finish()
-                        .map_err(|e| format!("cannot read Parquet: {e}"))
-                })
-            })
+        TableFormat::Parquet => guarded(|| {
+            read_parquet(path).map_err(|e| format!("cannot read Parquet: {e}"))
+        })
             .map(|df| (df, None)),
         TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
             Err(e) => Err(format!("cannot read: {e}")),
@@ -158,11 +152,7 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
                 })
                 .map_err(|e| locate(path, format, e))
         }
-        // The eager reader: the streaming scan trusts a footer's byte
-        // ranges and read past the end of a damaged file (found by fuzzing).
-        TableFormat::Parquet => std::fs::File::open(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|f| ParquetReader::new(f).finish().map_err(|e| e.to_string())),
+        TableFormat::Parquet => read_parquet(path),
         TableFormat::JsonLines => LazyJsonLineReader::new(pl_path)
             .finish()
             .and_then(|lf| lf.collect())
@@ -304,6 +294,14 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
             .finish()
             .map_err(|e| format!("cannot read JSON Lines: {e}")),
     })
+}
+
+/// A whole Parquet file, eagerly: polars' streaming scan trusts a
+/// footer's byte ranges and read past the end of a damaged file (found by
+/// fuzzing).
+fn read_parquet(path: &Path) -> Result<DataFrame, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    ParquetReader::new(file).finish().map_err(|e| e.to_string())
 }
 
 /// Runs a polars read, turning a panic inside polars into an error: the
