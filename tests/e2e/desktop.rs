@@ -947,14 +947,6 @@ fn lead_is_asked_their_name_once_and_reviews_the_teams_disagreements() {
     for who in ["ana", "ben", "cy"] {
         s.find(&format!("[data-testid=accuracy-{who}]")).unwrap();
     }
-    // Three items shared by three people: one accuracy each.
-    assert_eq!(cli["reliability_model"], "one-coin");
-    let model = s.find("[data-testid=reliability-model]").unwrap();
-    assert!(
-        s.text(&model)
-            .unwrap()
-            .starts_with("One accuracy per person")
-    );
     let cards = s.find_all(".grid .card").unwrap();
     assert_eq!(cards.len(), 3);
     let first = s.text(&cards[0]).unwrap();
