@@ -119,14 +119,23 @@ fn names(dir: &Path) -> Vec<String> {
 
 const FULL: &str = "the disk holding the project is full";
 
-#[test]
-fn a_full_disk_gives_clear_errors_and_loses_nothing_saved() {
+/// A penguins project on a tmpfs of its own, with `n` labels given through
+/// the CLI: the temporary folder, the disk, the project and the labels.
+fn penguins_on_a_small_disk(
+    n: usize,
+) -> (tempfile::TempDir, Tmpfs, PathBuf, Vec<(String, String)>) {
     let tmp = tempfile::tempdir().unwrap();
     let disk = Tmpfs::mount(tmp.path(), "48m");
     let dir = disk.dir.join("p");
-    let ps = path_str(&dir);
     penguin_project(&dir);
-    let given = label_some(ps, 30);
+    let given = label_some(path_str(&dir), n);
+    (tmp, disk, dir, given)
+}
+
+#[test]
+fn a_full_disk_gives_clear_errors_and_loses_nothing_saved() {
+    let (tmp, disk, dir, given) = penguins_on_a_small_disk(30);
+    let ps = path_str(&dir);
     let images = disk.dir.join("images");
     init_project(
         path_str(&images),
@@ -227,12 +236,8 @@ fn a_full_disk_gives_clear_errors_and_loses_nothing_saved() {
 
 #[test]
 fn a_read_only_project_opens_to_read_and_refuses_writes_clearly() {
-    let tmp = tempfile::tempdir().unwrap();
-    let disk = Tmpfs::mount(tmp.path(), "48m");
-    let dir = disk.dir.join("p");
+    let (tmp, disk, dir, given) = penguins_on_a_small_disk(12);
     let ps = path_str(&dir);
-    penguin_project(&dir);
-    let given = label_some(ps, 12);
     disk.remount_read_only();
 
     // Reading: status, the queue, the explorer's dataset, a profile and

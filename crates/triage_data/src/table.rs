@@ -88,10 +88,10 @@ pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report
         return (Vec::new(), report);
     };
     let frame = match format {
-        TableFormat::Parquet => guarded(|| {
-            read_parquet(path).map_err(|e| format!("cannot read Parquet: {e}"))
-        })
-            .map(|df| (df, None)),
+        TableFormat::Parquet => {
+            guarded(|| read_parquet(path).map_err(|e| format!("cannot read Parquet: {e}")))
+                .map(|df| (df, None))
+        }
         TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
             Err(e) => Err(format!("cannot read: {e}")),
             Ok(bytes) => {
