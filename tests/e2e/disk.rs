@@ -119,22 +119,37 @@ fn names(dir: &Path) -> Vec<String> {
 
 const FULL: &str = "the disk holding the project is full";
 
-/// A penguins project on a tmpfs of its own, with `n` labels given through
-/// the CLI: the temporary folder, the disk, the project and the labels.
-fn penguins_on_a_small_disk(
-    n: usize,
-) -> (tempfile::TempDir, Tmpfs, PathBuf, Vec<(String, String)>) {
+/// A penguins project on a tmpfs of its own, with labels given through
+/// the CLI.
+struct Setup {
+    tmp: tempfile::TempDir,
+    disk: Tmpfs,
+    dir: PathBuf,
+    given: Vec<(String, String)>,
+}
+
+fn penguins_on_a_small_disk(labels: usize) -> Setup {
     let tmp = tempfile::tempdir().unwrap();
     let disk = Tmpfs::mount(tmp.path(), "48m");
     let dir = disk.dir.join("p");
     penguin_project(&dir);
-    let given = label_some(path_str(&dir), n);
-    (tmp, disk, dir, given)
+    let given = label_some(path_str(&dir), labels);
+    Setup {
+        tmp,
+        disk,
+        dir,
+        given,
+    }
 }
 
 #[test]
 fn a_full_disk_gives_clear_errors_and_loses_nothing_saved() {
-    let (tmp, disk, dir, given) = penguins_on_a_small_disk(30);
+    let Setup {
+        tmp,
+        disk,
+        dir,
+        given,
+    } = penguins_on_a_small_disk(30);
     let ps = path_str(&dir);
     let images = disk.dir.join("images");
     init_project(
@@ -236,7 +251,12 @@ fn a_full_disk_gives_clear_errors_and_loses_nothing_saved() {
 
 #[test]
 fn a_read_only_project_opens_to_read_and_refuses_writes_clearly() {
-    let (tmp, disk, dir, given) = penguins_on_a_small_disk(12);
+    let Setup {
+        tmp,
+        disk,
+        dir,
+        given,
+    } = penguins_on_a_small_disk(12);
     let ps = path_str(&dir);
     disk.remount_read_only();
 
