@@ -56,8 +56,6 @@ pub struct DawidSkene {
     pub priors: Vec<f64>,
     /// EM iterations run.
     pub iterations: usize,
-    /// The model fitted.
-    pub model: AnnotatorModel,
 }
 
 fn counts_per_item(answers: &[Answer], n_items: usize, n_classes: usize) -> Vec<Vec<f64>> {
@@ -256,7 +254,6 @@ fn fit(
         accuracy,
         priors,
         iterations,
-        model,
     }
 }
 
