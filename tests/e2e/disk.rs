@@ -19,15 +19,9 @@ impl Tmpfs {
     fn mount(parent: &Path, size: &str) -> Self {
         let dir = parent.join("disk");
         std::fs::create_dir_all(&dir).unwrap();
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "these tests mount a small tmpfs, which needs root: {}",
-            String::from_utf8_lossy(&out.stderr)
+        mount(
+            &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"],
+            &dir,
         );
         Self { dir }
     }
@@ -52,17 +46,18 @@ impl Tmpfs {
     }
 
     fn remount_read_only(&self) {
-        let out = Command::new("mount")
-            .args(["-o", "remount,ro"])
-            .arg(&self.dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        mount(&["-o", "remount,ro"], &self.dir);
     }
+}
+
+/// `mount ARGS… DIR`, which must succeed.
+fn mount(args: &[&str], dir: &Path) {
+    let out = Command::new("mount").args(args).arg(dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "these tests mount a small tmpfs, which needs root: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 impl Drop for Tmpfs {
