@@ -300,8 +300,53 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
 /// footer's byte ranges and read past the end of a damaged file (found by
 /// fuzzing).
 fn read_parquet(path: &Path) -> Result<DataFrame, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
-    ParquetReader::new(file).finish().map_err(|e| e.to_string())
+    let bytes: polars_buffer::Buffer<u8> = std::fs::read(path)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .into();
+    check_page_headers(&bytes)?;
+    ParquetReader::new(Cursor::new(&*bytes))
+        .finish()
+        .map_err(|e| e.to_string())
+}
+
+/// Refuses a data page claiming more values than its row group has rows
+/// (or fewer than none). polars sizes buffers from that count before it
+/// decodes, and a forged one made it ask for 2^61 bytes, which aborts the
+/// process where no `catch_unwind` can help (found by fuzzing). Only the
+/// headers are read, with polars' own page reader, so this costs little.
+fn check_page_headers(bytes: &polars_buffer::Buffer<u8>) -> Result<(), String> {
+    use polars_parquet::parquet::page::{CompressedPage, DataPageHeader};
+    use polars_parquet::parquet::read::{get_page_iterator, read_metadata};
+
+    let meta = read_metadata(&mut Cursor::new(&**bytes)).map_err(|e| e.to_string())?;
+    for (group, row_group) in meta.row_groups.iter().enumerate() {
+        let rows = row_group.num_rows();
+        for column in row_group.parquet_columns() {
+            // A repeated (list) column has more values than rows.
+            let flat = column.descriptor().descriptor.max_rep_level == 0;
+            let pages =
+                get_page_iterator(column, Cursor::new(bytes.clone()), Vec::new(), bytes.len())
+                    .map_err(|e| e.to_string())?;
+            for page in pages {
+                let CompressedPage::Data(page) = page.map_err(|e| e.to_string())? else {
+                    continue;
+                };
+                let claimed = match page.header() {
+                    DataPageHeader::V1(header) => header.num_values,
+                    DataPageHeader::V2(header) => header.num_values,
+                };
+                let fits = usize::try_from(claimed).is_ok_and(|n| !flat || n <= rows);
+                if !fits {
+                    return Err(format!(
+                        "row group {group}, column {:?}: a data page claims {claimed} values \
+                         in a row group of {rows} rows",
+                        column.descriptor().path_in_schema.join(".")
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs a polars read, turning a panic inside polars into an error: the
@@ -863,6 +908,13 @@ mod tests {
                 "table_parquet/crash-9c5c38c2205a33b1c7091375296c6357dbe29e89",
                 "t.parquet",
                 "not what its name says (thrift bool field)",
+            ),
+            // A data page header claiming a negative number of values,
+            // which polars took for 2^64 and aborted allocating for.
+            (
+                "table_parquet/crash-74eeddfc628254257ebd84914d2636cb65a72a43",
+                "t.parquet",
+                "a data page claims -",
             ),
             // A footer whose byte ranges run past the end of the file.
             (
