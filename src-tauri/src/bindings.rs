@@ -26,6 +26,7 @@ fn declarations() -> String {
         triage_api::Problem::decl(&cfg),
         triage_api::LabelCounts::decl(&cfg),
         triage_api::LakeAccess::decl(&cfg),
+        triage_api::Addressing::decl(&cfg),
         triage_api::WrittenFile::decl(&cfg),
         triage_api::ClassDto::decl(&cfg),
         triage_api::ShareRole::decl(&cfg),

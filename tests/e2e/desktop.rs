@@ -1057,11 +1057,11 @@ fn annotator_pushes_from_the_app_and_the_lead_pulls_there() {
         s.wait_for("[data-testid=team-sync]", SHORT).unwrap();
         let filled = s
             .script(
-                "const i = document.querySelectorAll('[data-testid=team-sync] input'); \
-                 return [i[0].value, i[3].checked];",
+                "const sync = document.querySelector('[data-testid=team-sync]'); \
+                 return [sync.querySelector('input').value, sync.querySelector('select').value];",
             )
             .unwrap();
-        assert_eq!(filled, serde_json::json!([moto.endpoint, true]));
+        assert_eq!(filled, serde_json::json!([moto.endpoint, "auto"]));
         s.click(&s.find(&format!("[data-testid={button}]")).unwrap())
             .unwrap();
         let result = s.wait_for("[data-testid=sync-result]", LONG).unwrap();

@@ -190,11 +190,12 @@ fn export_s3(endpoint: &str, project: &str, to: &str, formats: &str, extra: &[&s
     triage_s3(endpoint, &args)
 }
 
-/// `triage` with S3 flags for the server and the test's credentials.
+/// `triage` with the server's endpoint (and no addressing option: path
+/// style is chosen for it, as boto3 chooses) and the test's credentials.
 pub(crate) fn triage_s3(endpoint: &str, args: &[&str]) -> Output {
     Command::new(triage_bin())
         .args(args)
-        .args(["--endpoint", endpoint, "--path-style"])
+        .args(["--endpoint", endpoint])
         .current_dir(repo())
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
@@ -364,6 +365,49 @@ fn export_to_s3_matches_a_local_export_and_converges_when_run_again() {
             std::fs::read_to_string(local.join(name)).unwrap()
         );
     }
+}
+
+/// Tried as a new user would: an export to an endpoint given as an IP
+/// address, with no addressing option, lands where boto3 (also given only
+/// the endpoint) finds it. Forcing virtual-hosted requests fails as the
+/// issue saw it, and the error says what to try.
+#[test]
+fn an_ip_endpoint_needs_no_addressing_option_and_an_error_says_what_to_try() {
+    let moto = Moto::with_bucket("lake");
+    let tmp = tempfile::tempdir().unwrap();
+    let (p, _) = labeled_penguins(tmp.path(), &[]);
+    let ps = path_str(&p);
+    let to = "s3://lake/exports";
+    let out = export_s3(&moto.endpoint, ps, to, "gt-manifest", &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = moto.boto3(
+        "for o in s3.list_objects_v2(Bucket='lake', Prefix='exports/')['Contents']:\n\
+         \x20   print(o['Key'])",
+    );
+    assert!(
+        listed.lines().any(|k| k.ends_with("/output.manifest")),
+        "{listed}"
+    );
+
+    let out = export_s3(&moto.endpoint, ps, to, "gt-manifest", &["--virtual-hosted"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("NoSuchBucket"), "{err}");
+    assert!(err.contains("try: --path-style"), "{err}");
+    // The two flags cannot both be given.
+    let out = export_s3(
+        &moto.endpoint,
+        ps,
+        to,
+        "gt-manifest",
+        &["--virtual-hosted", "--path-style"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
 
 #[test]

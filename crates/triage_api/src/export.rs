@@ -121,6 +121,18 @@ struct Staged {
     labeled: u64,
 }
 
+impl Staged {
+    /// Whether it names other objects of the export, and so goes up only
+    /// after them: the manifest, and YOLO's lists and `data.yaml`.
+    fn names_others(&self) -> bool {
+        match self.content {
+            Content::Format(ExportFormat::GtManifest) => true,
+            Content::Format(ExportFormat::Yolo) => !self.name.starts_with("labels/"),
+            _ => false,
+        }
+    }
+}
+
 /// A share of a split (`train`, …) and its items.
 pub(crate) type Share = (&'static str, HashSet<i64>);
 
@@ -341,20 +353,32 @@ impl Project {
                     .as_ref()
                     .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
             };
-            images
-                .into_iter()
-                .chain(staged)
-                .enumerate()
-                .map(|(i, s)| {
+            // In waves, each several objects at a time, and each only once
+            // the one before has landed: the images, then the data, then
+            // what names them (the manifest, YOLO's lists).
+            let mut done = 0;
+            let mut published = Vec::with_capacity(total as usize);
+            let mut waves: Vec<Vec<Staged>> = vec![images, Vec::new(), Vec::new()];
+            for s in staged {
+                waves[if s.names_others() { 2 } else { 1 }].push(s);
+            }
+            for wave in waves {
+                let files: Vec<_> = wave.iter().map(|s| (&s.file, s.name.as_str())).collect();
+                let put = publisher.put_all(&files, |_| {
                     if cancelled() {
                         return Err(Error::Cancelled);
                     }
-                    // In write order: images, data objects, then manifests.
-                    let file = publisher.put(&s.file, &s.name)?;
-                    progress(i as u64 + 1, total);
-                    Ok(Staged { file, ..s })
-                })
-                .collect::<Result<Vec<_>>>()
+                    done += 1;
+                    progress(done, total);
+                    Ok(())
+                })?;
+                published.extend(
+                    wave.into_iter()
+                        .zip(put)
+                        .map(|(s, file)| Staged { file, ..s }),
+                );
+            }
+            Ok(published)
         });
         // The staged copies are only a means; a failed run leaves none.
         let _ = std::fs::remove_dir_all(&staging);

@@ -21,7 +21,7 @@ use triage_lake::share::{
     EVENTS_DIR, EVENTS_FORMAT, PushHeader, SHARE_FILE, SHARE_FORMAT, ShareFile, SharedItem,
     key_safe, parse_push, push_bytes, read_json_lines, to_json_lines,
 };
-use triage_lake::{LakeAccess, LocalFolder, S3Publisher, S3Target, sha256_hex};
+use triage_lake::{Addressing, LakeAccess, LocalFolder, S3Publisher, S3Target, sha256_hex};
 use triage_learn::sampling;
 use triage_store::{NewItem, SourceKind};
 
@@ -41,33 +41,40 @@ const LAKE_KEYS: [&str; 4] = [
     "lake_endpoint",
     "lake_region",
     "lake_profile",
-    "lake_path_style",
+    "lake_addressing",
 ];
+/// Before addressing had a choice of three: "1" for path style.
+const OLD_PATH_STYLE_KEY: &str = "lake_path_style";
 
 fn connect(lake: &LakeAccess, url: &str) -> Result<S3Publisher> {
     Ok(S3Publisher::connect(&S3Target::new(url, lake)?, "")?)
 }
 
 fn remember(lake: &LakeAccess, store: &mut triage_store::Store) -> Result<()> {
-    let [endpoint, region, profile, path_style] = LAKE_KEYS;
+    let [endpoint, region, profile, addressing] = LAKE_KEYS;
     let lake = lake.cleaned();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     store.set_setting(endpoint, &text(&lake.endpoint))?;
     store.set_setting(region, &text(&lake.region))?;
     store.set_setting(profile, &text(&lake.profile))?;
-    store.set_setting(path_style, if lake.path_style { "1" } else { "0" })?;
+    store.set_setting(addressing, lake.addressing.name())?;
     Ok(())
 }
 
 fn remembered(store: &triage_store::Store) -> Result<LakeAccess> {
-    let [endpoint, region, profile, path_style] = LAKE_KEYS;
+    let [endpoint, region, profile, addressing] = LAKE_KEYS;
     let get =
         |k: &str| -> Result<Option<String>> { Ok(store.setting(k)?.filter(|v| !v.is_empty())) };
+    let addressing = match get(addressing)? {
+        Some(name) => Addressing::from_name(&name).unwrap_or_default(),
+        None if get(OLD_PATH_STYLE_KEY)?.as_deref() == Some("1") => Addressing::Path,
+        None => Addressing::Auto,
+    };
     Ok(LakeAccess {
         endpoint: get(endpoint)?,
         region: get(region)?,
         profile: get(profile)?,
-        path_style: get(path_style)?.as_deref() == Some("1"),
+        addressing,
     })
 }
 
@@ -380,9 +387,16 @@ impl Project {
                 });
             }
             None => {
-                for put in lake.put_files(&uploads) {
-                    put?;
-                }
+                let staged = uploads
+                    .iter()
+                    .map(|(local, _)| triage_lake::hash_file(local))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let files: Vec<_> = staged
+                    .iter()
+                    .zip(&uploads)
+                    .map(|(file, (_, name))| (file, name.as_str()))
+                    .collect();
+                lake.put_all(&files, |_| Ok::<_, Error>(()))?;
                 summary.images_uploaded = uploads.len();
                 lake.put_bytes(&share.items, items_file)?;
                 let json =

@@ -98,9 +98,14 @@ pub(crate) struct S3Args {
     /// S3: the region (default: AWS_REGION, else us-east-1).
     #[arg(long)]
     region: Option<String>,
-    /// S3: path-style addressing, as most S3-compatible stores need.
-    #[arg(long)]
+    /// S3: always name the bucket in the path (endpoint/bucket/key).
+    /// By default path style is used through --endpoint, and on AWS for
+    /// buckets whose names cannot be host names, as the AWS CLI does.
+    #[arg(long, conflicts_with = "virtual_hosted")]
     path_style: bool,
+    /// S3: always name the bucket in the host (bucket.endpoint/key).
+    #[arg(long)]
+    virtual_hosted: bool,
     /// S3: a named profile from ~/.aws/credentials and ~/.aws/config
     /// (default: the AWS_* variables, else AWS_PROFILE, else default).
     #[arg(long)]
@@ -112,7 +117,11 @@ impl S3Args {
         triage_api::LakeAccess {
             endpoint: self.endpoint,
             region: self.region,
-            path_style: self.path_style,
+            addressing: match (self.path_style, self.virtual_hosted) {
+                (true, _) => triage_api::Addressing::Path,
+                (_, true) => triage_api::Addressing::VirtualHosted,
+                _ => triage_api::Addressing::Auto,
+            },
             profile: self.profile,
         }
     }

@@ -24,7 +24,7 @@ pub use csv_out::{CsvWriter, csv_guard};
 pub use gt_manifest::{GtManifestWriter, ManifestSettings, boxes_of};
 pub use local::{LocalFolder, WrittenFile, hash_file, sha256_hex};
 pub use parquet_out::ParquetBuilder;
-pub use s3::{LakeAccess, S3Publisher, S3Target, fetch_objects};
+pub use s3::{Addressing, LakeAccess, S3Publisher, S3Target, fetch_objects};
 
 use triage_core::{ItemRow, TaskKind};
 

@@ -19,7 +19,7 @@ use object_store::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, WrittenFile, credentials, hash_file, sha256_hex};
+use crate::{Error, Result, WrittenFile, credentials, sha256_hex};
 
 /// How to reach the lake: the one type that imports, exports, teams and
 /// every shell pass around. It names an address and a profile, never
@@ -33,9 +33,66 @@ pub struct LakeAccess {
     pub region: Option<String>,
     /// A named profile from `~/.aws/credentials` and `~/.aws/config`.
     pub profile: Option<String>,
-    /// Path-style addressing (`endpoint/bucket/key`), which most
-    /// S3-compatible stores need.
-    pub path_style: bool,
+    /// How requests name the bucket.
+    pub addressing: Addressing,
+}
+
+/// Where a request names the bucket: in the path (`endpoint/bucket/key`)
+/// or in the host name (`bucket.s3.amazonaws.com/key`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Addressing {
+    /// As boto3 and the AWS CLI choose: path style through an endpoint
+    /// given (an IP address or `localhost` cannot carry a bucket in its
+    /// name, and S3-compatible stores all take path style), and on AWS
+    /// itself virtual-hosted, unless the bucket's name cannot be a host
+    /// name (dots, capitals, underscores).
+    #[default]
+    Auto,
+    /// Always `endpoint/bucket/key`.
+    Path,
+    /// Always `bucket.endpoint/key`.
+    VirtualHosted,
+}
+
+impl Addressing {
+    /// Whether requests for `bucket` through `endpoint` (AWS when `None`)
+    /// go path style.
+    pub fn path_style(self, endpoint: Option<&str>, bucket: &str) -> bool {
+        match self {
+            Self::Path => true,
+            Self::VirtualHosted => false,
+            Self::Auto => endpoint.is_some() || !is_host_label(bucket),
+        }
+    }
+
+    /// The name a saved setting or a form gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Path => "path",
+            Self::VirtualHosted => "virtual-hosted",
+        }
+    }
+
+    /// The inverse of [`Self::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Auto, Self::Path, Self::VirtualHosted]
+            .into_iter()
+            .find(|a| a.name() == name)
+    }
+}
+
+/// Whether a bucket name can be one label of a host name (botocore's
+/// rule): 1 to 63 letters, digits and hyphens, not starting or ending
+/// with a hyphen. Capitals pass, as there, since hosts ignore case.
+fn is_host_label(bucket: &str) -> bool {
+    (1..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !bucket.starts_with('-')
+        && !bucket.ends_with('-')
 }
 
 impl LakeAccess {
@@ -51,7 +108,7 @@ impl LakeAccess {
             endpoint: given(&self.endpoint),
             region: given(&self.region),
             profile: given(&self.profile),
-            path_style: self.path_style,
+            addressing: self.addressing,
         }
     }
 }
@@ -109,10 +166,75 @@ pub struct S3Publisher {
 
 fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
     // object_store's messages name the key and the status, never secrets.
+    let reason = e.to_string();
+    let reason = match what_to_try(&reason, target) {
+        Some(hint) => format!("{reason}\n  try: {hint}"),
+        None => reason,
+    };
     Error::Remote {
         url: target.url_of(key),
-        reason: e.to_string(),
+        reason,
     }
+}
+
+/// What to try after a store's error, for the errors people meet first:
+/// the wrong addressing for an S3-compatible store, a bucket or region
+/// that is not what they think, keys the store does not know, an endpoint
+/// that does not answer.
+fn what_to_try(reason: &str, target: &S3Target) -> Option<String> {
+    let access = &target.access;
+    let endpoint = access.endpoint.as_deref();
+    let virtual_hosted = !access.addressing.path_style(endpoint, &target.bucket);
+    let says = |codes: &[&str]| codes.iter().any(|c| reason.contains(c));
+    if says(&["NoSuchBucket"]) {
+        return Some(match endpoint {
+            Some(_) if virtual_hosted => "--path-style: this endpoint took the first part of \
+                 the path for the bucket, so it may not read buckets from host names"
+                .into(),
+            _ => format!(
+                "check that the bucket '{}' exists and is in the region given (--region)",
+                target.bucket
+            ),
+        });
+    }
+    if says(&[
+        "PermanentRedirect",
+        "AuthorizationHeaderMalformed",
+        "IllegalLocationConstraint",
+    ]) {
+        return Some(format!(
+            "--region: the bucket '{}' is in another region",
+            target.bucket
+        ));
+    }
+    if says(&[
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "InvalidToken",
+        "AccessDenied",
+    ]) {
+        let whose = match &access.profile {
+            Some(profile) => format!("the profile '{profile}'"),
+            None => "the AWS_* variables, AWS_PROFILE or the default profile".into(),
+        };
+        return Some(format!(
+            "check the credentials ({whose}) and that they may use the bucket '{}'",
+            target.bucket
+        ));
+    }
+    if says(&["error sending request", "Connection refused", "dns error"]) {
+        return Some(match endpoint {
+            Some(_) if virtual_hosted => "--path-style: a virtual-hosted request goes to \
+                 the bucket's own host name, which an S3-compatible store may not have"
+                .into(),
+            Some(endpoint) => {
+                format!("check that {endpoint} is the store's address and that it is running")
+            }
+            None => "check the network connection to AWS".into(),
+        });
+    }
+    None
 }
 
 /// A client for one bucket, and a runtime to drive it from sync code, with
@@ -141,7 +263,11 @@ fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::ru
         .with_bucket_name(bucket)
         .with_region(region)
         .with_checksum_algorithm(Checksum::SHA256)
-        .with_virtual_hosted_style_request(!access.path_style)
+        .with_virtual_hosted_style_request(
+            !access
+                .addressing
+                .path_style(access.endpoint.as_deref(), bucket),
+        )
         .with_retry(retry_policy());
     if let Some(endpoint) = &access.endpoint {
         builder = builder
@@ -373,60 +499,64 @@ impl S3Publisher {
             .block_on(put_create(&self.store, &self.target, key, bytes, file))
     }
 
-    /// Puts local files under their names, several at a time, each as
-    /// [`Self::put`] does; the results are in the files' order. For many
-    /// small files (images), where one at a time would wait on each
-    /// request in turn.
-    pub fn put_files(&self, files: &[(std::path::PathBuf, String)]) -> Vec<Result<WrittenFile>> {
-        let mut results: Vec<Option<Result<WrittenFile>>> =
-            (0..files.len()).map(|_| None).collect();
-        let mut large = Vec::new();
+    /// Puts staged files under their names, each as [`Self::put`] does,
+    /// [`PUTS_IN_FLIGHT`] at a time: one request at a time would wait on
+    /// each in turn, which dominates for many small objects (copied
+    /// images). `landed` hears of each put as it is confirmed (progress)
+    /// and may stop the run by returning an error (a cancel); no put
+    /// starts after that, or after a put fails, and that error is
+    /// returned. Puts in flight are then dropped: a single put lands whole
+    /// or not at all. Order among the files is not kept, so a file that
+    /// names others (a manifest) goes in a later call. The files come
+    /// back as put, in the order given.
+    pub fn put_all<E: From<Error>>(
+        &self,
+        files: &[(&WrittenFile, &str)],
+        mut landed: impl FnMut(&WrittenFile) -> std::result::Result<(), E>,
+    ) -> std::result::Result<Vec<WrittenFile>, E> {
+        let mut put: Vec<Option<WrittenFile>> = vec![None; files.len()];
+        // Large files go up in parts, one file at a time (its parts are
+        // the concurrency), before the small ones.
+        let (large, small): (Vec<usize>, Vec<usize>) =
+            (0..files.len()).partition(|&i| files[i].0.size_bytes >= MULTIPART_FROM);
+        for i in large {
+            let (staged, name) = files[i];
+            let file = self.put(staged, name)?;
+            landed(&file)?;
+            put[i] = Some(file);
+        }
         self.runtime.block_on(async {
-            for chunk in (0..files.len()).collect::<Vec<_>>().chunks(PUTS_IN_FLIGHT) {
-                let mut set = tokio::task::JoinSet::new();
-                for &i in chunk {
-                    let (local, name) = &files[i];
-                    let bytes = match std::fs::metadata(local) {
-                        Ok(m) if m.len() >= MULTIPART_FROM => {
-                            large.push(i);
-                            continue;
-                        }
-                        _ => match read(local) {
-                            Ok(b) => b,
-                            Err(e) => {
-                                results[i] = Some(Err(e));
-                                continue;
-                            }
-                        },
-                    };
+            let mut set = tokio::task::JoinSet::new();
+            let mut next = small.into_iter();
+            loop {
+                while set.len() < PUTS_IN_FLIGHT
+                    && let Some(i) = next.next()
+                {
+                    let (staged, name) = files[i];
+                    let bytes = read(Path::new(&staged.key))?;
                     let key = self.key_of(name);
                     let file = WrittenFile {
                         key: self.target.url_of(&key),
-                        size_bytes: bytes.len() as u64,
-                        sha256: sha256_hex(&bytes),
+                        ..staged.clone()
                     };
                     let (store, target) = (self.store.clone(), self.target.clone());
                     set.spawn(async move {
-                        let sent = put_create(&store, &target, &key, bytes, &file).await;
-                        (i, sent.map(|()| file))
+                        put_create(&store, &target, &key, bytes, &file)
+                            .await
+                            .map(|()| (i, file))
                     });
                 }
-                while let Some(done) = set.join_next().await {
-                    if let Ok((i, r)) = done {
-                        results[i] = Some(r);
-                    }
-                }
+                let Some(done) = set.join_next().await else {
+                    break;
+                };
+                let (i, file) =
+                    done.map_err(|e| Error::Invalid(format!("a put did not finish: {e}")))??;
+                landed(&file)?;
+                put[i] = Some(file);
             }
-        });
-        // Large files go up in parts, one at a time, as `put` sends them.
-        for i in large {
-            let (local, name) = &files[i];
-            results[i] = Some(hash_file(local).and_then(|staged| self.put(&staged, name)));
-        }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::Invalid("a put did not finish".into()))))
-            .collect()
+            Ok::<_, E>(())
+        })?;
+        Ok(put.into_iter().flatten().collect())
     }
 
     /// Puts one file so that nothing already published is ever replaced.
@@ -595,8 +725,9 @@ const MULTIPART_FROM: u64 = 16 * 1024 * 1024;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts uploading at once.
 const PARTS_IN_FLIGHT: usize = 4;
-/// Small objects uploading at once (`put_files`).
-const PUTS_IN_FLIGHT: usize = 16;
+/// Small objects uploading at once (`put_all`): as wide as the AWS CLI's
+/// default of 10 concurrent requests, about.
+const PUTS_IN_FLIGHT: usize = 8;
 
 /// Failed requests are retried with exponential backoff (0.1 s doubling,
 /// at most 5 s apart, 5 retries): enough for a dropped connection or a
@@ -644,16 +775,79 @@ mod tests {
             endpoint: Some(" http://127.0.0.1:9000 ".into()),
             region: Some("  ".into()),
             profile: Some(String::new()),
-            path_style: true,
+            addressing: Addressing::Path,
         };
         let t = S3Target::new("s3://lake/x", &form).unwrap();
         assert_eq!(
             t.access,
             LakeAccess {
                 endpoint: Some("http://127.0.0.1:9000".into()),
-                path_style: true,
+                addressing: Addressing::Path,
                 ..LakeAccess::default()
             }
+        );
+    }
+
+    #[test]
+    fn addressing_is_chosen_as_boto3_chooses() {
+        let auto = Addressing::Auto;
+        // An endpoint given (an IP address, localhost, any S3-compatible
+        // store): path style, which is what failed before.
+        assert!(auto.path_style(Some("http://127.0.0.1:9000"), "lake"));
+        assert!(auto.path_style(Some("http://localhost:9000"), "lake"));
+        // AWS: virtual-hosted, unless the name cannot be a host label.
+        assert!(!auto.path_style(None, "lake-2026"));
+        assert!(auto.path_style(None, "my.lake"));
+        assert!(auto.path_style(None, "my_lake"));
+        assert!(auto.path_style(None, "-lake"));
+        // Forced either way.
+        assert!(Addressing::Path.path_style(None, "lake"));
+        assert!(!Addressing::VirtualHosted.path_style(Some("http://127.0.0.1:9000"), "lake"));
+        for a in [
+            Addressing::Auto,
+            Addressing::Path,
+            Addressing::VirtualHosted,
+        ] {
+            assert_eq!(Addressing::from_name(a.name()), Some(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name());
+        }
+        assert_eq!(Addressing::from_name("sideways"), None);
+    }
+
+    #[test]
+    fn a_store_error_says_what_to_try() {
+        let at = |endpoint: Option<&str>, addressing, profile: Option<&str>| {
+            let access = LakeAccess {
+                endpoint: endpoint.map(str::to_owned),
+                profile: profile.map(str::to_owned),
+                addressing,
+                ..LakeAccess::default()
+            };
+            S3Target::new("s3://lake/exports", &access).unwrap()
+        };
+        let moto = Some("http://127.0.0.1:5000");
+        let no_bucket =
+            "Error performing PUT: <Code>NoSuchBucket</Code><BucketName>exports</BucketName>";
+        let hint = what_to_try(no_bucket, &at(moto, Addressing::VirtualHosted, None)).unwrap();
+        assert!(hint.starts_with("--path-style"), "{hint}");
+        let hint = what_to_try(no_bucket, &at(None, Addressing::Auto, None)).unwrap();
+        assert!(hint.contains("bucket 'lake' exists"), "{hint}");
+        let denied = "Client error with status 403 Forbidden: <Code>InvalidAccessKeyId</Code>";
+        let hint = what_to_try(denied, &at(moto, Addressing::Auto, Some("lake"))).unwrap();
+        assert!(hint.contains("the profile 'lake'"), "{hint}");
+        let refused =
+            "error sending request for url (http://127.0.0.1:5000/lake/x): Connection refused";
+        let hint = what_to_try(refused, &at(moto, Addressing::Auto, None)).unwrap();
+        assert!(
+            hint.contains("http://127.0.0.1:5000 is the store's address"),
+            "{hint}"
+        );
+        assert_eq!(
+            what_to_try(
+                "Object at location x not found",
+                &at(moto, Addressing::Auto, None)
+            ),
+            None
         );
     }
 }

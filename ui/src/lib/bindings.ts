@@ -117,10 +117,11 @@ region: string | null,
  */
 profile: string | null, 
 /**
- * Path-style addressing (`endpoint/bucket/key`), which most
- * S3-compatible stores need.
+ * How requests name the bucket.
  */
-path_style: boolean, };
+addressing: Addressing, };
+
+export type Addressing = "auto" | "path" | "virtual-hosted";
 
 export type WrittenFile = { 
 /**

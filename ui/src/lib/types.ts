@@ -6,7 +6,7 @@ export type * from "./bindings";
 
 /** No lake settings: blank fields, which the API leaves out. */
 export function noLake(): LakeAccess {
-  return { endpoint: null, region: null, profile: null, path_style: false };
+  return { endpoint: null, region: null, profile: null, addressing: "auto" };
 }
 
 /** An item's boxes, when its label is boxes. */
