@@ -4,8 +4,9 @@
 - triage_core depends on no crate of ours;
 - domain crates depend on triage_core, and on each other only where allowed;
 - only triage_api combines domain crates; shells depend on triage_api alone;
-- rusqlite only in triage_store, linfa only in triage_learn, object_store only
-  in triage_lake, tauri only in src-tauri, egui/eframe only in triage_explore;
+- rusqlite only in triage_store, linfa only in triage_learn, object_store and
+  the AWS SDK only in triage_lake, polars-parquet only in triage_data, tauri
+  only in src-tauri, egui/eframe only in triage_explore;
 - egui (and eframe, winit) appear only in triage_explore's normal tree, and
   tauri (and wry) only in src-tauri's: no other member has either;
 - images are decoded in one place (triage_data's image_file, which checks
@@ -27,6 +28,9 @@ OWNED = {
     "rusqlite": {"triage_store"},
     "linfa": {"triage_learn"},
     "object_store": {"triage_lake"},
+    "aws-config": {"triage_lake"},
+    "aws-sdk-glue": {"triage_lake"},
+    "polars-parquet": {"triage_data"},
     "candle-core": {"triage_embed"},
     "candle-nn": {"triage_embed"},
     "candle-transformers": {"triage_embed"},

@@ -18,6 +18,7 @@ mod multilabel;
 pub mod profile;
 mod roundtrip;
 mod s3;
+mod sign_in;
 mod team;
 mod text;
 mod webdriver;

@@ -106,8 +106,10 @@ pub(crate) struct S3Args {
     /// S3: always name the bucket in the host (bucket.endpoint/key).
     #[arg(long)]
     virtual_hosted: bool,
-    /// S3: a named profile from ~/.aws/credentials and ~/.aws/config
-    /// (default: the AWS_* variables, else AWS_PROFILE, else default).
+    /// S3: a named profile from ~/.aws/config and ~/.aws/credentials (keys,
+    /// SSO, credential_process, an assumed role), used alone. Default: the
+    /// AWS CLI's chain (AWS_* variables, AWS_PROFILE or default, web
+    /// identity, ECS, instance metadata).
     #[arg(long)]
     profile: Option<String>,
 }

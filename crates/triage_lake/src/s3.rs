@@ -237,46 +237,11 @@ fn what_to_try(reason: &str, target: &S3Target) -> Option<String> {
     None
 }
 
-/// A client for one bucket, and a runtime to drive it from sync code, with
-/// credentials from the standard chain; nothing secret is kept beyond the
-/// client.
+/// A client for one bucket, and a runtime to drive it from sync code,
+/// signed in as the AWS CLI would be (see [`credentials`]); nothing secret
+/// is kept beyond the client.
 fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
     let access = &target.access;
-    let chosen = credentials::resolve(access.profile.as_deref())?;
-    let region = access
-        .region
-        .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .or_else(|| chosen.as_ref().and_then(|c| c.region.clone()))
-        .unwrap_or_else(|| "us-east-1".into());
-    let mut builder = AmazonS3Builder::from_env();
-    if let Some(c) = chosen {
-        builder = builder
-            .with_access_key_id(c.access_key_id)
-            .with_secret_access_key(c.secret_access_key);
-        if let Some(token) = c.session_token {
-            builder = builder.with_token(token);
-        }
-    }
-    let mut builder = builder
-        .with_bucket_name(bucket)
-        .with_region(region)
-        .with_checksum_algorithm(Checksum::SHA256)
-        .with_virtual_hosted_style_request(
-            !access
-                .addressing
-                .path_style(access.endpoint.as_deref(), bucket),
-        )
-        .with_retry(retry_policy());
-    if let Some(endpoint) = &access.endpoint {
-        builder = builder
-            .with_endpoint(endpoint)
-            .with_allow_http(endpoint.starts_with("http://"));
-    }
-    let store = builder
-        .build()
-        .map_err(|e| s3_err(target, &target.prefix, e))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -284,6 +249,33 @@ fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::ru
             path: "tokio runtime".into(),
             source,
         })?;
+    let signed_in = runtime.block_on(credentials::sign_in(
+        access.profile.as_deref(),
+        access.region.as_deref(),
+    ))?;
+    // As the AWS CLI: an endpoint given, else the variables that name one.
+    let endpoint = access.endpoint.clone().or_else(|| {
+        ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+    });
+    let mut builder = AmazonS3Builder::new()
+        .with_credentials(signed_in.credentials)
+        .with_bucket_name(bucket)
+        .with_region(signed_in.region)
+        .with_checksum_algorithm(Checksum::SHA256)
+        .with_virtual_hosted_style_request(
+            !access.addressing.path_style(endpoint.as_deref(), bucket),
+        )
+        .with_retry(retry_policy());
+    if let Some(endpoint) = &endpoint {
+        builder = builder
+            .with_endpoint(endpoint)
+            .with_allow_http(endpoint.starts_with("http://"));
+    }
+    let store = builder
+        .build()
+        .map_err(|e| s3_err(target, &target.prefix, e))?;
     Ok((store, runtime))
 }
 
