@@ -513,6 +513,8 @@ pub struct ExportRequest {
     split: Vec<f64>,
     /// Export although gates fail, for this reason.
     override_reason: Option<String>,
+    /// `glue:DATABASE.TABLE` over the Parquet of an S3 export.
+    catalog: Option<String>,
 }
 
 impl ExportRequest {
@@ -529,6 +531,7 @@ impl ExportRequest {
                 copy_images: self.copy_images,
                 split,
                 override_reason: given(self.override_reason),
+                catalog: given(self.catalog),
                 ..ExportOptions::default()
             },
         ))

@@ -214,7 +214,7 @@ fn labeled_penguins(tmp: &Path, more: &[(&str, &str)]) -> (PathBuf, PathBuf) {
 }
 
 /// A project of `n` generated rows, every one labeled a or b on import.
-fn labeled_rows(tmp: &Path, n: usize) -> PathBuf {
+pub(crate) fn labeled_rows(tmp: &Path, n: usize) -> PathBuf {
     let table = tmp.join("rows.csv");
     let mut csv = String::from("id,x,y,label\n");
     for i in 0..n {

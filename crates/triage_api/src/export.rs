@@ -56,6 +56,11 @@ pub struct ExportOptions {
     /// Set (by Ctrl-C, say) to stop an upload before its next object: the
     /// manifest is then never published and the project records nothing.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// `glue:DATABASE.TABLE`: put a Glue table over the Parquet of an S3
+    /// export, which then goes under `table/` (Hive layout with a split),
+    /// a folder of its own, since Athena reads every object under a
+    /// table's location.
+    pub catalog: Option<String>,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -169,6 +174,8 @@ pub struct ExportSummary {
     /// Whether the export is in the project's history: not when the
     /// project is read-only.
     pub recorded: bool,
+    /// The catalog entry put over it (`glue:DATABASE.TABLE`), if asked.
+    pub catalog: Option<String>,
 }
 
 impl Project {
@@ -241,6 +248,19 @@ impl Project {
             return Err(Error::Invalid(why));
         }
         let shown = to.display().to_string();
+        if let Some(catalog) = &options.catalog {
+            triage_lake::glue::GlueTable::parse(catalog)?;
+            if !shown.starts_with("s3://") {
+                return Err(Error::Invalid(format!(
+                    "{catalog}: a catalog entry points at S3, so the export goes to s3://"
+                )));
+            }
+            if !options.formats.contains(&ExportFormat::Parquet) {
+                return Err(Error::Invalid(format!(
+                    "{catalog}: a catalog entry is a table over Parquet: add --format parquet"
+                )));
+            }
+        }
         if shown.starts_with("s3://") {
             return Ok(Destination::S3(
                 S3Target::new(&shown, &options.lake)?,
@@ -344,6 +364,15 @@ impl Project {
                     self.write_all(&staging, options, (&review, shares), &moved, progress)?,
                 )
             };
+            // A catalog entry's columns come from the Parquet as written.
+            let columns = match &options.catalog {
+                Some(_) => staged
+                    .iter()
+                    .find(|s| s.content == Content::Format(ExportFormat::Parquet))
+                    .map(|s| triage_lake::glue::hive_columns(Path::new(&s.file.key)))
+                    .transpose()?,
+                None => None,
+            };
             // Progress now counts objects put, images first.
             let total = (images.len() + staged.len()) as u64;
             tracing::info!("uploading {total} objects to {url}");
@@ -378,11 +407,34 @@ impl Project {
                         .map(|(s, file)| Staged { file, ..s }),
                 );
             }
-            Ok(published)
+            let table = columns.map(|columns| triage_lake::glue::TableSpec {
+                location: format!("{}/{TABLE_DIR}/", publisher.base_url()),
+                columns,
+                partitions: shares
+                    .map(|s| s.iter().map(|(name, _)| (*name).to_owned()).collect())
+                    .unwrap_or_default(),
+                properties: table_properties(&export_id, &self.job_name, &published),
+            });
+            Ok((published, table))
         });
         // The staged copies are only a means; a failed run leaves none.
         let _ = std::fs::remove_dir_all(&staging);
-        self.finish_export(url, published?, review, at)
+        let (published, table) = published?;
+        let mut summary = self.finish_export(url, published, review, at)?;
+        if let (Some(catalog), Some(table)) = (&options.catalog, table) {
+            // After the data and the manifest: a failure here leaves a
+            // complete export, and a rerun converges.
+            let glue = triage_lake::glue::GlueTable::parse(catalog)?;
+            triage_lake::glue::register(&target.access, &glue, &table).map_err(|e| {
+                Error::Invalid(format!(
+                    "the export is complete at {}, but its catalog entry failed: {e} \
+                     (run the same export again to retry)",
+                    table.location.trim_end_matches(&format!("{TABLE_DIR}/"))
+                ))
+            })?;
+            summary.catalog = Some(glue.name());
+        }
+        Ok(summary)
     }
 
     /// Writes every format under `root` (one folder per share with a
@@ -450,13 +502,21 @@ impl Project {
             staged.extend(self.write_yolo(root, options, moved, &parts)?);
         }
         for (part, only) in &parts {
-            let folder = LocalFolder::new(&part.map_or(root.to_owned(), |p| root.join(p)))?;
             for &format in per_part.iter().filter(|f| **f != ExportFormat::Yolo) {
+                let dir = match (format, part) {
+                    (ExportFormat::Parquet, _) if options.catalog.is_some() => {
+                        part.map_or(TABLE_DIR.to_owned(), |p| format!("{TABLE_DIR}/split={p}"))
+                    }
+                    _ => part.unwrap_or_default().to_owned(),
+                };
+                let folder = LocalFolder::new(&root.join(&dir))?;
                 let (file, labeled) =
                     self.write_format(&folder, format, (options, moved), *only, total, progress)?;
-                let name = part.map_or(format.file_name().to_owned(), |p| {
-                    format!("{p}/{}", format.file_name())
-                });
+                let name = if dir.is_empty() {
+                    format.file_name().to_owned()
+                } else {
+                    format!("{dir}/{}", format.file_name())
+                };
                 staged.push(Staged {
                     content: Content::Format(format),
                     name,
@@ -693,6 +753,7 @@ impl Project {
             items: counts.items,
             labeled,
             recorded,
+            catalog: None,
         })
     }
 
@@ -802,6 +863,28 @@ type Relocated = std::collections::HashMap<i64, String>;
 
 /// The folder copied images go into, inside an export.
 const IMAGES_DIR: &str = "images";
+/// The folder an export's Parquet goes into when a catalog table is put
+/// over it: Athena reads every object under a table's location.
+const TABLE_DIR: &str = "table";
+
+/// A catalog table's properties: which export and job it is, and the
+/// SHA-256 of each Parquet object it reads, by its name in the export.
+fn table_properties(
+    export_id: &str,
+    job_name: &str,
+    published: &[Staged],
+) -> std::collections::BTreeMap<String, String> {
+    let mut properties = std::collections::BTreeMap::from([
+        ("triage_export_id".to_owned(), export_id.to_owned()),
+        ("triage_job_name".to_owned(), job_name.to_owned()),
+    ]);
+    for s in published {
+        if s.content == Content::Format(ExportFormat::Parquet) {
+            properties.insert(format!("sha256:{}", s.name), s.file.sha256.clone());
+        }
+    }
+    properties
+}
 
 /// Applies the filters, then points a copied image's item at its copy,
 /// in its manifest line too, so every format names the copy.

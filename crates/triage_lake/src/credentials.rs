@@ -21,6 +21,7 @@ use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::profile::region::ProfileFileRegionProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_sdk_glue::config::SharedHttpClient;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
 use object_store::CredentialProvider;
 use object_store::aws::AwsCredential;
@@ -38,6 +39,8 @@ pub(crate) struct SignIn {
     /// `region` as given, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else the
     /// profile's, else `us-east-1`.
     pub region: String,
+    /// The SDK's HTTP client, for the SDK's own clients (Glue).
+    pub http: SharedHttpClient,
 }
 
 /// Resolves the sign-in for `profile` (the standard chain when `None`)
@@ -50,7 +53,7 @@ pub(crate) async fn sign_in(profile: Option<&str>, region: Option<&str>) -> Resu
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https();
-    let config = ProviderConfig::without_region().with_http_client(http);
+    let config = ProviderConfig::without_region().with_http_client(http.clone());
     let region = match region {
         Some(region) => region.to_owned(),
         None => {
@@ -103,6 +106,7 @@ pub(crate) async fn sign_in(profile: Option<&str>, region: Option<&str>) -> Resu
     Ok(SignIn {
         credentials,
         region,
+        http,
     })
 }
 
@@ -140,6 +144,13 @@ impl SdkCredentials {
     }
 }
 
+impl SdkCredentials {
+    /// The SDK provider behind this cache, for the SDK's own clients.
+    pub(crate) fn provider(&self) -> SharedCredentialsProvider {
+        self.provider.clone()
+    }
+}
+
 #[async_trait::async_trait]
 impl CredentialProvider for SdkCredentials {
     type Credential = AwsCredential;
@@ -157,7 +168,7 @@ impl CredentialProvider for SdkCredentials {
 /// An error and its causes on one line: the SDK's top-level messages
 /// ("the credential provider was not enabled") say little without them.
 /// None of them holds a secret: the SDK redacts commands and keys.
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn causes(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -13,6 +13,7 @@
 mod boxes_out;
 mod credentials;
 mod csv_out;
+pub mod glue;
 mod gt_manifest;
 mod local;
 mod parquet_out;

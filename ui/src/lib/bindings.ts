@@ -721,7 +721,11 @@ labeled: number,
  * Whether the export is in the project's history: not when the
  * project is read-only.
  */
-recorded: boolean, };
+recorded: boolean, 
+/**
+ * The catalog entry put over it (`glue:DATABASE.TABLE`), if asked.
+ */
+catalog: string | null, };
 
 export type PushSummary = { 
 /**
@@ -1283,7 +1287,11 @@ split: Array<number>,
 /**
  * Export although gates fail, for this reason.
  */
-overrideReason: string | null, };
+overrideReason: string | null, 
+/**
+ * `glue:DATABASE.TABLE` over the Parquet of an S3 export.
+ */
+catalog: string | null, };
 
 export type Diagnostics = { version: string, os: string, arch: string, 
 /**

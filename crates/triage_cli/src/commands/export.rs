@@ -50,6 +50,12 @@ pub struct Args {
     /// each gave each item.
     #[arg(long)]
     pub answers: bool,
+    /// S3 with Parquet: create or update a Glue table over the export's
+    /// Parquet, glue:DATABASE.TABLE (the Parquet then goes under table/,
+    /// split=NAME/ folders with a split). Glue is reached at
+    /// AWS_ENDPOINT_URL_GLUE when set.
+    #[arg(long, value_name = "glue:DATABASE.TABLE")]
+    pub catalog: Option<String>,
     /// Print the review (what the export would hold, its measured
     /// accuracy, the profile's alerts, the gates) and write nothing; fails
     /// when a gate fails.
@@ -79,6 +85,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         export_id,
         copy_images,
         answers,
+        catalog,
         dry_run,
         override_reason,
         annotator,
@@ -98,6 +105,7 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         answers,
         override_reason,
         annotator,
+        catalog,
         // An upload stops cleanly between objects; a local export, whose
         // files appear whole or not at all, may be ended at once.
         cancel: to
@@ -137,6 +145,9 @@ pub fn run(args: Args, at: Timestamp) -> Result<()> {
         summary.labeled,
         summary.destination
     );
+    if let Some(catalog) = &summary.catalog {
+        say!("catalogued as {catalog}");
+    }
     if !summary.recorded {
         say!("the project is read-only: this export is not in its history");
     }
