@@ -130,7 +130,7 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
     let pl_path = PlRefPath::try_from_path(path).map_err(|e| e.to_string())?;
     guarded(|| match format {
         TableFormat::Csv => {
-            unclosed_quote(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
+            check_quotes(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
             let nulls = null_markers();
             let scan = |infer: Option<usize>| {
                 LazyCsvReader::new(pl_path.clone())
@@ -271,7 +271,7 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
     }
     guarded(|| match format {
         TableFormat::Csv => {
-            unclosed_quote(bytes.as_ref())?;
+            check_quotes(bytes.as_ref())?;
             let read = |infer: Option<usize>| {
                 let nulls = null_markers();
                 CsvReadOptions::default()
@@ -365,11 +365,14 @@ fn guarded<T>(read: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     })
 }
 
-/// A CSV whose last quoted field never closes, as an error naming the
-/// line it opens on. polars reads past the end of its buffer on a file
-/// that ends right after an opening quote (found by fuzzing), and the
-/// rest of such a file would be one field anyway.
-fn unclosed_quote(bytes: impl std::io::Read) -> Result<(), String> {
+/// Quotes polars cannot read safely, as an error naming the line: a
+/// quoted field that never closes (polars reads past the end of its buffer
+/// on a file ending right after an opening quote), and a `"` in the middle
+/// of a field, which polars' row splitter takes for an opening quote while
+/// its parser does not: rows then split in the wrong places, and one
+/// ending in a lone `"` made polars read out of bounds (both found by
+/// fuzzing). Python polars refuses such files too.
+fn check_quotes(bytes: impl std::io::Read) -> Result<(), String> {
     use std::io::Read;
     #[derive(Clone, Copy, PartialEq)]
     enum At {
@@ -377,8 +380,16 @@ fn unclosed_quote(bytes: impl std::io::Read) -> Result<(), String> {
         Unquoted,
         Quoted,
         QuoteInQuoted,
+        /// A `\r` after a closing quote, before the `\n`.
+        EndOfQuoted,
     }
     let (mut at, mut line, mut opened) = (At::FieldStart, 1usize, 0usize);
+    let stray = |line: usize| {
+        Err(format!(
+            "line {line}: a `\"` inside a field that does not start with one; quote the whole \
+             field and double the quote (`\"5\"\" tall\"`)"
+        ))
+    };
     for byte in std::io::BufReader::new(bytes).bytes() {
         let b = byte.map_err(|e| format!("cannot read: {e}"))?;
         at = match (at, b) {
@@ -386,10 +397,14 @@ fn unclosed_quote(bytes: impl std::io::Read) -> Result<(), String> {
             (At::Quoted, _) => At::Quoted,
             // `""` inside quotes is a quote.
             (At::QuoteInQuoted, b'"') => At::Quoted,
+            (At::QuoteInQuoted, b'\r') => At::EndOfQuoted,
+            (At::QuoteInQuoted | At::EndOfQuoted, b',' | b'\n') => At::FieldStart,
+            (At::QuoteInQuoted | At::EndOfQuoted, _) => return stray(line),
             (At::FieldStart, b'"') => {
                 opened = line;
                 At::Quoted
             }
+            (At::Unquoted, b'"') => return stray(line),
             (_, b',' | b'\n') => At::FieldStart,
             _ => At::Unquoted,
         };
@@ -887,9 +902,9 @@ mod tests {
         assert!(report.problems[0].reason.contains("unknown table format"));
     }
 
-    /// The inputs the fuzzers found that made polars panic or read out of
-    /// bounds: each is now a problem for the import and a clear error for
-    /// the profile's reader.
+    /// The inputs the fuzzers found that made polars panic, abort or read
+    /// out of bounds: each is now a problem for the import and a clear
+    /// error for the profile's reader.
     #[test]
     fn what_the_fuzzers_found_is_a_clear_error() {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fuzz-corpus");
@@ -897,7 +912,15 @@ mod tests {
             (
                 "table_csv/crash-d08b7581d3d3ae9aa7e318dbfe7dbc3d40a8ee49",
                 "t.csv",
-                "line 9: a quoted field opens here and never closes",
+                // It ends after an opening quote, but a stray `"` comes first.
+                "line 1: a `\"` inside a field that does not start with one",
+            ),
+            // A `"` inside an unquoted field on line 1 shifted polars' rows
+            // until the file's last field was a lone `"`.
+            (
+                "table_csv/crash-f45340a7bd8b9697f589c87b28c93550096807eb",
+                "t.csv",
+                "line 1: a `\"` inside a field that does not start with one",
             ),
             (
                 "table_jsonl/crash-2e88611a8e5c4e70f97ace31c7f0a95171e150b4",
@@ -927,19 +950,24 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join(name);
             std::fs::write(&path, &bytes).unwrap();
-            let (rows, report) = read_table(&path, &TableOptions::default());
-            assert!(rows.is_empty() && !report.problems.is_empty(), "{file}");
+            // An import names what it refused (rows the CSV reader could
+            // not split are dropped and the rest, rewritten, read).
+            let (_, report) = read_table(&path, &TableOptions::default());
+            assert!(!report.problems.is_empty(), "{file}");
             let err = read_frame(&path).unwrap_err();
             assert!(err.contains(says), "{file}: {err}");
         }
     }
 
     #[test]
-    fn an_unclosed_quote_is_found_and_escaped_quotes_are_not_one() {
-        assert_eq!(unclosed_quote(&b"a,b\n1,\"x\"\"y\"\n"[..]), Ok(()));
-        assert_eq!(unclosed_quote(&b"a,b\n1,5\" tall\n"[..]), Ok(()));
-        assert_eq!(unclosed_quote(&b"a,b\n1,\"two\nlines\"\n"[..]), Ok(()));
-        let err = unclosed_quote(&b"a,b\n1,2\n3,\"\r"[..]).unwrap_err();
+    fn quotes_polars_cannot_read_are_found_and_good_ones_are_not() {
+        assert_eq!(check_quotes(&b"a,b\n1,\"x\"\"y\"\n"[..]), Ok(()));
+        assert_eq!(check_quotes(&b"a,b\n1,\"two\nlines\"\r\n2,3"[..]), Ok(()));
+        let err = check_quotes(&b"a,b\n1,5\" tall\n"[..]).unwrap_err();
+        assert!(err.starts_with("line 2: a `\"` inside a field"), "{err}");
+        let err = check_quotes(&b"a,b\n1,\"x\"y\n"[..]).unwrap_err();
+        assert!(err.starts_with("line 2: a `\"` inside a field"), "{err}");
+        let err = check_quotes(&b"a,b\n1,2\n3,\"\r"[..]).unwrap_err();
         assert!(err.starts_with("line 3: a quoted field opens"), "{err}");
     }
 }

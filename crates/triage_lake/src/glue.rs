@@ -351,7 +351,7 @@ fn says(table: &aws_sdk_glue::types::Table, spec: &TableSpec) -> bool {
     let partitioned = !table.partition_keys().is_empty();
     columns == spec.columns
         && storage.location() == Some(spec.location.as_str())
-        && partitioned == !spec.partitions.is_empty()
+        && partitioned != spec.partitions.is_empty()
         && table.parameters().is_some_and(|p| *p == parameters(spec))
 }
 
