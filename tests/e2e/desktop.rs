@@ -754,6 +754,60 @@ fn annotator_gives_a_photo_several_classes_with_the_keyboard() {
     }
 }
 
+/// The Export screen to S3 with a Glue table: the endpoint and the table
+/// typed into the form, the export lands on moto with its catalog entry,
+/// and the summary says so.
+#[test]
+fn lead_exports_to_s3_with_a_glue_table_from_the_export_screen() {
+    let moto = crate::s3::Moto::with_bucket("lake");
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = crate::s3::labeled_rows(tmp.path(), 40);
+    let app = Desktop::start_with(
+        &[path_str(&dir).to_owned()],
+        &[
+            ("TRIAGE_ANNOTATOR", Some("e2e")),
+            ("AWS_ACCESS_KEY_ID", Some("test")),
+            ("AWS_SECRET_ACCESS_KEY", Some("test")),
+            ("AWS_REGION", Some("us-east-1")),
+            ("AWS_PROFILE", None),
+            ("AWS_ENDPOINT_URL_GLUE", Some(&moto.endpoint)),
+        ],
+    );
+    let s = app.s();
+    // Every row came labeled: the Export screen is where this lead goes.
+    s.click(&s.wait_for("[data-screen=export]", LONG).unwrap())
+        .unwrap();
+    s.clear_and_type(&s.wait_for("#export-to", SHORT).unwrap(), "s3://lake/app")
+        .unwrap();
+    s.clear_and_type(
+        &s.wait_for("[data-field=endpoint]", SHORT).unwrap(),
+        &moto.endpoint,
+    )
+    .unwrap();
+    s.clear_and_type(&s.find("#export-catalog").unwrap(), "glue:lake.app")
+        .unwrap();
+    app.screenshot("15-export-glue");
+    s.click(&s.find("#start-export").unwrap()).unwrap();
+    let summary = s.wait_for("#export-summary", LONG).unwrap();
+    let said = s.text(&summary).unwrap();
+    assert!(said.contains("Catalogued as glue:lake.app"), "{said}");
+    let location = moto.boto3(
+        "glue = boto3.client('glue', endpoint_url=s3.meta.endpoint_url, \
+         aws_access_key_id='test', aws_secret_access_key='test', region_name='us-east-1')\n\
+         print(glue.get_table(DatabaseName='lake', Name='app')['Table']['StorageDescriptor']['Location'])",
+    );
+    let location = location.trim();
+    assert!(
+        location.starts_with("s3://lake/app/") && location.ends_with("/table/"),
+        "{location}"
+    );
+    let key = format!(
+        "{}labels.parquet",
+        location.trim_start_matches("s3://lake/")
+    );
+    moto.boto3(&format!("s3.head_object(Bucket='lake', Key='{key}')"));
+}
+
 /// Texts on the Label screen: the whole text shows, `/` finds words in it
 /// (every match marked, the label keys idle while typing, Escape gives them
 /// back), and the class keys label each text, as they do images.

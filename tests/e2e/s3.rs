@@ -27,6 +27,21 @@ fn venv(tool: &str) -> PathBuf {
     bin
 }
 
+/// Runs a script with the venv's Python (boto3, DuckDB, pyarrow, pandas);
+/// returns its stdout.
+pub(crate) fn python(script: &str) -> String {
+    let out = Command::new(venv("python"))
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 impl Moto {
     fn start() -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -69,16 +84,7 @@ impl Moto {
              aws_secret_access_key='test', region_name='us-east-1')\n",
             self.endpoint
         );
-        let out = Command::new(venv("python"))
-            .args(["-c", &format!("{prelude}{script}")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "boto3 failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        python(&format!("{prelude}{script}"))
     }
 }
 

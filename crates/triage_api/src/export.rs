@@ -369,7 +369,14 @@ impl Project {
                 Some(_) => staged
                     .iter()
                     .find(|s| s.content == Content::Format(ExportFormat::Parquet))
-                    .map(|s| triage_lake::glue::hive_columns(Path::new(&s.file.key)))
+                    .map(|s| {
+                        triage_data::table::parquet_schema(Path::new(&s.file.key))
+                            .map(|schema| triage_lake::glue::hive_columns(&schema))
+                            .map_err(|reason| Error::Path {
+                                path: s.file.key.clone(),
+                                reason,
+                            })
+                    })
                     .transpose()?,
                 None => None,
             };

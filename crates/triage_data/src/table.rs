@@ -296,6 +296,18 @@ fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFram
     })
 }
 
+/// A Parquet file's columns and their types, from its footer alone (for a
+/// catalog entry over an export).
+pub fn parquet_schema(path: &Path) -> Result<Schema, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    guarded(|| {
+        let arrow = ParquetReader::new(file)
+            .schema()
+            .map_err(|e| e.to_string())?;
+        Ok(Schema::from_arrow_schema(&arrow))
+    })
+}
+
 /// A whole Parquet file, eagerly: polars' streaming scan trusts a
 /// footer's byte ranges and read past the end of a damaged file (found by
 /// fuzzing).

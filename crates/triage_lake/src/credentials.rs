@@ -110,6 +110,17 @@ pub(crate) async fn sign_in(profile: Option<&str>, region: Option<&str>) -> Resu
     })
 }
 
+/// The endpoint the AWS CLI would use for `service` (`S3`, `GLUE`) when
+/// none is given: `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`.
+pub(crate) fn endpoint_from_env(service: &str) -> Option<String> {
+    [
+        format!("AWS_ENDPOINT_URL_{service}"),
+        "AWS_ENDPOINT_URL".into(),
+    ]
+    .into_iter()
+    .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+}
+
 /// The SDK's credentials as `object_store` wants them.
 #[derive(Debug)]
 pub(crate) struct SdkCredentials {

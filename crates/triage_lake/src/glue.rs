@@ -7,10 +7,9 @@
 //! changes nothing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
 
 use aws_sdk_glue::types::{Column, DatabaseInput, PartitionInput, SerDeInfo, StorageDescriptor};
-use polars::prelude::{ArrowDataType, ParquetReader, SerReader};
+use polars::prelude::{DataType, Schema};
 
 use crate::s3::LakeAccess;
 use crate::{Error, Result, credentials};
@@ -72,48 +71,38 @@ pub struct TableSpec {
     pub properties: BTreeMap<String, String>,
 }
 
-/// A Parquet file's columns with their Hive types, as Athena and Spark
-/// name them.
-pub fn hive_columns(parquet: &Path) -> Result<Vec<(String, String)>> {
-    let file = std::fs::File::open(parquet).map_err(|source| Error::Io {
-        path: parquet.display().to_string(),
-        source,
-    })?;
-    let schema = ParquetReader::new(file)
-        .schema()
-        .map_err(|e| Error::Parquet(format!("{}: {e}", parquet.display())))?;
-    Ok(schema
-        .iter_values()
-        .map(|field| (field.name.to_string(), hive_type(&field.dtype)))
-        .collect())
+/// A table's columns with their Hive types, as Athena and Spark name them.
+pub fn hive_columns(schema: &Schema) -> Vec<(String, String)> {
+    schema
+        .iter()
+        .map(|(name, dtype)| (name.to_string(), hive_type(dtype)))
+        .collect()
 }
 
-fn hive_type(dtype: &ArrowDataType) -> String {
-    use ArrowDataType as A;
+fn hive_type(dtype: &DataType) -> String {
+    use DataType as D;
     match dtype {
-        A::Boolean => "boolean".into(),
-        A::Int8 => "tinyint".into(),
-        A::Int16 | A::UInt8 => "smallint".into(),
-        A::Int32 | A::UInt16 => "int".into(),
-        A::Int64 | A::UInt32 => "bigint".into(),
-        A::UInt64 => "decimal(20,0)".into(),
-        A::Float32 => "float".into(),
-        A::Float64 => "double".into(),
-        A::Date32 | A::Date64 => "date".into(),
-        A::Timestamp(..) => "timestamp".into(),
-        A::Binary | A::LargeBinary | A::BinaryView | A::FixedSizeBinary(_) => "binary".into(),
-        A::List(inner) | A::LargeList(inner) | A::FixedSizeList(inner, _) => {
-            format!("array<{}>", hive_type(&inner.dtype))
-        }
-        A::Struct(fields) => format!(
+        D::Boolean => "boolean".into(),
+        D::Int8 => "tinyint".into(),
+        D::Int16 | D::UInt8 => "smallint".into(),
+        D::Int32 | D::UInt16 => "int".into(),
+        D::Int64 | D::UInt32 => "bigint".into(),
+        D::UInt64 => "decimal(20,0)".into(),
+        D::Float32 => "float".into(),
+        D::Float64 => "double".into(),
+        D::Date => "date".into(),
+        D::Datetime(..) => "timestamp".into(),
+        D::Binary => "binary".into(),
+        D::List(inner) => format!("array<{}>", hive_type(inner)),
+        D::Struct(fields) => format!(
             "struct<{}>",
             fields
                 .iter()
-                .map(|f| format!("{}:{}", f.name, hive_type(&f.dtype)))
+                .map(|f| format!("{}:{}", f.name(), hive_type(f.dtype())))
                 .collect::<Vec<_>>()
                 .join(",")
         ),
-        A::Dictionary(_, values, _) => hive_type(values),
+        // Text, categories and anything else Hive has no closer type for.
         _ => "string".into(),
     }
 }
@@ -123,19 +112,10 @@ fn hive_type(dtype: &ArrowDataType) -> String {
 /// `AWS_ENDPOINT_URL_GLUE` or `AWS_ENDPOINT_URL` when set (as the AWS CLI
 /// does), else at AWS in the lake's region.
 pub fn register(access: &LakeAccess, table: &GlueTable, spec: &TableSpec) -> Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Io {
-            path: "tokio runtime".into(),
-            source,
-        })?;
-    runtime.block_on(async {
+    crate::s3::runtime()?.block_on(async {
         let signed_in =
             credentials::sign_in(access.profile.as_deref(), access.region.as_deref()).await?;
-        let endpoint = ["AWS_ENDPOINT_URL_GLUE", "AWS_ENDPOINT_URL"]
-            .into_iter()
-            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()));
+        let endpoint = credentials::endpoint_from_env("GLUE");
         let mut config = aws_sdk_glue::Config::builder()
             .behavior_version(aws_sdk_glue::config::BehaviorVersion::latest())
             .region(aws_sdk_glue::config::Region::new(signed_in.region.clone()))
@@ -381,11 +361,9 @@ mod tests {
     }
 
     #[test]
-    fn parquet_types_become_hive_types() {
+    fn polars_types_become_hive_types() {
         use polars::prelude::*;
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.parquet");
-        let mut df = df!(
+        let df = df!(
             "id" => [1i64, 2],
             "label" => [Some("a"), None],
             "confidence" => [0.5f64, 1.0],
@@ -393,10 +371,7 @@ mod tests {
             "flag" => [true, false],
         )
         .unwrap();
-        ParquetWriter::new(std::fs::File::create(&path).unwrap())
-            .finish(&mut df)
-            .unwrap();
-        let columns = hive_columns(&path).unwrap();
+        let columns = hive_columns(df.schema());
         let typed: Vec<(&str, &str)> = columns
             .iter()
             .map(|(n, t)| (n.as_str(), t.as_str()))
@@ -409,6 +384,17 @@ mod tests {
                 ("confidence", "double"),
                 ("class_index", "bigint"),
                 ("flag", "boolean")
+            ]
+        );
+        let nested = Schema::from_iter([
+            Field::new("tags".into(), DataType::List(Box::new(DataType::String))),
+            Field::new("day".into(), DataType::Date),
+        ]);
+        assert_eq!(
+            hive_columns(&nested),
+            [
+                ("tags".to_owned(), "array<string>".to_owned()),
+                ("day".to_owned(), "date".to_owned())
             ]
         );
     }

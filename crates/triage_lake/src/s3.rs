@@ -242,23 +242,15 @@ fn what_to_try(reason: &str, target: &S3Target) -> Option<String> {
 /// is kept beyond the client.
 fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
     let access = &target.access;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|source| Error::Io {
-            path: "tokio runtime".into(),
-            source,
-        })?;
+    let runtime = runtime()?;
     let signed_in = runtime.block_on(credentials::sign_in(
         access.profile.as_deref(),
         access.region.as_deref(),
     ))?;
-    // As the AWS CLI: an endpoint given, else the variables that name one.
-    let endpoint = access.endpoint.clone().or_else(|| {
-        ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
-            .into_iter()
-            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-    });
+    let endpoint = access
+        .endpoint
+        .clone()
+        .or_else(|| credentials::endpoint_from_env("S3"));
     let mut builder = AmazonS3Builder::new()
         .with_credentials(signed_in.credentials)
         .with_bucket_name(bucket)
@@ -277,6 +269,17 @@ fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::ru
         .build()
         .map_err(|e| s3_err(target, &target.prefix, e))?;
     Ok((store, runtime))
+}
+
+/// A runtime to drive the async clients from sync code.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Io {
+            path: "tokio runtime".into(),
+            source,
+        })
 }
 
 /// Objects to fetch from S3 at once: enough to hide each request's latency.
