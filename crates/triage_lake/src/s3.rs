@@ -96,6 +96,14 @@ fn is_host_label(bucket: &str) -> bool {
 }
 
 impl LakeAccess {
+    /// The endpoint requests go to: the one given, else the one the AWS
+    /// CLI would take from the environment; AWS when `None`.
+    pub(crate) fn s3_endpoint(&self) -> Option<String> {
+        self.endpoint
+            .clone()
+            .or_else(|| credentials::endpoint_from_env("S3"))
+    }
+
     /// The same, with blank fields (an empty form field) left out.
     pub fn cleaned(&self) -> Self {
         let given = |v: &Option<String>| {
@@ -183,7 +191,8 @@ fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
 /// that does not answer.
 fn what_to_try(reason: &str, target: &S3Target) -> Option<String> {
     let access = &target.access;
-    let endpoint = access.endpoint.as_deref();
+    let endpoint = access.s3_endpoint();
+    let endpoint = endpoint.as_deref();
     let virtual_hosted = !access.addressing.path_style(endpoint, &target.bucket);
     let says = |codes: &[&str]| codes.iter().any(|c| reason.contains(c));
     if says(&["NoSuchBucket"]) {
@@ -247,10 +256,7 @@ fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::ru
         access.profile.as_deref(),
         access.region.as_deref(),
     ))?;
-    let endpoint = access
-        .endpoint
-        .clone()
-        .or_else(|| credentials::endpoint_from_env("S3"));
+    let endpoint = access.s3_endpoint();
     let mut builder = AmazonS3Builder::new()
         .with_credentials(signed_in.credentials)
         .with_bucket_name(bucket)
