@@ -531,7 +531,9 @@ impl ExportRequest {
                 copy_images: self.copy_images,
                 split,
                 override_reason: given(self.override_reason),
-                catalog: given(self.catalog),
+                catalog: given(self.catalog)
+                    .map(|c| triage_api::GlueTable::parse(c.trim()))
+                    .transpose()?,
                 ..ExportOptions::default()
             },
         ))

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use triage_data::ProgressFn;
+use triage_lake::glue::GlueTable;
 use triage_lake::{
     CocoBuilder, CsvWriter, ExportFormat, GtManifestWriter, LakeAccess, LocalFolder,
     ManifestSettings, ParquetBuilder, S3Publisher, S3Target, WrittenFile, sha256_hex,
@@ -60,7 +61,7 @@ pub struct ExportOptions {
     /// export, which then goes under `table/` (Hive layout with a split),
     /// a folder of its own, since Athena reads every object under a
     /// table's location.
-    pub catalog: Option<String>,
+    pub catalog: Option<GlueTable>,
 }
 
 /// Shares of the labeled items for training, validation and testing, drawn
@@ -248,8 +249,7 @@ impl Project {
             return Err(Error::Invalid(why));
         }
         let shown = to.display().to_string();
-        if let Some(catalog) = &options.catalog {
-            triage_lake::glue::GlueTable::parse(catalog)?;
+        if let Some(catalog) = options.catalog.as_ref().map(GlueTable::name) {
             if !shown.starts_with("s3://") {
                 return Err(Error::Invalid(format!(
                     "{catalog}: a catalog entry points at S3, so the export goes to s3://"
@@ -428,11 +428,10 @@ impl Project {
         let _ = std::fs::remove_dir_all(&staging);
         let (published, table) = published?;
         let mut summary = self.finish_export(url, published, review, at)?;
-        if let (Some(catalog), Some(table)) = (&options.catalog, table) {
+        if let (Some(glue), Some(table)) = (&options.catalog, table) {
             // After the data and the manifest: a failure here leaves a
             // complete export, and a rerun converges.
-            let glue = triage_lake::glue::GlueTable::parse(catalog)?;
-            triage_lake::glue::register(&target.access, &glue, &table).map_err(|e| {
+            triage_lake::glue::register(&target.access, glue, &table).map_err(|e| {
                 Error::Invalid(format!(
                     "the export is complete at {}, but its catalog entry failed: {e} \
                      (run the same export again to retry)",
@@ -510,11 +509,10 @@ impl Project {
         }
         for (part, only) in &parts {
             for &format in per_part.iter().filter(|f| **f != ExportFormat::Yolo) {
-                let dir = match (format, part) {
-                    (ExportFormat::Parquet, _) if options.catalog.is_some() => {
-                        part.map_or(TABLE_DIR.to_owned(), |p| format!("{TABLE_DIR}/split={p}"))
-                    }
-                    _ => part.unwrap_or_default().to_owned(),
+                let dir = if format == ExportFormat::Parquet && options.catalog.is_some() {
+                    part.map_or(TABLE_DIR.to_owned(), |p| format!("{TABLE_DIR}/split={p}"))
+                } else {
+                    part.unwrap_or_default().to_owned()
                 };
                 let folder = LocalFolder::new(&root.join(&dir))?;
                 let (file, labeled) =

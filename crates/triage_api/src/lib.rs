@@ -70,6 +70,7 @@ pub use triage_core::{
 pub use triage_data::Problem;
 pub use triage_data::image_file::ImageLimits;
 pub use triage_embed::{ModelInfo, ModelKind};
+pub use triage_lake::glue::GlueTable;
 pub use triage_lake::{Addressing, ExportFormat, LakeAccess, WrittenFile};
 pub use triage_learn::calibrate::Calibration;
 pub use triage_learn::model::Family;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use triage_api::{ExportFormat, ExportOptions, ExportReview, Split, Timestamp};
+use triage_api::{ExportFormat, ExportOptions, ExportReview, GlueTable, Split, Timestamp};
 
 use crate::{S3Args, bar, open};
 
@@ -54,8 +54,8 @@ pub struct Args {
     /// Parquet, glue:DATABASE.TABLE (the Parquet then goes under table/,
     /// split=NAME/ folders with a split). Glue is reached at
     /// AWS_ENDPOINT_URL_GLUE when set.
-    #[arg(long, value_name = "glue:DATABASE.TABLE")]
-    pub catalog: Option<String>,
+    #[arg(long, value_name = "glue:DATABASE.TABLE", value_parser = |s: &str| GlueTable::parse(s))]
+    pub catalog: Option<GlueTable>,
     /// Print the review (what the export would hold, its measured
     /// accuracy, the profile's alerts, the gates) and write nothing; fails
     /// when a gate fails.
