@@ -125,17 +125,7 @@ pub fn register(access: &LakeAccess, table: &GlueTable, spec: &TableSpec) -> Res
             config = config.endpoint_url(endpoint);
         }
         let glue = aws_sdk_glue::Client::from_conf(config.build());
-        let fail = |what: &str, e: &dyn std::error::Error| Error::Remote {
-            url: table.name(),
-            reason: format!("{what}: {}", credentials::causes(e)),
-        };
-        Catalog {
-            glue,
-            table,
-            fail: &fail,
-        }
-        .apply(spec)
-        .await
+        Catalog { glue, table }.apply(spec).await
     })
 }
 
@@ -143,16 +133,23 @@ pub fn register(access: &LakeAccess, table: &GlueTable, spec: &TableSpec) -> Res
 struct Catalog<'a> {
     glue: aws_sdk_glue::Client,
     table: &'a GlueTable,
-    fail: &'a dyn Fn(&str, &dyn std::error::Error) -> Error,
 }
 
 impl Catalog<'_> {
+    /// A failed step, naming the table and the SDK's causes.
+    fn fail(&self, step: &str, e: &dyn std::error::Error) -> Error {
+        Error::Remote {
+            url: self.table.name(),
+            reason: format!("{step}: {}", credentials::causes(e)),
+        }
+    }
+
     async fn apply(&self, spec: &TableSpec) -> Result<()> {
         let (db, name) = (&self.table.database, &self.table.table);
         let database = DatabaseInput::builder()
             .name(db)
             .build()
-            .map_err(|e| (self.fail)("database", &e))?;
+            .map_err(|e| self.fail("database", &e))?;
         if let Err(e) = self
             .glue
             .create_database()
@@ -163,9 +160,9 @@ impl Catalog<'_> {
                 .as_service_error()
                 .is_some_and(|s| s.is_already_exists_exception())
         {
-            return Err((self.fail)("create database", &e));
+            return Err(self.fail("create database", &e));
         }
-        let input = table_input(name, spec).map_err(|e| (self.fail)("table", &e))?;
+        let input = table_input(name, spec).map_err(|e| self.fail("table", &e))?;
         match self
             .glue
             .get_table()
@@ -183,7 +180,7 @@ impl Catalog<'_> {
                         .table_input(input)
                         .send()
                         .await
-                        .map_err(|e| (self.fail)("update table", &e))?;
+                        .map_err(|e| self.fail("update table", &e))?;
                 }
             }
             Err(e)
@@ -196,9 +193,9 @@ impl Catalog<'_> {
                     .table_input(input)
                     .send()
                     .await
-                    .map_err(|e| (self.fail)("create table", &e))?;
+                    .map_err(|e| self.fail("create table", &e))?;
             }
-            Err(e) => return Err((self.fail)("get table", &e)),
+            Err(e) => return Err(self.fail("get table", &e)),
         }
         for share in &spec.partitions {
             self.partition(spec, share).await?;
@@ -237,7 +234,7 @@ impl Catalog<'_> {
                         .partition_input(input)
                         .send()
                         .await
-                        .map_err(|e| (self.fail)("update partition", &e))?;
+                        .map_err(|e| self.fail("update partition", &e))?;
                 }
             }
             Err(e)
@@ -251,9 +248,9 @@ impl Catalog<'_> {
                     .partition_input(input)
                     .send()
                     .await
-                    .map_err(|e| (self.fail)("create partition", &e))?;
+                    .map_err(|e| self.fail("create partition", &e))?;
             }
-            Err(e) => return Err((self.fail)("get partition", &e)),
+            Err(e) => return Err(self.fail("get partition", &e)),
         }
         Ok(())
     }
