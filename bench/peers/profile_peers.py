@@ -1,9 +1,10 @@
 """Peers for `triage_bench profile`, each run as its own process.
 
-    python profile_peers.py polars CSV        # plain polars read
+    python profile_peers.py polars CSV        # plain polars read; prints its seconds
     python profile_peers.py ydata CSV OUT     # ydata-profiling, minimal=True
 """
 import sys
+import time
 
 
 def main() -> None:
@@ -11,7 +12,9 @@ def main() -> None:
     if which == "polars":
         import polars as pl
 
+        start = time.perf_counter()
         df = pl.read_csv(csv, try_parse_dates=True)
+        print(time.perf_counter() - start)
         assert df.height > 0
     elif which == "ydata":
         import pandas as pd

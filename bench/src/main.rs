@@ -1091,13 +1091,70 @@ fn bench_profile() -> Result<()> {
         return Ok(());
     }
     let script = repo().join("bench/peers/profile_peers.py");
-    let (wall, rss) = timed_process(
-        std::process::Command::new(&python)
+    let mut peer_read = Vec::new();
+    for _ in 0..3 {
+        let out = std::process::Command::new(&python)
             .arg(&script)
             .arg("polars")
-            .arg(&csv),
-    )?;
-    println!("  polars (Python) read_csv process:       {wall:.2} s, peak RSS {rss:.0} MiB");
+            .arg(&csv)
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        peer_read.push(String::from_utf8_lossy(&out.stdout).trim().parse::<f64>()?);
+    }
+    println!(
+        "  polars (Python) read_csv, in-process:   {}",
+        min_median_max(peer_read.clone())
+    );
+    peer_read.sort_by(f64::total_cmp);
+    let peer_s = peer_read[1];
+    if bin.is_file() {
+        let mut import = Vec::new();
+        let mut import_rss = 0f64;
+        for _ in 0..3 {
+            let project = data.join("import-1m");
+            let _ = std::fs::remove_dir_all(&project);
+            let status = std::process::Command::new(&bin)
+                .args([
+                    "init",
+                    "--task",
+                    "row-classification",
+                    "--classes",
+                    "no,yes",
+                ])
+                .arg(&project)
+                .output()?;
+            anyhow::ensure!(status.status.success(), "triage init failed");
+            let (wall, rss) = timed_process(
+                std::process::Command::new(&bin)
+                    .arg("import")
+                    .arg(&project)
+                    .arg(&csv)
+                    .args(["--id-column", "id", "--label-column", "c2"]),
+            )?;
+            import.push(wall);
+            import_rss = import_rss.max(rss);
+            std::fs::remove_dir_all(&project)?;
+        }
+        println!(
+            "  `triage import` process (labels too):   {} (peak RSS {import_rss:.0} MiB)",
+            min_median_max(import.clone())
+        );
+        import.sort_by(f64::total_cmp);
+        println!(
+            "  import / polars (Python) read:          {:.2}× (target ≤ 3×)",
+            import[1] / peer_s
+        );
+    }
+    if let Some(t) = triage_run {
+        println!(
+            "  `triage profile` / polars (Python) read: {:.2}× (target ≤ 2×)",
+            t / peer_s
+        );
+    }
     let out = data.join("profile-1m-ydata.json");
     let (ydata, rss) = timed_process(
         std::process::Command::new(&python)

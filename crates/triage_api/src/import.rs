@@ -23,6 +23,16 @@ const BATCH: usize = 5_000;
 /// Items drawn at random for people to label first, when nothing is queued.
 const START_BATCH: usize = 50;
 
+/// One source's import under way: what it has stored so far.
+struct Landing {
+    source: i64,
+    kind: SourceKind,
+    shown: String,
+    added: u64,
+    already: u64,
+    labeled: u64,
+}
+
 /// How to read what is imported.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
@@ -257,34 +267,43 @@ impl Project {
             label_column: options.label_column.clone(),
             text_column: options.text_column.clone(),
         };
-        let (rows, mut report) = table::read_table(path, &table_options);
+        let (rows, mut report) = table::open_table(path, &table_options);
         let file = path.display().to_string();
-        let total = rows.len() as u64;
-        let mut items = Vec::with_capacity(rows.len());
-        for (n, row) in rows.into_iter().enumerate() {
-            let label = row.label.as_deref().and_then(|name| {
-                let position = format!("row {}", row.index + 1);
-                self.class_or_warn(name, &file, position, &mut report)
-                    .map(ImportedLabel::class)
-            });
-            items.push(NewItem {
-                kind,
-                ref_key: format!("{file}#{}", row.index),
-                uri: None,
-                row_index: Some(row.index),
-                external_id: row.external_id,
-                content_hash: triage_data::content_hash(row.payload.as_bytes()),
-                width: None,
-                height: None,
-                payload: Some(row.payload),
-                label,
-            });
-            progress(n as u64 + 1, total);
+        let mut landing = self.begin_import(SourceKind::Table, (path, path), at)?;
+        if let Some(mut rows) = rows {
+            let total = rows.len() as u64;
+            while rows.position() < rows.len() {
+                let batch = rows.next_batch(BATCH, &mut report);
+                let items: Vec<NewItem> = batch
+                    .into_iter()
+                    .map(|row| {
+                        let label = row.label.as_deref().and_then(|name| {
+                            let position = format!("row {}", row.index + 1);
+                            self.class_or_warn(name, &file, position, &mut report)
+                                .map(ImportedLabel::class)
+                        });
+                        NewItem {
+                            kind,
+                            ref_key: format!("{file}#{}", row.index),
+                            uri: None,
+                            row_index: Some(row.index),
+                            external_id: row.external_id,
+                            content_hash: triage_data::content_hash(row.payload.as_bytes()),
+                            width: None,
+                            height: None,
+                            payload: Some(row.payload),
+                            label,
+                        }
+                    })
+                    .collect();
+                self.land(&mut landing, &items, at)?;
+                progress(rows.position() as u64, total);
+            }
         }
         if let Some(column) = &options.label_column {
             self.skip_feature(column)?;
         }
-        self.finish_import(SourceKind::Table, (path, path), items, report, at)
+        self.end_import(landing, report, at)
     }
 
     /// Imports a manifest from S3: the manifest and every `s3://` image it
@@ -528,24 +547,70 @@ impl Project {
         report: Report,
         at: Timestamp,
     ) -> Result<ImportReport> {
+        let mut landing = self.begin_import(kind, (path, root), at)?;
+        self.land(&mut landing, &items, at)?;
+        self.end_import(landing, report, at)
+    }
+
+    /// Records the source an import's items come from.
+    fn begin_import(
+        &mut self,
+        kind: SourceKind,
+        (path, root): (&Path, &Path),
+        at: Timestamp,
+    ) -> Result<Landing> {
         let shown = path.display().to_string();
         let root = root.display().to_string();
         let source = self.store.add_source(kind, &shown, Some(&root), at)?;
-        let mut present = std::collections::HashSet::new();
+        Ok(Landing {
+            source,
+            kind,
+            shown,
+            added: 0,
+            already: 0,
+            labeled: 0,
+        })
+    }
+
+    /// Stores items of the source `landing` began, a transaction per
+    /// [`BATCH`], counting what was new.
+    fn land(&mut self, landing: &mut Landing, items: &[NewItem], at: Timestamp) -> Result<()> {
         for chunk in items.chunks(BATCH) {
-            present.extend(self.store.insert_items(source, chunk, at)?);
+            let present: std::collections::HashSet<String> = self
+                .store
+                .insert_items(landing.source, chunk, at)?
+                .into_iter()
+                .collect();
+            let already = present.len() as u64;
+            landing.already += already;
+            landing.added += chunk.len() as u64 - already;
+            landing.labeled += chunk
+                .iter()
+                .filter(|i| i.label.is_some() && !present.contains(&i.ref_key))
+                .count() as u64;
         }
-        let already = present.len() as u64;
+        Ok(())
+    }
+
+    /// Queues the first items to label and reports what came in.
+    fn end_import(
+        &mut self,
+        landing: Landing,
+        report: Report,
+        at: Timestamp,
+    ) -> Result<ImportReport> {
         self.store
             .seed_queue(START_BATCH, at.timestamp_micros() as u64)?;
-        let labeled = items
-            .iter()
-            .filter(|i| i.label.is_some() && !present.contains(&i.ref_key))
-            .count() as u64;
-        tracing::info!(
-            "imported {} items from {shown} ({} already present, {} skipped)",
-            items.len() as u64 - already,
+        let Landing {
+            kind,
+            shown,
+            added,
             already,
+            labeled,
+            ..
+        } = landing;
+        tracing::info!(
+            "imported {added} items from {shown} ({already} already present, {} skipped)",
             report.problems.len()
         );
         for problem in &report.problems {
@@ -554,7 +619,7 @@ impl Project {
         Ok(ImportReport {
             path: shown,
             kind,
-            added: items.len() as u64 - already,
+            added,
             already_present: already,
             labeled,
             problems: report.problems,
