@@ -17,6 +17,7 @@ mod dataset;
 pub mod html;
 pub mod images;
 pub mod model;
+pub mod sketch;
 pub mod stats;
 
 use std::collections::HashMap;
