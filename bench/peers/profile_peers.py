@@ -1,6 +1,7 @@
 """Peers for `triage_bench profile`, each run as its own process.
 
     python profile_peers.py polars CSV        # plain polars read; prints its seconds
+    python profile_peers.py scan CSV          # a streaming scan; prints its seconds
     python profile_peers.py ydata CSV OUT     # ydata-profiling, minimal=True
 """
 import sys
@@ -16,6 +17,19 @@ def main() -> None:
         df = pl.read_csv(csv, try_parse_dates=True)
         print(time.perf_counter() - start)
         assert df.height > 0
+    elif which == "scan":
+        import polars as pl
+
+        # Every column parsed (a maximum of each), nothing kept: the
+        # plainest streaming read.
+        start = time.perf_counter()
+        out = (
+            pl.scan_csv(csv, try_parse_dates=True)
+            .select(pl.all().max())
+            .collect(engine="streaming")
+        )
+        print(time.perf_counter() - start)
+        assert out.height == 1
     elif which == "ydata":
         import pandas as pd
         from ydata_profiling import ProfileReport

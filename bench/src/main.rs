@@ -700,6 +700,179 @@ fn main() -> Result<()> {
     if which == "embed" {
         bench_embed()?;
     }
+    if matches!(which.as_str(), "streaming" | "all") {
+        bench_streaming()?;
+    }
+    Ok(())
+}
+
+/// Rows of the streaming benchmark's CSV: about 1.1 GiB.
+const STREAMING_ROWS: usize = 8_000_000;
+
+/// A child of this process's memory cgroup (v2 or v1) limited to `bytes`,
+/// for running a command under a memory limit without root-only tools; or
+/// why it cannot be made.
+fn memory_cgroup(bytes: u64) -> Result<PathBuf> {
+    let groups = std::fs::read_to_string("/proc/self/cgroup")?;
+    for line in groups.lines() {
+        let (dir, limit) = if let Some(p) = line.strip_prefix("0::") {
+            (
+                Path::new("/sys/fs/cgroup").join(p.trim_start_matches('/')),
+                "memory.max",
+            )
+        } else if let Some((_, p)) = line.split_once(":memory:") {
+            (
+                Path::new("/sys/fs/cgroup/memory").join(p.trim_start_matches('/')),
+                "memory.limit_in_bytes",
+            )
+        } else {
+            continue;
+        };
+        if !dir.join(limit).exists() && !dir.join("cgroup.procs").exists() {
+            continue;
+        }
+        let child = dir.join(format!("triage-bench-{}", std::process::id()));
+        if std::fs::create_dir_all(&child).is_ok()
+            && std::fs::write(child.join(limit), bytes.to_string()).is_ok()
+        {
+            return Ok(child);
+        }
+    }
+    anyhow::bail!("no writable memory cgroup (run as root, or with a delegated cgroup)")
+}
+
+/// `make bench`: a streamed profile of a CSV four times larger than the
+/// memory it is given, against a plain polars streaming scan of the same
+/// file (Python, in-process), and against the exact profile (without a
+/// limit) for accuracy: quantiles within the stated rank error, distinct
+/// counts within 2%, top values above 1% of the rows exact.
+fn bench_streaming() -> Result<()> {
+    let data = data_dir()?;
+    let csv = data.join("profile-8m.csv");
+    make_profile_csv(&csv, STREAMING_ROWS)?;
+    let size = std::fs::metadata(&csv)?.len();
+    let limit = size / 4;
+    println!(
+        "\nstreaming profile: {STREAMING_ROWS} rows × 20 columns, {} MiB CSV, memory limit {} MiB",
+        size >> 20,
+        limit >> 20
+    );
+    let bin = std::env::current_exe()?.with_file_name("triage");
+    anyhow::ensure!(bin.is_file(), "build triage_cli in release first");
+    let cgroup = memory_cgroup(limit)?;
+    let json = data.join("profile-8m-streamed.json");
+    let limited = |args: &[&std::ffi::OsStr]| -> Result<(f64, f64)> {
+        let mut cmd = std::process::Command::new("sh");
+        cmd.arg("-c")
+            .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
+            .arg(&cgroup)
+            .args(args);
+        timed_process(&mut cmd)
+    };
+    let (streamed, rss) = limited(&[
+        bin.as_os_str(),
+        "profile".as_ref(),
+        csv.as_os_str(),
+        "--streaming".as_ref(),
+        "--json".as_ref(),
+        json.as_os_str(),
+    ])?;
+    println!("  `triage profile --streaming`, limited:   {streamed:.2} s, peak RSS {rss:.0} MiB");
+    // Without a flag, the same limit makes the choice streaming.
+    let auto = data.join("profile-8m-auto.json");
+    limited(&[
+        bin.as_os_str(),
+        "profile".as_ref(),
+        csv.as_os_str(),
+        "--json".as_ref(),
+        auto.as_os_str(),
+    ])?;
+    let auto: triage_api::Profile = serde_json::from_slice(&std::fs::read(&auto)?)?;
+    println!(
+        "  without a flag, under the limit:          {:?}",
+        auto.method.mode
+    );
+    let _ = std::fs::remove_dir(&cgroup);
+
+    let python = bench_python()?;
+    let script = repo().join("bench/peers/profile_peers.py");
+    let out = std::process::Command::new(&python)
+        .arg(&script)
+        .arg("scan")
+        .arg(&csv)
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let scan: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+    println!("  polars (Python) streaming scan:           {scan:.2} s");
+    println!(
+        "  streamed profile / scan:                  {:.2}× (target ≤ 2.5×)",
+        streamed / scan
+    );
+
+    // Accuracy against the exact profile and the exact ranks (no limit).
+    let streamed: triage_api::Profile = serde_json::from_slice(&std::fs::read(&json)?)?;
+    let options = triage_api::ProfileOptions {
+        mode: Some(triage_api::ProfileMode::Exact),
+        ..Default::default()
+    };
+    let exact = triage_api::profile_path(&csv, &options)?;
+    let frame = triage_api::read_table(&csv)?;
+    let error = streamed.method.quantile_rank_error.unwrap_or(0.0);
+    let (mut worst_rank, mut worst_distinct, mut top_ok, mut top_checked) = (0f64, 0f64, 0, 0);
+    for (s, e) in streamed.columns.iter().zip(&exact.columns) {
+        let d = (s.distinct as f64 - e.distinct as f64).abs() / e.distinct.max(1) as f64;
+        worst_distinct = worst_distinct.max(d);
+        for top in e.top_values.iter().filter(|v| v.count * 100 > exact.rows) {
+            top_checked += 1;
+            top_ok += usize::from(s.top_values.contains(top));
+        }
+        let Some(q) = s.numeric.as_ref().map(|n| n.quantiles) else {
+            continue;
+        };
+        let column = frame
+            .column(&s.name)?
+            .cast(&polars::prelude::DataType::Float64)?;
+        let mut values: Vec<f64> = column
+            .f64()?
+            .iter()
+            .flatten()
+            .filter(|v| !v.is_nan())
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let n = values.len() as f64;
+        for (p, v) in [
+            (0.05, q.p5),
+            (0.25, q.p25),
+            (0.5, q.p50),
+            (0.75, q.p75),
+            (0.95, q.p95),
+        ] {
+            let below = values.partition_point(|&x| x < v) as f64 / n;
+            let upto = values.partition_point(|&x| x <= v) as f64 / n;
+            let miss = if p < below {
+                below - p
+            } else if p > upto {
+                p - upto
+            } else {
+                0.0
+            };
+            worst_rank = worst_rank.max(miss);
+        }
+    }
+    println!(
+        "  worst quantile rank error:                {:.4}% (stated {:.4}%)",
+        worst_rank * 100.0,
+        error * 100.0
+    );
+    println!(
+        "  worst distinct count error:               {:.3}% (target ≤ 2%)",
+        worst_distinct * 100.0
+    );
+    println!("  top values above 1% exact:                {top_ok} of {top_checked}");
     Ok(())
 }
 
@@ -929,9 +1102,11 @@ fn bench_text() -> Result<()> {
 
 const PROFILE_ROWS: usize = 1_000_000;
 
-/// A CSV of 1,000,000 rows × 20 columns: 8 float, 6 int, 4 categorical, an
+/// A CSV of `rows` rows × 20 columns: 8 float, 6 int, 4 categorical, an
 /// id string and a date, with some missing values, skew and correlation.
-fn make_profile_csv(path: &Path) -> Result<()> {
+/// The same seed for every size, so a smaller file is the larger one's
+/// first rows.
+fn make_profile_csv(path: &Path, rows: usize) -> Result<()> {
     use std::io::Write;
     if path.is_file() {
         return Ok(());
@@ -957,7 +1132,7 @@ fn make_profile_csv(path: &Path) -> Result<()> {
         "Lisbon", "Oslo", "Quito", "Hanoi", "Accra", "Perth", "Lima", "Riga",
     ];
     let mut line = String::new();
-    for r in 0..PROFILE_ROWS {
+    for r in 0..rows {
         use std::fmt::Write as _;
         line.clear();
         let u = |x: u64| (x >> 11) as f64 / (1u64 << 53) as f64;
@@ -1033,7 +1208,7 @@ fn timed_process(cmd: &mut std::process::Command) -> Result<(f64, f64)> {
 fn bench_profile() -> Result<()> {
     let data = data_dir()?;
     let csv = data.join("profile-1m.csv");
-    make_profile_csv(&csv)?;
+    make_profile_csv(&csv, PROFILE_ROWS)?;
     let size = std::fs::metadata(&csv)?.len() as f64 / (1 << 20) as f64;
     println!("\nprofile: {PROFILE_ROWS} rows × 20 columns, {size:.0} MiB CSV");
 

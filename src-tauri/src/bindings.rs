@@ -63,6 +63,8 @@ fn declarations() -> String {
         triage_api::ConsolidationSummary::decl(&cfg),
         triage_api::ColumnKind::decl(&cfg),
         triage_api::profile_model::Profile::decl(&cfg),
+        triage_api::profile_model::Method::decl(&cfg),
+        triage_api::profile_model::Mode::decl(&cfg),
         triage_api::profile_model::ColumnProfile::decl(&cfg),
         triage_api::profile_model::ValueCount::decl(&cfg),
         triage_api::profile_model::NumericStats::decl(&cfg),

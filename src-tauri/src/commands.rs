@@ -605,7 +605,7 @@ pub async fn profile(
     blocking(move || {
         let options = triage_api::ProfileOptions {
             kinds,
-            label_column: None,
+            ..Default::default()
         };
         let profile = triage_api::profile_path(&dir, &options)?;
         let charts = triage_api::profile_charts_svg(&profile)?;

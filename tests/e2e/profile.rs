@@ -139,6 +139,53 @@ fn tables_give_json_and_a_self_contained_html_report() {
     );
 }
 
+/// `--streaming` profiles a table in batches: the JSON says so and states
+/// its bounds, the report and the summary say "approximate", and the exact
+/// statistics (counts, missing, min, max, mean) equal `--exact`'s.
+#[test]
+fn a_streamed_profile_says_so_and_agrees_with_the_exact_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = tmp.path().join("p.html");
+    let exact = profile_json(&[PENGUINS_CSV, "--exact"]);
+    let streamed = profile_json(&[PENGUINS_CSV, "--streaming", "--html", path_str(&html)]);
+    assert_eq!(exact["method"]["mode"], "exact");
+    assert_eq!(streamed["method"]["mode"], "streaming");
+    let error = streamed["method"]["quantile_rank_error"].as_f64().unwrap();
+    assert!(error > 0.0 && error < 0.01, "{error}");
+    assert!(
+        streamed["method"]["distinct_standard_error"]
+            .as_f64()
+            .unwrap()
+            < 0.01
+    );
+    let columns = |p: &serde_json::Value| p["columns"].as_array().unwrap().clone();
+    for (s, e) in columns(&streamed).iter().zip(&columns(&exact)) {
+        for field in ["name", "kind", "count", "missing", "distinct", "top_values"] {
+            assert_eq!(s[field], e[field], "{} {field}", e["name"]);
+        }
+        for field in ["min", "max"] {
+            assert_eq!(
+                s["numeric"][field], e["numeric"][field],
+                "{} {field}",
+                e["name"]
+            );
+        }
+    }
+    let report = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        report.contains("approximate: streamed in batches"),
+        "{report}"
+    );
+    let out = triage_ok(&["profile", PENGUINS_CSV, "--streaming"]);
+    assert!(out.contains("344 rows, 9 columns, streamed"), "{out}");
+    // Both at once is refused by the parser.
+    let both = triage(&["profile", PENGUINS_CSV, "--exact", "--streaming"]);
+    assert!(!both.status.success());
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+    // Without a flag, a small table is profiled exactly.
+    assert_eq!(profile_json(&[PENGUINS_CSV])["method"]["mode"], "exact");
+}
+
 #[test]
 fn image_folders_and_image_projects_get_image_profiles() {
     let p = profile_json(&["datasets/photos"]);

@@ -77,7 +77,9 @@ pub use triage_learn::model::Family;
 pub use triage_learn::strategy::Strategy;
 /// The profile's parts, as shells receive them.
 pub use triage_profile::model as profile_model;
-pub use triage_profile::{Kind as ColumnKind, Profile, charts, html as profile_html, read_table};
+pub use triage_profile::{
+    Kind as ColumnKind, Mode as ProfileMode, Profile, charts, html as profile_html, read_table,
+};
 pub use triage_store::{ExportRecord, LabelCounts, SourceKind};
 /// The project file schema this build writes.
 pub const PROJECT_SCHEMA_VERSION: i64 = triage_store::LATEST_VERSION;

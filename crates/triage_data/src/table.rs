@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Cursor;
+use std::num::NonZeroUsize;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -143,23 +144,16 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
     guarded(|| match format {
         TableFormat::Csv => {
             check_quotes(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
-            let nulls = null_markers();
-            let scan = |infer: Option<usize>| {
-                LazyCsvReader::new(pl_path.clone())
-                    .with_has_header(true)
-                    .with_try_parse_dates(true)
-                    .with_infer_schema_length(infer)
-                    .with_null_values(Some(NullValues::AllColumns(nulls.clone())))
-                    .finish()?
-                    .collect()
-            };
             // Types are inferred from the first 100 rows (polars' default;
             // a longer window makes polars read far slower). A column whose
             // type changes later fails to parse, and is read again with the
             // whole file inferred, which makes it text (or float).
-            scan(Some(100))
+            csv_scan(&pl_path, Some(100))
+                .and_then(LazyFrame::collect)
                 .or_else(|first| match first {
-                    PolarsError::ComputeError(_) => scan(None),
+                    PolarsError::ComputeError(_) => {
+                        csv_scan(&pl_path, None).and_then(LazyFrame::collect)
+                    }
                     e => Err(e),
                 })
                 .map_err(|e| locate(path, format, e))
@@ -169,6 +163,131 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
             .finish()
             .and_then(|lf| lf.collect())
             .map_err(|e| locate(path, format, e)),
+    })
+}
+
+/// The one CSV scan of a whole file: header, null markers, dates, and types
+/// from the first `infer` rows (`None`: all of them).
+fn csv_scan(path: &PlRefPath, infer: Option<usize>) -> PolarsResult<LazyFrame> {
+    LazyCsvReader::new(path.clone())
+        .with_has_header(true)
+        .with_try_parse_dates(true)
+        .with_infer_schema_length(infer)
+        .with_null_values(Some(NullValues::AllColumns(null_markers())))
+        .finish()
+}
+
+/// Reads a table as [`read_frame`] does, but in batches of about `rows`
+/// rows through polars' streaming engine, so memory stays bounded by a
+/// batch whatever the file's size. Each batch is folded into a state made
+/// by `start`; when a CSV column changes type after the first rows, the
+/// fold starts again from a fresh state with every row inferred, as
+/// [`read_frame`] reads it again. Parquet is read whole first (see
+/// [`read_parquet`]) and then handed out in batches.
+pub fn fold_batches<S>(
+    path: &Path,
+    rows: usize,
+    start: impl Fn() -> S,
+    mut fold: impl FnMut(&mut S, DataFrame) -> Result<(), String>,
+) -> Result<S, String> {
+    if !path.is_file() {
+        return Err("no such file".into());
+    }
+    let format = TableFormat::from_path(path)
+        .ok_or("unknown table format (expected .csv, .parquet or .jsonl)")?;
+    let pl_path = PlRefPath::try_from_path(path).map_err(|e| e.to_string())?;
+    let rows = NonZeroUsize::new(rows.max(1));
+    match format {
+        TableFormat::Parquet => {
+            let frame = guarded(|| read_parquet(path))?;
+            let mut state = start();
+            let size = rows.map_or(1, NonZeroUsize::get);
+            for offset in (0..frame.height()).step_by(size) {
+                fold(&mut state, frame.slice(offset as i64, size))?;
+            }
+            Ok(state)
+        }
+        TableFormat::JsonLines => {
+            let scan = LazyJsonLineReader::new(pl_path).finish();
+            stream(scan, rows, start(), &mut fold).map_err(|e| e.located(path, format))
+        }
+        TableFormat::Csv => {
+            check_quotes(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
+            match stream(csv_scan(&pl_path, Some(100)), rows, start(), &mut fold) {
+                Err(StreamError::Polars(PolarsError::ComputeError(_))) => {
+                    stream(csv_scan(&pl_path, None), rows, start(), &mut fold)
+                }
+                other => other,
+            }
+            .map_err(|e| e.located(path, format))
+        }
+    }
+}
+
+/// Why a streamed read stopped: polars refused the file, or the fold
+/// refused a batch.
+enum StreamError {
+    Polars(PolarsError),
+    Fold(String),
+}
+
+impl StreamError {
+    fn located(self, path: &Path, format: TableFormat) -> String {
+        match self {
+            StreamError::Polars(e) => locate(path, format, e),
+            StreamError::Fold(reason) => reason,
+        }
+    }
+}
+
+/// Runs a scan on polars' streaming engine on its own thread, handing each
+/// batch to `fold` here; at most two batches wait in between.
+fn stream<S>(
+    scan: PolarsResult<LazyFrame>,
+    rows: Option<NonZeroUsize>,
+    mut state: S,
+    fold: &mut impl FnMut(&mut S, DataFrame) -> Result<(), String>,
+) -> Result<S, StreamError> {
+    let (send, receive) = std::sync::mpsc::sync_channel::<DataFrame>(2);
+    let sink = scan
+        .and_then(|lf| {
+            lf.sink_batches(
+                // `true` stops the query: the fold has given up.
+                PlanCallback::new(move |df: DataFrame| Ok(send.send(df).is_err())),
+                true,
+                rows,
+            )
+        })
+        .map_err(StreamError::Polars)?;
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                sink.collect_with_engine(Engine::Streaming)
+            }))
+        });
+        let mut failed = None;
+        for batch in receive.iter() {
+            if failed.is_none()
+                && let Err(e) = fold(&mut state, batch)
+            {
+                failed = Some(e);
+                // Dropping the receiver makes the next send fail, which
+                // stops the query.
+                break;
+            }
+        }
+        drop(receive);
+        let read = reader.join();
+        if let Some(e) = failed {
+            return Err(StreamError::Fold(e));
+        }
+        match read {
+            Ok(Ok(Ok(_))) => Ok(state),
+            Ok(Ok(Err(e))) => Err(StreamError::Polars(e)),
+            _ => Err(StreamError::Fold(
+                "the file is damaged or not what its name says (polars failed reading it)".into(),
+            )),
+        }
     })
 }
 

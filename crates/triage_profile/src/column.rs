@@ -133,6 +133,7 @@ pub(crate) fn profile_column(column: &Column, kind_override: Option<Kind>) -> Re
             distinct,
             distinct_exact: true,
             top_values,
+            top_values_shortfall: 0,
             numeric,
             datetime,
             text_length,
@@ -256,13 +257,40 @@ pub(crate) struct StringPass<'a> {
     codes: Option<Vec<Option<u32>>>,
 }
 
+/// What kind inference looks at in one string.
+pub(crate) struct StringTraits {
+    /// Its length in characters.
+    pub chars: usize,
+    /// Whether it holds a space inside (after trimming).
+    pub spaced: bool,
+    /// Whether it ends like an image file.
+    pub image: bool,
+    /// Whether it reads as a number.
+    pub number: bool,
+}
+
+impl StringTraits {
+    pub(crate) fn of(s: &str) -> Self {
+        let t = s.trim();
+        let b = t.as_bytes();
+        Self {
+            chars: s.chars().count(),
+            spaced: t.contains(' '),
+            image: IMAGE_ENDINGS.iter().any(|e| {
+                b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+            }),
+            number: t.parse::<f64>().is_ok(),
+        }
+    }
+}
+
 /// What kind inference needs to know about a string column, as shares of
 /// its non-missing values.
 pub(crate) struct StringFacts {
-    mean_length: f64,
-    spaced_share: f64,
-    image_share: f64,
-    numeric_share: f64,
+    pub mean_length: f64,
+    pub spaced_share: f64,
+    pub image_share: f64,
+    pub numeric_share: f64,
 }
 
 impl<'a> StringPass<'a> {
@@ -319,15 +347,11 @@ impl<'a> StringPass<'a> {
         let (mut length, mut spaced, mut images, mut numbers) = (0.0, 0.0, 0.0, 0.0);
         for (s, &c) in self.levels.iter().zip(&self.counts) {
             let c = c as f64;
-            let t = s.trim();
-            length += s.chars().count() as f64 * c;
-            spaced += if t.contains(' ') { c } else { 0.0 };
-            let b = t.as_bytes();
-            let image = IMAGE_ENDINGS.iter().any(|e| {
-                b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
-            });
-            images += if image { c } else { 0.0 };
-            numbers += if t.parse::<f64>().is_ok() { c } else { 0.0 };
+            let t = StringTraits::of(s);
+            length += t.chars as f64 * c;
+            spaced += if t.spaced { c } else { 0.0 };
+            images += if t.image { c } else { 0.0 };
+            numbers += if t.number { c } else { 0.0 };
         }
         StringFacts {
             mean_length: length / n,
@@ -430,7 +454,7 @@ fn codes(series: &Series) -> PolarsResult<Values> {
 }
 
 /// Milliseconds per unit of a date or datetime's physical value.
-fn ms_per_unit(dtype: &DataType) -> Option<f64> {
+pub(crate) fn ms_per_unit(dtype: &DataType) -> Option<f64> {
     match dtype {
         DataType::Date => Some(86_400_000.0),
         DataType::Datetime(TimeUnit::Milliseconds, _) => Some(1.0),
@@ -441,7 +465,7 @@ fn ms_per_unit(dtype: &DataType) -> Option<f64> {
 }
 
 /// A time as ISO 8601, in UTC.
-fn iso(ms: f64, date_only: bool) -> String {
+pub(crate) fn iso(ms: f64, date_only: bool) -> String {
     let at = chrono::DateTime::from_timestamp_millis(ms as i64).unwrap_or_default();
     if date_only {
         at.format("%Y-%m-%d").to_string()

@@ -74,7 +74,10 @@ pub(crate) fn categorical_associations(cols: &[Col<'_>]) -> Option<CorrelationMa
 }
 
 /// A symmetric matrix with 1 on the diagonal, its pairs computed in parallel.
-fn symmetric(n: usize, f: impl Fn(usize, usize) -> Option<f64> + Sync) -> Vec<Vec<Option<f64>>> {
+pub(crate) fn symmetric(
+    n: usize,
+    f: impl Fn(usize, usize) -> Option<f64> + Sync,
+) -> Vec<Vec<Option<f64>>> {
     let pairs: Vec<(usize, usize)> = (0..n)
         .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
         .collect();

@@ -7,7 +7,7 @@ use base64::Engine;
 
 use crate::Result;
 use crate::charts::{self, Keyed};
-use crate::model::{ColumnProfile, LabelFacts, NumericStats, Profile};
+use crate::model::{ColumnProfile, LabelFacts, Method, Mode, NumericStats, Profile};
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -187,6 +187,17 @@ pub fn report(profile: &Profile) -> Result<String> {
     report_with(profile, &[])
 }
 
+/// What a streamed profile's reader should know, in one sentence.
+pub fn approximate(method: &Method) -> String {
+    format!(
+        "approximate: streamed in batches; quantiles and histograms within {:.2}% of the rows \
+         in rank, distinct counts marked ≈ within {:.2}% (standard error); not computed: {}",
+        method.quantile_rank_error.unwrap_or(0.0) * 100.0,
+        method.distinct_standard_error.unwrap_or(0.0) * 100.0,
+        method.omitted.join(", ")
+    )
+}
+
 /// Renders the report with `sections` first (an export's review).
 pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
     let charts = charts::charts_for(profile);
@@ -196,11 +207,14 @@ pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
         "<!doctype html><html lang=en><head><meta charset=utf-8>\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">\
          <title>Profile of {src}</title><style>{STYLE}</style></head><body>\
-         <h1>Profile of {src}</h1><p>{rows} rows, {cols} columns, {dups} duplicate rows. Schema {schema}.</p>",
+         <h1>Profile of {src}</h1><p>{rows} rows, {cols} columns, {facts}. Schema {schema}.</p>",
         src = escape(&profile.source),
         rows = profile.rows,
         cols = profile.columns.len(),
-        dups = profile.dataset.duplicate_rows,
+        facts = match profile.method.mode {
+            Mode::Exact => format!("{} duplicate rows", profile.dataset.duplicate_rows),
+            Mode::Streaming => escape(&approximate(&profile.method)),
+        },
         schema = escape(&profile.schema),
     );
     for section in sections {

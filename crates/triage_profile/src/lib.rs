@@ -19,6 +19,7 @@ pub mod images;
 pub mod model;
 pub mod sketch;
 pub mod stats;
+pub mod streaming;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -109,25 +110,8 @@ pub fn profile_table(path: &Path, options: &Options) -> Result<Profile> {
 /// Profiles a table already in memory. The label, source and confidence
 /// columns feed the label views and are not profiled as features.
 pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<Profile> {
-    for (what, name) in [
-        ("label", &options.label_column),
-        ("source", &options.source_column),
-        ("confidence", &options.confidence_column),
-        ("split", &options.split_column),
-    ] {
-        if let Some(name) = name
-            && df.column(name).is_err()
-        {
-            return Err(Error::Invalid(format!(
-                "{source}: no {what} column `{name}`"
-            )));
-        }
-    }
-    if let Some(unknown) = options.kinds.keys().find(|k| df.column(k).is_err()) {
-        return Err(Error::Invalid(format!(
-            "{source}: no column `{unknown}` to set a kind on"
-        )));
-    }
+    let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+    check_options(&names, source, options)?;
     let aside = [
         &options.source_column,
         &options.confidence_column,
@@ -206,6 +190,7 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
         labels,
         images: None,
         alerts: Vec::new(),
+        method: Method::default(),
     };
     let mut mixed = Vec::new();
     for r in results {
@@ -216,6 +201,30 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
     }
     profile.alerts = alerts::alerts(&profile, &mixed);
     Ok(profile)
+}
+
+/// Refuses options naming a column the table does not have.
+fn check_options(names: &[&str], source: &str, options: &Options) -> Result<()> {
+    for (what, name) in [
+        ("label", &options.label_column),
+        ("source", &options.source_column),
+        ("confidence", &options.confidence_column),
+        ("split", &options.split_column),
+    ] {
+        if let Some(name) = name
+            && !names.contains(&name.as_str())
+        {
+            return Err(Error::Invalid(format!(
+                "{source}: no {what} column `{name}`"
+            )));
+        }
+    }
+    if let Some(unknown) = options.kinds.keys().find(|k| !names.contains(&k.as_str())) {
+        return Err(Error::Invalid(format!(
+            "{source}: no column `{unknown}` to set a kind on"
+        )));
+    }
+    Ok(())
 }
 
 /// Rows that repeat an earlier row, counted by 64-bit row hashes (polars'

@@ -87,6 +87,41 @@ pub struct Profile {
     pub images: Option<ImageFacts>,
     /// Everything worth a look, each with the threshold that raised it.
     pub alerts: Vec<Alert>,
+    /// How the profile was computed, and its error bounds when streamed.
+    #[serde(default)]
+    pub method: Method,
+}
+
+/// Exact (the whole table in memory) or streaming (in batches, with
+/// mergeable summaries).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(rename = "ProfileMode")]
+pub enum Mode {
+    /// Every statistic computed from all the values.
+    #[default]
+    Exact,
+    /// Read in batches: quantiles, histograms, and distinct counts or top
+    /// values where a column has many distinct values, are estimates within
+    /// the stated bounds.
+    Streaming,
+}
+
+/// How a profile was computed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(rename = "ProfileMethod")]
+pub struct Method {
+    /// Exact or streaming.
+    pub mode: Mode,
+    /// Streaming: every quantile's normalized rank error, with 99%
+    /// confidence; a histogram bin's count is within this share of the rows
+    /// at each edge, and outliers likewise.
+    pub quantile_rank_error: Option<f64>,
+    /// Streaming: the relative standard error of a distinct count that is
+    /// not exact (`distinct_exact` false).
+    pub distinct_standard_error: Option<f64>,
+    /// Streaming: what was left out because it needs every row at once.
+    pub omitted: Vec<String>,
 }
 
 /// One column's profile.
@@ -106,12 +141,17 @@ pub struct ColumnProfile {
     pub missing: u64,
     /// Distinct non-missing values.
     pub distinct: u64,
-    /// Whether `distinct` is exact. Always true today, since the table is
-    /// in memory; a streaming profile of larger-than-memory files would
-    /// estimate it.
+    /// Whether `distinct` is exact: always in an exact profile; in a
+    /// streaming one, while the column had fewer distinct values than the
+    /// summary's counters.
     pub distinct_exact: bool,
     /// The most frequent values, most frequent first (ties by value).
     pub top_values: Vec<ValueCount>,
+    /// How far below its true count a top value's count may be: 0 in an
+    /// exact profile, and in a streaming one while the column had fewer
+    /// distinct values than the summary's counters.
+    #[serde(default)]
+    pub top_values_shortfall: u64,
     /// For numeric columns (quantitative, ordinal, identifier of numbers).
     pub numeric: Option<NumericStats>,
     /// For datetime columns.

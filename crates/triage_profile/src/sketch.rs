@@ -438,10 +438,10 @@ pub fn number_bytes(x: f64) -> [u8; 8] {
 /// more, the (capacity+1)-th largest count is taken from every counter and
 /// those at zero dropped. Any value held by more than n / (capacity+1)
 /// rows is kept, and each count falls short by at most [`Self::shortfall`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct FrequentValues {
+#[derive(Debug, Clone)]
+pub struct FrequentValues<K = String> {
     capacity: usize,
-    counts: HashMap<String, u64>,
+    counts: HashMap<K, u64>,
     n: u64,
     shortfall: u64,
 }
@@ -451,7 +451,7 @@ pub struct FrequentValues {
 /// distinct values than this.
 pub const FREQUENT_CAPACITY: usize = 1_000;
 
-impl FrequentValues {
+impl<K: std::hash::Hash + Eq + Ord + Clone> FrequentValues<K> {
     /// An empty summary of `capacity` counters (at least 1).
     pub fn new(capacity: usize) -> Self {
         Self {
@@ -464,7 +464,7 @@ impl FrequentValues {
 
     /// Adds a chunk's exact counts (as a hash map of a chunk's values
     /// gives them).
-    pub fn add_counts(&mut self, counts: impl IntoIterator<Item = (String, u64)>) {
+    pub fn add_counts(&mut self, counts: impl IntoIterator<Item = (K, u64)>) {
         for (value, count) in counts {
             self.n += count;
             *self.counts.entry(value).or_default() += count;
@@ -506,6 +506,11 @@ impl FrequentValues {
         self.n == 0
     }
 
+    /// Values held now: every distinct value seen while the shortfall is 0.
+    pub fn held(&self) -> usize {
+        self.counts.len()
+    }
+
     /// How far below its true count any count may be (0: all exact).
     pub fn shortfall(&self) -> u64 {
         self.shortfall
@@ -514,9 +519,8 @@ impl FrequentValues {
     /// The `top` most frequent values with their counts (lower bounds,
     /// exact when [`Self::shortfall`] is 0), most frequent first, ties by
     /// value.
-    pub fn top(&self, top: usize) -> Vec<(String, u64)> {
-        let mut all: Vec<(String, u64)> =
-            self.counts.iter().map(|(v, c)| (v.clone(), *c)).collect();
+    pub fn top(&self, top: usize) -> Vec<(K, u64)> {
+        let mut all: Vec<(K, u64)> = self.counts.iter().map(|(v, c)| (v.clone(), *c)).collect();
         all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         all.truncate(top);
         all

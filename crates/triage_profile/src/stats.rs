@@ -71,7 +71,7 @@ pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
     }
 }
 
-fn bin_count(n: usize, iqr: f64, min: f64, max: f64) -> usize {
+pub(crate) fn bin_count(n: usize, iqr: f64, min: f64, max: f64) -> usize {
     let range = max - min;
     if range <= 0.0 || n < 2 {
         return 1;

@@ -557,3 +557,190 @@ fn split_shares_are_compared_with_train() {
     let report = html::report(&p).unwrap();
     assert!(report.contains("<h3>Split</h3>") && report.contains("test (100 rows)"));
 }
+
+/// A streaming profile of the penguins gives what the exact one gives
+/// wherever both are exact: counts, missing values, distinct counts and top
+/// values of columns with few values, min, max, mean, standard deviation and
+/// skewness; quantiles are within the stated rank error, and Pearson's r
+/// agrees.
+#[test]
+fn streaming_penguins_match_the_exact_profile_where_both_are_exact() {
+    use triage_profile::streaming::profile_table_streaming;
+    let path = datasets().join("penguins.csv");
+    let options = Options {
+        label_column: Some("species".into()),
+        ..Options::default()
+    };
+    let exact = profile_table(&path, &options).unwrap();
+    let streamed = profile_table_streaming(&path, &options).unwrap();
+    assert_eq!(streamed.method.mode, triage_profile::Mode::Streaming);
+    assert_eq!(exact.method.mode, triage_profile::Mode::Exact);
+    let error = streamed.method.quantile_rank_error.unwrap();
+    assert!(error > 0.0 && error < 0.01, "{error}");
+    assert_eq!(streamed.rows, exact.rows);
+    assert_eq!(streamed.columns.len(), exact.columns.len());
+    for (s, e) in streamed.columns.iter().zip(&exact.columns) {
+        assert_eq!(
+            (&s.name, &s.dtype, s.kind, s.count, s.missing),
+            (&e.name, &e.dtype, e.kind, e.count, e.missing)
+        );
+        // Fewer distinct values than the counters: exact.
+        assert!(s.distinct_exact);
+        assert_eq!((s.distinct, s.top_values_shortfall), (e.distinct, 0));
+        assert_eq!(s.top_values, e.top_values, "{}", s.name);
+        match (&s.numeric, &e.numeric) {
+            (Some(a), Some(b)) => {
+                assert_eq!((a.min, a.max, a.zeros), (b.min, b.max, b.zeros));
+                for (x, y) in [(a.mean, b.mean), (a.std, b.std), (a.skewness, b.skewness)] {
+                    assert!(
+                        (x - y).abs() <= 1e-9 * (1.0 + y.abs()),
+                        "{}: {x} vs {y}",
+                        s.name
+                    );
+                }
+                // Every quantile within the rank error: its value lies
+                // between the exact quantiles error away on either side.
+                let column = triage_profile::read_table(&path).unwrap();
+                let mut values: Vec<f64> = column
+                    .column(&s.name)
+                    .unwrap()
+                    .cast(&polars::prelude::DataType::Float64)
+                    .unwrap()
+                    .f64()
+                    .unwrap()
+                    .iter()
+                    .flatten()
+                    .collect();
+                values.sort_by(f64::total_cmp);
+                let n = values.len() as f64;
+                let q = &a.quantiles;
+                for (p, v) in [
+                    (0.05, q.p5),
+                    (0.25, q.p25),
+                    (0.5, q.p50),
+                    (0.75, q.p75),
+                    (0.95, q.p95),
+                ] {
+                    let below = values.partition_point(|&x| x < v) as f64 / n;
+                    let upto = values.partition_point(|&x| x <= v) as f64 / n;
+                    assert!(
+                        below - error <= p && p <= upto + error,
+                        "{} p{p}: {v}",
+                        s.name
+                    );
+                }
+                assert_eq!(
+                    a.histogram.counts.iter().sum::<u64>(),
+                    b.histogram.counts.iter().sum::<u64>()
+                );
+            }
+            (None, None) => {}
+            other => panic!("{}: {other:?}", s.name),
+        }
+    }
+    let (se, ee) = (
+        streamed.dataset.numeric_correlations.as_ref().unwrap(),
+        exact.dataset.numeric_correlations.as_ref().unwrap(),
+    );
+    assert_eq!(se.columns, ee.columns);
+    for (rs, re) in se.primary.iter().zip(&ee.primary) {
+        for (a, b) in rs.iter().zip(re) {
+            match (a, b) {
+                (Some(a), Some(b)) => assert!((a - b).abs() < 1e-9, "{a} vs {b}"),
+                (a, b) => assert_eq!(a, b),
+            }
+        }
+    }
+    assert_eq!(
+        streamed.method.omitted,
+        [
+            "duplicate rows",
+            "Spearman correlations",
+            "categorical associations",
+            "label views"
+        ]
+    );
+}
+
+/// Many batches of a generated table: quantiles within the stated rank
+/// error, distinct counts within 2%, and the top values of a column with few
+/// values exact, against the exact profile of the same file.
+#[test]
+fn streaming_profile_of_many_batches_stays_within_its_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,x,skewed,colour,when\n");
+    let mut s = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let colours = ["red", "green", "blue", "amber"];
+    let rows = 300_000;
+    for i in 0..rows {
+        let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+        let x = (next() % 50_000) as f64 / 4.0;
+        let colour = colours[(next() % 100).min(97) as usize / 25];
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            csv,
+            "r{i},{x},{:.6},{colour},2024-01-{:02}",
+            (-u.max(1e-12).ln()) * 3.0,
+            1 + i % 28
+        );
+    }
+    let path = write(dir.path(), "big.csv", csv.as_bytes());
+    let exact = profile_table(&path, &Options::default()).unwrap();
+    let streamed =
+        triage_profile::streaming::profile_table_streaming(&path, &Options::default()).unwrap();
+    let error = streamed.method.quantile_rank_error.unwrap();
+    assert_eq!(streamed.rows, rows);
+    for (s, e) in streamed.columns.iter().zip(&exact.columns) {
+        assert_eq!(
+            (s.count, s.missing, s.kind),
+            (e.count, e.missing, e.kind),
+            "{}",
+            s.name
+        );
+        let relative = (s.distinct as f64 - e.distinct as f64).abs() / e.distinct as f64;
+        assert!(
+            relative <= 0.02,
+            "{}: {} vs {}",
+            s.name,
+            s.distinct,
+            e.distinct
+        );
+        // Values above 1% of the rows: found, with their exact counts.
+        for top in e.top_values.iter().filter(|v| v.count * 100 > rows) {
+            assert!(s.top_values.contains(top), "{}: {top:?}", s.name);
+        }
+        if let (Some(a), Some(b)) = (&s.numeric, &e.numeric) {
+            assert_eq!((a.min, a.max), (b.min, b.max));
+            assert!((a.mean - b.mean).abs() <= 1e-9 * b.mean.abs().max(1.0));
+            let hist: u64 = a.histogram.counts.iter().sum();
+            assert_eq!(hist, s.count);
+        }
+    }
+    // x is uniform: a rank error ε moves a quantile by at most ε of its
+    // range (and one step of 0.25).
+    let (a, b) = (
+        column(&streamed, "x").numeric.as_ref().unwrap(),
+        column(&exact, "x").numeric.as_ref().unwrap(),
+    );
+    for (qa, qb) in [
+        (a.quantiles.p5, b.quantiles.p5),
+        (a.quantiles.p50, b.quantiles.p50),
+        (a.quantiles.p95, b.quantiles.p95),
+    ] {
+        assert!(
+            (qa - qb).abs() <= error * (b.max - b.min) + 0.25,
+            "{qa} vs {qb}"
+        );
+    }
+    // The id column is all distinct: estimated, and said to be.
+    let id = column(&streamed, "id");
+    assert!(!id.distinct_exact && id.top_values_shortfall > 0);
+    assert_eq!(column(&streamed, "colour").top_values_shortfall, 0);
+    assert_eq!(column(&streamed, "when").kind, Kind::Datetime);
+}

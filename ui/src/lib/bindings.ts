@@ -887,7 +887,34 @@ images: ImageFacts | null,
 /**
  * Everything worth a look, each with the threshold that raised it.
  */
-alerts: Array<Alert>, };
+alerts: Array<Alert>, 
+/**
+ * How the profile was computed, and its error bounds when streamed.
+ */
+method: ProfileMethod, };
+
+export type ProfileMethod = { 
+/**
+ * Exact or streaming.
+ */
+mode: ProfileMode, 
+/**
+ * Streaming: every quantile's normalized rank error, with 99%
+ * confidence; a histogram bin's count is within this share of the rows
+ * at each edge, and outliers likewise.
+ */
+quantile_rank_error: number | null, 
+/**
+ * Streaming: the relative standard error of a distinct count that is
+ * not exact (`distinct_exact` false).
+ */
+distinct_standard_error: number | null, 
+/**
+ * Streaming: what was left out because it needs every row at once.
+ */
+omitted: Array<string>, };
+
+export type ProfileMode = "exact" | "streaming";
 
 export type ColumnProfile = { 
 /**
@@ -919,15 +946,21 @@ missing: number,
  */
 distinct: number, 
 /**
- * Whether `distinct` is exact. Always true today, since the table is
- * in memory; a streaming profile of larger-than-memory files would
- * estimate it.
+ * Whether `distinct` is exact: always in an exact profile; in a
+ * streaming one, while the column had fewer distinct values than the
+ * summary's counters.
  */
 distinct_exact: boolean, 
 /**
  * The most frequent values, most frequent first (ties by value).
  */
 top_values: Array<ValueCount>, 
+/**
+ * How far below its true count a top value's count may be: 0 in an
+ * exact profile, and in a streaming one while the column had fewer
+ * distinct values than the summary's counters.
+ */
+top_values_shortfall: number, 
 /**
  * For numeric columns (quantitative, ordinal, identifier of numbers).
  */

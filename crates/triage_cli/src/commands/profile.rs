@@ -27,6 +27,15 @@ pub struct Args {
     /// image-reference. May be repeated.
     #[arg(long = "kind", value_parser = parse_kind)]
     pub kinds: Vec<(String, triage_api::ColumnKind)>,
+    /// For a table: every statistic from the whole table in memory. By
+    /// default a table that would not fit comfortably is streamed.
+    #[arg(long, conflicts_with = "streaming")]
+    pub exact: bool,
+    /// For a table: read in batches, in bounded memory; quantiles,
+    /// histograms and the counts of columns with many distinct values are
+    /// estimates, their error bounds in the JSON.
+    #[arg(long)]
+    pub streaming: bool,
 }
 
 fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
@@ -43,10 +52,18 @@ pub fn run(args: Args) -> Result<()> {
         html,
         label,
         kinds,
+        exact,
+        streaming,
     } = args;
+    let mode = match (exact, streaming) {
+        (true, _) => Some(triage_api::ProfileMode::Exact),
+        (_, true) => Some(triage_api::ProfileMode::Streaming),
+        _ => None,
+    };
     let options = triage_api::ProfileOptions {
         kinds: kinds.into_iter().collect(),
         label_column: label,
+        mode,
     };
     // Errors already name the file and the position.
     let profile = crate::spinning("profiling", || triage_api::profile_path(&path, &options))?;
@@ -60,12 +77,20 @@ pub fn run(args: Args) -> Result<()> {
         triage_api::write_output(p, report.as_bytes())?;
     }
     if json.is_none() && html.is_none() {
+        let facts = match profile.method.mode {
+            triage_api::ProfileMode::Exact => {
+                format!("{} duplicate rows", profile.dataset.duplicate_rows)
+            }
+            triage_api::ProfileMode::Streaming => format!(
+                "streamed: estimates within the bounds in --json; not computed: {}",
+                profile.method.omitted.join(", ")
+            ),
+        };
         say!(
-            "{}: {} rows, {} columns, {} duplicate rows",
+            "{}: {} rows, {} columns, {facts}",
             profile.source,
             profile.rows,
             profile.columns.len(),
-            profile.dataset.duplicate_rows
         );
         for c in &profile.columns {
             say!(
