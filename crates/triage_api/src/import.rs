@@ -19,7 +19,7 @@ use crate::{Error, ImportReport, Project, Result};
 
 /// Items are inserted in batches of this many, each its own transaction, so
 /// a long import shows progress and a crash loses at most the open batch.
-const BATCH: usize = 5_000;
+const BATCH: usize = 50_000;
 /// Items drawn at random for people to label first, when nothing is queued.
 const START_BATCH: usize = 50;
 

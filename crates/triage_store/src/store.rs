@@ -14,6 +14,8 @@ use crate::{Error, Result};
 /// How long a writer waits for another writer before giving up. Labeling and
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// The page cache each connection may grow to, in KiB (see `connect`).
+const PAGE_CACHE_KIB: i64 = 256 * 1024;
 
 /// `path` as an SQLite `file:` URI: every byte but unreserved ones and
 /// separators percent-encoded, a Windows drive path given its leading `/`.
@@ -536,6 +538,10 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Up to 256 MiB of pages in memory (SQLite's default is 2 MiB): a
+        // large import's index inserts then hit memory, not the disk. Pages
+        // are only held as they are used, so small projects are unchanged.
+        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
