@@ -8,7 +8,7 @@
 //! standard error, and frequent values a bound on how far a count may fall
 //! short.
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap;
 
 /// Count, extremes, zeros and the first three central moments, merged with
 /// Pébay's pairwise formulas (exact, unlike averaging averages).
@@ -59,6 +59,36 @@ impl Moments {
         self.min = self.min.min(x);
         self.max = self.max.max(x);
         self.zeros += u64::from(x == 0.0);
+    }
+
+    /// The moments of a chunk of values (no NaN), in two passes: the mean,
+    /// then centred sums, which is both faster and more accurate than
+    /// pushing one value at a time.
+    pub fn of_slice(values: &[f64]) -> Self {
+        if values.is_empty() {
+            return Self::default();
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let (mut m2, mut m3, mut zeros) = (0.0, 0.0, 0u64);
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &v in values {
+            let d = v - mean;
+            m2 += d * d;
+            m3 += d * d * d;
+            zeros += u64::from(v == 0.0);
+            min = min.min(v);
+            max = max.max(v);
+        }
+        Self {
+            n: values.len() as u64,
+            min,
+            max,
+            zeros,
+            mean,
+            m2,
+            m3,
+        }
     }
 
     /// Adds what another chunk saw.
@@ -138,6 +168,37 @@ impl CoMoments {
         self.m2_x += dx * (x - self.mean_x);
         self.m2_y += dy * (y - self.mean_y);
         self.c_xy += dx * (y - self.mean_y);
+    }
+
+    /// The co-moments of a chunk of pairs (NaN where missing), in two
+    /// passes over the complete pairs: means, then centred sums.
+    pub fn of_slices(x: &[f64], y: &[f64]) -> Self {
+        let complete = || x.iter().zip(y).filter(|(a, b)| !a.is_nan() && !b.is_nan());
+        let (mut n, mut sx, mut sy) = (0u64, 0.0, 0.0);
+        for (a, b) in complete() {
+            n += 1;
+            sx += a;
+            sy += b;
+        }
+        if n == 0 {
+            return Self::default();
+        }
+        let (mean_x, mean_y) = (sx / n as f64, sy / n as f64);
+        let (mut m2_x, mut m2_y, mut c_xy) = (0.0, 0.0, 0.0);
+        for (a, b) in complete() {
+            let (dx, dy) = (a - mean_x, b - mean_y);
+            m2_x += dx * dx;
+            m2_y += dy * dy;
+            c_xy += dx * dy;
+        }
+        Self {
+            n,
+            mean_x,
+            mean_y,
+            m2_x,
+            m2_y,
+            c_xy,
+        }
     }
 
     /// Adds what another chunk saw.
@@ -236,6 +297,18 @@ impl QuantileSketch {
         }
     }
 
+    /// A sketch of accuracy `k` of a chunk of values sorted ascending (no
+    /// NaN): the same compactions as pushing them one by one, but every
+    /// level is a sorted run already, so nothing is sorted again.
+    pub fn of_sorted(k: usize, sorted: &[f64]) -> Self {
+        let mut sketch = Self::new(k);
+        sketch.n = sorted.len() as u64;
+        sketch.levels[0] = sorted.to_vec();
+        sketch.held = sorted.len();
+        sketch.compress();
+        sketch
+    }
+
     /// Adds what another chunk saw.
     pub fn merge(&mut self, other: &Self) {
         while self.levels.len() < other.levels.len() {
@@ -283,7 +356,9 @@ impl QuantileSketch {
                 self.room = self.total_capacity();
             }
             let mut full = std::mem::take(&mut self.levels[h]);
-            full.sort_unstable_by(f64::total_cmp);
+            if !full.is_sorted_by(|a, b| a <= b) {
+                full.sort_unstable_by(f64::total_cmp);
+            }
             // An odd item out stays where it is.
             if full.len() % 2 == 1
                 && let Some(last) = full.pop()
@@ -441,7 +516,7 @@ pub fn number_bytes(x: f64) -> [u8; 8] {
 #[derive(Debug, Clone)]
 pub struct FrequentValues<K = String> {
     capacity: usize,
-    counts: HashMap<K, u64>,
+    counts: PlHashMap<K, u64>,
     n: u64,
     shortfall: u64,
 }
@@ -456,7 +531,7 @@ impl<K: std::hash::Hash + Eq + Ord + Clone> FrequentValues<K> {
     pub fn new(capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
-            counts: HashMap::new(),
+            counts: PlHashMap::default(),
             n: 0,
             shortfall: 0,
         }
@@ -529,6 +604,8 @@ impl<K: std::hash::Hash + Eq + Ord + Clone> FrequentValues<K> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use proptest::prelude::*;
 
@@ -698,6 +775,34 @@ mod tests {
             };
             let (mut m, mut c, mut q, mut d, mut f) = build(left);
             let (m2, c2, q2, d2, f2) = build(right);
+            // The bulk constructors a batch uses agree with pushing.
+            let finite: Vec<f64> = right.iter().copied().filter(|v| !v.is_nan()).collect();
+            let bulk = Moments::of_slice(&finite);
+            prop_assert_eq!((bulk.n, bulk.zeros), (m2.n, m2.zeros));
+            if m2.n > 0 {
+                prop_assert_eq!((bulk.min, bulk.max), (m2.min, m2.max));
+            }
+            prop_assert!(close(bulk.mean(), m2.mean(), 1e-9));
+            prop_assert!(close(bulk.std(), m2.std(), 1e-7));
+            let ys: Vec<f64> = right.iter().enumerate().map(|(i, v)| v * 0.5 + (i % 7) as f64).collect();
+            let bulk_pairs = CoMoments::of_slices(right, &ys);
+            prop_assert_eq!(bulk_pairs.n, c2.n);
+            if let (Some(a), Some(b)) = (bulk_pairs.pearson(), c2.pearson()) {
+                prop_assert!(close(a, b, 1e-7));
+            }
+            let mut sorted = finite.clone();
+            sorted.sort_by(f64::total_cmp);
+            let bulk_q = QuantileSketch::of_sorted(64, &sorted);
+            prop_assert_eq!(bulk_q.len(), q2.len());
+            if !sorted.is_empty() {
+                let error = bulk_q.rank_error();
+                for (r, value) in [0.05, 0.5, 0.95].iter().zip(bulk_q.quantiles(&[0.05, 0.5, 0.95])) {
+                    let below = sorted.partition_point(|&v| v < value) as f64 / sorted.len() as f64;
+                    let upto = exact_rank(&sorted, value);
+                    prop_assert!(below - error <= *r && *r <= upto + error);
+                }
+            }
+            let (m2, c2, q2) = (bulk, bulk_pairs, bulk_q);
             m.merge(&m2);
             c.merge(&c2);
             q.merge(&q2);

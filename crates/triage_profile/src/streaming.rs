@@ -7,8 +7,6 @@
 //! code could summarise partitions on many machines and merge what they
 //! send back.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -89,51 +87,52 @@ impl ColumnSummary {
         let mut missing = series.null_count() as u64;
         let values = if is_number(&dtype) || ms_per_unit(&dtype).is_some() {
             let physical = series.to_physical_repr().cast(&DataType::Float64)?;
-            let mut moments = Moments::default();
-            let mut quantiles = QuantileSketch::new(QUANTILE_K);
-            let mut counts: HashMap<u64, u64> = HashMap::new();
-            for v in physical.f64()?.iter().flatten() {
-                if v.is_nan() {
-                    // NaN counts as missing, as the exact profile counts it.
-                    missing += 1;
-                    continue;
-                }
-                moments.push(v);
-                quantiles.push(v);
-                distinct.push(&number_bytes(v));
-                *counts.entry(order_key(v + 0.0)).or_default() += 1;
+            let ca = physical.f64()?;
+            // +0 and −0 are one value, as `==` has it.
+            let mut values: Vec<f64> = ca.iter().flatten().map(|v| v + 0.0).collect();
+            let finite = values.len();
+            values.retain(|v| !v.is_nan());
+            // NaN counts as missing, as the exact profile counts it.
+            missing += (finite - values.len()) as u64;
+            let moments = Moments::of_slice(&values);
+            // One sort gives the quantile sketch and, from its runs, the
+            // distinct values and their counts.
+            values.sort_unstable_by(f64::total_cmp);
+            let mut runs = Vec::new();
+            for run in values.chunk_by(|a, b| a == b) {
+                distinct.push(&number_bytes(run[0]));
+                runs.push((order_key(run[0]), run.len() as u64));
             }
             let mut frequent = FrequentValues::new(FREQUENT_CAPACITY);
-            frequent.add_counts(counts);
+            frequent.add_counts(runs);
             Values::Numbers {
                 moments,
-                quantiles,
+                quantiles: QuantileSketch::of_sorted(QUANTILE_K, &values),
                 frequent,
             }
         } else if dtype == DataType::String {
-            let mut counts: HashMap<&str, u64> = HashMap::new();
-            for v in series.str()?.iter().flatten() {
+            let ca = series.str()?;
+            let mut counts: PlHashMap<&str, u64> = PlHashMap::default();
+            for v in ca.iter().flatten() {
                 *counts.entry(v).or_default() += 1;
             }
-            let (mut lengths, mut length_quantiles) =
-                (Moments::default(), QuantileSketch::new(QUANTILE_K));
+            let mut lengths = Vec::with_capacity(ca.len());
             let (mut spaced, mut images, mut numbers) = (0, 0, 0);
             for (v, &c) in &counts {
                 distinct.push(v.as_bytes());
                 let t = StringTraits::of(v);
-                for _ in 0..c {
-                    lengths.push(t.chars as f64);
-                    length_quantiles.push(t.chars as f64);
-                }
+                lengths.extend(std::iter::repeat_n(t.chars as f64, c as usize));
                 spaced += if t.spaced { c } else { 0 };
                 images += if t.image { c } else { 0 };
                 numbers += if t.number { c } else { 0 };
             }
+            let length_moments = Moments::of_slice(&lengths);
+            lengths.sort_unstable_by(f64::total_cmp);
             let mut frequent = FrequentValues::new(FREQUENT_CAPACITY);
             frequent.add_counts(counts.into_iter().map(|(v, c)| (v.to_owned(), c)));
             Values::Strings {
-                lengths,
-                length_quantiles,
+                lengths: length_moments,
+                length_quantiles: QuantileSketch::of_sorted(QUANTILE_K, &lengths),
                 spaced,
                 images,
                 numbers,
@@ -141,13 +140,15 @@ impl ColumnSummary {
             }
         } else {
             let text = series.cast(&DataType::String)?;
-            let mut counts: HashMap<String, u64> = HashMap::new();
+            let mut counts: PlHashMap<&str, u64> = PlHashMap::default();
             for v in text.str()?.iter().flatten() {
+                *counts.entry(v).or_default() += 1;
+            }
+            for v in counts.keys() {
                 distinct.push(v.as_bytes());
-                *counts.entry(v.to_owned()).or_default() += 1;
             }
             let mut frequent = FrequentValues::new(FREQUENT_CAPACITY);
-            frequent.add_counts(counts);
+            frequent.add_counts(counts.into_iter().map(|(v, c)| (v.to_owned(), c)));
             Values::Other { frequent }
         };
         Ok(Self {
@@ -246,13 +247,7 @@ impl TableSummary {
             .collect();
         let pairs = pairs
             .par_iter()
-            .map(|&(i, j)| {
-                let mut c = CoMoments::default();
-                for (&x, &y) in numeric[i].iter().zip(&numeric[j]) {
-                    c.push(x, y);
-                }
-                c
-            })
+            .map(|&(i, j)| CoMoments::of_slices(&numeric[i], &numeric[j]))
             .collect();
         Ok(Self {
             rows: df.height() as u64,
