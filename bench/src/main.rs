@@ -706,6 +706,22 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// Runs a `profile_peers.py` peer that prints the seconds it measured
+/// itself (interpreter start and imports left out).
+fn profile_peer_seconds(peer: &str, csv: &Path) -> Result<f64> {
+    let out = std::process::Command::new(bench_python()?)
+        .arg(repo().join("bench/peers/profile_peers.py"))
+        .arg(peer)
+        .arg(csv)
+        .output()?;
+    anyhow::ensure!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).trim().parse()?)
+}
+
 /// Rows of the streaming benchmark's CSV: about 1.1 GiB.
 const STREAMING_ROWS: usize = 8_000_000;
 
@@ -805,19 +821,7 @@ fn bench_streaming() -> Result<()> {
     );
     let _ = std::fs::remove_dir(&cgroup);
 
-    let python = bench_python()?;
-    let script = repo().join("bench/peers/profile_peers.py");
-    let out = std::process::Command::new(&python)
-        .arg(&script)
-        .arg("scan")
-        .arg(&csv)
-        .output()?;
-    anyhow::ensure!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let scan: f64 = String::from_utf8_lossy(&out.stdout).trim().parse()?;
+    let scan = profile_peer_seconds("scan", &csv)?;
     println!("  polars (Python) streaming scan:           {scan:.2} s");
     println!(
         "  streamed profile / scan:                  {:.2}× (target ≤ 2.5×)",
@@ -1279,17 +1283,7 @@ fn bench_profile() -> Result<()> {
     let script = repo().join("bench/peers/profile_peers.py");
     let mut peer_read = Vec::new();
     for _ in 0..3 {
-        let out = std::process::Command::new(&python)
-            .arg(&script)
-            .arg("polars")
-            .arg(&csv)
-            .output()?;
-        anyhow::ensure!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        peer_read.push(String::from_utf8_lossy(&out.stdout).trim().parse::<f64>()?);
+        peer_read.push(profile_peer_seconds("polars", &csv)?);
     }
     println!(
         "  polars (Python) read_csv, in-process:   {}",

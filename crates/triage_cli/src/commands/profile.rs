@@ -94,11 +94,16 @@ pub fn run(args: Args) -> Result<()> {
         );
         for c in &profile.columns {
             say!(
-                "  {:<24} {:<16} missing {:>8}  distinct {:>8}",
+                "  {:<24} {:<16} missing {:>8}  distinct {:>9}",
                 c.name,
                 c.kind.name(),
                 c.missing,
-                c.distinct
+                // An estimate (a streamed column with many values) says so.
+                if c.distinct_exact {
+                    c.distinct.to_string()
+                } else {
+                    format!("≈{}", c.distinct)
+                }
             );
         }
         for a in &profile.alerts {
