@@ -69,7 +69,7 @@ pub fn manifest(data: &[u8]) {
 }
 
 /// A table read as an import reads it, then profiled as `triage profile`
-/// profiles it.
+/// profiles it, exactly and streamed.
 fn table(name: &str, data: &[u8]) {
     let path = file(name, data);
     let options = triage_data::table::TableOptions {
@@ -85,6 +85,12 @@ fn table(name: &str, data: &[u8]) {
         assert!(value.is_object(), "{}", row.payload);
     }
     let _ = triage_profile::profile_table(&path, &triage_profile::Options::default());
+    // And streamed, as a table larger than memory is profiled: polars'
+    // streaming engine reads the bytes its own way.
+    let _ = triage_profile::streaming::profile_table_streaming(
+        &path,
+        &triage_profile::Options::default(),
+    );
 }
 
 /// A CSV table.
