@@ -14,6 +14,7 @@ mod desktop;
 mod disk;
 mod explore;
 mod gates;
+mod lake_tables;
 mod learning;
 mod multilabel;
 pub mod profile;

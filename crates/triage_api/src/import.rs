@@ -11,8 +11,9 @@ use rayon::prelude::*;
 use triage_core::{ItemKind, Label, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
 use triage_data::manifest::{self, EntrySource, ManifestEntry};
-use triage_data::table::{self, TableOptions};
+use triage_data::table::{RemoteParquet, TableFormat, TableOptions, TablePart};
 use triage_data::{ProgressFn, Report};
+use triage_lake::{LakeAccess, S3Target};
 use triage_store::{ImportedLabel, NewItem, SourceKind};
 
 use crate::{Error, ImportReport, Project, Result};
@@ -58,6 +59,107 @@ fn path_err(path: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Whether an `s3://` address names a table rather than a Ground Truth
+/// manifest: a bucket, a prefix ending in `/`, or a CSV or Parquet object.
+/// (A single JSON Lines object is taken for a manifest, as before; under a
+/// prefix, JSON Lines objects are table parts.)
+fn names_tables(url: &str) -> bool {
+    let key = url
+        .strip_prefix("s3://")
+        .and_then(|rest| rest.split_once('/'))
+        .map_or("", |(_, key)| key);
+    key.is_empty()
+        || key.ends_with('/')
+        || matches!(
+            TableFormat::from_path(Path::new(key)),
+            Some(TableFormat::Csv | TableFormat::Parquet)
+        )
+}
+
+/// A table in the lake, in parts, and what could not be read.
+pub(crate) struct LakeTable {
+    /// Its parts, in key order.
+    pub parts: Vec<TablePart>,
+    /// Each part's size in bytes, and whether it is Parquet.
+    pub sizes: Vec<(u64, bool)>,
+    /// Objects that are no table, or could not be fetched.
+    pub report: Report,
+}
+
+/// The table objects under an `s3://` prefix (or the one object named),
+/// reached as `lake` says. Parquet objects are read where they are, by
+/// range requests; CSV and JSON Lines objects cannot be read in parts, so
+/// they are fetched into `copies` first and read as files, with the checks
+/// a local file gets.
+pub(crate) fn lake_table(url: &str, lake: &LakeAccess, copies: &Path) -> Result<LakeTable> {
+    let target = S3Target::new(url, lake)?;
+    let objects = triage_lake::list_objects(&target)?;
+    if objects.is_empty() {
+        return Err(Error::Invalid(format!("nothing found at {url}")));
+    }
+    let mut table = LakeTable {
+        parts: Vec::new(),
+        sizes: Vec::new(),
+        report: Report::default(),
+    };
+    let mut cloud = None;
+    let mut wanted = Vec::new();
+    for object in objects {
+        let format = TableFormat::from_path(Path::new(&object.url));
+        let part = match format {
+            None => {
+                table.report.file(
+                    &object.url,
+                    "not a table (expected .csv, .parquet or .jsonl); skipped",
+                );
+                continue;
+            }
+            Some(TableFormat::Parquet) => {
+                let cloud = match &cloud {
+                    Some(c) => c,
+                    None => cloud.insert(triage_lake::polars_cloud_options(&target)?),
+                };
+                TablePart::Remote(RemoteParquet {
+                    url: object.url,
+                    cloud: cloud.clone(),
+                })
+            }
+            Some(_) => {
+                let Some(path) = crate::layout::object_path(copies, &object.url) else {
+                    table
+                        .report
+                        .file(&object.url, "its key cannot be a file name; skipped");
+                    continue;
+                };
+                wanted.push((object.url.clone(), path.clone()));
+                TablePart::Fetched {
+                    path,
+                    url: object.url,
+                }
+            }
+        };
+        table.parts.push(part);
+        table
+            .sizes
+            .push((object.size, format == Some(TableFormat::Parquet)));
+    }
+    for ((url, _), fetched) in wanted
+        .iter()
+        .zip(triage_lake::fetch_objects(&target, &wanted))
+    {
+        if let Err(e) = fetched {
+            table
+                .report
+                .file(url, format!("cannot fetch: {e}; skipped"));
+            if let Some(i) = table.parts.iter().position(|p| p.shown() == *url) {
+                table.parts.remove(i);
+                table.sizes.remove(i);
+            }
+        }
+    }
+    Ok(table)
+}
+
 impl Project {
     /// Imports an image folder, a table or a manifest. Bad files and rows
     /// are reported in the result and skipped; the rest comes in.
@@ -69,7 +171,11 @@ impl Project {
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
         if let Some(url) = path.to_str().filter(|p| p.starts_with("s3://")) {
-            return self.import_s3(url, options, at, progress);
+            return if names_tables(url) {
+                self.import_lake_table(url, options, at, progress)
+            } else {
+                self.import_s3(url, options, at, progress)
+            };
         }
         let abs = std::path::absolute(path).map_err(|e| path_err(path, e.to_string()))?;
         if !abs.exists() {
@@ -224,6 +330,35 @@ impl Project {
         at: Timestamp,
         progress: ProgressFn<'_>,
     ) -> Result<ImportReport> {
+        self.check_table_options(path, options)?;
+        let part = TablePart::File(path.to_path_buf());
+        self.import_parts(path, &[part], Report::default(), options, at, progress)
+    }
+
+    /// Imports a table in the lake: every table object under an `s3://`
+    /// prefix (or the one object named) as one source. An object that
+    /// cannot be read is reported and the others come in.
+    fn import_lake_table(
+        &mut self,
+        url: &str,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        self.check_table_options(Path::new(url), options)?;
+        let lake = lake_table(url, &options.lake, &self.s3_cache_dir())?;
+        self.import_parts(
+            Path::new(url),
+            &lake.parts,
+            lake.report,
+            options,
+            at,
+            progress,
+        )
+    }
+
+    /// Refuses options a table import cannot honour for this project.
+    fn check_table_options(&self, path: &Path, options: &ImportOptions) -> Result<()> {
         let task = self.schema.task;
         let kind = task.item_kind();
         if kind == ItemKind::Image {
@@ -240,38 +375,52 @@ impl Project {
             ));
         }
         match (kind, &options.text_column) {
-            (ItemKind::Text, None) => {
-                return Err(path_err(
-                    path,
-                    format!(
-                        "a {} project takes each row's text from a column: name it with \
-                         --text-column",
-                        task.as_str()
-                    ),
-                ));
-            }
-            (ItemKind::Row, Some(_)) => {
-                return Err(path_err(
-                    path,
-                    format!(
-                        "--text-column makes each row a text item, which a {} project does \
-                         not take: create a text-classification project",
-                        task.as_str()
-                    ),
-                ));
-            }
-            _ => {}
+            (ItemKind::Text, None) => Err(path_err(
+                path,
+                format!(
+                    "a {} project takes each row's text from a column: name it with \
+                     --text-column",
+                    task.as_str()
+                ),
+            )),
+            (ItemKind::Row, Some(_)) => Err(path_err(
+                path,
+                format!(
+                    "--text-column makes each row a text item, which a {} project does \
+                     not take: create a text-classification project",
+                    task.as_str()
+                ),
+            )),
+            _ => Ok(()),
         }
+    }
+
+    /// Imports a table's parts as one source named `path` (its options
+    /// checked): each part's rows in batches, a row's item keyed by its
+    /// part and position.
+    fn import_parts(
+        &mut self,
+        path: &Path,
+        parts: &[TablePart],
+        mut report: Report,
+        options: &ImportOptions,
+        at: Timestamp,
+        progress: ProgressFn<'_>,
+    ) -> Result<ImportReport> {
+        let kind = self.schema.task.item_kind();
         let table_options = TableOptions {
             id_column: options.id_column.clone(),
             label_column: options.label_column.clone(),
             text_column: options.text_column.clone(),
         };
-        let (rows, mut report) = table::open_table(path, &table_options);
-        let file = path.display().to_string();
         let mut landing = self.begin_import(SourceKind::Table, (path, path), at)?;
-        if let Some(mut rows) = rows {
-            let total = rows.len() as u64;
+        let mut before = 0u64;
+        for part in parts {
+            let (rows, part_report) = part.open(&table_options);
+            report.problems.extend(part_report.problems);
+            let Some(mut rows) = rows else { continue };
+            let file = part.shown();
+            let total = before + rows.len() as u64;
             while rows.position() < rows.len() {
                 let batch = rows.next_batch(BATCH, &mut report);
                 let items: Vec<NewItem> = batch
@@ -297,8 +446,9 @@ impl Project {
                     })
                     .collect();
                 self.land(&mut landing, &items, at)?;
-                progress(rows.position() as u64, total);
+                progress(before + rows.position() as u64, total);
             }
+            before = total;
         }
         if let Some(column) = &options.label_column {
             self.skip_feature(column)?;

@@ -22,11 +22,17 @@ pub(crate) fn s3_cache_dir(thumbs_dir: &Path) -> PathBuf {
 /// The cached copy of an `s3://bucket/key` object; `None` for anything
 /// else, or a key that would leave the cache (`..`, `/…`).
 pub(crate) fn s3_cache_path(thumbs_dir: &Path, url: &str) -> Option<PathBuf> {
+    object_path(&s3_cache_dir(thumbs_dir), url)
+}
+
+/// Where a copy of an `s3://bucket/key` object goes below `root`
+/// (`root/bucket/key`); `None` as for [`s3_cache_path`].
+pub(crate) fn object_path(root: &Path, url: &str) -> Option<PathBuf> {
     let (bucket, key) = url.strip_prefix("s3://")?.split_once('/')?;
     if bucket.is_empty() || bucket == "." || bucket == ".." || bucket.contains('\\') {
         return None;
     }
-    let mut path = s3_cache_dir(thumbs_dir).join(bucket);
+    let mut path = root.join(bucket);
     for part in key.split('/') {
         if part.is_empty() || part == "." || part == ".." || part.contains('\\') {
             return None;

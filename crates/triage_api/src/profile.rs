@@ -10,7 +10,7 @@ use std::path::Path;
 use polars::prelude::{Column, DataFrame};
 use triage_core::ItemKind;
 use triage_profile::images::{ImageInput, profile_images};
-use triage_profile::{Kind, Mode as ProfileMode, Options, Profile};
+use triage_profile::{Kind, Mode as ProfileMode, Options, Profile, SkippedPart};
 
 use crate::layout::DB_FILE;
 use crate::{Error, Project, Result};
@@ -34,6 +34,8 @@ pub struct ProfileOptions {
     /// For a table file: exact or streaming; `None` chooses by the file's
     /// size against the memory available ([`choose_mode`]).
     pub mode: Option<ProfileMode>,
+    /// For an `s3://` prefix: how to reach the lake.
+    pub lake: triage_lake::LakeAccess,
 }
 
 /// A table read whole takes about this many times its CSV or JSON Lines
@@ -50,15 +52,29 @@ pub fn choose_mode(path: &Path) -> ProfileMode {
     let Ok(size) = std::fs::metadata(path).map(|m| m.len()) else {
         return ProfileMode::Exact;
     };
-    let parquet = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
-    mode_for(size, parquet, available_memory())
+    mode_for(
+        [(size, is_parquet(&path.to_string_lossy()))],
+        available_memory(),
+    )
 }
 
-/// The rule of [`choose_mode`], given the file's size and the memory free.
-fn mode_for(size: u64, parquet: bool, available: Option<u64>) -> ProfileMode {
-    let needed = size.saturating_mul(if parquet { PARQUET_FACTOR } else { TEXT_FACTOR });
+fn is_parquet(name: &str) -> bool {
+    triage_data::table::TableFormat::from_path(Path::new(name))
+        == Some(triage_data::table::TableFormat::Parquet)
+}
+
+/// The rule of [`choose_mode`], given each part's size in bytes and whether
+/// it is Parquet, and the memory free.
+fn mode_for(parts: impl IntoIterator<Item = (u64, bool)>, available: Option<u64>) -> ProfileMode {
+    let (size, needed) = parts
+        .into_iter()
+        .fold((0u64, 0u64), |(size, needed), (s, parquet)| {
+            let factor = if parquet { PARQUET_FACTOR } else { TEXT_FACTOR };
+            (
+                size.saturating_add(s),
+                needed.saturating_add(s.saturating_mul(factor)),
+            )
+        });
     let fits = match available {
         Some(free) => needed <= free / 2,
         None => size <= 1 << 30,
@@ -181,11 +197,55 @@ pub fn profile_path(path: &Path, options: &ProfileOptions) -> Result<Profile> {
         label_column: options.label_column.clone(),
         ..Options::default()
     };
+    if let Some(url) = path.to_str().filter(|p| p.starts_with("s3://")) {
+        return profile_lake_table(url, options, &opts);
+    }
     match options.mode.unwrap_or_else(|| choose_mode(path)) {
         ProfileMode::Exact => triage_profile::profile_table(path, &opts),
         ProfileMode::Streaming => triage_profile::streaming::profile_table_streaming(path, &opts),
     }
     .map_err(profile_err)
+}
+
+/// Profiles the table objects under an `s3://` prefix as one table, exact
+/// or streamed by their total size as for a file; objects that cannot be
+/// read are named in the profile's `skipped`.
+fn profile_lake_table(url: &str, options: &ProfileOptions, opts: &Options) -> Result<Profile> {
+    let copies = tempfile::tempdir().map_err(|e| Error::Path {
+        path: std::env::temp_dir().display().to_string(),
+        reason: format!("cannot make a folder for fetched objects: {e}"),
+    })?;
+    let lake = crate::import::lake_table(url, &options.lake, copies.path())?;
+    let mode = options
+        .mode
+        .unwrap_or_else(|| mode_for(lake.sizes.iter().copied(), available_memory()));
+    let unread: Vec<SkippedPart> = lake
+        .report
+        .problems
+        .into_iter()
+        .map(|p| SkippedPart {
+            part: p.file,
+            reason: p.reason,
+        })
+        .collect();
+    if lake.parts.is_empty()
+        && let Some(first) = unread.first()
+    {
+        return Err(Error::Path {
+            path: first.part.clone(),
+            reason: first.reason.clone(),
+        });
+    }
+    let mut profile = match mode {
+        ProfileMode::Exact => triage_profile::profile_parts(&lake.parts, url, opts),
+        ProfileMode::Streaming => {
+            triage_profile::streaming::profile_parts_streaming(&lake.parts, url, opts)
+        }
+    }
+    .map_err(profile_err)?;
+    profile.skipped.extend(unread);
+    profile.skipped.sort_by(|a, b| a.part.cmp(&b.part));
+    Ok(profile)
 }
 
 fn profile_image_folder(dir: &Path) -> Result<Profile> {
@@ -484,19 +544,25 @@ mod tests {
         let gib = 1u64 << 30;
         // The benchmark's 127 MiB CSV: about 0.75 GiB in memory.
         assert_eq!(
-            mode_for(127 << 20, false, Some(2 * gib)),
+            mode_for([(127 << 20, false)], Some(2 * gib)),
             ProfileMode::Exact
         );
         assert_eq!(
-            mode_for(127 << 20, false, Some(gib)),
+            mode_for([(127 << 20, false)], Some(gib)),
             ProfileMode::Streaming
         );
         // Parquet is compressed: the same bytes take three times more.
-        assert_eq!(mode_for(50 << 20, true, Some(2 * gib)), ProfileMode::Exact);
-        assert_eq!(mode_for(50 << 20, true, Some(gib)), ProfileMode::Streaming);
+        assert_eq!(
+            mode_for([(50 << 20, true)], Some(2 * gib)),
+            ProfileMode::Exact
+        );
+        assert_eq!(
+            mode_for([(50 << 20, true)], Some(gib)),
+            ProfileMode::Streaming
+        );
         // Memory unknown: exact up to 1 GiB of file.
-        assert_eq!(mode_for(gib, false, None), ProfileMode::Exact);
-        assert_eq!(mode_for(gib + 1, false, None), ProfileMode::Streaming);
+        assert_eq!(mode_for([(gib, false)], None), ProfileMode::Exact);
+        assert_eq!(mode_for([(gib + 1, false)], None), ProfileMode::Streaming);
         // This machine's memory can be read.
         #[cfg(target_os = "linux")]
         assert!(available_memory().is_some_and(|m| m > 0));

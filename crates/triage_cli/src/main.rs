@@ -190,7 +190,7 @@ fn print_json(value: &impl serde::Serialize) -> Result<()> {
 pub(crate) enum Finished {
     /// Everything was done: exit code 0.
     Clean,
-    /// Done, but some input was skipped (an import or a pull): exit code 3.
+    /// Done, but some input was skipped (an import, a pull or a profile): exit code 3.
     WithProblems,
 }
 
@@ -206,7 +206,7 @@ impl Finished {
 
 /// The exit codes, as `--help` and the README give them.
 const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure, 2 usage error, \
-    3 finished with problems (an import or a pull skipped items).";
+    3 finished with problems (an import, a pull or a profile skipped input).";
 
 fn run(cli: Cli) -> Result<Finished> {
     let at = triage_api::now();
@@ -224,7 +224,7 @@ fn run(cli: Cli) -> Result<Finished> {
         Command::Simulate(args) => clean(commands::simulate::run(args)),
         Command::Export(args) => clean(commands::export::run(args, at)),
         Command::Gates(args) => clean(commands::gates::run(args)),
-        Command::Profile(args) => clean(commands::profile::run(args)),
+        Command::Profile(args) => commands::profile::run(args),
         Command::Agreement(args) => clean(commands::agreement::run(args)),
         Command::Consolidate(args) => clean(commands::consolidate::run(args, at)),
         Command::Share(args) => clean(commands::share::run(args)),

@@ -129,6 +129,147 @@ pub fn open_table(path: &Path, options: &TableOptions) -> (Option<TableRows>, Re
     }
 }
 
+/// A Parquet object in the lake, read where it is by polars' cloud scan:
+/// the footer first, then only the byte ranges of the row groups, so a
+/// profile streams it in bounded memory and nothing is downloaded whole.
+/// (CSV and JSON Lines cannot be read in parts: fetch them to a file and
+/// read that, with the checks a local file gets.)
+#[derive(Debug, Clone)]
+pub struct RemoteParquet {
+    /// Its `s3://bucket/key` address.
+    pub url: String,
+    /// How polars reaches it: endpoint, region, sign-in.
+    pub cloud: polars::io::cloud::CloudOptions,
+}
+
+impl RemoteParquet {
+    fn scan(&self) -> PolarsResult<LazyFrame> {
+        let args = ScanArgsParquet {
+            cloud_options: Some(self.cloud.clone()),
+            // One object is one part: no globbing, and no columns made
+            // from `key=value` folders in its path.
+            glob: false,
+            hive_options: HiveOptions::new_disabled(),
+            ..ScanArgsParquet::default()
+        };
+        LazyFrame::scan_parquet(PlRefPath::new(self.url.as_str()), args)
+    }
+
+    /// The whole object as one frame.
+    pub fn read_frame(&self) -> Result<DataFrame, String> {
+        guarded(|| {
+            self.scan()
+                .and_then(LazyFrame::collect)
+                .map_err(|e| format!("cannot read Parquet: {e}"))
+        })
+    }
+
+    /// The object's rows for an import, as [`open_table`] gives a file's.
+    pub fn open(&self, options: &TableOptions) -> (Option<TableRows>, Report) {
+        let mut report = Report::default();
+        match self.read_frame() {
+            Err(reason) => {
+                report.file(&self.url, reason);
+                (None, report)
+            }
+            Ok(df) => {
+                let rows = TableRows::new(self.url.clone(), df, None, options, &mut report);
+                (rows, report)
+            }
+        }
+    }
+
+    /// Folds the object's batches as [`fold_batches`] folds a file's;
+    /// polars fetches row groups as the batches are taken.
+    pub fn fold_batches<S>(
+        &self,
+        rows: usize,
+        start: impl Fn() -> S,
+        mut fold: impl FnMut(&mut S, DataFrame) -> Result<(), String>,
+    ) -> Result<S, String> {
+        stream(
+            self.scan(),
+            NonZeroUsize::new(rows.max(1)),
+            start(),
+            &mut fold,
+        )
+        .map_err(|e| match e {
+            StreamError::Polars(e) => format!("cannot read Parquet: {e}"),
+            StreamError::Fold(reason) => reason,
+        })
+    }
+}
+
+/// One part of a table that may be split over many files or objects (a
+/// lake prefix): a local file, or a Parquet object read where it is.
+#[derive(Debug, Clone)]
+pub enum TablePart {
+    /// A CSV, Parquet or JSON Lines file.
+    File(std::path::PathBuf),
+    /// An object of the lake fetched to a local file, read as the file and
+    /// named by its address.
+    Fetched {
+        /// The local copy.
+        path: std::path::PathBuf,
+        /// The object's `s3://` address.
+        url: String,
+    },
+    /// A Parquet object in the lake, read where it is.
+    Remote(RemoteParquet),
+}
+
+impl TablePart {
+    /// How reports name it: the file's path or the object's address.
+    pub fn shown(&self) -> String {
+        match self {
+            Self::File(path) => path.display().to_string(),
+            Self::Fetched { url, .. } => url.clone(),
+            Self::Remote(object) => object.url.clone(),
+        }
+    }
+
+    /// The part as one frame ([`read_frame`]).
+    pub fn read_frame(&self) -> Result<DataFrame, String> {
+        match self {
+            Self::File(path) | Self::Fetched { path, .. } => read_frame(path),
+            Self::Remote(object) => object.read_frame(),
+        }
+    }
+
+    /// The part's rows for an import ([`open_table`]); problems name the
+    /// part as [`Self::shown`] does.
+    pub fn open(&self, options: &TableOptions) -> (Option<TableRows>, Report) {
+        match self {
+            Self::File(path) => open_table(path, options),
+            Self::Fetched { path, url } => {
+                let (mut rows, mut report) = open_table(path, options);
+                let local = path.display().to_string();
+                for problem in report.problems.iter_mut().filter(|p| p.file == local) {
+                    problem.file = url.clone();
+                }
+                if let Some(rows) = &mut rows {
+                    rows.file = url.clone();
+                }
+                (rows, report)
+            }
+            Self::Remote(object) => object.open(options),
+        }
+    }
+
+    /// The part in batches ([`fold_batches`]).
+    pub fn fold_batches<S>(
+        &self,
+        rows: usize,
+        start: impl Fn() -> S,
+        fold: impl FnMut(&mut S, DataFrame) -> Result<(), String>,
+    ) -> Result<S, String> {
+        match self {
+            Self::File(path) | Self::Fetched { path, .. } => fold_batches(path, rows, start, fold),
+            Self::Remote(object) => object.fold_batches(rows, start, fold),
+        }
+    }
+}
+
 /// Reads a whole CSV, Parquet or JSON Lines file into one frame, as fast
 /// as polars reads it (a lazy scan; types from the first 100 rows, dates
 /// parsed), for profiles and views that need the columns rather than one

@@ -133,7 +133,7 @@ pub(crate) struct SdkCredentials {
 impl SdkCredentials {
     /// The credentials, fetched again when they expire within
     /// [`RENEW_BEFORE`].
-    async fn current(&self) -> Result<Arc<AwsCredential>> {
+    pub(crate) async fn current(&self) -> Result<Arc<AwsCredential>> {
         let mut cached = self.cached.lock().await;
         if let Some((credential, expiry)) = cached.as_ref()
             && expiry.is_none_or(|at| at > SystemTime::now() + RENEW_BEFORE)

@@ -19,6 +19,7 @@ mod local;
 mod parquet_out;
 mod s3;
 pub mod share;
+mod tables;
 
 pub use boxes_out::{CocoBuilder, yolo_classes, yolo_label};
 pub use csv_out::{CsvWriter, csv_guard};
@@ -26,6 +27,7 @@ pub use gt_manifest::{GtManifestWriter, ManifestSettings, boxes_of};
 pub use local::{LocalFolder, WrittenFile, hash_file, sha256_hex};
 pub use parquet_out::ParquetBuilder;
 pub use s3::{Addressing, LakeAccess, S3Publisher, S3Target, fetch_objects};
+pub use tables::{LakeObject, list_objects, polars_cloud_options};
 
 use triage_core::{ItemRow, TaskKind};
 

@@ -172,7 +172,7 @@ pub struct S3Publisher {
     base: String,
 }
 
-fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
+pub(crate) fn s3_err(target: &S3Target, key: &str, e: object_store::Error) -> Error {
     // object_store's messages name the key and the status, never secrets.
     let reason = e.to_string();
     let reason = match what_to_try(&reason, target) {
@@ -249,7 +249,10 @@ fn what_to_try(reason: &str, target: &S3Target) -> Option<String> {
 /// A client for one bucket, and a runtime to drive it from sync code,
 /// signed in as the AWS CLI would be (see [`credentials`]); nothing secret
 /// is kept beyond the client.
-fn connect_store(target: &S3Target, bucket: &str) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
+pub(crate) fn connect_store(
+    target: &S3Target,
+    bucket: &str,
+) -> Result<(AmazonS3, tokio::runtime::Runtime)> {
     let access = &target.access;
     let runtime = runtime()?;
     let signed_in = runtime.block_on(credentials::sign_in(

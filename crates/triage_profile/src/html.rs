@@ -217,6 +217,18 @@ pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
         },
         schema = escape(&profile.schema),
     );
+    if !profile.skipped.is_empty() {
+        out.push_str("<h2>Not read</h2><p>The profile is of the other parts.</p><table>");
+        for part in &profile.skipped {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                escape(&part.part),
+                escape(&part.reason)
+            );
+        }
+        out.push_str("</table>");
+    }
     for section in sections {
         let _ = write!(out, "<h2>{}</h2>", escape(&section.heading));
         if !section.rows.is_empty() {

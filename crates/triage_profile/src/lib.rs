@@ -26,6 +26,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
+use triage_data::table::TablePart;
 
 pub use model::*;
 
@@ -96,15 +97,48 @@ pub fn read_table(path: &Path) -> Result<DataFrame> {
 
 /// Profiles a table file.
 pub fn profile_table(path: &Path, options: &Options) -> Result<Profile> {
-    let df = read_table(path)?;
-    let shown = path.display().to_string();
-    profile_frame(&df, &shown, options).map_err(|e| match e {
+    let part = TablePart::File(path.to_path_buf());
+    profile_parts(std::slice::from_ref(&part), &part.shown(), options)
+}
+
+/// Profiles a table split over parts (a lake prefix's objects) as one
+/// table in memory. A part that cannot be read, or whose columns differ
+/// from the first's, is left out and named in `skipped`; when none can be
+/// read the first one's reason is the error.
+pub fn profile_parts(parts: &[TablePart], source: &str, options: &Options) -> Result<Profile> {
+    let mut whole: Option<DataFrame> = None;
+    let mut skipped = Vec::new();
+    for part in parts {
+        let added = part.read_frame().and_then(|df| match &mut whole {
+            Some(w) => w
+                .vstack_mut(&df)
+                .map(|_| ())
+                .map_err(|e| format!("its columns differ from the first part's: {e}")),
+            None => {
+                whole = Some(df);
+                Ok(())
+            }
+        });
+        if let Err(reason) = added {
+            skipped.push(SkippedPart {
+                part: part.shown(),
+                reason,
+            });
+        }
+    }
+    let Some(mut df) = whole else {
+        return Err(streaming::unread(source, skipped));
+    };
+    df.rechunk_mut_par();
+    let mut profile = profile_frame(&df, source, options).map_err(|e| match e {
         Error::Polars(reason) => Error::Read {
-            path: shown,
+            path: source.to_owned(),
             reason,
         },
         e => e,
-    })
+    })?;
+    profile.skipped = skipped;
+    Ok(profile)
 }
 
 /// Profiles a table already in memory. The label, source and confidence
@@ -191,6 +225,7 @@ pub fn profile_frame(df: &DataFrame, source: &str, options: &Options) -> Result<
         images: None,
         alerts: Vec::new(),
         method: Method::default(),
+        skipped: Vec::new(),
     };
     let mut mixed = Vec::new();
     for r in results {

@@ -90,6 +90,19 @@ pub struct Profile {
     /// How the profile was computed, and its error bounds when streamed.
     #[serde(default)]
     pub method: Method,
+    /// Parts of a table split over many files or objects (a lake prefix)
+    /// that could not be read: the profile is of the others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedPart>,
+}
+
+/// A part of a table left out of its profile, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct SkippedPart {
+    /// The file's path or the object's `s3://` address.
+    pub part: String,
+    /// Why it could not be read.
+    pub reason: String,
 }
 
 /// Exact (the whole table in memory) or streaming (in batches, with

@@ -18,6 +18,8 @@ use crate::sketch::{
     QuantileSketch, number_bytes,
 };
 use crate::stats::{self, bin_count, from_order_key, order_key};
+use triage_data::table::TablePart;
+
 use crate::{Error, Options, Result, TOP_VALUES, alerts};
 
 /// Rows per batch: large enough that per-batch work is small beside the
@@ -315,6 +317,7 @@ impl TableSummary {
                 distinct_standard_error: Some(DistinctCounter::standard_error()),
                 omitted: OMITTED.iter().map(|s| s.to_string()).collect(),
             },
+            skipped: Vec::new(),
         };
         let mut mixed = Vec::new();
         let mut correlated = Vec::new();
@@ -542,29 +545,75 @@ fn next_below(x: f64) -> f64 {
 /// Profiles a table file in batches, in memory bounded by a batch and the
 /// summaries (a few hundred kilobytes per column), whatever its size.
 pub fn profile_table_streaming(path: &std::path::Path, options: &Options) -> Result<Profile> {
-    let shown = path.display().to_string();
-    let read_err = |reason: String| Error::Read {
-        path: shown.clone(),
-        reason,
-    };
-    let summary = triage_data::table::fold_batches(
-        path,
-        BATCH_ROWS,
-        || None,
-        |whole: &mut Option<TableSummary>, batch| {
-            let part = TableSummary::of_batch(&batch).map_err(|e| e.to_string())?;
-            match whole {
-                Some(w) => w.merge(&part).map_err(|e| e.to_string()),
+    let part = TablePart::File(path.to_path_buf());
+    profile_parts_streaming(std::slice::from_ref(&part), &part.shown(), options)
+}
+
+/// Streams a table split over parts (a lake prefix's objects): each part is
+/// summarised on its own and the summaries merged, as separate machines
+/// could. A part that cannot be read, or whose columns differ from the
+/// first's, is left out and named in `skipped`; when none can be read the
+/// first one's reason is the error.
+pub fn profile_parts_streaming(
+    parts: &[TablePart],
+    source: &str,
+    options: &Options,
+) -> Result<Profile> {
+    let mut whole: Option<TableSummary> = None;
+    let mut skipped = Vec::new();
+    for part in parts {
+        let summary = part
+            .fold_batches(BATCH_ROWS, || None, fold_summary)
+            .and_then(|summary| summary.ok_or_else(|| "the table has no rows".to_owned()))
+            .and_then(|summary| match &mut whole {
+                Some(w) => w.merge(&summary).map_err(|e| e.to_string()),
                 None => {
-                    *whole = Some(part);
+                    whole = Some(summary);
                     Ok(())
                 }
-            }
+            });
+        if let Err(reason) = summary {
+            skipped.push(SkippedPart {
+                part: part.shown(),
+                reason,
+            });
+        }
+    }
+    match whole {
+        Some(summary) => {
+            let mut profile = summary.into_profile(source, options)?;
+            profile.skipped = skipped;
+            Ok(profile)
+        }
+        None => Err(unread(source, skipped)),
+    }
+}
+
+/// Adds a batch to the summary of the batches before it.
+fn fold_summary(
+    whole: &mut Option<TableSummary>,
+    batch: DataFrame,
+) -> std::result::Result<(), String> {
+    let part = TableSummary::of_batch(&batch).map_err(|e| e.to_string())?;
+    match whole {
+        Some(w) => w.merge(&part).map_err(|e| e.to_string()),
+        None => {
+            *whole = Some(part);
+            Ok(())
+        }
+    }
+}
+
+/// The error when no part of a table could be read: the first part's.
+pub(crate) fn unread(source: &str, skipped: Vec<SkippedPart>) -> Error {
+    match skipped.into_iter().next() {
+        Some(first) => Error::Read {
+            path: first.part,
+            reason: first.reason,
         },
-    )
-    .map_err(read_err)?;
-    match summary {
-        Some(summary) => summary.into_profile(&shown, options),
-        None => Err(read_err("the table has no rows".into())),
+        None => Error::Read {
+            path: source.to_owned(),
+            reason: "no table files (.csv, .parquet, .jsonl) found".into(),
+        },
     }
 }

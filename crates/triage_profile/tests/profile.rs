@@ -744,3 +744,72 @@ fn streaming_profile_of_many_batches_stays_within_its_bounds() {
     assert_eq!(column(&streamed, "colour").top_values_shortfall, 0);
     assert_eq!(column(&streamed, "when").kind, Kind::Datetime);
 }
+
+/// A table in parts (as a lake prefix is) profiles as the whole file does,
+/// exact and streamed; a damaged part and a part with other columns are
+/// named in `skipped` and left out; with no readable part the first
+/// part's reason is the error.
+#[test]
+fn a_table_in_parts_profiles_as_one_and_names_the_parts_it_could_not_read() {
+    use triage_data::table::TablePart;
+    use triage_profile::streaming::profile_parts_streaming;
+    use triage_profile::{Mode, profile_parts};
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(datasets().join("penguins.csv")).unwrap();
+    let (header, rows) = text.split_once('\n').unwrap();
+    let rows: Vec<&str> = rows.lines().collect();
+    let mut parts = Vec::new();
+    for (i, chunk) in rows.chunks(150).enumerate() {
+        let body = format!("{header}\n{}\n", chunk.join("\n"));
+        parts.push(TablePart::File(write(
+            dir.path(),
+            &format!("part-{i}.csv"),
+            body.as_bytes(),
+        )));
+    }
+    let damaged = write(dir.path(), "part-8.parquet", b"PAR1 cut short");
+    let other = write(dir.path(), "part-9.csv", b"a,b\n1,2\n");
+    parts.insert(1, TablePart::File(damaged.clone()));
+    parts.push(TablePart::File(other.clone()));
+    let whole = profile_table(&datasets().join("penguins.csv"), &Options::default()).unwrap();
+    for (mode, profile) in [
+        (
+            Mode::Exact,
+            profile_parts(&parts, "lake", &Options::default()).unwrap(),
+        ),
+        (
+            Mode::Streaming,
+            profile_parts_streaming(&parts, "lake", &Options::default()).unwrap(),
+        ),
+    ] {
+        assert_eq!(profile.method.mode, mode);
+        assert_eq!((profile.source.as_str(), profile.rows), ("lake", 344));
+        let skipped: Vec<&str> = profile.skipped.iter().map(|s| s.part.as_str()).collect();
+        assert_eq!(
+            skipped,
+            [damaged.to_str().unwrap(), other.to_str().unwrap()],
+            "{mode:?}"
+        );
+        assert!(
+            profile.skipped[1].reason.contains("columns"),
+            "{:?}",
+            profile.skipped
+        );
+        for (p, w) in profile.columns.iter().zip(&whole.columns) {
+            assert_eq!(
+                (&p.name, p.count, p.missing, p.distinct),
+                (&w.name, w.count, w.missing, w.distinct),
+                "{mode:?}"
+            );
+            if let (Some(a), Some(b)) = (&p.numeric, &w.numeric) {
+                assert_eq!((a.min, a.max), (b.min, b.max), "{mode:?} {}", p.name);
+                assert!((a.mean - b.mean).abs() <= 1e-9 * b.mean.abs(), "{}", p.name);
+            }
+        }
+    }
+    let unreadable = [TablePart::File(damaged.clone())];
+    let err = profile_parts(&unreadable, "lake", &Options::default()).unwrap_err();
+    assert!(err.to_string().contains(damaged.to_str().unwrap()), "{err}");
+    let err = profile_parts_streaming(&unreadable, "lake", &Options::default()).unwrap_err();
+    assert!(err.to_string().contains(damaged.to_str().unwrap()), "{err}");
+}

@@ -891,7 +891,12 @@ alerts: Array<Alert>,
 /**
  * How the profile was computed, and its error bounds when streamed.
  */
-method: ProfileMethod, };
+method: ProfileMethod, 
+/**
+ * Parts of a table split over many files or objects (a lake prefix)
+ * that could not be read: the profile is of the others.
+ */
+skipped?: Array<SkippedPart>, };
 
 export type ProfileMethod = { 
 /**

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::print_json;
+use crate::{Finished, S3Args, print_json};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// A project folder, a table (CSV, Parquet, JSON Lines) or an image
-    /// folder.
+    /// A project folder, a table (CSV, Parquet, JSON Lines), an image
+    /// folder, or s3://bucket/prefix/ of table objects (profiled as one
+    /// table).
     pub path: PathBuf,
     /// Write the profile as JSON (schema triage-profile/1); `-` for stdout.
     #[arg(long)]
@@ -36,6 +37,8 @@ pub struct Args {
     /// estimates, their error bounds in the JSON.
     #[arg(long)]
     pub streaming: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), String> {
@@ -45,7 +48,7 @@ fn parse_kind(s: &str) -> std::result::Result<(String, triage_api::ColumnKind), 
     Ok((column.to_string(), kind.parse()?))
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args) -> Result<Finished> {
     let Args {
         path,
         json,
@@ -54,6 +57,7 @@ pub fn run(args: Args) -> Result<()> {
         kinds,
         exact,
         streaming,
+        s3,
     } = args;
     let mode = match (exact, streaming) {
         (true, _) => Some(triage_api::ProfileMode::Exact),
@@ -64,9 +68,13 @@ pub fn run(args: Args) -> Result<()> {
         kinds: kinds.into_iter().collect(),
         label_column: label,
         mode,
+        lake: s3.lake(),
     };
     // Errors already name the file and the position.
     let profile = crate::spinning("profiling", || triage_api::profile_path(&path, &options))?;
+    for part in &profile.skipped {
+        eprintln!("skipped {}: {}", part.part, part.reason);
+    }
     match json.as_deref() {
         Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
         Some(p) => triage_api::write_output(p, &serde_json::to_vec_pretty(&profile)?)?,
@@ -118,5 +126,5 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
     }
-    Ok(())
+    Ok(Finished::problems_if(!profile.skipped.is_empty()))
 }
