@@ -121,7 +121,7 @@ fn a_prefix_of_parquet_and_csv_objects_imports_and_profiles_with_the_damaged_one
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| s["part"].as_str().unwrap())
+            .map(|s| s["path"].as_str().unwrap())
             .collect();
         assert_eq!(
             skipped,

@@ -10,7 +10,7 @@ use std::path::Path;
 use polars::prelude::{Column, DataFrame};
 use triage_core::ItemKind;
 use triage_profile::images::{ImageInput, profile_images};
-use triage_profile::{Kind, Mode as ProfileMode, Options, Profile, SkippedPart};
+use triage_profile::{Kind, Mode as ProfileMode, Options, Profile, Unreadable};
 
 use crate::layout::DB_FILE;
 use crate::{Error, Project, Result};
@@ -219,12 +219,12 @@ fn profile_lake_table(url: &str, options: &ProfileOptions, opts: &Options) -> Re
     let mode = options
         .mode
         .unwrap_or_else(|| mode_for(lake.sizes.iter().copied(), available_memory()));
-    let unread: Vec<SkippedPart> = lake
+    let unread: Vec<Unreadable> = lake
         .report
         .problems
         .into_iter()
-        .map(|p| SkippedPart {
-            part: p.file,
+        .map(|p| Unreadable {
+            path: p.file,
             reason: p.reason,
         })
         .collect();
@@ -232,7 +232,7 @@ fn profile_lake_table(url: &str, options: &ProfileOptions, opts: &Options) -> Re
         && let Some(first) = unread.first()
     {
         return Err(Error::Path {
-            path: first.part.clone(),
+            path: first.path.clone(),
             reason: first.reason.clone(),
         });
     }
@@ -244,7 +244,7 @@ fn profile_lake_table(url: &str, options: &ProfileOptions, opts: &Options) -> Re
     }
     .map_err(profile_err)?;
     profile.skipped.extend(unread);
-    profile.skipped.sort_by(|a, b| a.part.cmp(&b.part));
+    profile.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(profile)
 }
 

@@ -223,7 +223,7 @@ pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
             let _ = write!(
                 out,
                 "<tr><td>{}</td><td>{}</td></tr>",
-                escape(&part.part),
+                escape(&part.path),
                 escape(&part.reason)
             );
         }

@@ -120,8 +120,8 @@ pub fn profile_parts(parts: &[TablePart], source: &str, options: &Options) -> Re
             }
         });
         if let Err(reason) = added {
-            skipped.push(SkippedPart {
-                part: part.shown(),
+            skipped.push(Unreadable {
+                path: part.shown(),
                 reason,
             });
         }

@@ -93,16 +93,7 @@ pub struct Profile {
     /// Parts of a table split over many files or objects (a lake prefix)
     /// that could not be read: the profile is of the others.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub skipped: Vec<SkippedPart>,
-}
-
-/// A part of a table left out of its profile, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct SkippedPart {
-    /// The file's path or the object's `s3://` address.
-    pub part: String,
-    /// Why it could not be read.
-    pub reason: String,
+    pub skipped: Vec<Unreadable>,
 }
 
 /// Exact (the whole table in memory) or streaming (in batches, with
@@ -376,10 +367,11 @@ pub struct ImageFacts {
     pub near_duplicates: Vec<Vec<String>>,
 }
 
-/// A file that could not be read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+/// A file or object that could not be read: an image, or a part of a
+/// table split over many files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Unreadable {
-    /// The file.
+    /// The file's path or the object's `s3://` address.
     pub path: String,
     /// Why.
     pub reason: String,

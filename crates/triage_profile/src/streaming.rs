@@ -573,8 +573,8 @@ pub fn profile_parts_streaming(
                 }
             });
         if let Err(reason) = summary {
-            skipped.push(SkippedPart {
-                part: part.shown(),
+            skipped.push(Unreadable {
+                path: part.shown(),
                 reason,
             });
         }
@@ -605,10 +605,10 @@ fn fold_summary(
 }
 
 /// The error when no part of a table could be read: the first part's.
-pub(crate) fn unread(source: &str, skipped: Vec<SkippedPart>) -> Error {
+pub(crate) fn unread(source: &str, skipped: Vec<Unreadable>) -> Error {
     match skipped.into_iter().next() {
         Some(first) => Error::Read {
-            path: first.part,
+            path: first.path,
             reason: first.reason,
         },
         None => Error::Read {

@@ -784,7 +784,7 @@ fn a_table_in_parts_profiles_as_one_and_names_the_parts_it_could_not_read() {
     ] {
         assert_eq!(profile.method.mode, mode);
         assert_eq!((profile.source.as_str(), profile.rows), ("lake", 344));
-        let skipped: Vec<&str> = profile.skipped.iter().map(|s| s.part.as_str()).collect();
+        let skipped: Vec<&str> = profile.skipped.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(
             skipped,
             [damaged.to_str().unwrap(), other.to_str().unwrap()],

@@ -896,7 +896,7 @@ method: ProfileMethod,
  * Parts of a table split over many files or objects (a lake prefix)
  * that could not be read: the profile is of the others.
  */
-skipped?: Array<SkippedPart>, };
+skipped?: Array<Unreadable>, };
 
 export type ProfileMethod = { 
 /**
@@ -1268,7 +1268,7 @@ near_duplicates: Array<Array<string>>, };
 
 export type Unreadable = { 
 /**
- * The file.
+ * The file's path or the object's `s3://` address.
  */
 path: string, 
 /**

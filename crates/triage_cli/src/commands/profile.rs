@@ -73,7 +73,7 @@ pub fn run(args: Args) -> Result<Finished> {
     // Errors already name the file and the position.
     let profile = crate::spinning("profiling", || triage_api::profile_path(&path, &options))?;
     for part in &profile.skipped {
-        eprintln!("skipped {}: {}", part.part, part.reason);
+        eprintln!("skipped {}: {}", part.path, part.reason);
     }
     match json.as_deref() {
         Some(p) if p.as_os_str() == "-" => print_json(&profile)?,
