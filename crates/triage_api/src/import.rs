@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use triage_core::{ItemKind, Label, TaskKind, Timestamp};
+use triage_core::{ItemKind, Label, LabelSchema, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
 use triage_data::manifest::{self, EntrySource, ManifestEntry};
 use triage_data::table::{RemoteParquet, TableFormat, TableOptions, TablePart};
@@ -160,6 +160,27 @@ pub(crate) fn lake_table(url: &str, lake: &LakeAccess, copies: &Path) -> Result<
     Ok(table)
 }
 
+/// Maps a class name to its index, or records why the label is dropped.
+fn class_or_warn(
+    schema: &LabelSchema,
+    name: &str,
+    file: &str,
+    position: String,
+    report: &mut Report,
+) -> Option<u32> {
+    match schema.index_of(name) {
+        Ok(i) => Some(i),
+        Err(_) => {
+            report.at(
+                file,
+                position,
+                format!("class '{name}' is not in the project's classes; imported without a label"),
+            );
+            None
+        }
+    }
+}
+
 impl Project {
     /// Imports an image folder, a table or a manifest. Bad files and rows
     /// are reported in the result and skipped; the rest comes in.
@@ -205,29 +226,6 @@ impl Project {
         Ok(())
     }
 
-    /// Maps a class name to its index, or records why the label is dropped.
-    fn class_or_warn(
-        &self,
-        name: &str,
-        file: &str,
-        position: String,
-        report: &mut Report,
-    ) -> Option<u32> {
-        match self.schema.index_of(name) {
-            Ok(i) => Some(i),
-            Err(_) => {
-                report.at(
-                    file,
-                    position,
-                    format!(
-                        "class '{name}' is not in the project's classes; imported without a label"
-                    ),
-                );
-                None
-            }
-        }
-    }
-
     fn import_folder(
         &mut self,
         root: &Path,
@@ -261,7 +259,7 @@ impl Project {
         for image in images {
             let uri = image.path.display().to_string();
             let label = image.folder_label.as_deref().and_then(|name| {
-                self.class_or_warn(name, &uri, "folder".into(), &mut report)
+                class_or_warn(&self.schema, name, &uri, "folder".into(), &mut report)
                     .map(ImportedLabel::class)
             });
             items.push(NewItem {
@@ -303,7 +301,7 @@ impl Project {
         for file in texts {
             let uri = file.path.display().to_string();
             let label = file.folder_label.as_deref().and_then(|name| {
-                self.class_or_warn(name, &uri, "folder".into(), &mut report)
+                class_or_warn(&self.schema, name, &uri, "folder".into(), &mut report)
                     .map(ImportedLabel::class)
             });
             let payload = serde_json::json!({ triage_core::TEXT_KEY: file.text }).to_string();
@@ -414,42 +412,62 @@ impl Project {
             text_column: options.text_column.clone(),
         };
         let mut landing = self.begin_import(SourceKind::Table, (path, path), at)?;
-        let mut before = 0u64;
-        for part in parts {
-            let (rows, part_report) = part.open(&table_options);
-            report.problems.extend(part_report.problems);
-            let Some(mut rows) = rows else { continue };
-            let file = part.shown();
-            let total = before + rows.len() as u64;
-            while rows.position() < rows.len() {
-                let batch = rows.next_batch(BATCH, &mut report);
-                let items: Vec<NewItem> = batch
-                    .into_iter()
-                    .map(|row| {
-                        let label = row.label.as_deref().and_then(|name| {
-                            let position = format!("row {}", row.index + 1);
-                            self.class_or_warn(name, &file, position, &mut report)
-                                .map(ImportedLabel::class)
-                        });
-                        NewItem {
-                            kind,
-                            ref_key: format!("{file}#{}", row.index),
-                            uri: None,
-                            row_index: Some(row.index),
-                            external_id: row.external_id,
-                            content_hash: triage_data::content_hash(row.payload.as_bytes()),
-                            width: None,
-                            height: None,
-                            payload: Some(row.payload),
-                            label,
+        // Rows are read and turned into items on one thread while the
+        // previous batch is written on this one, so reading costs no time
+        // of its own: the project file's writes set the pace.
+        let schema = self.schema.clone();
+        let report = std::thread::scope(|scope| -> Result<Report> {
+            let (send, batches) = std::sync::mpsc::sync_channel::<(Vec<NewItem>, u64, u64)>(1);
+            let reader = scope.spawn(move || {
+                let mut before = 0u64;
+                for part in parts {
+                    let (rows, part_report) = part.open(&table_options);
+                    report.problems.extend(part_report.problems);
+                    let Some(mut rows) = rows else { continue };
+                    let file = part.shown();
+                    let total = before + rows.len() as u64;
+                    while rows.position() < rows.len() {
+                        let batch = rows.next_batch(BATCH, &mut report);
+                        let items = batch
+                            .into_iter()
+                            .map(|row| {
+                                let label = row.label.as_deref().and_then(|name| {
+                                    let position = format!("row {}", row.index + 1);
+                                    class_or_warn(&schema, name, &file, position, &mut report)
+                                        .map(ImportedLabel::class)
+                                });
+                                NewItem {
+                                    kind,
+                                    ref_key: format!("{file}#{}", row.index),
+                                    uri: None,
+                                    row_index: Some(row.index),
+                                    external_id: row.external_id,
+                                    content_hash: triage_data::content_hash(row.payload.as_bytes()),
+                                    width: None,
+                                    height: None,
+                                    payload: Some(row.payload),
+                                    label,
+                                }
+                            })
+                            .collect();
+                        let done = before + rows.position() as u64;
+                        if send.send((items, done, total)).is_err() {
+                            // The writer stopped on an error, which it returns.
+                            return report;
                         }
-                    })
-                    .collect();
+                    }
+                    before = total;
+                }
+                report
+            });
+            for (items, done, total) in batches {
                 self.land(&mut landing, &items, at)?;
-                progress(before + rows.position() as u64, total);
+                progress(done, total);
             }
-            before = total;
-        }
+            reader
+                .join()
+                .map_err(|_| path_err(path, "the table reader stopped unexpectedly"))
+        })?;
         if let Some(column) = &options.label_column {
             self.skip_feature(column)?;
         }
@@ -626,7 +644,7 @@ impl Project {
         // A class comes in by its name when it has one (indices differ
         // between jobs), else by its index.
         let mut index_of = |name: Option<&String>, index: Option<u32>| match (name, index) {
-            (Some(name), _) => self.class_or_warn(name, file, position.clone(), report),
+            (Some(name), _) => class_or_warn(&self.schema, name, file, position.clone(), report),
             (None, Some(i)) if (i as usize) < n => Some(i),
             (None, Some(i)) => {
                 report.at(

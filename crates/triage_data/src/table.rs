@@ -706,7 +706,8 @@ fn check_quotes(bytes: impl std::io::Read) -> Result<(), String> {
 
 /// Checks each CSV record for its field count and UTF-8. Returns the bytes
 /// polars should read and, when rows were dropped, the original index of each
-/// row kept.
+/// row kept. Nothing is copied until a row is dropped: then the bytes before
+/// it, all good, start the copy.
 fn validate_csv<'a>(
     file: &str,
     bytes: &'a [u8],
@@ -717,11 +718,18 @@ fn validate_csv<'a>(
         .flexible(true)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    let mut header: Option<csv::ByteRecord> = None;
-    let mut kept = Vec::new();
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut dropped = false;
+    let mut header: Option<usize> = None;
+    // The rows kept and their copy, from the first row dropped on.
+    let mut cleaned: Option<(Vec<i64>, csv::Writer<Vec<u8>>)> = None;
     let mut index = 0i64;
+    let start_copy = |record: &csv::ByteRecord, index: i64| {
+        let start = record.position().map_or(0, |p| p.byte() as usize);
+        let head = bytes.get(..start).unwrap_or_default().to_vec();
+        (
+            (0..index).collect::<Vec<i64>>(),
+            csv::Writer::from_writer(head),
+        )
+    };
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -736,8 +744,8 @@ fn validate_csv<'a>(
             }
         }
         let line = record.position().map_or(0, csv::Position::line);
-        if let Some((field, offset)) = first_invalid_utf8(&record) {
-            let at = match &header {
+        let problem = if let Some((field, offset)) = first_invalid_utf8(&record) {
+            let at = match header {
                 None => format!("header, line {line}, field {}, byte {offset}", field + 1),
                 Some(_) => format!(
                     "row {}, line {line}, field {}, byte {offset}",
@@ -749,39 +757,41 @@ fn validate_csv<'a>(
             if header.is_none() {
                 return (Cow::Owned(Vec::new()), Some(Vec::new()));
             }
-            dropped = true;
-            index += 1;
-            continue;
-        }
-        let Some(head) = &header else {
-            header = Some(record.clone());
-            // Writing cannot fail on a Vec.
-            let _ = writer.write_byte_record(&record);
-            continue;
-        };
-        if record.len() != head.len() {
-            report.at(
-                file,
-                format!("row {}, line {line}", index + 1),
-                format!(
-                    "has {} fields but the header has {}; row skipped",
-                    record.len(),
-                    head.len()
-                ),
-            );
-            dropped = true;
+            true
         } else {
+            let Some(fields) = header else {
+                header = Some(record.len());
+                continue;
+            };
+            if record.len() != fields {
+                report.at(
+                    file,
+                    format!("row {}, line {line}", index + 1),
+                    format!(
+                        "has {} fields but the header has {fields}; row skipped",
+                        record.len(),
+                    ),
+                );
+                true
+            } else {
+                false
+            }
+        };
+        if problem {
+            cleaned.get_or_insert_with(|| start_copy(&record, index));
+        } else if let Some((kept, writer)) = &mut cleaned {
             kept.push(index);
+            // Writing cannot fail on a Vec.
             let _ = writer.write_byte_record(&record);
         }
         index += 1;
     }
-    if !dropped {
-        return (Cow::Borrowed(bytes), None);
-    }
-    match writer.into_inner() {
-        Ok(clean) => (Cow::Owned(clean), Some(kept)),
-        Err(_) => (Cow::Owned(Vec::new()), Some(Vec::new())),
+    match cleaned {
+        None => (Cow::Borrowed(bytes), None),
+        Some((kept, writer)) => match writer.into_inner() {
+            Ok(clean) => (Cow::Owned(clean), Some(kept)),
+            Err(_) => (Cow::Owned(Vec::new()), Some(Vec::new())),
+        },
     }
 }
 
@@ -1195,6 +1205,24 @@ mod tests {
             report.problems[0]
                 .reason
                 .contains("has 1 fields but the header has 2")
+        );
+    }
+
+    #[test]
+    fn rows_before_a_dropped_row_keep_their_quoted_values() {
+        let (rows, report) = read(
+            "q.csv",
+            b"a,b\n\"x,\ny\",2\n3\n4,\"5\"\"\"\n",
+            &TableOptions::default(),
+        );
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        let got: Vec<(i64, &str)> = rows.iter().map(|r| (r.index, r.payload.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, r#"{"a":"x,\ny","b":"2"}"#),
+                (2, r#"{"a":"4","b":"5\""}"#)
+            ]
         );
     }
 

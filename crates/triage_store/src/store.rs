@@ -621,6 +621,14 @@ impl Store {
     /// Inserts items and their imported labels in one transaction. Items
     /// whose `ref_key` is already in the project are left alone; their keys
     /// are returned.
+    ///
+    /// Ids are given here, not by SQLite, so an item's row carries its
+    /// label cache from the start (one write per item, not an insert and an
+    /// update): the writer holds the file, so `MAX(id) + 1` onwards are free.
+    /// An item and its label event name each other, so SQLite's foreign-key
+    /// checks are off for the batch (deferring them instead scans `items`
+    /// for every event); every reference is made here, to a row this
+    /// transaction writes or to `source_id`, which is checked first.
     pub fn insert_items(
         &mut self,
         source_id: i64,
@@ -628,28 +636,67 @@ impl Store {
         at: Timestamp,
     ) -> Result<Vec<String>> {
         let classes = self.class_count()?;
+        let source_known: bool = self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM sources WHERE id = ?1)",
+            [source_id],
+            |r| r.get(0),
+        )?;
+        if !source_known {
+            return Err(Error::Corrupt(format!("no source {source_id}")));
+        }
+        // Set outside the transaction (SQLite ignores it inside one), and
+        // set back whatever the batch's outcome.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let written = self.insert_unchecked(source_id, items, classes, at);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        written
+    }
+
+    /// [`Self::insert_items`]' transaction, foreign-key checks off.
+    fn insert_unchecked(
+        &mut self,
+        source_id: i64,
+        items: &[NewItem],
+        classes: u32,
+        at: Timestamp,
+    ) -> Result<Vec<String>> {
         let at_str = time_str(at);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last = |table: &str| -> rusqlite::Result<i64> {
+            tx.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+                [],
+                |r| r.get(0),
+            )
+        };
+        let (mut item_id, mut event_id) = (last("items")?, last("annotations")?);
         let mut present = Vec::new();
         {
             let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO items(source_id, kind, ref_key, uri, row_index, external_id, \
-                 content_hash, width, height) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                "INSERT OR IGNORE INTO items(id, source_id, kind, ref_key, uri, row_index, \
+                 external_id, content_hash, width, height, label_event, label_class, \
+                 label_source, label_confidence) \
+                 VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)",
             )?;
             let mut payload =
                 tx.prepare_cached("INSERT INTO item_payloads(item_id, payload) VALUES (?1, ?2)")?;
             let mut event = tx.prepare_cached(
-                "INSERT INTO annotations(item_id, class, source, confidence, created_at, meta, \
-                 boxes, classes) VALUES (?1, ?2, 'import', ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            let mut cache = tx.prepare_cached(
-                "UPDATE items SET label_event = ?2, label_class = ?3, label_source = 'import', \
-                 label_confidence = ?4 WHERE id = ?1",
+                "INSERT INTO annotations(id, item_id, class, source, confidence, created_at, \
+                 meta, boxes, classes) VALUES (?1, ?2, ?3, 'import', ?4, ?5, ?6, ?7, ?8)",
             )?;
             for item in items {
+                let parts = match &item.label {
+                    Some(label) => {
+                        check_classes(Some(&label.label), classes, "imported ")?;
+                        Some((label, label.label.to_parts()))
+                    }
+                    None => None,
+                };
+                let label_event = parts.as_ref().map(|_| event_id + 1);
                 let inserted = insert.execute(params![
+                    item_id + 1,
                     source_id,
                     item.kind.as_str(),
                     item.ref_key,
@@ -659,19 +706,23 @@ impl Store {
                     item.content_hash,
                     item.width,
                     item.height,
+                    label_event,
+                    parts.as_ref().and_then(|(_, p)| p.class),
+                    parts.as_ref().map(|_| AnnotationSource::Import.as_str()),
+                    parts.as_ref().and_then(|(l, _)| l.confidence),
                 ])?;
                 if inserted == 0 {
                     present.push(item.ref_key.clone());
                     continue;
                 }
-                let item_id = tx.last_insert_rowid();
+                item_id += 1;
                 if let Some(p) = &item.payload {
                     payload.execute(params![item_id, p])?;
                 }
-                if let Some(label) = &item.label {
-                    check_classes(Some(&label.label), classes, "imported ")?;
-                    let parts = label.label.to_parts();
+                if let Some((label, parts)) = parts {
+                    event_id += 1;
                     event.execute(params![
+                        event_id,
                         item_id,
                         parts.class,
                         label.confidence,
@@ -680,8 +731,6 @@ impl Store {
                         parts.boxes,
                         parts.classes
                     ])?;
-                    let event_id = tx.last_insert_rowid();
-                    cache.execute(params![item_id, event_id, parts.class, label.confidence])?;
                 }
             }
         }

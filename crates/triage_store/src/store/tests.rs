@@ -215,6 +215,49 @@ fn reimporting_the_same_items_adds_nothing() {
 }
 
 #[test]
+fn imported_items_name_their_label_events_and_keys_stay_checked() {
+    let (_dir, mut store) = project(2);
+    store.append(&human(1, 2, 1)).unwrap();
+    let src = store
+        .add_source(SourceKind::ImageFolder, "/more", None, at(2))
+        .unwrap();
+    let batch = [item(5, Some(1)), item(6, None), item(1, Some(0))];
+    let present = store.insert_items(src, &batch, at(2)).unwrap();
+    assert_eq!(present, vec!["/data/1.png".to_string()]);
+    // Items 3 and 4 follow the two made first; the event follows the human one.
+    let new = store.item(3).unwrap();
+    assert_eq!(new.uri.as_deref(), Some("/data/5.png"));
+    let label = new.label.unwrap();
+    assert_eq!(
+        (label.class(), label.source),
+        (Some(1), AnnotationSource::Import)
+    );
+    assert_eq!(store.events(3).unwrap()[0].id, 2);
+    assert!(store.item(4).unwrap().label.is_none());
+    // The old label stands: item 1 was already here.
+    assert_eq!(store.item(1).unwrap().label.unwrap().class(), Some(2));
+    let broken: Vec<String> = {
+        let mut stmt = store.conn.prepare("PRAGMA foreign_key_check").unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).unwrap();
+        rows.collect::<rusqlite::Result<_>>().unwrap()
+    };
+    assert!(broken.is_empty(), "{broken:?}");
+    // A batch that fails leaves nothing behind and the checks on.
+    assert!(
+        store
+            .insert_items(src, &[item(8, None), item(9, Some(7))], at(3))
+            .is_err()
+    );
+    assert!(store.insert_items(99, &[item(10, None)], at(3)).is_err());
+    assert_eq!(store.counts().unwrap().items, 4);
+    let checked: i64 = store
+        .conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
+    assert_eq!(checked, 1);
+}
+
+#[test]
 fn bad_labels_are_refused() {
     let (_dir, mut store) = project(1);
     assert!(matches!(
