@@ -181,6 +181,33 @@ fn class_or_warn(
     }
 }
 
+/// A table row as an item keyed by its file and position, with its label
+/// when the class is known.
+fn table_item(
+    kind: ItemKind,
+    file: &str,
+    row: triage_data::table::TableRow,
+    schema: &LabelSchema,
+    report: &mut Report,
+) -> NewItem {
+    let label = row.label.as_deref().and_then(|name| {
+        let position = format!("row {}", row.index + 1);
+        class_or_warn(schema, name, file, position, report).map(ImportedLabel::class)
+    });
+    NewItem {
+        kind,
+        ref_key: format!("{file}#{}", row.index),
+        uri: None,
+        row_index: Some(row.index),
+        external_id: row.external_id,
+        content_hash: triage_data::content_hash(row.payload.as_bytes()),
+        width: None,
+        height: None,
+        payload: Some(row.payload),
+        label,
+    }
+}
+
 impl Project {
     /// Imports an image folder, a table or a manifest. Bad files and rows
     /// are reported in the result and skipped; the rest comes in.
@@ -430,25 +457,7 @@ impl Project {
                         let batch = rows.next_batch(BATCH, &mut report);
                         let items = batch
                             .into_iter()
-                            .map(|row| {
-                                let label = row.label.as_deref().and_then(|name| {
-                                    let position = format!("row {}", row.index + 1);
-                                    class_or_warn(&schema, name, &file, position, &mut report)
-                                        .map(ImportedLabel::class)
-                                });
-                                NewItem {
-                                    kind,
-                                    ref_key: format!("{file}#{}", row.index),
-                                    uri: None,
-                                    row_index: Some(row.index),
-                                    external_id: row.external_id,
-                                    content_hash: triage_data::content_hash(row.payload.as_bytes()),
-                                    width: None,
-                                    height: None,
-                                    payload: Some(row.payload),
-                                    label,
-                                }
-                            })
+                            .map(|row| table_item(kind, &file, row, &schema, &mut report))
                             .collect();
                         let done = before + rows.position() as u64;
                         if send.send((items, done, total)).is_err() {

@@ -687,13 +687,7 @@ impl Store {
                  meta, boxes, classes) VALUES (?1, ?2, ?3, 'import', ?4, ?5, ?6, ?7, ?8)",
             )?;
             for item in items {
-                let parts = match &item.label {
-                    Some(label) => {
-                        check_classes(Some(&label.label), classes, "imported ")?;
-                        Some((label, label.label.to_parts()))
-                    }
-                    None => None,
-                };
+                let parts = item.label.as_ref().map(|l| (l, l.label.to_parts()));
                 let label_event = parts.as_ref().map(|_| event_id + 1);
                 let inserted = insert.execute(params![
                     item_id + 1,
@@ -720,6 +714,9 @@ impl Store {
                     payload.execute(params![item_id, p])?;
                 }
                 if let Some((label, parts)) = parts {
+                    // An item already here keeps its labels: only a new
+                    // one's is checked (a failure rolls the batch back).
+                    check_classes(Some(&label.label), classes, "imported ")?;
                     event_id += 1;
                     event.execute(params![
                         event_id,
