@@ -18,8 +18,11 @@
 //!   reader, in-process; and the polars Python package) and against
 //!   ydata-profiling in `minimal=True` mode, with peak memory of each.
 //!
+//! - a project of 10,000,000 rows: import, open, next item, a round with
+//!   2,000 labels and an export to Parquet, each step's time and peak RSS.
+//!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
-//! Usage: triage_bench [import|commit|scale|learn|profile|all], or
+//! Usage: triage_bench [import|commit|scale|learn|profile|streaming|ten-million|all], or
 //! `simulate`, `clusters` or `round` for one part of `learn`.
 
 use std::path::{Path, PathBuf};
@@ -703,6 +706,9 @@ fn main() -> Result<()> {
     if matches!(which.as_str(), "streaming" | "all") {
         bench_streaming()?;
     }
+    if matches!(which.as_str(), "ten-million" | "all") {
+        bench_ten_million()?;
+    }
     Ok(())
 }
 
@@ -1186,6 +1192,121 @@ fn make_profile_csv(path: &Path, rows: usize) -> Result<()> {
     }
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(tmp, path)?;
+    Ok(())
+}
+
+const BIG_ROWS: usize = 10_000_000;
+const BIG_LABELS: usize = 2_000;
+
+/// A project of 10,000,000 rows as a user builds it, each step its own
+/// `triage` process timed with its peak RSS: import (no labels), open
+/// (`status`), the next item (`queue --n 1`), 2,000 labels given in
+/// process, a round (`train`, which writes the auto-labels) and an export
+/// to Parquet. Open and the next item are also timed in process, where the
+/// 200 ms target applies (a process adds its own start).
+fn bench_ten_million() -> Result<()> {
+    let bin = std::env::current_exe()?.with_file_name("triage");
+    anyhow::ensure!(
+        bin.is_file(),
+        "build triage_cli in release for the 10M-row project"
+    );
+    let data = data_dir()?;
+    let csv = data.join("profile-10m.csv");
+    make_profile_csv(&csv, BIG_ROWS)?;
+    let size = std::fs::metadata(&csv)?.len() as f64 / f64::from(1 << 30);
+    println!("\n## a project of {BIG_ROWS} rows × 20 columns ({size:.2} GiB CSV)");
+    let dir = data.join("project-10m");
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |what: &str, args: &[&str], target: &str| -> Result<f64> {
+        let (wall, rss) = timed_process(std::process::Command::new(&bin).args(args))?;
+        println!("  {what:<28} {wall:>8.2} s   peak RSS {rss:>6.0} MiB{target}");
+        Ok(rss)
+    };
+    let project = dir.to_str().context("project path is not UTF-8")?;
+    let table = csv.to_str().context("table path is not UTF-8")?;
+    run(
+        "init",
+        &[
+            "init",
+            project,
+            "--task",
+            "row-classification",
+            "--classes",
+            "no,yes",
+        ],
+        "",
+    )?;
+    let mut peak = run(
+        "import",
+        &["import", project, table, "--id-column", "id"],
+        "",
+    )?;
+    let file = std::fs::metadata(dir.join(triage_api::DB_FILE))?.len() as f64 / f64::from(1 << 30);
+    println!("  project file                 {file:>8.2} GiB");
+    peak = peak.max(run("open (`status`)", &["status", project], "")?);
+    peak = peak.max(run(
+        "next item (`queue --n 1`)",
+        &["queue", project, "--n", "1"],
+        "",
+    )?);
+
+    let start = Instant::now();
+    let mut opened = Project::open(&dir)?;
+    let open = start.elapsed();
+    let start = Instant::now();
+    anyhow::ensure!(opened.next_items(1)?.len() == 1, "no next item");
+    let next = start.elapsed();
+    println!(
+        "  open, in process             {:>8.2} ms (target < 200 ms)",
+        ms(open)
+    );
+    println!(
+        "  next item, in process        {:>8.2} ms (target < 200 ms)",
+        ms(next)
+    );
+    // `c2` says whether `f0` is over 50: the truth the labels come from,
+    // kept out of the features.
+    opened.skip_feature("c2")?;
+    let start = Instant::now();
+    for item in opened.next_items(BIG_LABELS)? {
+        let class = item
+            .payload
+            .as_ref()
+            .and_then(|p| p.get("c2"))
+            .and_then(|c| c.as_str())
+            .context("a row without c2")?
+            .to_owned();
+        opened.label(
+            &item.id.to_string(),
+            &class,
+            Some("bench"),
+            None,
+            triage_api::now(),
+        )?;
+    }
+    let labels = start.elapsed();
+    drop(opened);
+    println!(
+        "  {BIG_LABELS} labels, in process       {:>8.2} s ({:.1} ms each)",
+        secs(labels),
+        ms(labels) / BIG_LABELS as f64
+    );
+    peak = peak.max(run(
+        "a round (`train`)",
+        &["train", project],
+        " (target < 15 s)",
+    )?);
+    let out = data.join("export-10m");
+    let _ = std::fs::remove_dir_all(&out);
+    let to = out.to_str().context("export path is not UTF-8")?;
+    peak = peak.max(run(
+        "export to Parquet",
+        &["export", project, "--to", to, "--format", "parquet"],
+        "",
+    )?);
+    println!("  peak RSS of any step         {peak:>8.0} MiB (target < 4096 MiB)");
+    std::fs::remove_dir_all(&out)?;
+    std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 

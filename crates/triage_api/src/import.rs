@@ -452,20 +452,18 @@ impl Project {
                     report.problems.extend(part_report.problems);
                     let Some(mut rows) = rows else { continue };
                     let file = part.shown();
-                    let total = before + rows.len() as u64;
-                    while rows.position() < rows.len() {
-                        let batch = rows.next_batch(BATCH, &mut report);
+                    while let Some(batch) = rows.next_batch(BATCH, &mut report) {
                         let items = batch
                             .into_iter()
                             .map(|row| table_item(kind, &file, row, &schema, &mut report))
                             .collect();
-                        let done = before + rows.position() as u64;
-                        if send.send((items, done, total)).is_err() {
+                        let (done, total) = rows.progress();
+                        if send.send((items, before + done, before + total)).is_err() {
                             // The writer stopped on an error, which it returns.
                             return report;
                         }
                     }
-                    before = total;
+                    before += rows.progress().0;
                 }
                 report
             });

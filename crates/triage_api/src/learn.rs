@@ -449,43 +449,47 @@ impl Project {
             skip_setting.as_deref().unwrap_or("[]")
         );
         if self.store.features_stamp(TABLE_FEATURES)?.as_deref() == Some(stamp.as_str()) {
-            let cached = self.store.features(TABLE_FEATURES)?;
-            let dims = cached.first().map_or(0, |(_, v)| v.len());
-            if cached.len() as u64 == count && cached.iter().all(|(_, v)| v.len() == dims) {
-                let ids = cached.iter().map(|(id, _)| *id).collect();
-                let flat = cached
-                    .into_iter()
-                    .flat_map(|(_, v)| v.into_iter().map(f64::from))
-                    .collect();
-                let x = triage_learn::Matrix::from_shape_vec((count as usize, dims), flat)
+            // Streamed into the matrix: no vector per row is ever held.
+            let (mut ids, mut flat, mut dims) = (Vec::new(), Vec::new(), None);
+            let mut even = true;
+            self.store.for_each_feature(TABLE_FEATURES, |id, v| {
+                even &= *dims.get_or_insert(v.len()) == v.len();
+                ids.push(id);
+                flat.extend(v.iter().map(|&x| f64::from(x)));
+            })?;
+            if even && ids.len() as u64 == count {
+                let shape = (ids.len(), dims.unwrap_or(0));
+                let x = triage_learn::Matrix::from_shape_vec(shape, flat)
                     .map_err(|e| Error::Invalid(format!("cached table features: {e}")))?;
                 return Ok((ids, x));
             }
         }
-        let mut rows = Vec::new();
+        // Payloads are parsed in chunks as they stream from the store, so
+        // their text is never all in memory beside the table.
+        let mut ids = Vec::new();
+        let mut rows = triage_data::table::FrameOfRows::default();
         self.store.for_each_item(|item| -> Result<()> {
             if item.kind == ItemKind::Row
                 && let Some(payload) = item.payload
             {
-                rows.push((item.id, payload));
+                ids.push(item.id);
+                rows.push(&payload).map_err(Error::Invalid)?;
             }
             Ok(())
         })?;
-        let payloads: Vec<&str> = rows.iter().map(|(_, p)| p.as_str()).collect();
-        let frame = triage_data::table::frame_from_json_rows(&payloads).map_err(Error::Invalid)?;
+        let frame = rows.finish().map_err(Error::Invalid)?;
         let skip: Vec<String> = skip_setting
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
         let texts = text_columns(&frame, &skip);
         let (x, _) = features::table_matrix(&frame, &skip, &texts).map_err(learn_err)?;
-        let ids: Vec<ItemId> = rows.iter().map(|(id, _)| *id).collect();
-        let vectors: Vec<(ItemId, Vec<f32>)> = ids
+        drop(frame);
+        let vectors = ids
             .iter()
             .zip(x.rows())
-            .map(|(&id, r)| (id, r.iter().map(|&v| v as f32).collect()))
-            .collect();
+            .map(|(&id, r)| (id, r.iter().map(|&v| v as f32).collect::<Vec<f32>>()));
         self.store
-            .replace_features(TABLE_FEATURES, &stamp, &vectors)?;
+            .replace_features(TABLE_FEATURES, &stamp, vectors)?;
         Ok((ids, x))
     }
 

@@ -140,7 +140,11 @@ impl Project {
         if let Some(old) = self.embedding()?
             && old.feature_kind() != info.feature_kind()
         {
-            self.store.replace_features(&old.feature_kind(), "", &[])?;
+            self.store.replace_features(
+                &old.feature_kind(),
+                "",
+                std::iter::empty::<(ItemId, [f32; 0])>(),
+            )?;
         }
         self.store.set_setting(
             EMBEDDING,

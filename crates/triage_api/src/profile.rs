@@ -347,7 +347,8 @@ impl Project {
     ) -> Result<LabeledFrame> {
         let schema = &self.schema;
         let thumbs = self.thumbs_dir();
-        let mut payloads = Vec::new();
+        let mut payloads = triage_data::table::FrameOfRows::default();
+        let mut payload_rows = 0usize;
         let (mut labels, mut sources, mut confidence) = (Vec::new(), Vec::new(), Vec::new());
         let (mut uris, mut widths, mut heights) = (Vec::new(), Vec::new(), Vec::new());
         let mut images = Vec::new();
@@ -365,7 +366,10 @@ impl Project {
             // A text's payload is a row too: its text under `source`, then
             // the values its table gave it.
             if matches!(item.kind, ItemKind::Row | ItemKind::Text) {
-                payloads.push(item.payload.unwrap_or_else(|| "{}".into()));
+                payloads
+                    .push(item.payload.as_deref().unwrap_or("{}"))
+                    .map_err(Error::Invalid)?;
+                payload_rows += 1;
             } else {
                 let uri = item.uri.clone().unwrap_or_default();
                 // An s3:// image is profiled from its cached copy.
@@ -390,10 +394,9 @@ impl Project {
             }
             Ok(())
         })?;
-        let of_rows = payloads.len() == rows && rows > 0;
+        let of_rows = payload_rows == rows && rows > 0;
         let mut frame = if of_rows {
-            let refs: Vec<&str> = payloads.iter().map(String::as_str).collect();
-            triage_data::table::frame_from_json_rows(&refs).map_err(Error::Invalid)?
+            payloads.finish().map_err(Error::Invalid)?
         } else {
             DataFrame::new(
                 rows,

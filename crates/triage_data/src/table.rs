@@ -80,17 +80,33 @@ pub struct TableOptions {
 /// Reads a table file into rows, reporting what it skipped.
 pub fn read_table(path: &Path, options: &TableOptions) -> (Vec<TableRow>, Report) {
     let (rows, mut report) = open_table(path, options);
-    let Some(mut rows) = rows else {
-        return (Vec::new(), report);
-    };
-    let all = rows.next_batch(usize::MAX, &mut report);
+    let mut all = Vec::new();
+    if let Some(mut rows) = rows {
+        while let Some(batch) = rows.next_batch(usize::MAX, &mut report) {
+            all.extend(batch);
+        }
+    }
     (all, report)
 }
 
-/// Reads a table file for an import: its rows come out in batches, so the
-/// payloads of a large table are never all in memory at once. `None` when
-/// the file cannot be read at all (the report says why).
+/// How many bytes of a CSV or JSON Lines file an import checks and parses
+/// at a time: a window of whole records (grown where one record is
+/// longer), so an import holds a window, not the file.
+const WINDOW: usize = 16 << 20;
+
+/// Reads a table file for an import: its rows come out in batches, and a
+/// CSV or JSON Lines file is read a window at a time, so neither the file
+/// nor its payloads are ever all in memory at once. `None` when the file
+/// cannot be read at all (the report says why).
 pub fn open_table(path: &Path, options: &TableOptions) -> (Option<TableRows>, Report) {
+    open_in_windows(path, options, WINDOW)
+}
+
+fn open_in_windows(
+    path: &Path,
+    options: &TableOptions,
+    window: usize,
+) -> (Option<TableRows>, Report) {
     let mut report = Report::default();
     let shown = path.display().to_string();
     let Some(format) = TableFormat::from_path(path) else {
@@ -100,30 +116,23 @@ pub fn open_table(path: &Path, options: &TableOptions) -> (Option<TableRows>, Re
         );
         return (None, report);
     };
-    let frame = match format {
+    let frames = match format {
         TableFormat::Parquet => {
             guarded(|| read_parquet(path).map_err(|e| format!("cannot read Parquet: {e}")))
-                .map(|df| (df, None))
+                .map(|df| Frames::Whole(Some(df)))
         }
-        TableFormat::Csv | TableFormat::JsonLines => match std::fs::read(path) {
-            Err(e) => Err(format!("cannot read: {e}")),
-            Ok(bytes) => {
-                let (clean, kept) = if format == TableFormat::Csv {
-                    validate_csv(&shown, &bytes, &mut report)
-                } else {
-                    validate_json_lines(&shown, &bytes, &mut report)
-                };
-                read_text_frame(format, clean).map(|df| (df, kept))
-            }
-        },
+        TableFormat::Csv | TableFormat::JsonLines => std::fs::File::open(path)
+            .and_then(|file| TextWindows::new(file, format, window))
+            .map(|windows| Frames::Text(Box::new(windows)))
+            .map_err(|e| format!("cannot read: {e}")),
     };
-    match frame {
+    match frames {
         Err(reason) => {
             report.file(&shown, reason);
             (None, report)
         }
-        Ok((df, kept)) => {
-            let rows = TableRows::new(shown, df, kept, options, &mut report);
+        Ok(frames) => {
+            let rows = TableRows::new(shown, frames, options, &mut report);
             (rows, report)
         }
     }
@@ -173,7 +182,12 @@ impl RemoteParquet {
                 (None, report)
             }
             Ok(df) => {
-                let rows = TableRows::new(self.url.clone(), df, None, options, &mut report);
+                let rows = TableRows::new(
+                    self.url.clone(),
+                    Frames::Whole(Some(df)),
+                    options,
+                    &mut report,
+                );
                 (rows, report)
             }
         }
@@ -284,7 +298,10 @@ pub fn read_frame(path: &Path) -> Result<DataFrame, String> {
     let pl_path = PlRefPath::try_from_path(path).map_err(|e| e.to_string())?;
     guarded(|| match format {
         TableFormat::Csv => {
-            check_quotes(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
+            check_quotes(
+                std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?,
+                1,
+            )?;
             // Types are inferred from the first 100 rows (polars' default;
             // a longer window makes polars read far slower). A column whose
             // type changes later fails to parse, and is read again with the
@@ -353,7 +370,10 @@ pub fn fold_batches<S>(
             stream(scan, rows, start(), &mut fold).map_err(|e| e.located(path, format))
         }
         TableFormat::Csv => {
-            check_quotes(std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?)?;
+            check_quotes(
+                std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?,
+                1,
+            )?;
             match stream(csv_scan(&pl_path, Some(100)), rows, start(), &mut fold) {
                 Err(StreamError::Polars(PolarsError::ComputeError(_))) => {
                     stream(csv_scan(&pl_path, None), rows, start(), &mut fold)
@@ -527,45 +547,165 @@ fn first_invalid_utf8_in_file(path: &Path) -> Option<String> {
 }
 
 /// Rebuilds a table from rows stored as JSON objects (one per row, in
-/// order), so features can be computed from polars columns again.
-pub fn frame_from_json_rows(rows: &[&str]) -> Result<DataFrame, String> {
-    let mut bytes = Vec::with_capacity(rows.iter().map(|r| r.len() + 1).sum());
-    for row in rows {
-        bytes.extend_from_slice(row.as_bytes());
-        bytes.push(b'\n');
-    }
-    read_text_frame(TableFormat::JsonLines, Cow::Owned(bytes))
+/// order), so features and profiles can be computed from polars columns
+/// again. The rows are parsed a chunk at a time and the chunks joined (a
+/// column's types widened to fit every chunk), so the rows' text is never
+/// all held beside the table it becomes.
+#[derive(Default)]
+pub struct FrameOfRows {
+    /// The current chunk's rows, one per line.
+    text: Vec<u8>,
+    pending: usize,
+    rows: usize,
+    chunks: Vec<LazyFrame>,
 }
 
-fn read_text_frame(format: TableFormat, bytes: Cow<'_, [u8]>) -> Result<DataFrame, String> {
+impl FrameOfRows {
+    /// Rows parsed together: large enough that polars' reader is at full
+    /// pace, small enough that their text is a few megabytes.
+    const CHUNK: usize = 50_000;
+
+    /// Adds the next row.
+    pub fn push(&mut self, row: &str) -> Result<(), String> {
+        self.text.extend_from_slice(row.as_bytes());
+        self.text.push(b'\n');
+        self.pending += 1;
+        self.rows += 1;
+        if self.pending == Self::CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), String> {
+        if self.pending > 0 {
+            self.chunks.push(read_json_lines(&self.text)?.lazy());
+            self.text.clear();
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    /// The table of every row pushed, in order.
+    pub fn finish(mut self) -> Result<DataFrame, String> {
+        self.flush()?;
+        let df = match self.chunks.len() {
+            0 => return Ok(DataFrame::empty()),
+            1 => self.chunks.remove(0).collect(),
+            _ => concat(
+                self.chunks,
+                UnionArgs {
+                    diagonal: true,
+                    to_supertypes: true,
+                    ..UnionArgs::default()
+                },
+            )
+            .and_then(LazyFrame::collect),
+        }
+        .map_err(|e| format!("cannot join the rows' chunks: {e}"))?;
+        if df.height() != self.rows {
+            return Err(format!(
+                "{} rows became a table of {}: a row is not a JSON object",
+                self.rows,
+                df.height()
+            ));
+        }
+        Ok(df)
+    }
+}
+
+fn read_json_lines(bytes: &[u8]) -> Result<DataFrame, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(DataFrame::empty());
     }
-    guarded(|| match format {
-        TableFormat::Csv => {
-            check_quotes(bytes.as_ref())?;
-            let read = |infer: Option<usize>| {
-                let nulls = null_markers();
-                CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(infer)
-                    .map_parse_options(|o| {
-                        o.with_null_values(Some(NullValues::AllColumns(nulls.clone())))
-                    })
-                    .into_reader_with_file_handle(Cursor::new(bytes.as_ref()))
-                    .finish()
-            };
-            // A column whose type changes after the inferred rows is read as
-            // text rather than refused.
-            read(Some(10_000))
-                .or_else(|_| read(Some(0)))
-                .map_err(|e| format!("cannot read CSV: {e}"))
-        }
-        _ => JsonReader::new(Cursor::new(bytes.as_ref()))
+    guarded(|| {
+        JsonReader::new(Cursor::new(bytes))
             .with_json_format(JsonFormat::JsonLines)
             .finish()
-            .map_err(|e| format!("cannot read JSON Lines: {e}")),
+            .map_err(|e| format!("cannot read JSON Lines: {e}"))
     })
+}
+
+/// Reads one window of CSV records. The first window with rows fixes the
+/// columns and their types, inferred from its first 10,000 rows; later
+/// windows are read with them. Where a column's values stop fitting its
+/// type, it is widened (to a float, or else to text) from the window where
+/// that happens on, as inferring over that window finds it. `header` is the
+/// file's header record, for a window after the first (the first starts
+/// with it).
+fn read_csv_window(
+    bytes: &[u8],
+    first_line: usize,
+    header: &[u8],
+    schema: &mut Option<SchemaRef>,
+) -> Result<DataFrame, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(DataFrame::empty());
+    }
+    check_quotes(bytes, first_line)?;
+    // Until a window with rows fixes the types, each window is read with
+    // the header before it.
+    let headed: Cow<'_, [u8]> = match schema {
+        None if !header.is_empty() => Cow::Owned([header, bytes].concat()),
+        _ => Cow::Borrowed(bytes),
+    };
+    let read = |header: bool, fixed: Option<SchemaRef>, infer: Option<usize>| {
+        let nulls = null_markers();
+        CsvReadOptions::default()
+            .with_has_header(header)
+            .with_schema(fixed)
+            .with_infer_schema_length(infer)
+            .map_parse_options(|o| o.with_null_values(Some(NullValues::AllColumns(nulls.clone()))))
+            .into_reader_with_file_handle(Cursor::new(if header { &headed[..] } else { bytes }))
+            .finish()
+    };
+    let df = guarded(|| {
+        match schema.clone() {
+            None => read(true, None, Some(10_000))
+                .or_else(|_| read(true, None, None))
+                .or_else(|_| read(true, None, Some(0))),
+            Some(fixed) => read(false, Some(fixed.clone()), None)
+                .or_else(|_| {
+                    let own = read(false, None, None)?;
+                    read(false, Some(widened(&fixed, own.schema())), None)
+                })
+                .or_else(|_| read(false, Some(as_text(&fixed)), None)),
+        }
+        .map_err(|e| format!("cannot read CSV: {e}"))
+    })?;
+    if df.height() > 0 {
+        *schema = Some(df.schema().clone());
+    }
+    Ok(df)
+}
+
+/// The columns of `fixed` with each type widened to hold the values a
+/// window inferred as `found` (the same columns, in order): numbers to a
+/// float, anything else that differs to text.
+fn widened(fixed: &Schema, found: &Schema) -> SchemaRef {
+    let columns = fixed
+        .iter()
+        .zip(found.iter())
+        .map(|((name, was), (_, now))| {
+            let dtype = if was == now || now.is_null() {
+                was.clone()
+            } else if was.is_primitive_numeric() && now.is_primitive_numeric() {
+                DataType::Float64
+            } else {
+                DataType::String
+            };
+            Field::new(name.clone(), dtype)
+        });
+    Arc::new(Schema::from_iter(columns))
+}
+
+/// The columns of `fixed`, every one as text.
+fn as_text(fixed: &Schema) -> SchemaRef {
+    Arc::new(Schema::from_iter(
+        fixed
+            .iter_names()
+            .map(|name| Field::new(name.clone(), DataType::String)),
+    ))
 }
 
 /// A Parquet file's columns and their types, from its footer alone (for a
@@ -656,7 +796,7 @@ fn guarded<T>(read: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 /// its parser does not: rows then split in the wrong places, and one
 /// ending in a lone `"` made polars read out of bounds (both found by
 /// fuzzing). Python polars refuses such files too.
-fn check_quotes(bytes: impl std::io::Read) -> Result<(), String> {
+fn check_quotes(bytes: impl std::io::Read, first_line: usize) -> Result<(), String> {
     use std::io::Read;
     #[derive(Clone, Copy, PartialEq)]
     enum At {
@@ -667,7 +807,7 @@ fn check_quotes(bytes: impl std::io::Read) -> Result<(), String> {
         /// A `\r` after a closing quote, before the `\n`.
         EndOfQuoted,
     }
-    let (mut at, mut line, mut opened) = (At::FieldStart, 1usize, 0usize);
+    let (mut at, mut line, mut opened) = (At::FieldStart, first_line, 0usize);
     let stray = |line: usize| {
         Err(format!(
             "line {line}: a `\"` inside a field that does not start with one; quote the whole \
@@ -704,69 +844,121 @@ fn check_quotes(bytes: impl std::io::Read) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks each CSV record for its field count and UTF-8. Returns the bytes
-/// polars should read and, when rows were dropped, the original index of each
-/// row kept. Nothing is copied until a row is dropped: then the bytes before
-/// it, all good, start the copy.
-fn validate_csv<'a>(
+/// Where a window starts in its file.
+#[derive(Debug, Clone, Copy)]
+struct Start {
+    byte: u64,
+    /// 1-based.
+    line: usize,
+    /// The 0-based index of its first row.
+    row: i64,
+}
+
+/// What checking one window found.
+struct Checked<'a> {
+    /// The bytes polars should read: the window's whole records, less
+    /// those dropped.
+    clean: Cow<'a, [u8]>,
+    /// The file index of each row kept, when some were dropped.
+    kept: Option<Vec<i64>>,
+    /// How many rows, bytes and lines the window's whole records take; the
+    /// next window starts after them.
+    rows: i64,
+    bytes: usize,
+    lines: usize,
+    /// Nothing after this window can be read.
+    last: bool,
+}
+
+impl Checked<'_> {
+    fn nothing_more() -> Self {
+        Self {
+            clean: Cow::Owned(Vec::new()),
+            kept: Some(Vec::new()),
+            rows: 0,
+            bytes: 0,
+            lines: 0,
+            last: true,
+        }
+    }
+}
+
+/// Checks each CSV record of a window for its field count and UTF-8. The
+/// window's last record may be cut off by its end (unless `at_end`): it is
+/// left for the next window. Nothing is copied until a row is dropped:
+/// then the bytes before it, all good, start the copy. `fields` is the
+/// header's field count, set by the first window.
+fn check_csv<'a>(
     file: &str,
     bytes: &'a [u8],
+    start: Start,
+    at_end: bool,
+    fields: &mut Option<usize>,
     report: &mut Report,
-) -> (Cow<'a, [u8]>, Option<Vec<i64>>) {
+) -> Checked<'a> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(bytes);
-    let mut record = csv::ByteRecord::new();
-    let mut header: Option<usize> = None;
+    let mut read = |record: &mut csv::ByteRecord, index: i64, report: &mut Report| {
+        reader.read_byte_record(record).map_err(|e| {
+            let at = format!("row {}", start.row + index + 1);
+            report.at(file, at, format!("cannot parse CSV: {e}"));
+        })
+    };
+    let (mut record, mut ahead) = (csv::ByteRecord::new(), csv::ByteRecord::new());
     // The rows kept and their copy, from the first row dropped on.
     let mut cleaned: Option<(Vec<i64>, csv::Writer<Vec<u8>>)> = None;
     let mut index = 0i64;
-    let start_copy = |record: &csv::ByteRecord, index: i64| {
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        let head = bytes.get(..start).unwrap_or_default().to_vec();
-        (
-            (0..index).collect::<Vec<i64>>(),
-            csv::Writer::from_writer(head),
-        )
+    let (mut whole, mut lines) = (bytes.len(), 0);
+    // The line a byte is on, counted here: the reader's own count misses
+    // the line break of a `\r\n`. Records come in order, so each byte is
+    // counted once.
+    let mut counted = (0usize, start.line);
+    let mut line_at = |byte: usize| {
+        let from = counted.0.min(byte);
+        counted.1 += bytes[from..byte].iter().filter(|b| **b == b'\n').count();
+        counted.0 = byte;
+        counted.1
     };
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                report.at(
-                    file,
-                    format!("row {}", index + 1),
-                    format!("cannot parse CSV: {e}"),
-                );
-                return (Cow::Owned(Vec::new()), Some(Vec::new()));
-            }
+    let Ok(mut has) = read(&mut record, index, report) else {
+        return Checked::nothing_more();
+    };
+    while has {
+        let Ok(more) = read(&mut ahead, index + 1, report) else {
+            return Checked::nothing_more();
+        };
+        let position = record
+            .position()
+            .cloned()
+            .unwrap_or_else(csv::Position::new);
+        if !more && !at_end {
+            whole = record_start(bytes, &position);
+            lines = line_at(whole) - start.line;
+            break;
         }
-        let line = record.position().map_or(0, csv::Position::line);
-        let problem = if let Some((field, offset)) = first_invalid_utf8(&record) {
-            let at = match header {
-                None => format!("header, line {line}, field {}, byte {offset}", field + 1),
+        let first = record_start(bytes, &position);
+        let line = line_at(first);
+        let problem = if let Some((field, offset)) = first_invalid_utf8(&record, first) {
+            let byte = start.byte + offset;
+            let at = match fields {
+                None => format!("header, line {line}, field {}, byte {byte}", field + 1),
                 Some(_) => format!(
-                    "row {}, line {line}, field {}, byte {offset}",
-                    index + 1,
+                    "row {}, line {line}, field {}, byte {byte}",
+                    start.row + index + 1,
                     field + 1
                 ),
             };
             report.at(file, at, "invalid UTF-8; row skipped");
-            if header.is_none() {
-                return (Cow::Owned(Vec::new()), Some(Vec::new()));
+            if fields.is_none() {
+                return Checked::nothing_more();
             }
             true
-        } else {
-            let Some(fields) = header else {
-                header = Some(record.len());
-                continue;
-            };
+        } else if let Some(fields) = *fields {
             if record.len() != fields {
                 report.at(
                     file,
-                    format!("row {}, line {line}", index + 1),
+                    format!("row {}, line {line}", start.row + index + 1),
                     format!(
                         "has {} fields but the header has {fields}; row skipped",
                         record.len(),
@@ -776,29 +968,63 @@ fn validate_csv<'a>(
             } else {
                 false
             }
+        } else {
+            *fields = Some(record.len());
+            std::mem::swap(&mut record, &mut ahead);
+            has = more;
+            continue;
         };
         if problem {
-            cleaned.get_or_insert_with(|| start_copy(&record, index));
+            cleaned.get_or_insert_with(|| {
+                let head = bytes.get(..first).unwrap_or_default();
+                (
+                    (start.row..start.row + index).collect(),
+                    csv::Writer::from_writer(head.to_vec()),
+                )
+            });
         } else if let Some((kept, writer)) = &mut cleaned {
-            kept.push(index);
+            kept.push(start.row + index);
             // Writing cannot fail on a Vec.
             let _ = writer.write_byte_record(&record);
         }
         index += 1;
+        std::mem::swap(&mut record, &mut ahead);
+        has = more;
     }
-    match cleaned {
-        None => (Cow::Borrowed(bytes), None),
+    let (clean, kept) = match cleaned {
+        None => (Cow::Borrowed(&bytes[..whole]), None),
         Some((kept, writer)) => match writer.into_inner() {
             Ok(clean) => (Cow::Owned(clean), Some(kept)),
-            Err(_) => (Cow::Owned(Vec::new()), Some(Vec::new())),
+            Err(_) => return Checked::nothing_more(),
         },
+    };
+    Checked {
+        clean,
+        kept,
+        rows: index,
+        bytes: whole,
+        lines,
+        last: false,
+    }
+}
+
+/// Where a record starts. The reader ends a record at the `\r` of a
+/// `\r\n` and gives the next one's position before the `\n`: past it is
+/// where its line starts (and where a window must start, or a reader
+/// starting there would take the `\n` for an empty record).
+fn record_start(bytes: &[u8], position: &csv::Position) -> usize {
+    let at = position.byte() as usize;
+    if at > 0 && bytes.get(at) == Some(&b'\n') && bytes[at - 1] == b'\r' {
+        at + 1
+    } else {
+        at
     }
 }
 
 /// The first field with invalid UTF-8, and the file offset of the bad byte
 /// (exact for unquoted fields, which is where stray bytes usually are).
-fn first_invalid_utf8(record: &csv::ByteRecord) -> Option<(usize, u64)> {
-    let mut offset = record.position().map_or(0, csv::Position::byte);
+fn first_invalid_utf8(record: &csv::ByteRecord, start: usize) -> Option<(usize, u64)> {
+    let mut offset = start as u64;
     for (i, field) in record.iter().enumerate() {
         if let Err(e) = std::str::from_utf8(field) {
             return Some((i, offset + e.valid_up_to() as u64));
@@ -808,27 +1034,39 @@ fn first_invalid_utf8(record: &csv::ByteRecord) -> Option<(usize, u64)> {
     None
 }
 
-/// Checks each line is valid UTF-8 holding one JSON object.
-fn validate_json_lines<'a>(
+/// Checks each line of a window is valid UTF-8 holding one JSON object.
+/// A last line without its newline is left for the next window (unless
+/// `at_end`).
+fn check_json_lines<'a>(
     file: &str,
     bytes: &'a [u8],
+    start: Start,
+    at_end: bool,
     report: &mut Report,
-) -> (Cow<'a, [u8]>, Option<Vec<i64>>) {
-    let mut clean = Vec::with_capacity(bytes.len());
+) -> Checked<'a> {
+    let whole = if at_end {
+        bytes.len()
+    } else {
+        bytes.iter().rposition(|b| *b == b'\n').map_or(0, |n| n + 1)
+    };
+    let bytes = &bytes[..whole];
+    let mut clean = Vec::new();
     let mut kept = Vec::new();
     let mut dropped = false;
     let mut index = 0i64;
     let mut offset = 0usize;
-    for (n, line) in bytes.split(|b| *b == b'\n').enumerate() {
+    let mut lines = 0;
+    for line in bytes.split(|b| *b == b'\n') {
         let line_start = offset;
         offset += line.len() + 1;
+        lines += 1;
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         let problem = match std::str::from_utf8(line) {
             Err(e) => Some(format!(
                 "invalid UTF-8 at byte {}",
-                line_start + e.valid_up_to()
+                start.byte + (line_start + e.valid_up_to()) as u64
             )),
             Ok(text) => match serde_json::from_str::<serde_json::Value>(text) {
                 Err(e) => Some(format!("bad JSON at column {}: {e}", e.column())),
@@ -840,23 +1078,219 @@ fn validate_json_lines<'a>(
             Some(reason) => {
                 report.at(
                     file,
-                    format!("line {}", n + 1),
+                    format!("line {}", start.line + lines - 1),
                     format!("{reason}; line skipped"),
                 );
-                dropped = true;
+                if !dropped {
+                    clean.extend_from_slice(&bytes[..line_start]);
+                    kept.extend(start.row..start.row + index);
+                    dropped = true;
+                }
             }
-            None => {
-                kept.push(index);
+            None if dropped => {
+                kept.push(start.row + index);
                 clean.extend_from_slice(line);
                 clean.push(b'\n');
             }
+            None => {}
         }
         index += 1;
     }
-    if dropped {
-        (Cow::Owned(clean), Some(kept))
-    } else {
-        (Cow::Borrowed(bytes), None)
+    Checked {
+        clean: if dropped {
+            Cow::Owned(clean)
+        } else {
+            Cow::Borrowed(bytes)
+        },
+        kept: dropped.then_some(kept),
+        rows: index,
+        bytes: whole,
+        // `split` counts a piece after the last newline.
+        lines: bytes.iter().filter(|b| **b == b'\n').count(),
+        last: false,
+    }
+}
+
+/// A CSV or JSON Lines file read a window of whole records at a time, each
+/// window checked and parsed on its own.
+struct TextWindows {
+    file: std::fs::File,
+    format: TableFormat,
+    window: usize,
+    /// Bytes read and not yet parsed; they start at a record.
+    pending: Vec<u8>,
+    at_end: bool,
+    /// Where `pending` starts.
+    start: Start,
+    size: u64,
+    /// The CSV header's field count, from the first window.
+    fields: Option<usize>,
+    /// The CSV header record, as the file has it.
+    header: Vec<u8>,
+    /// The CSV columns and their types, from the first window.
+    schema: Option<SchemaRef>,
+}
+
+impl TextWindows {
+    fn new(file: std::fs::File, format: TableFormat, window: usize) -> std::io::Result<Self> {
+        let size = file.metadata()?.len();
+        Ok(Self {
+            file,
+            format,
+            window: window.max(1),
+            pending: Vec::new(),
+            at_end: false,
+            start: Start {
+                byte: 0,
+                line: 1,
+                row: 0,
+            },
+            size,
+            fields: None,
+            header: Vec::new(),
+            schema: None,
+        })
+    }
+
+    /// Whether every window has been read.
+    fn finished(&self) -> bool {
+        self.at_end && self.pending.is_empty()
+    }
+
+    /// Reads until `pending` holds `want` bytes or the file ends.
+    fn fill(&mut self, want: usize) -> std::io::Result<()> {
+        use std::io::Read;
+        while !self.at_end && self.pending.len() < want {
+            let have = self.pending.len();
+            let step = (want - have).min(self.window.max(1 << 16));
+            self.pending.resize(have + step, 0);
+            let n = self.file.read(&mut self.pending[have..])?;
+            self.pending.truncate(have + n);
+            self.at_end = n == 0;
+        }
+        Ok(())
+    }
+
+    /// The next window's rows, `None` after the last.
+    fn next(&mut self, file: &str, report: &mut Report) -> Result<Option<Frame>, String> {
+        let mut want = self.window;
+        loop {
+            self.fill(want).map_err(|e| format!("cannot read: {e}"))?;
+            if self.pending.is_empty() {
+                return Ok(None);
+            }
+            let checked = match self.format {
+                TableFormat::Csv => check_csv(
+                    file,
+                    &self.pending,
+                    self.start,
+                    self.at_end,
+                    &mut self.fields,
+                    report,
+                ),
+                _ => check_json_lines(file, &self.pending, self.start, self.at_end, report),
+            };
+            if checked.last {
+                self.at_end = true;
+                self.pending.clear();
+                return Ok(None);
+            }
+            let first = self.start.byte == 0;
+            if checked.rows == 0 && !self.at_end {
+                // No whole row in the window (one is longer): read on. The
+                // header is checked again with the longer window.
+                if first {
+                    self.fields = None;
+                }
+                want = self.pending.len() + self.window;
+                continue;
+            }
+            let df = match self.format {
+                TableFormat::Csv => {
+                    let df = read_csv_window(
+                        &checked.clean,
+                        self.start.line,
+                        &self.header,
+                        &mut self.schema,
+                    )?;
+                    if first {
+                        self.header = header_record(&self.pending);
+                    }
+                    df
+                }
+                _ => read_json_lines(&checked.clean)?,
+            };
+            let frame = Frame {
+                df,
+                rows: checked
+                    .kept
+                    .map_or(RowIndex::From(self.start.row), RowIndex::Kept),
+            };
+            self.start = Start {
+                byte: self.start.byte + checked.bytes as u64,
+                line: self.start.line + checked.lines,
+                row: self.start.row + checked.rows,
+            };
+            self.pending.drain(..checked.bytes);
+            return Ok(Some(frame));
+        }
+    }
+}
+
+/// The bytes of a CSV's first record, its line ending included.
+fn header_record(bytes: &[u8]) -> Vec<u8> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::ByteRecord::new();
+    let end = match reader.read_byte_record(&mut record) {
+        Ok(true) => reader.position().byte() as usize,
+        _ => 0,
+    };
+    bytes[..end.min(bytes.len())].to_vec()
+}
+
+/// Rows of a table as polars read them, and which rows of the file they are.
+struct Frame {
+    df: DataFrame,
+    rows: RowIndex,
+}
+
+/// The file index of each row of a frame.
+enum RowIndex {
+    /// Consecutive from the first.
+    From(i64),
+    /// Listed, where rows were dropped.
+    Kept(Vec<i64>),
+}
+
+impl RowIndex {
+    fn index(&self, i: usize) -> i64 {
+        match self {
+            Self::From(first) => first + i as i64,
+            Self::Kept(kept) => kept[i],
+        }
+    }
+}
+
+/// Where a table's frames come from.
+enum Frames {
+    /// A table read whole (Parquet), until taken.
+    Whole(Option<DataFrame>),
+    /// A text file, a window at a time.
+    Text(Box<TextWindows>),
+}
+
+impl Frames {
+    fn next(&mut self, file: &str, report: &mut Report) -> Result<Option<Frame>, String> {
+        match self {
+            Self::Whole(df) => Ok(df.take().map(|df| Frame {
+                df,
+                rows: RowIndex::From(0),
+            })),
+            Self::Text(windows) => windows.next(file, report),
+        }
     }
 }
 
@@ -882,31 +1316,63 @@ fn column_index(
 /// across batches.
 pub struct TableRows {
     file: String,
-    /// One chunk per column, so a cell is one index away.
+    frames: Frames,
+    /// Which rows of the file the frame's rows are.
+    rows: RowIndex,
+    height: usize,
+    /// The frame's columns, one chunk each, so a cell is one index away.
     columns: Vec<Series>,
     /// Each column's name as a JSON object key, quotes and colon included.
     keys: Vec<String>,
-    kept: Option<Vec<i64>>,
+    names: Names,
     id: Option<usize>,
     label: Option<usize>,
     text: Option<usize>,
-    seen_ids: HashMap<String, i64>,
-    height: usize,
+    /// Each id seen, by its 128-bit hash (16 bytes a row, not the id's
+    /// text: 10,000,000 ids take ~300 MB rather than ~700 MB; the odds of
+    /// two ids sharing a hash there are about 1 in 10^23), and its row.
+    seen_ids: HashMap<u128, i64>,
+    /// The next row of the frame.
     next: usize,
+    /// Rows read in frames before this one.
+    before: u64,
+}
+
+/// The id, label and text columns' names.
+struct Names {
+    id: Option<String>,
+    label: Option<String>,
+    text: Option<String>,
 }
 
 impl TableRows {
     fn new(
         file: String,
-        df: DataFrame,
-        kept: Option<Vec<i64>>,
+        mut frames: Frames,
         options: &TableOptions,
         report: &mut Report,
     ) -> Option<Self> {
-        let id = column_index(&df, options.id_column.as_ref(), &file, "id", report).ok()?;
-        let label =
-            column_index(&df, options.label_column.as_ref(), &file, "label", report).ok()?;
-        let text = column_index(&df, options.text_column.as_ref(), &file, "text", report).ok()?;
+        // The columns come from the first frame with rows (a JSON Lines
+        // window whose every line was skipped has none).
+        let frame = loop {
+            match frames.next(&file, report) {
+                Err(reason) => {
+                    report.file(&file, reason);
+                    return None;
+                }
+                Ok(Some(frame)) if frame.df.height() == 0 => {}
+                Ok(frame) => {
+                    break frame.unwrap_or(Frame {
+                        df: DataFrame::empty(),
+                        rows: RowIndex::From(0),
+                    });
+                }
+            }
+        };
+        let df = &frame.df;
+        column_index(df, options.id_column.as_ref(), &file, "id", report).ok()?;
+        column_index(df, options.label_column.as_ref(), &file, "label", report).ok()?;
+        let text = column_index(df, options.text_column.as_ref(), &file, "text", report).ok()?;
         if text.is_some()
             && options.text_column.as_deref() != Some(TEXT_KEY)
             && df.column(TEXT_KEY).is_ok()
@@ -920,54 +1386,98 @@ impl TableRows {
             );
             return None;
         }
-        let keys = df
+        let names = Names {
+            id: options.id_column.clone(),
+            label: options.label_column.clone(),
+            text: options.text_column.clone(),
+        };
+        let mut rows = Self {
+            file,
+            frames,
+            rows: RowIndex::From(0),
+            height: 0,
+            columns: Vec::new(),
+            keys: Vec::new(),
+            names,
+            id: None,
+            label: None,
+            text: None,
+            seen_ids: HashMap::new(),
+            next: 0,
+            before: 0,
+        };
+        rows.take(frame);
+        Some(rows)
+    }
+
+    /// Makes `frame` the one rows come from.
+    fn take(&mut self, frame: Frame) {
+        let Frame { df, rows } = frame;
+        let index = |name: &Option<String>| name.as_ref().and_then(|n| df.get_column_index(n));
+        self.id = index(&self.names.id);
+        self.label = index(&self.names.label);
+        self.text = index(&self.names.text);
+        self.keys = df
             .get_column_names()
             .iter()
             .map(|n| format!("{}:", serde_json::Value::from(n.as_str())))
             .collect();
-        let columns = df
+        self.columns = df
             .columns()
             .iter()
             .map(|c| c.as_materialized_series().rechunk())
             .collect();
-        Some(Self {
-            file,
-            columns,
-            keys,
-            kept,
-            id,
-            label,
-            text,
-            seen_ids: HashMap::new(),
-            height: df.height(),
-            next: 0,
-        })
+        self.before += self.height as u64;
+        self.height = df.height();
+        self.rows = rows;
+        self.next = 0;
     }
 
-    /// How many rows the table has, skipped ones included.
-    pub fn len(&self) -> usize {
-        self.height
-    }
-
-    /// Whether the table has no rows.
-    pub fn is_empty(&self) -> bool {
-        self.height == 0
-    }
-
-    /// How many rows have been read so far.
-    pub fn position(&self) -> usize {
-        self.next
+    /// Rows read so far and how many the table has: exact once the last
+    /// part is read, else estimated from the share of the file read.
+    pub fn progress(&self) -> (u64, u64) {
+        let done = self.before + self.next as u64;
+        let read = self.before + self.height as u64;
+        let total = match &self.frames {
+            Frames::Text(w) if !w.finished() => {
+                let share = w.start.byte.max(1) as f64 / w.size.max(1) as f64;
+                ((read as f64 / share) as u64).max(read)
+            }
+            _ => read,
+        };
+        (done, total)
     }
 
     /// The next rows, up to `max` of them read (fewer come out where rows
-    /// are skipped); empty once every row has been read.
-    pub fn next_batch(&mut self, max: usize, report: &mut Report) -> Vec<TableRow> {
+    /// are skipped, or where a window of the file ends); `None` once every
+    /// row has been read. A part of the file that cannot be read ends it,
+    /// with a problem naming where.
+    pub fn next_batch(&mut self, max: usize, report: &mut Report) -> Option<Vec<TableRow>> {
+        while self.next == self.height {
+            match self.frames.next(&self.file, report) {
+                Ok(Some(frame)) => self.take(frame),
+                Ok(None) => return None,
+                Err(reason) => {
+                    let row = match &self.frames {
+                        Frames::Text(w) => w.start.row,
+                        Frames::Whole(_) => 0,
+                    };
+                    report.at(
+                        &self.file,
+                        format!("row {}", row + 1),
+                        format!("{reason}; the rest of the file was not read"),
+                    );
+                    self.frames = Frames::Whole(None);
+                    return None;
+                }
+            }
+        }
         let end = self.height.min(self.next.saturating_add(max));
         let cells: Vec<Cells<'_>> = self.columns.iter().map(Cells::of).collect();
         let mut rows = Vec::with_capacity(end - self.next);
         let mut payload = Vec::new();
         for i in self.next..end {
-            let index = self.kept.as_ref().map_or(i as i64, |k| k[i]);
+            let index = self.rows.index(i);
             payload.clear();
             payload.push(b'{');
             if let Some(c) = self.text {
@@ -1017,7 +1527,8 @@ impl TableRows {
                     );
                     continue;
                 };
-                if let Some(first) = self.seen_ids.get(id) {
+                let key = id_key(id);
+                if let Some(first) = self.seen_ids.get(&key) {
                     report.at(
                         &self.file,
                         format!("row {}", index + 1),
@@ -1025,7 +1536,7 @@ impl TableRows {
                     );
                     continue;
                 }
-                self.seen_ids.insert(id.clone(), index);
+                self.seen_ids.insert(key, index);
             }
             rows.push(TableRow {
                 index,
@@ -1035,8 +1546,15 @@ impl TableRows {
             });
         }
         self.next = end;
-        rows
+        Some(rows)
     }
+}
+
+fn id_key(id: &str) -> u128 {
+    let hash = blake3::hash(id.as_bytes());
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&hash.as_bytes()[..16]);
+    u128::from_le_bytes(key)
 }
 
 /// One column's cells, typed, for writing payloads without building a JSON
@@ -1243,6 +1761,163 @@ mod tests {
         assert!(p.reason.contains("invalid UTF-8"));
     }
 
+    /// Every row of a file read in windows of `window` bytes.
+    fn read_in_windows(
+        path: &Path,
+        options: &TableOptions,
+        window: usize,
+    ) -> (Vec<TableRow>, Report) {
+        let (rows, mut report) = open_in_windows(path, options, window);
+        let mut all = Vec::new();
+        if let Some(mut rows) = rows {
+            while let Some(batch) = rows.next_batch(7, &mut report) {
+                all.extend(batch);
+            }
+            assert_eq!(rows.progress().0, rows.progress().1);
+        }
+        (all, report)
+    }
+
+    /// A CSV whose values keep their types (the first row has all of
+    /// them), with quoted commas, quotes and line breaks, CRLF endings,
+    /// missing values, ragged rows and invalid UTF-8 among its rows.
+    pub(super) fn awkward_csv(cells: &[(u8, i64)]) -> Vec<u8> {
+        let mut csv = b"id,n,x,s\r\nr0,1,0.5,plain\n".to_vec();
+        for (i, (kind, v)) in cells.iter().enumerate() {
+            let row = match kind % 7 {
+                0 => format!("r{},{v},{v}.25,\"a, \"\"quoted\"\"\nline\"\n", i + 1),
+                1 => format!("r{},NA,,text {v}\r\n", i + 1),
+                2 => format!("r{},{v}\n", i + 1),
+                3 => format!(
+                    "r{},{v},1.5,\"{}\"\n",
+                    i + 1,
+                    "long ".repeat(*v as usize % 40)
+                ),
+                4 => format!("r{},{v},2.5,bad X\n", i + 1),
+                5 => format!("r{},{v},-3.75,\n", i + 1),
+                _ => format!("r{},{v},4.0,x,extra\n", i + 1),
+            };
+            csv.extend_from_slice(row.as_bytes());
+            if kind % 7 == 4 {
+                // A stray byte no UTF-8 allows, in the middle of the row.
+                let at = csv.len() - 2;
+                csv[at] = 0xff;
+            }
+        }
+        csv
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Reading a table in windows of any size gives the rows, indices,
+        /// payloads and problems (with their file positions) of reading it
+        /// whole.
+        #[test]
+        fn windows_of_any_size_read_what_the_whole_file_reads(
+            cells in proptest::collection::vec((0u8..7, 0i64..1000), 0..60),
+            window in 1usize..400,
+            jsonl in proptest::bool::ANY,
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let (path, content) = if jsonl {
+                let mut lines = Vec::new();
+                for (i, (kind, v)) in cells.iter().enumerate() {
+                    let line = match kind % 4 {
+                        0 => format!("{{\"id\":\"j{i}\",\"v\":{v},\"t\":\"x\\ny\"}}\n"),
+                        1 => "{bad\n".to_owned(),
+                        2 => "\n".to_owned(),
+                        _ => format!("{{\"id\":\"j{i}\",\"v\":null,\"t\":\"{v}\"}}\n"),
+                    };
+                    lines.extend_from_slice(line.as_bytes());
+                }
+                (dir.path().join("t.jsonl"), lines)
+            } else {
+                (dir.path().join("t.csv"), awkward_csv(&cells))
+            };
+            std::fs::write(&path, &content).unwrap();
+            let options = TableOptions { id_column: Some("id".into()), ..TableOptions::default() };
+            let whole = read_table(&path, &options);
+            let windows = read_in_windows(&path, &options, window);
+            proptest::prop_assert_eq!(&windows.0, &whole.0);
+            proptest::prop_assert_eq!(windows.1.problems, whole.1.problems);
+        }
+    }
+
+    #[test]
+    fn a_column_that_changes_type_in_a_later_window_is_widened_from_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.csv");
+        std::fs::write(&path, "n,f,k\n1,2,3\n4,5,6\n7,8.5,x\n9,10,11\n").unwrap();
+        // Windows of one byte grow to one whole row each.
+        let (rows, report) = read_in_windows(&path, &TableOptions::default(), 1);
+        assert!(report.problems.is_empty(), "{report:?}");
+        let payloads: Vec<_> = rows.iter().map(|r| r.payload.as_str()).collect();
+        assert_eq!(
+            payloads,
+            [
+                r#"{"n":1,"f":2,"k":3}"#,
+                r#"{"n":4,"f":5,"k":6}"#,
+                r#"{"n":7,"f":8.5,"k":"x"}"#,
+                r#"{"n":9,"f":10.0,"k":"11"}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_quote_in_a_later_window_ends_the_file_where_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.csv");
+        std::fs::write(&path, "a,b\n1,2\n3,4\n5,6\n7,8\" tall\n9,10\n").unwrap();
+        let (rows, report) = read_in_windows(&path, &TableOptions::default(), 8);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(report.problems.len(), 1, "{report:?}");
+        let problem = &report.problems[0];
+        assert_eq!(problem.position.as_deref(), Some("row 4"));
+        assert!(
+            problem.reason.starts_with("line 5: a `\"` inside a field"),
+            "{problem}"
+        );
+        assert!(
+            problem
+                .reason
+                .ends_with("the rest of the file was not read")
+        );
+    }
+
+    #[test]
+    fn rows_rebuilt_in_chunks_are_one_table_with_types_that_fit_every_chunk() {
+        let mut frame = FrameOfRows::default();
+        let n = 2 * FrameOfRows::CHUNK + 1;
+        for i in 0..n {
+            // `v` is whole in the first chunk and fractional after it; `w`
+            // appears only in the last row.
+            let row = if i < FrameOfRows::CHUNK {
+                format!(r#"{{"v":{i},"s":"a"}}"#)
+            } else if i + 1 < n {
+                format!(r#"{{"v":{i}.5,"s":null}}"#)
+            } else {
+                r#"{"v":1,"s":"z","w":true}"#.to_owned()
+            };
+            frame.push(&row).unwrap();
+        }
+        let df = frame.finish().unwrap();
+        assert_eq!(df.height(), n);
+        assert_eq!(df.column("v").unwrap().dtype(), &DataType::Float64);
+        let v = df.column("v").unwrap().f64().unwrap().clone();
+        assert_eq!(v.get(3), Some(3.0));
+        assert_eq!(
+            v.get(FrameOfRows::CHUNK),
+            Some(FrameOfRows::CHUNK as f64 + 0.5)
+        );
+        assert_eq!(df.column("s").unwrap().null_count(), FrameOfRows::CHUNK);
+        let w = df.column("w").unwrap();
+        assert_eq!(
+            (w.null_count(), w.get(n - 1).unwrap()),
+            (n - 1, AnyValue::Boolean(true))
+        );
+        assert_eq!(FrameOfRows::default().finish().unwrap().height(), 0);
+    }
+
     #[test]
     fn mixed_types_fall_back_to_text() {
         let mut csv = b"v\n".to_vec();
@@ -1371,8 +2046,9 @@ mod tests {
             let (rows, mut report) = open_table(&path, &options);
             let mut rows = rows.unwrap();
             let mut batched = Vec::new();
-            while rows.position() < rows.len() {
-                batched.extend(rows.next_batch(size, &mut report));
+            while let Some(batch) = rows.next_batch(size, &mut report) {
+                assert!(batch.len() <= size);
+                batched.extend(batch);
             }
             assert_eq!(batched, whole, "batches of {size}");
             assert_eq!(report.problems.len(), 3);
@@ -1458,13 +2134,16 @@ mod tests {
 
     #[test]
     fn quotes_polars_cannot_read_are_found_and_good_ones_are_not() {
-        assert_eq!(check_quotes(&b"a,b\n1,\"x\"\"y\"\n"[..]), Ok(()));
-        assert_eq!(check_quotes(&b"a,b\n1,\"two\nlines\"\r\n2,3"[..]), Ok(()));
-        let err = check_quotes(&b"a,b\n1,5\" tall\n"[..]).unwrap_err();
+        assert_eq!(check_quotes(&b"a,b\n1,\"x\"\"y\"\n"[..], 1), Ok(()));
+        assert_eq!(
+            check_quotes(&b"a,b\n1,\"two\nlines\"\r\n2,3"[..], 1),
+            Ok(())
+        );
+        let err = check_quotes(&b"a,b\n1,5\" tall\n"[..], 1).unwrap_err();
         assert!(err.starts_with("line 2: a `\"` inside a field"), "{err}");
-        let err = check_quotes(&b"a,b\n1,\"x\"y\n"[..]).unwrap_err();
+        let err = check_quotes(&b"a,b\n1,\"x\"y\n"[..], 1).unwrap_err();
         assert!(err.starts_with("line 2: a `\"` inside a field"), "{err}");
-        let err = check_quotes(&b"a,b\n1,2\n3,\"\r"[..]).unwrap_err();
+        let err = check_quotes(&b"a,b\n1,2\n3,\"\r"[..], 1).unwrap_err();
         assert!(err.starts_with("line 3: a quoted field opens"), "{err}");
     }
 }

@@ -129,22 +129,33 @@ impl Store {
 
     /// Cached feature vectors of one kind, in item order.
     pub fn features(&self, kind: &str) -> Result<Vec<(ItemId, Vec<f32>)>> {
+        let mut out = Vec::new();
+        self.for_each_feature(kind, |id, v| out.push((id, v.to_vec())))?;
+        Ok(out)
+    }
+
+    /// Each cached vector of `kind` in item id order, handed to `f` one at
+    /// a time, so millions of them are never listed.
+    pub fn for_each_feature(&self, kind: &str, mut f: impl FnMut(ItemId, &[f32])) -> Result<()> {
         let mut stmt = self
             .conn
             .prepare("SELECT item_id, vec FROM features WHERE kind = ?1 ORDER BY item_id")?;
-        let rows = stmt.query_map([kind], |r| {
-            Ok((r.get::<_, ItemId>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, bytes) = row?;
-            let v = bytes
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            out.push((id, v));
+        let mut rows = stmt.query([kind])?;
+        let mut v = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: ItemId = row.get(0)?;
+            let bytes = row.get_ref(1)?.as_blob().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, e.into())
+            })?;
+            v.clear();
+            v.extend(
+                bytes
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            );
+            f(id, &v);
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Items with no cached vector of `kind`, in id order: what is left to
@@ -163,7 +174,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write_features(&tx, kind, vectors)?;
+        write_features(&tx, kind, vectors.iter().map(|(id, v)| (*id, v)))?;
         tx.commit()?;
         Ok(())
     }
@@ -176,7 +187,7 @@ impl Store {
         &mut self,
         kind: &str,
         stamp: &str,
-        vectors: &[(ItemId, Vec<f32>)],
+        vectors: impl IntoIterator<Item = (ItemId, impl AsRef<[f32]>)>,
     ) -> Result<()> {
         let tx = self
             .conn
@@ -511,14 +522,25 @@ impl Store {
         if queued > 0 {
             return Ok(0);
         }
-        let mut ids: Vec<ItemId> = {
+        // A seeded hash order is a uniform random order, with no RNG crate;
+        // the first `n` in it are kept as the rows stream by, so a project
+        // of millions of items is never listed whole.
+        let mut first = std::collections::BinaryHeap::with_capacity(n + 1);
+        {
             let mut stmt = tx.prepare("SELECT id FROM items WHERE label_event IS NULL")?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        // A seeded hash order is a uniform random order, with no RNG crate.
-        ids.sort_by_cached_key(|&id| splitmix64(id as u64 ^ seed));
-        ids.truncate(n);
+            for id in stmt.query_map([], |r| r.get::<_, ItemId>(0))? {
+                let id = id?;
+                first.push((splitmix64(id as u64 ^ seed), id));
+                if first.len() > n {
+                    first.pop();
+                }
+            }
+        }
+        let ids: Vec<ItemId> = first
+            .into_sorted_vec()
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
         for (position, &item) in ids.iter().enumerate() {
             tx.prepare_cached(
                 "INSERT INTO queue(item_id, round_id, position, audit, score) \
@@ -570,11 +592,15 @@ fn stamp_key(kind: &str) -> String {
     format!("features_stamp:{kind}")
 }
 
-fn write_features(tx: &Connection, kind: &str, vectors: &[(ItemId, Vec<f32>)]) -> Result<()> {
+fn write_features(
+    tx: &Connection,
+    kind: &str,
+    vectors: impl IntoIterator<Item = (ItemId, impl AsRef<[f32]>)>,
+) -> Result<()> {
     let mut stmt =
         tx.prepare("INSERT OR REPLACE INTO features(item_id, kind, vec) VALUES (?1, ?2, ?3)")?;
     for (id, v) in vectors {
-        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let bytes: Vec<u8> = v.as_ref().iter().flat_map(|x| x.to_le_bytes()).collect();
         stmt.execute(params![id, kind, bytes])?;
     }
     Ok(())

@@ -488,10 +488,10 @@ fn replaced_features_carry_their_stamp_and_drop_the_old_set() {
     let (_dir, mut store) = project(3);
     assert_eq!(store.features_stamp("table-v1").unwrap(), None);
     store
-        .replace_features("table-v1", "a", &[(1, vec![1.0]), (2, vec![2.0])])
+        .replace_features("table-v1", "a", [(1, vec![1.0]), (2, vec![2.0])])
         .unwrap();
     store
-        .replace_features("table-v1", "b", &[(3, vec![3.0])])
+        .replace_features("table-v1", "b", [(3, vec![3.0])])
         .unwrap();
     assert_eq!(
         store.features_stamp("table-v1").unwrap().as_deref(),
