@@ -558,9 +558,12 @@ impl Store {
 
     /// Items queued for people, in order, that no person has labeled yet.
     /// An audit pick may carry an auto-label; a person's label replaces it.
+    /// The queue is walked in order and each item looked up (`CROSS JOIN`
+    /// keeps SQLite from walking the unlabeled items instead: 10,000,000 of
+    /// them took 1.4 s for the first item).
     pub(crate) fn queued_unlabeled(&self, n: usize, session: Option<&str>) -> Result<Vec<ItemId>> {
         let sql = format!(
-            "SELECT q.item_id FROM queue q JOIN items i ON i.id = q.item_id \
+            "SELECT q.item_id FROM queue q CROSS JOIN items i ON i.id = q.item_id \
              WHERE (i.label_source IS NULL OR i.label_source = 'model') \
              AND q.item_id NOT IN (SELECT item_id FROM flags WHERE resolved_at IS NULL) \
              {} ORDER BY q.position LIMIT ?1",
