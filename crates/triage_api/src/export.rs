@@ -833,7 +833,7 @@ impl Project {
                 )));
             }
             ExportFormat::Parquet => {
-                let mut builder = ParquetBuilder::new(self.schema.clone());
+                let mut builder = ParquetBuilder::new(self.schema.clone(), &mut out);
                 if options.answers {
                     let answers: Vec<(i64, String, u32)> = self
                         .store
@@ -845,11 +845,8 @@ impl Project {
                         .collect();
                     builder = builder.with_answers(&answers);
                 }
-                each(&mut |item| {
-                    builder.push(item);
-                    Ok(())
-                })?;
-                builder.write(&mut out)?;
+                each(&mut |item| Ok(builder.push(item)?))?;
+                builder.finish()?;
             }
         }
         Ok((out.commit()?, labeled))

@@ -1,13 +1,26 @@
+use std::io::Write;
+
 use polars::prelude::*;
 use triage_core::{Annotation, ItemRow, LabelSchema};
 
 use crate::{Error, Result, TABLE_COLUMNS, source_ref};
 
-/// Collects items into typed columns ([`TABLE_COLUMNS`]) and writes them as
-/// one Parquet file. Columns are typed, not text, so pandas, Spark and DuckDB
-/// read numbers and times as such.
-pub struct ParquetBuilder {
+/// Writes items as typed columns ([`TABLE_COLUMNS`]) into one Parquet
+/// file, a row group at a time: only one group's rows are ever held, so a
+/// project of millions of items exports in flat memory. Columns are typed,
+/// not text, so pandas, Spark and DuckDB read numbers and times as such.
+pub struct ParquetBuilder<W: Write> {
     schema: LabelSchema,
+    rows: Rows,
+    answers: Option<Answers>,
+    /// Where the file goes, until its first row group is written.
+    out: Option<W>,
+    writer: Option<polars::io::parquet::write::BatchedWriter<W>>,
+}
+
+/// One row group's columns.
+#[derive(Default)]
+struct Rows {
     id: Vec<i64>,
     external_id: Vec<Option<String>>,
     source_ref: Vec<String>,
@@ -20,7 +33,6 @@ pub struct ParquetBuilder {
     confidence: Vec<Option<f64>>,
     labeled_at_us: Vec<Option<i64>>,
     time_spent_ms: Vec<Option<i64>>,
-    answers: Option<Answers>,
 }
 
 /// Every person's standing answer, one `answer_<name>` column each.
@@ -30,24 +42,18 @@ struct Answers {
     columns: Vec<Vec<Option<String>>>,
 }
 
-impl ParquetBuilder {
-    /// An empty builder.
-    pub fn new(schema: LabelSchema) -> Self {
+impl<W: Write> ParquetBuilder<W> {
+    /// Rows in a row group: polars' own default.
+    const GROUP: usize = 512 * 512;
+
+    /// A builder writing to `out`.
+    pub fn new(schema: LabelSchema, out: W) -> Self {
         Self {
             schema,
-            id: Vec::new(),
-            external_id: Vec::new(),
-            source_ref: Vec::new(),
-            row_index: Vec::new(),
-            label: Vec::new(),
-            class_index: Vec::new(),
-            label_source: Vec::new(),
-            annotator: Vec::new(),
-            model_version: Vec::new(),
-            confidence: Vec::new(),
-            labeled_at_us: Vec::new(),
-            time_spent_ms: Vec::new(),
+            rows: Rows::default(),
             answers: None,
+            out: Some(out),
+            writer: None,
         }
     }
 
@@ -71,27 +77,28 @@ impl ParquetBuilder {
         self
     }
 
-    /// Adds one item.
-    pub fn push(&mut self, item: &ItemRow) {
+    /// Adds one item, writing a row group when one is full.
+    pub fn push(&mut self, item: &ItemRow) -> Result<()> {
         let label = item.label.as_ref();
         let class = label.and_then(Annotation::class);
-        self.id.push(item.id);
-        self.external_id.push(item.external_id.clone());
-        self.source_ref.push(source_ref(item));
-        self.row_index.push(item.row_index);
-        self.label.push(
+        let rows = &mut self.rows;
+        rows.id.push(item.id);
+        rows.external_id.push(item.external_id.clone());
+        rows.source_ref.push(source_ref(item));
+        rows.row_index.push(item.row_index);
+        rows.label.push(
             class
                 .and_then(|c| self.schema.name_of(c))
                 .map(str::to_owned),
         );
-        self.class_index.push(class);
-        self.label_source.push(label.map(|l| l.source.as_str()));
-        self.annotator.push(label.and_then(|l| l.annotator.clone()));
-        self.model_version.push(label.and_then(|l| l.model_version));
-        self.confidence.push(label.and_then(|l| l.confidence));
-        self.labeled_at_us
+        rows.class_index.push(class);
+        rows.label_source.push(label.map(|l| l.source.as_str()));
+        rows.annotator.push(label.and_then(|l| l.annotator.clone()));
+        rows.model_version.push(label.and_then(|l| l.model_version));
+        rows.confidence.push(label.and_then(|l| l.confidence));
+        rows.labeled_at_us
             .push(label.map(|l| l.at.timestamp_micros()));
-        self.time_spent_ms.push(label.and_then(|l| l.time_spent_ms));
+        rows.time_spent_ms.push(label.and_then(|l| l.time_spent_ms));
         if let Some(a) = &mut self.answers {
             let given = a.by_item.get(&item.id);
             for (who, column) in a.columns.iter_mut().enumerate() {
@@ -105,11 +112,17 @@ impl ParquetBuilder {
                 );
             }
         }
+        if self.rows.id.len() == Self::GROUP {
+            self.write_group()?;
+        }
+        Ok(())
     }
 
-    /// Writes the Parquet file.
-    pub fn write(self, out: impl std::io::Write) -> Result<()> {
+    /// Writes the rows held as one row group (the first also starts the
+    /// file, with their columns as its schema).
+    fn write_group(&mut self) -> Result<()> {
         let err = |e: PolarsError| Error::Parquet(e.to_string());
+        let rows = std::mem::take(&mut self.rows);
         let [
             id,
             external_id,
@@ -124,33 +137,108 @@ impl ParquetBuilder {
             labeled_at,
             time_spent_ms,
         ] = TABLE_COLUMNS;
-        let labeled_at = Series::new(labeled_at.into(), self.labeled_at_us)
+        let labeled_at = Series::new(labeled_at.into(), rows.labeled_at_us)
             .cast(&DataType::Datetime(
                 TimeUnit::Microseconds,
                 Some(TimeZone::UTC),
             ))
             .map_err(err)?;
         let mut columns = vec![
-            Column::new(id.into(), self.id),
-            Column::new(external_id.into(), self.external_id),
-            Column::new(source_ref.into(), self.source_ref),
-            Column::new(row_index.into(), self.row_index),
-            Column::new(label.into(), self.label),
-            Column::new(class_index.into(), self.class_index),
-            Column::new(label_source.into(), self.label_source),
-            Column::new(annotator.into(), self.annotator),
-            Column::new(model_version.into(), self.model_version),
-            Column::new(confidence.into(), self.confidence),
+            Column::new(id.into(), rows.id),
+            Column::new(external_id.into(), rows.external_id),
+            Column::new(source_ref.into(), rows.source_ref),
+            Column::new(row_index.into(), rows.row_index),
+            Column::new(label.into(), rows.label),
+            Column::new(class_index.into(), rows.class_index),
+            Column::new(label_source.into(), rows.label_source),
+            Column::new(annotator.into(), rows.annotator),
+            Column::new(model_version.into(), rows.model_version),
+            Column::new(confidence.into(), rows.confidence),
             labeled_at.into(),
-            Column::new(time_spent_ms.into(), self.time_spent_ms),
+            Column::new(time_spent_ms.into(), rows.time_spent_ms),
         ];
-        if let Some(a) = self.answers {
-            for (name, column) in a.names.iter().zip(a.columns) {
-                columns.push(Column::new(format!("answer_{name}").into(), column));
+        if let Some(a) = &mut self.answers {
+            for (name, column) in a.names.iter().zip(&mut a.columns) {
+                columns.push(Column::new(
+                    format!("answer_{name}").into(),
+                    std::mem::take(column),
+                ));
             }
         }
-        let mut df = DataFrame::new_infer_height(columns).map_err(err)?;
-        ParquetWriter::new(out).finish(&mut df).map_err(err)?;
+        let df = DataFrame::new_infer_height(columns).map_err(err)?;
+        if self.writer.is_none() {
+            let out = self
+                .out
+                .take()
+                .ok_or_else(|| Error::Parquet("the file was already finished".into()))?;
+            self.writer = Some(ParquetWriter::new(out).batched(df.schema()).map_err(err)?);
+        }
+        if let Some(writer) = &mut self.writer {
+            writer.write_batch(&df).map_err(err)?;
+        }
         Ok(())
+    }
+
+    /// Writes the last row group and the file's footer.
+    pub fn finish(mut self) -> Result<()> {
+        if !self.rows.id.is_empty() || self.writer.is_none() {
+            self.write_group()?;
+        }
+        if let Some(writer) = &mut self.writer {
+            writer.finish().map_err(|e| Error::Parquet(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use triage_core::{ItemKind, TaskKind};
+
+    use super::*;
+
+    fn row(id: i64) -> ItemRow {
+        ItemRow {
+            id,
+            kind: ItemKind::Row,
+            uri: None,
+            row_index: Some(id - 1),
+            external_id: Some(format!("r{id}")),
+            content_hash: String::new(),
+            width: None,
+            height: None,
+            payload: None,
+            source_uri: "t.csv".into(),
+            label: None,
+        }
+    }
+
+    #[test]
+    fn a_large_export_is_written_a_row_group_at_a_time_and_reads_back_whole() {
+        let schema =
+            LabelSchema::new(TaskKind::RowClassification, &["a".into(), "b".into()]).unwrap();
+        let n = 2 * ParquetBuilder::<Vec<u8>>::GROUP + 5;
+        let mut file = Vec::new();
+        let mut builder = ParquetBuilder::new(schema.clone(), &mut file);
+        for id in 1..=n as i64 {
+            builder.push(&row(id)).unwrap();
+        }
+        builder.finish().unwrap();
+        let mut reader = ParquetReader::new(std::io::Cursor::new(&file));
+        assert_eq!(reader.num_rows().unwrap(), n);
+        assert_eq!(reader.get_metadata().unwrap().row_groups.len(), 3);
+        let df = reader.finish().unwrap();
+        let ids = df.column("id").unwrap().i64().unwrap().clone();
+        assert!(ids.into_no_null_iter().eq(1..=n as i64));
+        let last = df.column("external_id").unwrap().get(n - 1).unwrap();
+        assert_eq!(last, AnyValue::String(&format!("r{n}")));
+
+        // No items still make a file with every column.
+        let mut empty = Vec::new();
+        ParquetBuilder::new(schema, &mut empty).finish().unwrap();
+        let df = ParquetReader::new(std::io::Cursor::new(&empty))
+            .finish()
+            .unwrap();
+        assert_eq!((df.height(), df.width()), (0, TABLE_COLUMNS.len()));
     }
 }
