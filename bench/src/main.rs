@@ -623,22 +623,7 @@ fn bench_round_scale() -> Result<()> {
         ..RoundOptions::default()
     };
     project.run_round(&options, &cancel, triage_api::now())?;
-    for item in project.next_items(2_000)? {
-        let class = item
-            .payload
-            .as_ref()
-            .and_then(|p| p.get("truth"))
-            .and_then(|t| t.as_str())
-            .unwrap_or("c0")
-            .to_owned();
-        project.label(
-            &item.id.to_string(),
-            &class,
-            Some("bench"),
-            None,
-            triage_api::now(),
-        )?;
-    }
+    label_from_payload(&mut project, 2_000, "truth")?;
     let mut times = Vec::new();
     for seed in 0..3 {
         let start = Instant::now();
@@ -1268,22 +1253,7 @@ fn bench_ten_million() -> Result<()> {
     // kept out of the features.
     opened.skip_feature("c2")?;
     let start = Instant::now();
-    for item in opened.next_items(BIG_LABELS)? {
-        let class = item
-            .payload
-            .as_ref()
-            .and_then(|p| p.get("c2"))
-            .and_then(|c| c.as_str())
-            .context("a row without c2")?
-            .to_owned();
-        opened.label(
-            &item.id.to_string(),
-            &class,
-            Some("bench"),
-            None,
-            triage_api::now(),
-        )?;
-    }
+    label_from_payload(&mut opened, BIG_LABELS, "c2")?;
     let labels = start.elapsed();
     drop(opened);
     println!(
@@ -1307,6 +1277,28 @@ fn bench_ten_million() -> Result<()> {
     println!("  peak RSS of any step         {peak:>8.0} MiB (target < 4096 MiB)");
     std::fs::remove_dir_all(&out)?;
     std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// Labels the next `n` items as a person would, each with the class its
+/// row's `column` holds.
+fn label_from_payload(project: &mut Project, n: usize, column: &str) -> Result<()> {
+    for item in project.next_items(n)? {
+        let class = item
+            .payload
+            .as_ref()
+            .and_then(|p| p.get(column))
+            .and_then(|c| c.as_str())
+            .with_context(|| format!("a row without {column}"))?
+            .to_owned();
+        project.label(
+            &item.id.to_string(),
+            &class,
+            Some("bench"),
+            None,
+            triage_api::now(),
+        )?;
+    }
     Ok(())
 }
 
