@@ -653,3 +653,20 @@ fn two_sessions_are_handed_different_items_until_a_hold_ends() {
         .unwrap();
     assert_eq!(ids(a.claim_next("a", 2, &none).unwrap()), first[..2]);
 }
+
+#[test]
+fn label_counts_read_an_index_not_every_item() {
+    let (_dir, mut store) = project(3);
+    store.append(&human(1, 1, 1)).unwrap();
+    let plan: Vec<String> = store
+        .conn
+        .prepare("EXPLAIN QUERY PLAN SELECT label_class, label_source, COUNT(*) FROM items GROUP BY 1, 2")
+        .unwrap()
+        .query_map([], |r| r.get(3))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(plan, ["SCAN items USING COVERING INDEX items_label"]);
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.items, counts.human, counts.unlabeled), (3, 1, 2));
+}
