@@ -1778,6 +1778,19 @@ mod tests {
         (all, report)
     }
 
+    /// [`read`], in windows of `window` bytes.
+    fn read_windowed(
+        name: &str,
+        content: &[u8],
+        options: &TableOptions,
+        window: usize,
+    ) -> (Vec<TableRow>, Report) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        read_in_windows(&path, options, window)
+    }
+
     /// A CSV whose values keep their types (the first row has all of
     /// them), with quoted commas, quotes and line breaks, CRLF endings,
     /// missing values, ragged rows and invalid UTF-8 among its rows.
@@ -1845,11 +1858,9 @@ mod tests {
 
     #[test]
     fn a_column_that_changes_type_in_a_later_window_is_widened_from_there() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("w.csv");
-        std::fs::write(&path, "n,f,k\n1,2,3\n4,5,6\n7,8.5,x\n9,10,11\n").unwrap();
+        let csv = b"n,f,k\n1,2,3\n4,5,6\n7,8.5,x\n9,10,11\n";
         // Windows of one byte grow to one whole row each.
-        let (rows, report) = read_in_windows(&path, &TableOptions::default(), 1);
+        let (rows, report) = read_windowed("w.csv", csv, &TableOptions::default(), 1);
         assert!(report.problems.is_empty(), "{report:?}");
         let payloads: Vec<_> = rows.iter().map(|r| r.payload.as_str()).collect();
         assert_eq!(
@@ -1865,10 +1876,8 @@ mod tests {
 
     #[test]
     fn a_bad_quote_in_a_later_window_ends_the_file_where_it_is() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("q.csv");
-        std::fs::write(&path, "a,b\n1,2\n3,4\n5,6\n7,8\" tall\n9,10\n").unwrap();
-        let (rows, report) = read_in_windows(&path, &TableOptions::default(), 8);
+        let csv = b"a,b\n1,2\n3,4\n5,6\n7,8\" tall\n9,10\n";
+        let (rows, report) = read_windowed("q.csv", csv, &TableOptions::default(), 8);
         assert_eq!(rows.len(), 3);
         assert_eq!(report.problems.len(), 1, "{report:?}");
         let problem = &report.problems[0];
