@@ -727,13 +727,14 @@ fn matrix(vectors: &[Vec<f32>]) -> Result<triage_learn::Matrix> {
 }
 
 fn table_features(frame: &DataFrame, skip: &[String]) -> Result<(Vec<u32>, triage_learn::Matrix)> {
-    let (x, _) = features::table_matrix(frame, skip, &crate::learn::text_columns(frame, skip))
-        .map_err(Error::Learn)?;
-    Ok(((0..x.nrows() as u32).collect(), x))
+    let (x, _) =
+        triage_learn::encode::table_matrix(frame, skip, &crate::learn::text_columns(frame, skip))
+            .map_err(Error::Learn)?;
+    Ok(((0..x.nrows() as u32).collect(), x.mapv(f64::from)))
 }
 
 /// Hashed TF-IDF of every text entry.
-fn text_features_full(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
+fn text_tfidf(entries: &[Entry]) -> (Vec<u32>, triage_learn::Features) {
     let (rows, terms): (Vec<u32>, Vec<triage_learn::text::Terms>) = entries
         .par_iter()
         .enumerate()
@@ -742,9 +743,15 @@ fn text_features_full(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
     (rows, triage_learn::text::tfidf_matrix(&terms))
 }
 
+/// [`text_tfidf`] in double precision, for likeness.
+fn text_features_full(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
+    let (rows, x) = text_tfidf(entries);
+    (rows, x.mapv(f64::from))
+}
+
 /// Hashed TF-IDF of every text entry, sketched down to a few columns.
 fn text_features(entries: &[Entry]) -> (Vec<u32>, triage_learn::Matrix) {
-    let (rows, x) = text_features_full(entries);
+    let (rows, x) = text_tfidf(entries);
     (rows, triage_learn::text::sketch(&x, features::PCA_DIMS))
 }
 

@@ -13,11 +13,14 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use polars::prelude::DataFrame;
 use rayon::prelude::*;
 use serde::Serialize;
 use triage_core::{AnnotationSource, ItemId, ItemKind, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
+use triage_data::table::RowChunks;
 use triage_learn::calibrate::Calibration;
+use triage_learn::encode::TableFit;
 use triage_learn::model::{Algorithm, Family};
 use triage_learn::round::{CandidateScore, RoundInput, TrainLabel, run_round};
 use triage_learn::strategy::Strategy;
@@ -278,12 +281,20 @@ impl Project {
         let wide = embedding.is_some();
         let feature_kind =
             embedding.map_or_else(|| self.feature_kind().to_owned(), |m| m.feature_kind());
-        let state: HashMap<ItemId, &triage_store::SnapshotItem> =
-            snapshot.iter().map(|s| (s.id, s)).collect();
+        // Both are in item order, so each lookup is usually the next item;
+        // a search finds the rest.
+        let mut next = 0;
+        let mut state = |id: ItemId| -> Option<&triage_store::SnapshotItem> {
+            if snapshot.get(next).is_none_or(|s| s.id != id) {
+                next = snapshot.binary_search_by_key(&id, |s| s.id).ok()?;
+            }
+            next += 1;
+            snapshot.get(next - 1)
+        };
         let mut labels = Vec::with_capacity(ids.len());
         let mut open = Vec::with_capacity(ids.len());
-        for id in &ids {
-            let s = state.get(id);
+        for &id in &ids {
+            let s = state(id);
             let label = s.and_then(|s| s.label);
             labels.push(match label {
                 Some((class, source)) if source != AnnotationSource::Model => Some(TrainLabel {
@@ -372,6 +383,8 @@ impl Project {
                 "open": open.iter().filter(|o| **o).count(),
             }),
         };
+        // Features and scores are done with: free them before the writes.
+        drop((x, snapshot, out.predictions));
         progress("writing", 0.9);
         let applied = self.store.apply_round(&record)?;
         progress("done", 1.0);
@@ -420,7 +433,7 @@ impl Project {
         &mut self,
         cancel: &AtomicBool,
         progress: triage_data::ProgressFn<'_>,
-    ) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    ) -> Result<(Vec<ItemId>, triage_learn::Features)> {
         if !self.schema.task.is_multilabel()
             && let Some(embedded) = self.embedding_matrix(cancel, progress)?
         {
@@ -440,7 +453,7 @@ impl Project {
     /// Table features are standardised over every row, so they are cached
     /// as one set, valid while no row is added and the skipped columns stay
     /// the same; reading them back is far cheaper than parsing payloads.
-    fn table_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    fn table_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Features)> {
         let skip_setting = self.store.setting(FEATURE_SKIP)?;
         let (count, newest) = self.store.payload_extent(ItemKind::Row)?;
         let stamp = format!(
@@ -455,45 +468,80 @@ impl Project {
             self.store.for_each_feature(TABLE_FEATURES, |id, v| {
                 even &= *dims.get_or_insert(v.len()) == v.len();
                 ids.push(id);
-                flat.extend(v.iter().map(|&x| f64::from(x)));
+                flat.extend_from_slice(v);
             })?;
             if even && ids.len() as u64 == count {
                 let shape = (ids.len(), dims.unwrap_or(0));
-                let x = triage_learn::Matrix::from_shape_vec(shape, flat)
+                let x = triage_learn::Features::from_shape_vec(shape, flat)
                     .map_err(|e| Error::Invalid(format!("cached table features: {e}")))?;
                 return Ok((ids, x));
             }
         }
-        // Payloads are parsed in chunks as they stream from the store, so
-        // their text is never all in memory beside the table.
-        let mut ids = Vec::new();
-        let mut rows = triage_data::table::FrameOfRows::default();
-        self.store.for_each_item(|item| -> Result<()> {
-            if item.kind == ItemKind::Row
-                && let Some(payload) = item.payload
-            {
-                ids.push(item.id);
-                rows.push(&payload).map_err(Error::Invalid)?;
-            }
-            Ok(())
-        })?;
-        let frame = rows.finish().map_err(Error::Invalid)?;
         let skip: Vec<String> = skip_setting
             .and_then(|s| serde_json::from_str(&s).ok())
             .unwrap_or_default();
-        let texts = text_columns(&frame, &skip);
-        let (x, _) = features::table_matrix(&frame, &skip, &texts).map_err(learn_err)?;
-        drop(frame);
-        let vectors = ids
-            .iter()
-            .zip(x.rows())
-            .map(|(&id, r)| (id, r.iter().map(|&v| v as f32).collect::<Vec<f32>>()));
+        // Two passes over the payloads, a chunk at a time: what each column
+        // holds, then each chunk's features, so the table is never one
+        // frame. Free text is told apart on the first chunk.
+        let mut pass: Option<TableFit> = None;
+        let encoder = loop {
+            let mut fit = pass.as_ref().map(TableFit::again);
+            self.for_each_row_chunk(|_, chunk| {
+                fit.get_or_insert_with(|| TableFit::new(&skip, &text_columns(&chunk, &skip)))
+                    .add(&chunk)
+                    .map_err(learn_err)
+            })?;
+            match fit {
+                None => return Ok((Vec::new(), triage_learn::Features::zeros((0, 0)))),
+                Some(fit) if fit.widened() => pass = Some(fit),
+                Some(fit) => break fit.finish(),
+            }
+        };
+        let dims = encoder.names().len();
+        let mut ids = Vec::with_capacity(count as usize);
+        let mut flat = Vec::with_capacity(count as usize * dims);
+        self.for_each_row_chunk(|chunk_ids, chunk| {
+            let x = encoder.encode(&chunk).map_err(learn_err)?;
+            ids.extend_from_slice(chunk_ids);
+            flat.extend(x.iter());
+            Ok(())
+        })?;
+        let mut x = triage_learn::Features::from_shape_vec((ids.len(), dims), flat)
+            .map_err(|e| Error::Invalid(format!("table features: {e}")))?;
+        encoder.finish(&mut x);
+        let vectors = ids.iter().zip(x.rows()).map(|(&id, r)| (id, r.to_vec()));
         self.store
             .replace_features(TABLE_FEATURES, &stamp, vectors)?;
         Ok((ids, x))
     }
 
-    fn image_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    /// Every row item's payload parsed a chunk at a time, each chunk with
+    /// its items' ids, in item order.
+    fn for_each_row_chunk(
+        &self,
+        mut f: impl FnMut(&[ItemId], DataFrame) -> Result<()>,
+    ) -> Result<()> {
+        let mut chunks = RowChunks::default();
+        let mut ids = Vec::with_capacity(RowChunks::CHUNK);
+        self.store.for_each_item(|item| -> Result<()> {
+            if item.kind == ItemKind::Row
+                && let Some(payload) = item.payload
+            {
+                ids.push(item.id);
+                if let Some(chunk) = chunks.push(&payload).map_err(Error::Invalid)? {
+                    f(&ids, chunk)?;
+                    ids.clear();
+                }
+            }
+            Ok(())
+        })?;
+        match chunks.take().map_err(Error::Invalid)? {
+            Some(chunk) => f(&ids, chunk),
+            None => Ok(()),
+        }
+    }
+
+    fn image_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Features)> {
         let mut items = Vec::new();
         self.store.for_each_item(|item| -> Result<()> {
             items.push(item);
@@ -519,15 +567,13 @@ impl Project {
             .iter()
             .filter_map(|i| cached.remove(&i.id).map(|d| (i.id, d)))
             .unzip();
-        Ok((
-            ids,
-            features::image_matrix(&descriptors).map_err(learn_err)?,
-        ))
+        let x = features::image_matrix(&descriptors).map_err(learn_err)?;
+        Ok((ids, x.mapv(|v| v as f32)))
     }
 
     /// Hashed TF-IDF of every text item. Term counts are cached per item
     /// (a text never changes); the idf over the whole corpus is applied here.
-    fn text_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Matrix)> {
+    fn text_matrix(&mut self) -> Result<(Vec<ItemId>, triage_learn::Features)> {
         let mut cached: HashMap<ItemId, text::Terms> = self
             .store
             .features(TEXT_FEATURES)?

@@ -232,7 +232,7 @@ impl Project {
         &mut self,
         cancel: &AtomicBool,
         progress: triage_data::ProgressFn<'_>,
-    ) -> Result<Option<(Vec<ItemId>, triage_learn::Matrix)>> {
+    ) -> Result<Option<(Vec<ItemId>, triage_learn::Features)>> {
         let Some(info) = self.embedding()? else {
             return Ok(None);
         };
@@ -251,17 +251,16 @@ impl Project {
 
     /// The vectors the project's model made so far, as rows, with their
     /// items; `None` without a model.
-    pub(crate) fn stored_embeddings(&self) -> Result<Option<(Vec<ItemId>, triage_learn::Matrix)>> {
+    pub(crate) fn stored_embeddings(
+        &self,
+    ) -> Result<Option<(Vec<ItemId>, triage_learn::Features)>> {
         let Some(info) = self.embedding()? else {
             return Ok(None);
         };
         let vectors = self.store.features(&info.feature_kind())?;
         let ids: Vec<ItemId> = vectors.iter().map(|(id, _)| *id).collect();
-        let flat: Vec<f64> = vectors
-            .into_iter()
-            .flat_map(|(_, v)| v.into_iter().map(f64::from))
-            .collect();
-        let x = triage_learn::Matrix::from_shape_vec((ids.len(), info.dims as usize), flat)
+        let flat: Vec<f32> = vectors.into_iter().flat_map(|(_, v)| v).collect();
+        let x = triage_learn::Features::from_shape_vec((ids.len(), info.dims as usize), flat)
             .map_err(|e| Error::Invalid(format!("stored embeddings: {e}")))?;
         Ok(Some((ids, x)))
     }

@@ -311,7 +311,7 @@ impl Project {
         let Some((items, x)) = self.stored_embeddings()? else {
             return Ok(Vec::new());
         };
-        let Ok((points, _)) = triage_learn::features::map_2d(&x) else {
+        let Ok((points, _)) = triage_learn::features::map_2d(&x.mapv(f64::from)) else {
             return Ok(Vec::new()); // too few vectors to find axes
         };
         let at: HashMap<triage_core::ItemId, [f64; 2]> = items.into_iter().zip(points).collect();

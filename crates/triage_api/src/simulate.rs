@@ -398,7 +398,7 @@ pub fn learning_curve(
     let n_holdout = (known.len() as f64 * holdout).round() as usize;
     let test: Vec<usize> = order[..n_holdout].iter().map(|p| p.row).collect();
     let mut pool: Vec<usize> = order[n_holdout..].iter().map(|p| p.row).collect();
-    let x_test = x.select(Axis(0), &test);
+    let x_test = triage_learn::rows_of(&x, &test);
     let mut labeled: Vec<usize> = Vec::new();
     let mut points = Vec::new();
     let mut labels_to_reach = None;
@@ -427,7 +427,7 @@ pub fn learning_curve(
         }
         let y_train: Vec<u32> = labeled.iter().filter_map(|&i| y[i]).collect();
         let model = match fit(
-            x.select(Axis(0), &labeled).view(),
+            triage_learn::rows_of(&x, &labeled).view(),
             &y_train,
             n_classes,
             Algorithm::Logistic { alpha: 0.1 },
@@ -448,7 +448,7 @@ pub fn learning_curve(
             labels_to_reach = Some(labeled.len() as u64);
             break;
         }
-        probs = Some(model.predict_proba(x.select(Axis(0), &pool).view()));
+        probs = Some(model.predict_proba(triage_learn::rows_of(&x, &pool).view()));
     }
     Ok(LearningCurve {
         strategy: options.strategy.as_str().to_owned(),

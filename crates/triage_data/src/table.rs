@@ -553,44 +553,26 @@ fn first_invalid_utf8_in_file(path: &Path) -> Option<String> {
 /// all held beside the table it becomes.
 #[derive(Default)]
 pub struct FrameOfRows {
-    /// The current chunk's rows, one per line.
-    text: Vec<u8>,
-    pending: usize,
-    rows: usize,
+    rows: RowChunks,
     chunks: Vec<LazyFrame>,
 }
 
 impl FrameOfRows {
-    /// Rows parsed together: large enough that polars' reader is at full
-    /// pace, small enough that their text is a few megabytes.
-    const CHUNK: usize = 50_000;
-
     /// Adds the next row.
     pub fn push(&mut self, row: &str) -> Result<(), String> {
-        self.text.extend_from_slice(row.as_bytes());
-        self.text.push(b'\n');
-        self.pending += 1;
-        self.rows += 1;
-        if self.pending == Self::CHUNK {
-            self.flush()?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> Result<(), String> {
-        if self.pending > 0 {
-            self.chunks.push(read_json_lines(&self.text)?.lazy());
-            self.text.clear();
-            self.pending = 0;
+        if let Some(chunk) = self.rows.push(row)? {
+            self.chunks.push(chunk.lazy());
         }
         Ok(())
     }
 
     /// The table of every row pushed, in order.
     pub fn finish(mut self) -> Result<DataFrame, String> {
-        self.flush()?;
-        let df = match self.chunks.len() {
-            0 => return Ok(DataFrame::empty()),
+        if let Some(chunk) = self.rows.take()? {
+            self.chunks.push(chunk.lazy());
+        }
+        match self.chunks.len() {
+            0 => Ok(DataFrame::empty()),
             1 => self.chunks.remove(0).collect(),
             _ => concat(
                 self.chunks,
@@ -602,15 +584,54 @@ impl FrameOfRows {
             )
             .and_then(LazyFrame::collect),
         }
-        .map_err(|e| format!("cannot join the rows' chunks: {e}"))?;
-        if df.height() != self.rows {
+        .map_err(|e| format!("cannot join the rows' chunks: {e}"))
+    }
+}
+
+/// Rows (JSON objects, as items store them) parsed a chunk at a time:
+/// each full chunk comes back as a table, so any number of rows can be
+/// worked through with one chunk's text and table in memory.
+#[derive(Default)]
+pub struct RowChunks {
+    /// The current chunk's rows, one per line.
+    text: Vec<u8>,
+    pending: usize,
+}
+
+impl RowChunks {
+    /// Rows parsed together: large enough that polars' reader is at full
+    /// pace, small enough that their text is a few megabytes.
+    pub const CHUNK: usize = 50_000;
+
+    /// Adds the next row; a chunk's table once it is full.
+    pub fn push(&mut self, row: &str) -> Result<Option<DataFrame>, String> {
+        self.text.extend_from_slice(row.as_bytes());
+        self.text.push(b'\n');
+        self.pending += 1;
+        if self.pending == Self::CHUNK {
+            self.take()
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The rows added since the last chunk, as a table; `None` when there
+    /// are none.
+    pub fn take(&mut self) -> Result<Option<DataFrame>, String> {
+        if self.pending == 0 {
+            return Ok(None);
+        }
+        let df = read_json_lines(&self.text)?;
+        if df.height() != self.pending {
             return Err(format!(
                 "{} rows became a table of {}: a row is not a JSON object",
-                self.rows,
+                self.pending,
                 df.height()
             ));
         }
-        Ok(df)
+        self.text.clear();
+        self.pending = 0;
+        Ok(Some(df))
     }
 }
 
@@ -1896,11 +1917,11 @@ mod tests {
     #[test]
     fn rows_rebuilt_in_chunks_are_one_table_with_types_that_fit_every_chunk() {
         let mut frame = FrameOfRows::default();
-        let n = 2 * FrameOfRows::CHUNK + 1;
+        let n = 2 * RowChunks::CHUNK + 1;
         for i in 0..n {
             // `v` is whole in the first chunk and fractional after it; `w`
             // appears only in the last row.
-            let row = if i < FrameOfRows::CHUNK {
+            let row = if i < RowChunks::CHUNK {
                 format!(r#"{{"v":{i},"s":"a"}}"#)
             } else if i + 1 < n {
                 format!(r#"{{"v":{i}.5,"s":null}}"#)
@@ -1914,11 +1935,8 @@ mod tests {
         assert_eq!(df.column("v").unwrap().dtype(), &DataType::Float64);
         let v = df.column("v").unwrap().f64().unwrap().clone();
         assert_eq!(v.get(3), Some(3.0));
-        assert_eq!(
-            v.get(FrameOfRows::CHUNK),
-            Some(FrameOfRows::CHUNK as f64 + 0.5)
-        );
-        assert_eq!(df.column("s").unwrap().null_count(), FrameOfRows::CHUNK);
+        assert_eq!(v.get(RowChunks::CHUNK), Some(RowChunks::CHUNK as f64 + 0.5));
+        assert_eq!(df.column("s").unwrap().null_count(), RowChunks::CHUNK);
         let w = df.column("w").unwrap();
         assert_eq!(
             (w.null_count(), w.get(n - 1).unwrap()),

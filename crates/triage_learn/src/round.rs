@@ -8,11 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ndarray::{Array2, Axis};
+
+use crate::Features;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{Calibration, Calibrator};
 use crate::model::{Algorithm, Family, Model, argmax, fit, log_loss, out_of_fold, row_log_losses};
-use crate::strategy::{Pick, Strategy, select_batch};
+use crate::strategy::{Pick, Strategy, most_uncertain, select_batch};
 use crate::thresholds::{AuditPrediction, Thresholds, choose_thresholds};
 use crate::{Error, Result};
 
@@ -22,6 +24,9 @@ use crate::{Error, Result};
 const FOLDS: usize = 10;
 const FEW_FOLDS: usize = 5;
 const MANY_LABELS: usize = 1_000;
+/// Open rows scored together: enough for the models' vector code, few
+/// enough that their `f64` copy is a few megabytes.
+const SCORE_CHUNK: usize = 16_384;
 /// Fewer trusted labels than this and no model is trained; the round only
 /// queues a random batch.
 pub const MIN_LABELS: usize = 10;
@@ -38,7 +43,7 @@ pub struct TrainLabel {
 /// What a round works on.
 pub struct RoundInput<'a> {
     /// Features of every row.
-    pub x: &'a Array2<f64>,
+    pub x: &'a Features,
     /// Classes in the schema.
     pub n_classes: usize,
     /// Each row's trusted label, if it has one.
@@ -256,7 +261,7 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
             suspects: Vec::new(),
         });
     }
-    let x_train = input.x.select(Axis(0), &rows);
+    let x_train = crate::rows_of(input.x, &rows);
     let folds = if rows.len() >= MANY_LABELS {
         FEW_FOLDS
     } else {
@@ -361,22 +366,6 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
         &chosen.oof.select(Axis(0), &choose_on),
         &choice_y,
     );
-    let x_open = input.x.select(Axis(0), &open);
-    let probs_open = calibrator.apply(&model.predict_proba(x_open.view()));
-    let predictions: Vec<Prediction> = open
-        .iter()
-        .enumerate()
-        .map(|(k, &row)| {
-            let (class, confidence) = argmax(probs_open.row(k));
-            Prediction {
-                row,
-                class,
-                confidence,
-                accepted: thresholds.accepts(class, confidence),
-            }
-        })
-        .collect();
-
     // The audit share is drawn from every open item, auto-labeled or not,
     // so the audit set stays a random sample of what the model labels.
     // Until some threshold reaches the target nothing can be auto-labeled,
@@ -398,29 +387,46 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     );
     queue.truncate((input.batch as f64 * share).round() as usize);
     let drawn: std::collections::HashSet<usize> = queue.iter().map(|p| p.row).collect();
-    // People see what the model could not settle.
-    let unsettled: Vec<usize> = predictions
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !p.accepted && !drawn.contains(&p.row))
-        .map(|(k, _)| k)
-        .collect();
-    let unsettled_probs = probs_open.select(Axis(0), &unsettled);
-    let unsettled_x = x_open.select(Axis(0), &unsettled);
-    let local: Vec<usize> = (0..unsettled.len()).collect();
-    let uncertain = select_batch(
-        &local,
-        Some(&unsettled_probs),
-        &unsettled_x,
-        input.strategy,
-        input.batch - queue.len(),
-        0.0,
-        input.seed,
-    );
-    queue.extend(uncertain.into_iter().map(|p| Pick {
-        row: open[unsettled[p.row]],
-        ..p
-    }));
+
+    // Open rows are scored a chunk at a time, so a big project never holds
+    // a second copy of its features or every row's probabilities. People
+    // see what the model could not settle.
+    let mut predictions = Vec::with_capacity(open.len());
+    let mut unsettled: Vec<(usize, f64)> = Vec::new();
+    for chunk in open.chunks(SCORE_CHUNK) {
+        check(input.cancel)?;
+        let x_chunk = crate::rows_of(input.x, chunk);
+        let probs = calibrator.apply(&model.predict_proba(x_chunk.view()));
+        for (&row, p) in chunk.iter().zip(probs.rows()) {
+            let (class, confidence) = argmax(p);
+            let accepted = thresholds.accepts(class, confidence);
+            if !accepted && !drawn.contains(&row) {
+                unsettled.push((row, input.strategy.uncertainty(p)));
+            }
+            predictions.push(Prediction {
+                row,
+                class,
+                confidence,
+                accepted,
+            });
+        }
+    }
+    let uncertain = if input.strategy == Strategy::Random {
+        // Random picks carry no uncertainty to rank by.
+        let rows: Vec<usize> = unsettled.iter().map(|u| u.0).collect();
+        select_batch(
+            &rows,
+            None,
+            input.x,
+            Strategy::Random,
+            input.batch - queue.len(),
+            1.0,
+            input.seed,
+        )
+    } else {
+        most_uncertain(unsettled, input.x, input.batch - queue.len(), input.seed)
+    };
+    queue.extend(uncertain);
     // Shuffled, so people cannot tell the audit picks apart.
     crate::sampling::shuffle(&mut queue, input.seed ^ 0x5eed);
 
@@ -486,21 +492,24 @@ mod tests {
     use rand::Rng;
 
     /// Three well-separated classes in 2-D, 300 rows.
-    fn data() -> (Array2<f64>, Vec<u32>) {
+    fn data() -> (Features, Vec<u32>) {
         let mut x = Vec::new();
         let mut truth = Vec::new();
         for i in 0..300 {
             let c = (i % 3) as u32;
             let a = ((i * 7919) % 101) as f64 / 101.0 - 0.5;
             let b = ((i * 104_729) % 97) as f64 / 97.0 - 0.5;
-            x.extend([c as f64 * 4.0 + a, (c as f64 - 1.0).abs() * 3.0 + b]);
+            x.extend([
+                c as f32 * 4.0 + a as f32,
+                (c as f32 - 1.0).abs() * 3.0 + b as f32,
+            ]);
             truth.push(c);
         }
-        (Array2::from_shape_vec((300, 2), x).unwrap(), truth)
+        (Features::from_shape_vec((300, 2), x).unwrap(), truth)
     }
 
     fn input<'a>(
-        x: &'a Array2<f64>,
+        x: &'a Features,
         labels: &'a [Option<TrainLabel>],
         open: &'a [bool],
         cancel: &'a AtomicBool,
@@ -574,7 +583,7 @@ mod tests {
 
     /// The family a round chooses when the first 400 of 600 rows carry
     /// audit labels.
-    fn chosen_family(x: &Array2<f64>, truth: &[u32], families: &[Family]) -> TrainedModel {
+    fn chosen_family(x: &Features, truth: &[u32], families: &[Family]) -> TrainedModel {
         let labels: Vec<Option<TrainLabel>> = (0..truth.len())
             .map(|i| {
                 (i < 400).then_some(TrainLabel {
@@ -595,9 +604,9 @@ mod tests {
 
     /// XOR of the first two of ten features; the other eight are noise, as
     /// in a real table, where distances mean little.
-    fn xor_table() -> (Array2<f64>, Vec<u32>) {
+    fn xor_table() -> (Features, Vec<u32>) {
         let mut rng = crate::sampling::rng(11);
-        let x = Array2::from_shape_fn((600, 10), |_| rng.gen_range(-1.0..1.0));
+        let x = Features::from_shape_fn((600, 10), |_| rng.gen_range(-1.0..1.0));
         let truth = x
             .outer_iter()
             .map(|r| u32::from((r[0] > 0.0) != (r[1] > 0.0)))
@@ -608,14 +617,14 @@ mod tests {
     /// Two strongly correlated features and a class that depends on their
     /// difference through a sigmoid: a straight line is the truth, and naive
     /// Bayes, which takes the features as independent, misreads it.
-    fn linear_table() -> (Array2<f64>, Vec<u32>) {
+    fn linear_table() -> (Features, Vec<u32>) {
         let mut rng = crate::sampling::rng(12);
-        let mut x = Array2::zeros((600, 2));
+        let mut x = Features::zeros((600, 2));
         let mut truth = Vec::new();
         for mut row in x.outer_iter_mut() {
             let (u, v): (f64, f64) = (rng.gen_range(-2.0..2.0), rng.gen_range(-1.0..1.0));
-            row[0] = u;
-            row[1] = u + 0.3 * v;
+            row[0] = u as f32;
+            row[1] = (u + 0.3 * v) as f32;
             let p = 1.0 / (1.0 + (-8.0 * v).exp());
             truth.push(u32::from(rng.gen_bool(p)));
         }

@@ -11,8 +11,8 @@ const BLOCK_VALUES: usize = 1 << 22;
 
 /// Rows scaled to unit length, in `f32` (ranking by cosine needs no more);
 /// an all-zero row stays zero, like nothing.
-fn unit_rows(x: ArrayView2<'_, f64>) -> Array2<f32> {
-    let mut u = x.mapv(|v| v as f32);
+fn unit_rows<A: Copy + Into<f64>>(x: ArrayView2<'_, A>) -> Array2<f32> {
+    let mut u = x.mapv(|v| v.into() as f32);
     for mut row in u.rows_mut() {
         let norm = row.dot(&row).sqrt();
         if norm > 0.0 {
@@ -23,7 +23,7 @@ fn unit_rows(x: ArrayView2<'_, f64>) -> Array2<f32> {
 }
 
 /// The cosine of every row of `x` with row `target`.
-fn cosine_to(x: ArrayView2<'_, f64>, target: usize) -> Vec<f64> {
+fn cosine_to<A: Copy + Into<f64>>(x: ArrayView2<'_, A>, target: usize) -> Vec<f64> {
     let u = unit_rows(x);
     let t = u.row(target);
     u.rows().into_iter().map(|r| f64::from(r.dot(&t))).collect()
@@ -31,8 +31,8 @@ fn cosine_to(x: ArrayView2<'_, f64>, target: usize) -> Vec<f64> {
 
 /// The `n` rows `keep` accepts that are nearest row `target` by cosine,
 /// nearest first (ties in row order), with their cosines.
-pub fn nearest(
-    x: ArrayView2<'_, f64>,
+pub fn nearest<A: Copy + Into<f64>>(
+    x: ArrayView2<'_, A>,
     target: usize,
     n: usize,
     keep: impl Fn(usize) -> bool,

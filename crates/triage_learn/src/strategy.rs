@@ -5,13 +5,13 @@
 use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
 use linfa_clustering::KMeans;
-use ndarray::{Array1, Array2, ArrayView1, Axis};
+use ndarray::{Array1, Array2, ArrayView1};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-use crate::Error;
+use crate::{Error, Features};
 
 /// How uncertain items are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -107,13 +107,13 @@ pub struct Pick {
 
 /// Chooses up to `batch` rows from `candidates`. A `random_share` of them
 /// are drawn at random (all of them when there are no probabilities or the
-/// strategy is random); the rest are the most uncertain, one from each
-/// k-means cluster over the features of the `5 × k` most uncertain rows.
-/// The batch comes back shuffled, so people cannot tell audit items apart.
+/// strategy is random); the rest are the most uncertain (see
+/// [`most_uncertain`]). The batch comes back shuffled, so people cannot
+/// tell audit items apart.
 pub fn select_batch(
     candidates: &[usize],
     probs: Option<&Array2<f64>>,
-    features: &Array2<f64>,
+    features: &Features,
     strategy: Strategy,
     batch: usize,
     random_share: f64,
@@ -137,40 +137,51 @@ pub fn select_batch(
         })
         .collect();
     if let Some(p) = probs {
-        let k = batch - n_random;
-        let mut scored: Vec<(usize, f64)> = pool
+        let scored = pool
             .iter()
             .map(|&row| (row, strategy.uncertainty(p.row(row))))
             .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        scored.truncate(k * 5);
-        picks.extend(
-            diverse(&scored, features, k, seed)
-                .into_iter()
-                .map(|(row, score)| Pick {
-                    row,
-                    audit: false,
-                    score,
-                }),
-        );
+        picks.extend(most_uncertain(scored, features, batch - n_random, seed));
     }
     picks.shuffle(&mut rng);
     picks
 }
 
-/// The most uncertain row of each of `k` k-means clusters over `scored`
-/// (sorted most uncertain first); rows left over fill any gap.
-fn diverse(
-    scored: &[(usize, f64)],
-    features: &Array2<f64>,
+/// The `k` most uncertain of `scored` (row and uncertainty), one from each
+/// k-means cluster over the features of the `5 × k` most uncertain rows, so
+/// a batch is not spent on near-duplicates.
+pub fn most_uncertain(
+    mut scored: Vec<(usize, f64)>,
+    features: &Features,
     k: usize,
     seed: u64,
-) -> Vec<(usize, f64)> {
+) -> Vec<Pick> {
+    let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let top = (k * 5).min(scored.len());
+    if top < scored.len() {
+        // Only the top need sorting: a big project has millions of rows.
+        scored.select_nth_unstable_by(top, order);
+        scored.truncate(top);
+    }
+    scored.sort_by(order);
+    diverse(&scored, features, k, seed)
+        .into_iter()
+        .map(|(row, score)| Pick {
+            row,
+            audit: false,
+            score,
+        })
+        .collect()
+}
+
+/// The most uncertain row of each of `k` k-means clusters over `scored`
+/// (sorted most uncertain first); rows left over fill any gap.
+fn diverse(scored: &[(usize, f64)], features: &Features, k: usize, seed: u64) -> Vec<(usize, f64)> {
     if scored.len() <= k || k < 2 {
         return scored.iter().copied().take(k).collect();
     }
     let rows: Vec<usize> = scored.iter().map(|s| s.0).collect();
-    let x = features.select(Axis(0), &rows);
+    let x = crate::rows_of(features, &rows);
     let data = DatasetBase::from(x.clone());
     let model = KMeans::params_with_rng(k, Xoshiro256PlusPlus::seed_from_u64(seed))
         .n_runs(1)
@@ -241,12 +252,12 @@ mod tests {
 
     /// 40 rows in two far-apart groups. The two most uncertain rows are both
     /// in group A, yet a diverse batch of 2 takes one from each group.
-    fn fixture() -> (Array2<f64>, Array2<f64>) {
+    fn fixture() -> (Features, Array2<f64>) {
         let mut x = Vec::new();
         let mut p = Vec::new();
         for i in 0..40 {
             let group_a = i < 20;
-            x.extend([if group_a { 0.0 } else { 100.0 } + i as f64 * 0.01, 0.0]);
+            x.extend([if group_a { 0.0 } else { 100.0 } + i as f32 * 0.01, 0.0]);
             let top = if group_a {
                 0.5 + i as f64 * 0.001
             } else {
@@ -255,7 +266,7 @@ mod tests {
             p.extend([top, 1.0 - top]);
         }
         (
-            Array2::from_shape_vec((40, 2), x).unwrap(),
+            Features::from_shape_vec((40, 2), x).unwrap(),
             Array2::from_shape_vec((40, 2), p).unwrap(),
         )
     }

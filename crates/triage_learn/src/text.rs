@@ -103,58 +103,99 @@ pub fn unpack(packed: &[f32]) -> Option<Terms> {
         .collect()
 }
 
-/// The TF-IDF matrix of a corpus: one row per text, [`TEXT_BUCKETS`]
-/// columns, smoothed idf `ln((1 + n) / (1 + df)) + 1`, each half of a row
-/// L2-normalised and scaled by 1/√2 (see the module notes).
-pub fn tfidf_matrix(corpus: &[Terms]) -> Array2<f64> {
-    let n = corpus.len();
-    let mut df = vec![0u32; TEXT_BUCKETS];
-    for doc in corpus {
-        for &(b, _) in doc {
-            df[b as usize] += 1;
+/// Smoothed inverse document frequencies, `ln((1 + n) / (1 + df)) + 1`,
+/// counted a text at a time so a corpus never has to be held at once.
+#[derive(Debug, Clone)]
+pub struct Idf {
+    df: Vec<u32>,
+    docs: u64,
+}
+
+impl Default for Idf {
+    fn default() -> Self {
+        Self {
+            df: vec![0; TEXT_BUCKETS],
+            docs: 0,
         }
     }
-    let idf: Vec<f64> = df
+}
+
+impl Idf {
+    /// Counts one text.
+    pub fn add(&mut self, doc: &Terms) {
+        self.docs += 1;
+        for &(b, _) in doc {
+            self.df[b as usize] += 1;
+        }
+    }
+
+    /// The weights, one per bucket.
+    pub fn weights(&self) -> Vec<f64> {
+        self.df
+            .iter()
+            .map(|&d| ((1.0 + self.docs as f64) / (1.0 + f64::from(d))).ln() + 1.0)
+            .collect()
+    }
+}
+
+/// One text's TF-IDF as `(bucket, weight)` pairs, each half L2-normalised
+/// and scaled by 1/√2 (see the module notes).
+pub fn tfidf(doc: &Terms, idf: &[f64]) -> Vec<(usize, f64)> {
+    let mut row: Vec<(usize, f64)> = doc
         .iter()
-        .map(|&d| ((1.0 + n as f64) / (1.0 + f64::from(d))).ln() + 1.0)
+        .map(|&(b, tf)| (b as usize, f64::from(tf) * idf[b as usize]))
         .collect();
-    let mut x = Array2::zeros((n, TEXT_BUCKETS));
+    let mut norms = [0.0f64; 2];
+    for &(b, w) in &row {
+        norms[usize::from(b >= HALF as usize)] += w * w;
+    }
+    for (b, w) in &mut row {
+        *w /= norms[usize::from(*b >= HALF as usize)].sqrt() * std::f64::consts::SQRT_2;
+    }
+    row
+}
+
+/// The TF-IDF matrix of a corpus: one row per text, [`TEXT_BUCKETS`]
+/// columns (see [`tfidf`]).
+pub fn tfidf_matrix(corpus: &[Terms]) -> Array2<f32> {
+    let mut idf = Idf::default();
+    corpus.iter().for_each(|doc| idf.add(doc));
+    let weights = idf.weights();
+    let mut x = Array2::zeros((corpus.len(), TEXT_BUCKETS));
     for (mut row, doc) in x.rows_mut().into_iter().zip(corpus) {
-        for &(b, tf) in doc {
-            row[b as usize] = f64::from(tf) * idf[b as usize];
-        }
-        let mut norms = [0.0f64; 2];
-        for &(b, _) in doc {
-            norms[usize::from(b >= HALF)] += row[b as usize].powi(2);
-        }
-        for &(b, _) in doc {
-            row[b as usize] /= norms[usize::from(b >= HALF)].sqrt() * std::f64::consts::SQRT_2;
+        for (b, w) in tfidf(doc, &weights) {
+            row[b] = w as f32;
         }
     }
     x
 }
 
-/// A short dense summary of TF-IDF rows for views that need few columns
-/// (the 2-D map): a fixed random projection to `dims` columns, which keeps
-/// distances between texts roughly as they were (Johnson–Lindenstrauss).
-pub fn sketch(x: &Array2<f64>, dims: usize) -> Array2<f64> {
+/// The fixed random projection [`sketch`] applies: `TEXT_BUCKETS × dims`
+/// entries of ±1/√dims.
+pub fn projection(dims: usize) -> Array2<f64> {
     let mut state = 0x2545_f491_4f6c_dd1du64;
     let scale = 1.0 / (dims.max(1) as f64).sqrt();
-    let projection = Array2::from_shape_fn((x.ncols(), dims), |_| {
+    Array2::from_shape_fn((TEXT_BUCKETS, dims), |_| {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         if state & 1 == 0 { scale } else { -scale }
-    });
-    x.dot(&projection)
+    })
+}
+
+/// A short dense summary of TF-IDF rows for views that need few columns
+/// (the 2-D map): a fixed random projection to `dims` columns, which keeps
+/// distances between texts roughly as they were (Johnson–Lindenstrauss).
+pub fn sketch(x: &Array2<f32>, dims: usize) -> Array2<f64> {
+    x.mapv(f64::from).dot(&projection(dims))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn cosine(x: &Array2<f64>, a: usize, b: usize) -> f64 {
-        x.row(a).dot(&x.row(b))
+    fn cosine(x: &Array2<f32>, a: usize, b: usize) -> f64 {
+        f64::from(x.row(a).dot(&x.row(b)))
     }
 
     #[test]
@@ -193,7 +234,7 @@ mod tests {
         let x = tfidf_matrix(&corpus);
         assert_eq!(x.dim(), (4, TEXT_BUCKETS));
         for i in 0..3 {
-            assert!((cosine(&x, i, i) - 1.0).abs() < 1e-9);
+            assert!((cosine(&x, i, i) - 1.0).abs() < 1e-5);
         }
         assert_eq!(cosine(&x, 3, 3), 0.0, "an empty text is all zeros");
         assert!(cosine(&x, 0, 1) > 2.0 * cosine(&x, 0, 2));

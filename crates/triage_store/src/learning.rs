@@ -257,25 +257,32 @@ impl Store {
             ..Default::default()
         };
 
-        let accepted: HashMap<ItemId, (u32, f64)> =
-            record.auto.iter().map(|&(i, c, p)| (i, (c, p))).collect();
-        // Every labeled item's current event, read once inside the
-        // transaction: a person may have labeled since the round began.
-        let current_events: HashMap<ItemId, (i64, Option<u32>, String)> = {
+        // Walked in item order beside `considered`, rather than looked up in
+        // maps: a big project's round considers millions of items.
+        let mut accepted: Vec<(ItemId, u32, f64)> = record.auto.clone();
+        accepted.sort_unstable_by_key(|a| a.0);
+        let mut considered = record.considered.clone();
+        considered.sort_unstable();
+        // Every labeled item's current event (id, class, by the model),
+        // read inside the transaction: a person may have labeled since the
+        // round began.
+        let current_events: Vec<(ItemId, i64, Option<u32>, bool)> = {
             let mut stmt = tx.prepare(
-                "SELECT i.id, a.id, a.class, a.source FROM items i \
-                 JOIN annotations a ON a.id = i.label_event",
+                "SELECT i.id, a.id, a.class, a.source = 'model' FROM items i \
+                 JOIN annotations a ON a.id = i.label_event ORDER BY i.id",
             )?;
-            stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?))))?
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        for &item in &record.considered {
-            let current_model = match current_events.get(&item) {
-                Some((_, _, source)) if source != "model" => {
-                    applied.skipped += u64::from(accepted.contains_key(&item));
+        let (mut next_auto, mut next_event) = (0, 0);
+        for &item in &considered {
+            let auto = find_sorted(&accepted, &mut next_auto, item, |a| a.0).map(|a| (a.1, a.2));
+            let current_model = match find_sorted(&current_events, &mut next_event, item, |e| e.0) {
+                Some(&(_, _, _, false)) => {
+                    applied.skipped += u64::from(auto.is_some());
                     continue;
                 }
-                Some((event, class, _)) => Some((*event, *class)),
+                Some(&(_, event, class, true)) => Some((event, class)),
                 None => None,
             };
             let base = NewAnnotation {
@@ -290,10 +297,10 @@ impl Store {
                 undoes: None,
                 meta: None,
             };
-            match (accepted.get(&item), current_model) {
+            match (auto, current_model) {
                 // Still the same class: the earlier event stands.
-                (Some(&(class, _)), Some((_, Some(old)))) if old == class => {}
-                (Some(&(class, confidence)), _) => {
+                (Some((class, _)), Some((_, Some(old)))) if old == class => {}
+                (Some((class, confidence)), _) => {
                     let event = insert_event(
                         &tx,
                         &NewAnnotation {
@@ -607,4 +614,18 @@ fn write_features(
         stmt.execute(params![id, kind, bytes])?;
     }
     Ok(())
+}
+
+/// The entry for `id` in `sorted` (ascending by `key`), looking from
+/// `*next` on: a walk in ascending `id` order makes every lookup one step.
+fn find_sorted<'a, T>(
+    sorted: &'a [T],
+    next: &mut usize,
+    id: ItemId,
+    key: impl Fn(&T) -> ItemId,
+) -> Option<&'a T> {
+    while sorted.get(*next).is_some_and(|t| key(t) < id) {
+        *next += 1;
+    }
+    sorted.get(*next).filter(|t| key(t) == id)
 }
