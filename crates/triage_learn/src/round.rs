@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ndarray::{Array2, Axis};
+use rayon::prelude::*;
 
 use crate::Features;
 use serde::{Deserialize, Serialize};
@@ -391,25 +392,35 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     // Open rows are scored a chunk at a time, so a big project never holds
     // a second copy of its features or every row's probabilities. People
     // see what the model could not settle.
+    let scored: Vec<(Vec<Prediction>, Vec<(usize, f64)>)> = open
+        .par_chunks(SCORE_CHUNK)
+        .map(|chunk| {
+            check(input.cancel)?;
+            let x_chunk = crate::rows_of(input.x, chunk);
+            let probs = calibrator.apply(&model.predict_proba(x_chunk.view()));
+            let mut predictions = Vec::with_capacity(chunk.len());
+            let mut unsettled = Vec::new();
+            for (&row, p) in chunk.iter().zip(probs.rows()) {
+                let (class, confidence) = argmax(p);
+                let accepted = thresholds.accepts(class, confidence);
+                if !accepted && !drawn.contains(&row) {
+                    unsettled.push((row, input.strategy.uncertainty(p)));
+                }
+                predictions.push(Prediction {
+                    row,
+                    class,
+                    confidence,
+                    accepted,
+                });
+            }
+            Ok((predictions, unsettled))
+        })
+        .collect::<Result<_>>()?;
     let mut predictions = Vec::with_capacity(open.len());
     let mut unsettled: Vec<(usize, f64)> = Vec::new();
-    for chunk in open.chunks(SCORE_CHUNK) {
-        check(input.cancel)?;
-        let x_chunk = crate::rows_of(input.x, chunk);
-        let probs = calibrator.apply(&model.predict_proba(x_chunk.view()));
-        for (&row, p) in chunk.iter().zip(probs.rows()) {
-            let (class, confidence) = argmax(p);
-            let accepted = thresholds.accepts(class, confidence);
-            if !accepted && !drawn.contains(&row) {
-                unsettled.push((row, input.strategy.uncertainty(p)));
-            }
-            predictions.push(Prediction {
-                row,
-                class,
-                confidence,
-                accepted,
-            });
-        }
+    for (p, u) in scored {
+        predictions.extend(p);
+        unsettled.extend(u);
     }
     let uncertain = if input.strategy == Strategy::Random {
         // Random picks carry no uncertainty to rank by.
