@@ -385,6 +385,11 @@ impl Project {
         };
         // Features and scores are done with: free them before the writes.
         drop((x, snapshot, out.predictions));
+        tracing::info!(
+            "scored {} open items: writing {} auto-labels",
+            record.considered.len(),
+            record.auto.len()
+        );
         progress("writing", 0.9);
         let applied = self.store.apply_round(&record)?;
         progress("done", 1.0);
@@ -466,7 +471,13 @@ impl Project {
             let (mut ids, mut flat, mut dims) = (Vec::new(), Vec::new(), None);
             let mut even = true;
             self.store.for_each_feature(TABLE_FEATURES, |id, v| {
-                even &= *dims.get_or_insert(v.len()) == v.len();
+                let dims = *dims.get_or_insert_with(|| {
+                    // Sized once: doubling would touch half as much again.
+                    flat.reserve_exact(count as usize * v.len());
+                    ids.reserve_exact(count as usize);
+                    v.len()
+                });
+                even &= dims == v.len();
                 ids.push(id);
                 flat.extend_from_slice(v);
             })?;

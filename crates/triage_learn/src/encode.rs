@@ -214,7 +214,7 @@ impl TableFit {
             let flag = c.missing > 0;
             let code = match c.stats {
                 Stats::Empty | Stats::Unused => continue,
-                Stats::Numeric { n, .. } if n == 0 => continue,
+                Stats::Numeric { n: 0, .. } => continue,
                 Stats::Numeric { n, mean, m2 } => {
                     let var = m2 / n as f64;
                     let std = if var > 0.0 { var.sqrt() } else { 1.0 };

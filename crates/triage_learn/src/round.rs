@@ -392,7 +392,9 @@ pub fn run_round(input: &RoundInput<'_>) -> Result<RoundOutput> {
     // Open rows are scored a chunk at a time, so a big project never holds
     // a second copy of its features or every row's probabilities. People
     // see what the model could not settle.
-    let scored: Vec<(Vec<Prediction>, Vec<(usize, f64)>)> = open
+    /// A chunk's predictions, and its unsettled rows with their uncertainty.
+    type Scored = (Vec<Prediction>, Vec<(usize, f64)>);
+    let scored: Vec<Scored> = open
         .par_chunks(SCORE_CHUNK)
         .map(|chunk| {
             check(input.cancel)?;

@@ -7,7 +7,7 @@
 //! round trained always wins: the round skips items that a person labeled
 //! in the meantime.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
