@@ -186,6 +186,49 @@ fn a_streamed_profile_says_so_and_agrees_with_the_exact_one() {
     assert_eq!(profile_json(&[PENGUINS_CSV])["method"]["mode"], "exact");
 }
 
+/// A project too big to hold as one frame is profiled a chunk at a time
+/// (forced here): it says so and agrees with the exact profile wherever
+/// both are exact, its label column included.
+#[test]
+fn a_streamed_project_profile_agrees_with_the_exact_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("penguins");
+    penguins_with_model_labels(&dir);
+    let exact = profile_json(&[path_str(&dir), "--exact"]);
+    let streamed = profile_json(&[path_str(&dir), "--streaming"]);
+    assert_eq!(exact["method"]["mode"], "exact");
+    assert_eq!(streamed["method"]["mode"], "streaming");
+    assert_eq!(streamed["rows"], 344);
+    let columns = |p: &serde_json::Value| p["columns"].as_array().unwrap().clone();
+    let (s, e) = (columns(&streamed), columns(&exact));
+    let names = |c: &[serde_json::Value]| -> Vec<String> {
+        c.iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&s), names(&e));
+    assert!(names(&s).contains(&"label".to_owned()));
+    for (s, e) in s.iter().zip(&e) {
+        for field in ["kind", "count", "missing", "distinct", "top_values"] {
+            assert_eq!(s[field], e[field], "{} {field}", e["name"]);
+        }
+        for field in ["min", "max"] {
+            assert_eq!(
+                s["numeric"][field], e["numeric"][field],
+                "{} {field}",
+                e["name"]
+            );
+        }
+        if let (Some(a), Some(b)) = (s["numeric"]["mean"].as_f64(), e["numeric"]["mean"].as_f64()) {
+            assert!(
+                (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+                "{} mean",
+                e["name"]
+            );
+        }
+    }
+}
+
 #[test]
 fn image_folders_and_image_projects_get_image_profiles() {
     let p = profile_json(&["datasets/photos"]);

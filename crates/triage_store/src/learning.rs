@@ -220,6 +220,17 @@ impl Store {
         )?)
     }
 
+    /// The mean length in bytes of the first 1,000 payloads (0 without
+    /// any): with the item count, what holding them all would take.
+    pub fn payload_mean_bytes(&self) -> Result<f64> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(avg(length(CAST(payload AS BLOB))), 0) FROM \
+             (SELECT payload FROM item_payloads LIMIT 1000)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Applies a round: its model, auto-labels, revocations, queue and
     /// suspects, in one transaction. Human labels always win: an item a
     /// person labeled while the round ran is left alone.

@@ -28,11 +28,12 @@ pub struct Args {
     /// image-reference. May be repeated.
     #[arg(long = "kind", value_parser = parse_kind)]
     pub kinds: Vec<(String, triage_api::ColumnKind)>,
-    /// For a table: every statistic from the whole table in memory. By
-    /// default a table that would not fit comfortably is streamed.
+    /// For a table or a table project: every statistic from the whole
+    /// table in memory. By default a table that would not fit comfortably
+    /// is streamed.
     #[arg(long, conflicts_with = "streaming")]
     pub exact: bool,
-    /// For a table: read in batches, in bounded memory; quantiles,
+    /// For a table or a table project: read in batches, in bounded memory; quantiles,
     /// histograms and the counts of columns with many distinct values are
     /// estimates, their error bounds in the JSON.
     #[arg(long)]
