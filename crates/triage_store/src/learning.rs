@@ -285,11 +285,6 @@ impl Store {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        // The events go in first and the items' current labels after, so
-        // each B-tree is written in one ascending run rather than in turns:
-        // 10,000,000 auto-labels are written in a little over half the time.
-        let mut auto_labeled: Vec<(ItemId, i64, u32, f64)> = Vec::new();
-        let mut revoked = Vec::new();
         let (mut next_auto, mut next_event) = (0, 0);
         for &item in &considered {
             let auto = find_sorted(&accepted, &mut next_auto, item, |a| a.0).map(|a| (a.1, a.2));
@@ -325,7 +320,14 @@ impl Store {
                             ..base
                         },
                     )?;
-                    auto_labeled.push((item, event, class, confidence));
+                    // Nothing outranks a model label here (the item has
+                    // none or only a model's), so the newest one is current.
+                    tx.prepare_cached(
+                        "UPDATE items SET label_event = ?2, label_class = ?3, \
+                         label_source = 'model', label_confidence = ?4 WHERE id = ?1",
+                    )?
+                    .execute(params![item, event, class, confidence])?;
+                    applied.auto_labeled += 1;
                 }
                 (None, Some((event, _))) => {
                     insert_event(
@@ -335,27 +337,12 @@ impl Store {
                             ..base
                         },
                     )?;
-                    revoked.push(item);
+                    refresh_current_label(&tx, item)?;
+                    applied.revoked += 1;
                 }
                 (None, None) => {}
             }
         }
-        {
-            // Nothing outranks a model label here (the item has none or
-            // only a model's), so the newest one is current.
-            let mut update = tx.prepare(
-                "UPDATE items SET label_event = ?2, label_class = ?3, \
-                 label_source = 'model', label_confidence = ?4 WHERE id = ?1",
-            )?;
-            for &(item, event, class, confidence) in &auto_labeled {
-                update.execute(params![item, event, class, confidence])?;
-            }
-        }
-        for &item in &revoked {
-            refresh_current_label(&tx, item)?;
-        }
-        applied.auto_labeled = auto_labeled.len() as u64;
-        applied.revoked = revoked.len() as u64;
 
         tx.execute("DELETE FROM queue", [])?;
         for (position, &(item, audit, score)) in record.queue.iter().enumerate() {
