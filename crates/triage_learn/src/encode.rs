@@ -483,13 +483,12 @@ impl ColumnCode {
                     .iter()
                     .enumerate()
                 {
-                    match v {
-                        None => {}
-                        Some(v) => match kept.iter().position(|k| k == v) {
+                    if let Some(v) = v {
+                        match kept.iter().position(|k| k == v) {
                             Some(j) => x[[i, at + j]] = 1.0,
                             None if *other => x[[i, at + kept.len()]] = 1.0,
                             None => {}
-                        },
+                        }
                     }
                     missing.push(v.is_none());
                 }

@@ -9,15 +9,13 @@ use std::time::{Duration, Instant};
 
 use ndarray::{Array2, Axis};
 use rayon::prelude::*;
-
-use crate::Features;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::{Calibration, Calibrator};
 use crate::model::{Algorithm, Family, Model, argmax, fit, log_loss, out_of_fold, row_log_losses};
 use crate::strategy::{Pick, Strategy, most_uncertain, select_batch};
 use crate::thresholds::{AuditPrediction, Thresholds, choose_thresholds};
-use crate::{Error, Result};
+use crate::{Error, Features, Result};
 
 /// Cross-validation folds: ten while labels are few, so each fit sees 90%
 /// of them; five from `MANY_LABELS` on, where a fold's 80% is plenty and
