@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use polars::prelude::{Column, DataFrame, SortOptions};
+use polars::prelude::{Column, DataFrame, DataType, SortOptions};
 use rayon::prelude::*;
 use triage_core::{AnnotationSource, ItemKind, TaskKind, Timestamp};
 use triage_data::image_file::{self, ImageLimits};
@@ -212,10 +212,53 @@ impl Dataset {
         Ok(order.into_no_null_iter().collect())
     }
 
-    /// Whether an entry's values contain `needle` (case-insensitive), for
-    /// the table view's search.
-    pub fn row_contains(&self, row: usize, needle_lower: &str) -> bool {
-        (0..self.table.width()).any(|c| self.cell(row, c).to_lowercase().contains(needle_lower))
+    /// Which entries have `needle` in their name, label or any value,
+    /// ignoring case: the table view's search, one flag per entry. Each
+    /// column is read once, as text, and the columns in parallel, so a
+    /// million rows answer in well under a second.
+    pub fn search(&self, needle: &str) -> Vec<bool> {
+        let needle = needle.trim().to_lowercase();
+        let mut found: Vec<bool> = self
+            .entries
+            .par_iter()
+            .map(|e| {
+                contains_folded(&e.name, &needle)
+                    || e.label
+                        .as_deref()
+                        .is_some_and(|l| contains_folded(l, &needle))
+            })
+            .collect();
+        let hits: Vec<Vec<usize>> = (0..self.table.width())
+            .into_par_iter()
+            .map(|c| self.column_hits(c, &needle))
+            .collect();
+        for row in hits.into_iter().flatten() {
+            if let Some(f) = found.get_mut(row) {
+                *f = true;
+            }
+        }
+        found
+    }
+
+    /// The rows whose value in column `c`, as the table shows it,
+    /// contains `needle` (lower case).
+    fn column_hits(&self, c: usize, needle: &str) -> Vec<usize> {
+        let Some(column) = self.table.columns().get(c) else {
+            return Vec::new();
+        };
+        let text = column.as_materialized_series().cast(&DataType::String);
+        match text.as_ref().map(|s| s.str()) {
+            Ok(Ok(values)) => values
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_some_and(|v| contains_folded(v, needle)))
+                .map(|(row, _)| row)
+                .collect(),
+            // Nested values have no text cast: shown as JSON, searched so.
+            _ => (0..self.table.height())
+                .filter(|&row| contains_folded(&self.cell(row, c), needle))
+                .collect(),
+        }
     }
 
     /// The `n` entries most like entry `index`, nearest first, by cosine
@@ -970,6 +1013,21 @@ fn manifest_event(line: &str, entry: &Entry) -> Option<HistoryEvent> {
     })
 }
 
+/// Whether `haystack`, lower-cased, contains `needle_lower`. Most values
+/// are ASCII, which is compared in place; only others are lower-cased.
+fn contains_folded(haystack: &str, needle_lower: &str) -> bool {
+    if !haystack.is_ascii() {
+        return haystack.to_lowercase().contains(needle_lower);
+    }
+    let needle = needle_lower.as_bytes();
+    needle.is_empty()
+        || haystack.as_bytes().windows(needle.len()).any(|w| {
+            w.iter()
+                .zip(needle)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1034,6 +1092,40 @@ mod tests {
             "{:?}",
             map.points
         );
+    }
+
+    /// The column-at-a-time search finds exactly the entries whose name,
+    /// label or shown values contain the text, case aside.
+    #[test]
+    fn search_finds_what_the_table_shows() {
+        let tmp = tempfile::tempdir().unwrap();
+        let csv = tmp.path().join("t.csv");
+        std::fs::write(
+            &csv,
+            "name,x,n,flag,label\n\
+             École du Nord,0.1,7,true,cat\n\
+             river,2.5,-3,false,\n\
+             ,1e-7,,true,Dog\n\
+             STONE 42,120000000000.0,42,,cat\n",
+        )
+        .unwrap();
+        let set = Dataset::open(&csv, &|_, _, _| {}).unwrap();
+        let shown = |i: usize, needle: &str| {
+            let e = &set.entries[i];
+            let has = |t: &str| t.to_lowercase().contains(needle);
+            has(&e.name)
+                || e.label.as_deref().is_some_and(has)
+                || (0..set.columns().len()).any(|c| has(&set.cell(i, c)))
+        };
+        for needle in [
+            "école", "ÉCOLE", "0.1", "1e-7", "e-", "-3", "42", "true", "dog", "row 2", "120", "",
+            "nowhere",
+        ] {
+            let folded = needle.to_lowercase();
+            let want: Vec<bool> = (0..set.entries.len()).map(|i| shown(i, &folded)).collect();
+            assert_eq!(set.search(needle), want, "{needle}");
+        }
+        assert_eq!(set.search("DOG"), [false, false, true, false]);
     }
 
     #[test]

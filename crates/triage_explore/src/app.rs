@@ -83,8 +83,43 @@ impl View {
     }
 }
 
-/// What `shown` was computed from: the filter, the sort and the search.
-type ShownKey = (Filter, Option<(usize, bool)>, String);
+/// A table sort (column, descending) and a search text (lower case).
+type LookupKey = (Option<(usize, bool)>, String);
+
+/// What `shown` was computed from: the filter and the lookup.
+type ShownKey = (Filter, LookupKey);
+
+/// Datasets up to this many entries are sorted and searched within the
+/// frame; larger ones on a thread, so typing never waits for a million
+/// rows.
+const LOOKUP_IN_FRAME: usize = 50_000;
+
+/// The order a sort gives and the entries a search finds, for one key.
+/// Parts are shared, so a new search keeps the sort and a new sort keeps
+/// the search.
+#[derive(Clone, Default)]
+struct Lookup {
+    key: LookupKey,
+    order: Option<Arc<Vec<u32>>>,
+    found: Option<Arc<Vec<bool>>>,
+}
+
+impl Lookup {
+    /// The lookup for `key`, reusing what `before` already has.
+    fn compute(data: &Dataset, key: LookupKey, before: &Lookup) -> Self {
+        let order = match key.0 {
+            Some(s) if before.key.0 == Some(s) => before.order.clone(),
+            Some((c, desc)) => data.sort_order(c, desc).ok().map(Arc::new),
+            None => None,
+        };
+        let found = match key.1.as_str() {
+            "" => None,
+            needle if before.key.1 == needle => before.found.clone(),
+            needle => Some(Arc::new(data.search(needle))),
+        };
+        Self { key, order, found }
+    }
+}
 
 /// An item opened for detail.
 pub struct Detail {
@@ -117,8 +152,10 @@ pub struct Explorer {
     shown_key: Option<ShownKey>,
     /// The table's sort: column and descending.
     pub(crate) sort: Option<(usize, bool)>,
-    sort_order: Option<Vec<u32>>,
     pub(crate) search: String,
+    /// The sort and search `shown` follows, and one being computed.
+    lookup: Lookup,
+    looking: Option<(LookupKey, Job<Lookup>)>,
     /// The selected position in `shown`.
     pub(crate) cursor: usize,
     pub(crate) scroll_to_cursor: bool,
@@ -167,8 +204,9 @@ impl Explorer {
             shown: Vec::new(),
             shown_key: None,
             sort: None,
-            sort_order: None,
             search: String::new(),
+            lookup: Lookup::default(),
+            looking: None,
             cursor: 0,
             scroll_to_cursor: false,
             detail: None,
@@ -306,6 +344,7 @@ impl Explorer {
     /// Whether the profile (or the map) is still being computed.
     pub fn is_busy(&mut self) -> bool {
         self.opening.is_some()
+            || self.is_looking()
             || self.profile.is_busy()
             || self.map.is_busy()
             || self
@@ -335,8 +374,9 @@ impl Explorer {
                 self.data = Some(Arc::new(data));
                 self.shown_key = None;
                 self.sort = None;
-                self.sort_order = None;
                 self.search.clear();
+                self.lookup = Lookup::default();
+                self.looking = None;
                 self.cursor = 0;
                 self.detail = None;
                 self.thumbs.clear();
@@ -348,40 +388,69 @@ impl Explorer {
         }
     }
 
-    /// Recomputes the shown entries when the filter, sort or search changed.
-    fn refresh_shown(&mut self) {
+    /// Whether a sort or search is being computed.
+    pub fn is_looking(&self) -> bool {
+        self.looking.is_some()
+    }
+
+    /// What is being computed, as the table says it.
+    pub(crate) fn looking_for(&self) -> Option<&'static str> {
+        let (key, _) = self.looking.as_ref()?;
+        Some(if key.1 == self.lookup.key.1 {
+            "sorting…"
+        } else {
+            "searching…"
+        })
+    }
+
+    /// Brings the lookup to the sort and search asked for: at once on a
+    /// small dataset, else on a thread while the last one stays shown.
+    fn update_lookup(&mut self, ctx: &egui::Context, data: &Arc<Dataset>) {
+        if let Some((_, job)) = &mut self.looking
+            && let Some(done) = job.take()
+        {
+            self.looking = None;
+            match done {
+                Ok(lookup) => self.lookup = lookup,
+                Err(e) => self.error = Some(e),
+            }
+        }
+        let want = (self.sort, self.search.trim().to_lowercase());
+        // One at a time: keys typed meanwhile are looked up together next.
+        if self.lookup.key == want || self.looking.is_some() {
+            return;
+        }
+        if data.entries.len() <= LOOKUP_IN_FRAME {
+            self.lookup = Lookup::compute(data, want, &self.lookup);
+            self.looking = None;
+            return;
+        }
+        let (data, before) = (Arc::clone(data), self.lookup.clone());
+        let key = want.clone();
+        let job = Job::spawn(ctx, move |_| Ok(Lookup::compute(&data, key, &before)));
+        self.looking = Some((want, job));
+    }
+
+    /// Recomputes the shown entries when the filter or the lookup changed.
+    fn refresh_shown(&mut self, ctx: &egui::Context) {
         let Some(data) = self.data.clone() else {
             self.shown.clear();
             return;
         };
-        let key = (self.filter.clone(), self.sort, self.search.clone());
+        self.update_lookup(ctx, &data);
+        let key = (self.filter.clone(), self.lookup.key.clone());
         if self.shown_key.as_ref() == Some(&key) {
             return;
         }
         let keep = self.shown.get(self.cursor).copied();
-        if self.sort.is_none() {
-            self.sort_order = None;
-        } else if self.shown_key.as_ref().map(|k| k.1) != Some(self.sort) {
-            self.sort_order = self
-                .sort
-                .and_then(|(c, desc)| data.sort_order(c, desc).ok());
-        }
         let n = data.entries.len() as u32;
-        let mut shown = match (self.duplicates.order(), &self.sort_order) {
+        let mut shown = match (self.duplicates.order(), &self.lookup.order) {
             (Some(groups), _) => self.filter.apply(&data.entries, groups.into_iter()),
             (None, Some(order)) => self.filter.apply(&data.entries, order.iter().copied()),
             (None, None) => self.filter.apply(&data.entries, 0..n),
         };
-        let needle = self.search.trim().to_lowercase();
-        if !needle.is_empty() {
-            shown.retain(|&i| {
-                let e = &data.entries[i as usize];
-                e.name.to_lowercase().contains(&needle)
-                    || e.label
-                        .as_ref()
-                        .is_some_and(|l| l.to_lowercase().contains(&needle))
-                    || data.row_contains(i as usize, &needle)
-            });
+        if let Some(found) = &self.lookup.found {
+            shown.retain(|&i| found.get(i as usize).copied().unwrap_or(false));
         }
         self.shown = shown;
         self.cursor = keep
@@ -646,7 +715,7 @@ impl eframe::App for Explorer {
         if self.duplicates.finish() {
             self.shown_key = None;
         }
-        self.refresh_shown();
+        self.refresh_shown(&ctx);
         self.keys(&ctx);
         self.thumbs.begin_frame(&ctx);
         egui::Panel::top("top").show(ui, |ui| self.top_bar(ui));

@@ -35,6 +35,10 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Dataset) {
                 app.sort = None;
             }
         }
+        if let Some(what) = app.looking_for() {
+            ui.spinner();
+            ui.label(what);
+        }
     });
     let columns = data.columns();
     let width = 60.0 + COLUMN_WIDTH * columns.len() as f32;
