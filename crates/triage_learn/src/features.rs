@@ -9,6 +9,7 @@ use fast_image_resize::images::Image;
 use fast_image_resize::{PixelType, ResizeOptions, Resizer};
 use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
+use linfa_linalg::eigh::EighInto;
 use linfa_reduction::Pca;
 use ndarray::{Array2, Axis};
 
@@ -155,14 +156,27 @@ pub fn map_2d(features: &Array2<f64>) -> Result<(Vec<[f64; 2]>, [f64; 2])> {
     }
     let step = n.div_ceil(MAP_FIT_ROWS);
     let fit_rows: Vec<usize> = (0..n).step_by(step).collect();
-    let data = DatasetBase::from(x.select(Axis(0), &fit_rows));
-    let pca = Pca::params(2)
-        .fit(&data)
+    // The exact eigenvectors of the sample's covariance: linfa's PCA takes
+    // a randomised truncated SVD, which on small inputs can miss the first
+    // direction by tens of degrees.
+    let sample = x.select(Axis(0), &fit_rows);
+    let mean = sample
+        .mean_axis(Axis(0))
+        .ok_or_else(|| Error::Features("a map needs rows".into()))?;
+    let centred = sample - &mean;
+    let covariance = centred.t().dot(&centred) / fit_rows.len() as f64;
+    let (values, vectors) = covariance
+        .eigh_into()
         .map_err(|e| Error::Features(e.to_string()))?;
-    let ratio = pca.explained_variance_ratio();
-    let reduced: Array2<f64> = pca.predict(&x);
+    let mut by_variance: Vec<usize> = (0..dim).collect();
+    by_variance.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+    let basis = vectors.select(Axis(1), &by_variance[..2]);
+    x -= &mean;
+    let reduced = x.dot(&basis);
+    let total = values.iter().map(|v| v.max(0.0)).sum::<f64>().max(1e-12);
+    let share = |k: usize| values[by_variance[k]].max(0.0) / total;
     let points = reduced.rows().into_iter().map(|r| [r[0], r[1]]).collect();
-    Ok((points, [ratio[0], ratio.get(1).copied().unwrap_or(0.0)]))
+    Ok((points, [share(0), share(1)]))
 }
 
 /// See [`map_2d`].
@@ -194,6 +208,20 @@ mod tests {
         let decreasing = first.windows(2).all(|w| w[1] <= w[0] + 0.05);
         assert!(increasing || decreasing);
         assert!(map_2d(&Array2::zeros((2, 3))).is_err());
+    }
+
+    #[test]
+    fn map_2d_gives_each_axis_its_share_of_all_the_variance() {
+        // Four directions, each taken by a quarter of the rows: two axes
+        // show about half of the variance, not all of it.
+        let n = 400;
+        let flat: Vec<f64> = (0..n)
+            .flat_map(|i| (0..4).map(move |d| if i % 4 == d { 1.0 } else { 0.0 }))
+            .collect();
+        let x = Array2::from_shape_vec((n, 4), flat).unwrap();
+        let (_, ratio) = map_2d(&x).unwrap();
+        assert!((ratio[0] - 1.0 / 3.0).abs() < 0.02, "{ratio:?}");
+        assert!((ratio[1] - 1.0 / 3.0).abs() < 0.02, "{ratio:?}");
     }
 
     #[test]
