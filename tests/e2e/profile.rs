@@ -165,7 +165,10 @@ fn a_streamed_profile_says_so_and_agrees_with_the_exact_one() {
         "{report}"
     );
     let out = triage_ok(&["profile", PENGUINS_CSV, "--streaming"]);
-    assert!(out.contains("344 rows, 9 columns, streamed"), "{out}");
+    assert!(
+        out.contains("344 rows, 9 columns, 0 duplicate rows, streamed"),
+        "{out}"
+    );
     // Both at once is refused by the parser.
     let both = triage(&["profile", PENGUINS_CSV, "--exact", "--streaming"]);
     assert!(!both.status.success());
@@ -196,13 +199,17 @@ fn a_streamed_project_profile_agrees_with_the_exact_one() {
     assert!(label, "the label column is profiled");
 }
 
-/// A streamed profile's columns against the exact profile's, wherever both
-/// are exact: names, kinds, counts, missing and distinct values, top
-/// values, min, max and mean.
+/// A streamed profile against the exact one, wherever both are exact:
+/// duplicate rows, and the columns' names, kinds, counts, missing and
+/// distinct values, top values, min, max and mean.
 fn agree_where_both_are_exact(streamed: &serde_json::Value, exact: &serde_json::Value) {
     let columns = |p: &serde_json::Value| p["columns"].as_array().unwrap().clone();
     let (s, e) = (columns(streamed), columns(exact));
     assert_eq!(s.len(), e.len());
+    assert_eq!(
+        streamed["dataset"]["duplicate_rows"],
+        exact["dataset"]["duplicate_rows"]
+    );
     for (s, e) in s.iter().zip(&e) {
         for field in ["name", "kind", "count", "missing", "distinct", "top_values"] {
             assert_eq!(s[field], e[field], "{} {field}", e["name"]);

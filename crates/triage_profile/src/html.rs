@@ -213,7 +213,11 @@ pub fn report_with(profile: &Profile, sections: &[Section]) -> Result<String> {
         cols = profile.columns.len(),
         facts = match profile.method.mode {
             Mode::Exact => format!("{} duplicate rows", profile.dataset.duplicate_rows),
-            Mode::Streaming => escape(&approximate(&profile.method)),
+            Mode::Streaming => format!(
+                "{} duplicate rows, {}",
+                profile.dataset.duplicate_rows,
+                escape(&approximate(&profile.method))
+            ),
         },
         schema = escape(&profile.schema),
     );

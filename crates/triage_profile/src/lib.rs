@@ -262,18 +262,28 @@ fn check_options(names: &[&str], source: &str, options: &Options) -> Result<()> 
     Ok(())
 }
 
-/// Rows that repeat an earlier row, counted by 64-bit row hashes (polars'
-/// `hash_rows`, in parallel). Two different rows share a hash with
-/// probability about n²/2⁶⁵: 3·10⁻⁸ for a million rows.
+/// Rows that repeat an earlier row, counted by 64-bit row hashes. Two
+/// different rows share a hash with probability about n²/2⁶⁵: 3·10⁻⁸ for
+/// a million rows.
 fn duplicate_rows(df: &DataFrame) -> Result<u64> {
+    Ok(repeated(row_hashes(df)?))
+}
+
+/// Each row's 64-bit hash (polars' `hash_rows`, in parallel), with a fixed
+/// seed, so the hashes of a table's batches can be pooled.
+pub(crate) fn row_hashes(df: &DataFrame) -> Result<Vec<u64>> {
     if df.width() == 0 || df.height() == 0 {
-        return Ok(0);
+        return Ok(Vec::new());
     }
-    let hashes = df.clone().hash_rows(None)?;
-    let mut hashes: Vec<u64> = hashes.into_no_null_iter().collect();
+    let seeded = PlSeedableRandomStateQuality::seed_from_u64(0x7269_6167_6500);
+    let hashes = df.clone().hash_rows(Some(seeded))?;
+    Ok(hashes.into_no_null_iter().collect())
+}
+
+/// How many of `hashes` repeat an earlier one.
+pub(crate) fn repeated(mut hashes: Vec<u64>) -> u64 {
     hashes.par_sort_unstable();
-    let distinct = 1 + hashes.windows(2).filter(|w| w[0] != w[1]).count();
-    Ok((hashes.len() - distinct) as u64)
+    hashes.windows(2).filter(|w| w[0] == w[1]).count() as u64
 }
 
 /// Adds an image profile to a table profile (or to an empty one), and its

@@ -654,7 +654,6 @@ fn streaming_penguins_match_the_exact_profile_where_both_are_exact() {
     assert_eq!(
         streamed.method.omitted,
         [
-            "duplicate rows",
             "Spearman correlations",
             "categorical associations",
             "label views"
@@ -678,24 +677,33 @@ fn streaming_profile_of_many_batches_stays_within_its_bounds() {
     };
     let colours = ["red", "green", "blue", "amber"];
     let rows = 300_000;
-    for i in 0..rows {
+    // The last 1,000 rows repeat the first 1,000: duplicates batches apart.
+    let repeats = 1_000;
+    let mut first = String::new();
+    for i in 0..rows - repeats {
         let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
         let x = (next() % 50_000) as f64 / 4.0;
         let colour = colours[(next() % 100).min(97) as usize / 25];
-        use std::fmt::Write as _;
-        let _ = writeln!(
-            csv,
-            "r{i},{x},{:.6},{colour},2024-01-{:02}",
+        let line = format!(
+            "r{i},{x},{:.6},{colour},2024-01-{:02}\n",
             (-u.max(1e-12).ln()) * 3.0,
             1 + i % 28
         );
+        if i < repeats {
+            first.push_str(&line);
+        }
+        csv.push_str(&line);
     }
+    csv.push_str(&first);
     let path = write(dir.path(), "big.csv", csv.as_bytes());
     let exact = profile_table(&path, &Options::default()).unwrap();
     let streamed =
         triage_profile::streaming::profile_table_streaming(&path, &Options::default()).unwrap();
     let error = streamed.method.quantile_rank_error.unwrap();
     assert_eq!(streamed.rows, rows);
+    assert_eq!(exact.dataset.duplicate_rows, repeats);
+    assert_eq!(streamed.dataset.duplicate_rows, repeats);
+    assert!(streamed.alerts.iter().any(|a| a.kind == "duplicates"));
     for (s, e) in streamed.columns.iter().zip(&exact.columns) {
         assert_eq!(
             (s.count, s.missing, s.kind),

@@ -91,7 +91,8 @@ pub fn run(args: Args) -> Result<Finished> {
                 format!("{} duplicate rows", profile.dataset.duplicate_rows)
             }
             triage_api::ProfileMode::Streaming => format!(
-                "streamed: estimates within the bounds in --json; not computed: {}",
+                "{} duplicate rows, streamed: estimates within the bounds in --json; not computed: {}",
+                profile.dataset.duplicate_rows,
                 profile.method.omitted.join(", ")
             ),
         };
