@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use polars::prelude::{Column, DataFrame};
+use polars::prelude::{Column, DataFrame, DataType, PlSmallStr};
 use triage_core::ItemKind;
 use triage_data::table::RowChunks;
 use triage_profile::images::{ImageInput, profile_images};
@@ -627,11 +627,13 @@ fn label_names(frame: &DataFrame) -> [String; 3] {
     })
 }
 
-/// A project table summarised a chunk at a time, with the columns and
-/// types of its first chunk.
+/// A project table summarised a chunk at a time: the columns and types of
+/// its first chunk, then its label, source and confidence columns, then
+/// any column a later chunk brought (missing in the rows before it).
 struct StreamedTable {
-    columns: Vec<(polars::prelude::PlSmallStr, polars::prelude::DataType)>,
+    columns: Vec<(PlSmallStr, DataType)>,
     names: [String; 3],
+    later: Vec<(PlSmallStr, DataType)>,
     summary: TableSummary,
 }
 
@@ -648,38 +650,54 @@ impl StreamedTable {
     fn add(table: &mut Option<Self>, chunk: DataFrame, cells: &mut LabelCellColumns) -> Result<()> {
         let (labels, sources, confidence) = std::mem::take(cells);
         let height = chunk.height();
-        let (columns, names) = match table {
-            Some(t) => (t.columns.clone(), t.names.clone()),
+        let typed = |c: &Column| (c.name().clone(), c.dtype().clone());
+        let (columns, names, mut later) = match table {
+            Some(t) => (t.columns.clone(), t.names.clone(), t.later.clone()),
             None => (
-                chunk
-                    .columns()
-                    .iter()
-                    .map(|c| (c.name().clone(), c.dtype().clone()))
-                    .collect(),
+                chunk.columns().iter().map(typed).collect(),
                 label_names(&chunk),
+                Vec::new(),
             ),
         };
-        let mut conformed = columns
+        let known = |name: &PlSmallStr| {
+            columns.iter().chain(&later).any(|(n, _)| n == name) || names.iter().any(|n| n == name)
+        };
+        let new: Vec<_> = chunk
+            .columns()
             .iter()
-            .map(|(name, dtype)| match chunk.column(name) {
-                Ok(c) => c.cast(dtype),
-                Err(_) => Ok(Column::full_null(name.clone(), height, dtype)),
-            })
-            .collect::<polars::prelude::PolarsResult<Vec<Column>>>()
-            .map_err(frame_err)?;
+            .filter(|c| !known(c.name()))
+            .map(typed)
+            .collect();
+        later.extend(new);
+        // A value that does not fit its column's type counts as missing.
+        let conform = |cols: &[(PlSmallStr, DataType)]| {
+            cols.iter()
+                .map(|(name, dtype)| match chunk.column(name) {
+                    Ok(c) => c.cast(dtype),
+                    Err(_) => Ok(Column::full_null(name.clone(), height, dtype)),
+                })
+                .collect::<polars::prelude::PolarsResult<Vec<Column>>>()
+                .map_err(frame_err)
+        };
+        let mut conformed = conform(&columns)?;
         conformed.extend([
             Column::new(names[0].as_str().into(), labels),
             Column::new(names[1].as_str().into(), sources),
             Column::new(names[2].as_str().into(), confidence),
         ]);
+        conformed.extend(conform(&later)?);
         let frame = DataFrame::new(height, conformed).map_err(frame_err)?;
         let part = TableSummary::of_batch(&frame).map_err(profile_err)?;
         match table {
-            Some(t) => t.summary.merge(&part).map_err(profile_err),
+            Some(t) => {
+                t.later = later;
+                t.summary.merge(&part).map_err(profile_err)
+            }
             None => {
                 *table = Some(Self {
                     columns,
                     names,
+                    later,
                     summary: part,
                 });
                 Ok(())
@@ -691,6 +709,41 @@ impl StreamedTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A column first seen in a later chunk is profiled, missing in the
+    /// rows before it; a value that does not fit its column's type counts
+    /// as missing.
+    #[test]
+    fn a_streamed_project_keeps_columns_a_later_chunk_brings() {
+        let chunk = |columns: Vec<Column>| DataFrame::new(2, columns).unwrap();
+        let cells = || -> LabelCellColumns {
+            (
+                vec![Some("a".into()), None],
+                vec![Some("human"), None],
+                vec![None, None],
+            )
+        };
+        let mut table = None;
+        let first = chunk(vec![Column::new("x".into(), [1i64, 2])]);
+        StreamedTable::add(&mut table, first, &mut cells()).unwrap();
+        let second = chunk(vec![
+            Column::new("x".into(), ["3", "three"]),
+            Column::new("note".into(), ["hi", "there"]),
+        ]);
+        StreamedTable::add(&mut table, second, &mut cells()).unwrap();
+        let third = chunk(vec![Column::new("x".into(), [5i64, 6])]);
+        StreamedTable::add(&mut table, third, &mut cells()).unwrap();
+        let profile = table
+            .unwrap()
+            .summary
+            .into_profile("p", &triage_profile::Options::default())
+            .unwrap();
+        let column = |name: &str| profile.columns.iter().find(|c| c.name == name).unwrap();
+        assert_eq!(profile.rows, 6);
+        assert_eq!((column("x").count, column("x").missing), (5, 1));
+        assert_eq!((column("note").count, column("note").missing), (2, 4));
+        assert_eq!(column("label").count, 3);
+    }
 
     #[test]
     fn a_table_is_streamed_when_it_would_take_over_half_the_free_memory() {

@@ -260,16 +260,21 @@ impl TableSummary {
         })
     }
 
-    /// Adds another part of the same table (the same columns, in the same
-    /// order, of the same types).
+    /// Adds another part of the same table: the same columns, in the same
+    /// order, of the same types, except that either part may have more
+    /// columns after the other's (columns a later part brought), which are
+    /// missing in every row of the narrower part.
     pub fn merge(&mut self, other: &Self) -> Result<()> {
-        if self.columns.len() != other.columns.len() {
-            return Err(Error::Invalid(format!(
-                "a part with {} columns cannot merge with one of {}",
-                other.columns.len(),
-                self.columns.len()
-            )));
-        }
+        let widened;
+        let other = if other.columns.len() < self.columns.len() {
+            let mut o = other.clone();
+            o.widen_to(self)?;
+            widened = o;
+            &widened
+        } else {
+            self.widen_to(other)?;
+            other
+        };
         for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
             mine.merge(theirs)?;
         }
@@ -279,6 +284,48 @@ impl TableSummary {
         self.row_hashes.extend_from_slice(&other.row_hashes);
         self.rows += other.rows;
         Ok(())
+    }
+
+    /// Adds `wider`'s columns past this part's own, missing in each of this
+    /// part's rows; this part's columns must begin `wider`'s.
+    fn widen_to(&mut self, wider: &Self) -> Result<()> {
+        let extra = wider.columns.get(self.columns.len()..).unwrap_or_default();
+        if extra.is_empty() {
+            return Ok(());
+        }
+        for (mine, theirs) in self.columns.iter().zip(&wider.columns) {
+            if (&mine.name, &mine.dtype) != (&theirs.name, &theirs.dtype) {
+                return Err(Error::Invalid(format!(
+                    "column `{}` ({}) cannot merge with `{}` ({})",
+                    mine.name, mine.dtype, theirs.name, theirs.dtype
+                )));
+            }
+        }
+        let numeric_before = self.numeric_columns();
+        for c in extra {
+            let empty = Column::full_null(c.name.as_str().into(), self.rows as usize, &c.dtype);
+            self.columns.push(ColumnSummary::of(&empty)?);
+        }
+        // The pairs are laid out by the count of numeric columns: lay them
+        // out again, the new column's pairs empty.
+        let m = self.numeric_columns();
+        let mut pairs = vec![CoMoments::default(); m * m.saturating_sub(1) / 2];
+        for a in 0..numeric_before {
+            for b in a + 1..numeric_before {
+                pairs[pair_index(m, a, b)] = self.pairs[pair_index(numeric_before, a, b)];
+            }
+        }
+        self.pairs = pairs;
+        Ok(())
+    }
+
+    /// How many columns the co-moments cover.
+    fn numeric_columns(&self) -> usize {
+        self.columns
+            .iter()
+            .filter(|c| is_number(&c.dtype))
+            .take(MAX_PAIR_COLUMNS)
+            .count()
     }
 
     /// The profile the summary gives, as [`crate::profile_frame`] would
@@ -344,11 +391,7 @@ impl TableSummary {
         }
         if correlated.len() >= 2 {
             let m = numeric_index.len();
-            // The pair (a, b), a < b, in the upper triangle row by row.
-            let pair = |a: usize, b: usize| {
-                let (a, b) = (a.min(b), a.max(b));
-                a * m - a * (a + 1) / 2 + (b - a - 1)
-            };
+            let pair = |a: usize, b: usize| pair_index(m, a.min(b), a.max(b));
             profile.dataset.numeric_correlations = Some(CorrelationMatrix {
                 columns: correlated.iter().map(|c| c.1.clone()).collect(),
                 primary: symmetric(correlated.len(), |i, j| {
@@ -360,6 +403,12 @@ impl TableSummary {
         profile.alerts = alerts::alerts(&profile, &mixed);
         Ok(profile)
     }
+}
+
+/// Where the pair (a, b), a < b, of `m` numeric columns sits in the upper
+/// triangle, row by row.
+fn pair_index(m: usize, a: usize, b: usize) -> usize {
+    a * m - a * (a + 1) / 2 + (b - a - 1)
 }
 
 impl ColumnSummary {

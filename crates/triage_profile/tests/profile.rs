@@ -821,3 +821,67 @@ fn a_table_in_parts_profiles_as_one_and_names_the_parts_it_could_not_read() {
     let err = profile_parts_streaming(&unreadable, "lake", &Options::default()).unwrap_err();
     assert!(err.to_string().contains(damaged.to_str().unwrap()), "{err}");
 }
+
+/// A part that brought a column the earlier parts lacked merges as if
+/// those parts had it missing in every row, in either order, and the
+/// profile agrees with the exact one of the same rows.
+#[test]
+fn parts_with_a_column_the_others_lack_merge_as_if_it_were_missing() {
+    use polars::prelude::{Column, DataFrame, DataType};
+    use triage_profile::streaming::TableSummary;
+    let n = 40;
+    let a: Vec<i64> = (0..2 * n).collect();
+    let b: Vec<String> = (0..2 * n).map(|i| format!("v{}", i % 3)).collect();
+    let c: Vec<Option<f64>> = (0..2 * n)
+        .map(|i| (i >= n).then(|| (i * i) as f64 / 7.0))
+        .collect();
+    let frame = |rows: std::ops::Range<i64>, with_c: bool| {
+        let r = rows.start as usize..rows.end as usize;
+        let mut columns = vec![
+            Column::new("a".into(), &a[r.clone()]),
+            Column::new("b".into(), &b[r.clone()]),
+        ];
+        if with_c {
+            columns.push(Column::new("c".into(), &c[r.clone()]));
+        }
+        DataFrame::new(r.len(), columns).unwrap()
+    };
+    let narrow = TableSummary::of_batch(&frame(0..n, false)).unwrap();
+    let wide = TableSummary::of_batch(&frame(n..2 * n, true)).unwrap();
+    let mut all = frame(0..n, false);
+    all.with_column(Column::full_null(
+        "c".into(),
+        n as usize,
+        &DataType::Float64,
+    ))
+    .unwrap();
+    all.vstack_mut(&frame(n..2 * n, true)).unwrap();
+    let exact = triage_profile::profile_frame(&all, "t", &Options::default()).unwrap();
+    let (mut first, mut second) = (narrow.clone(), wide.clone());
+    first.merge(&wide).unwrap();
+    second.merge(&narrow).unwrap();
+    for merged in [first, second] {
+        let p = merged.into_profile("t", &Options::default()).unwrap();
+        let c = column(&p, "c");
+        assert_eq!((c.count, c.missing), (n as u64, n as u64));
+        for name in ["a", "b", "c"] {
+            let (s, e) = (column(&p, name), column(&exact, name));
+            assert_eq!(
+                (s.count, s.missing, s.distinct),
+                (e.count, e.missing, e.distinct)
+            );
+            if let (Some(s), Some(e)) = (&s.numeric, &e.numeric) {
+                assert_eq!((s.min, s.max), (e.min, e.max), "{name}");
+                assert!((s.mean - e.mean).abs() < 1e-9, "{name}");
+            }
+        }
+        let r = |p: &Profile| p.dataset.numeric_correlations.as_ref().unwrap().primary[0][1];
+        assert!((r(&p).unwrap() - r(&exact).unwrap()).abs() < 1e-9);
+    }
+    // A part whose columns do not begin the other's is refused.
+    let other =
+        TableSummary::of_batch(&DataFrame::new(1, vec![Column::new("z".into(), &[1i64])]).unwrap())
+            .unwrap();
+    let mut wide = wide;
+    assert!(wide.merge(&other).is_err());
+}
