@@ -466,10 +466,9 @@ impl Project {
 
     /// [`Project::profile`] a chunk of rows at a time: each chunk is
     /// summarised and merged ([`triage_profile::streaming`]), so memory
-    /// stays that of a chunk. The first chunk's columns and types are the
-    /// table's; a later chunk is cast to them (a value that does not fit
-    /// counts as missing, a column first seen later is left out), and the
-    /// embedding axes are left out.
+    /// stays that of a chunk. A column keeps the type of the first chunk
+    /// that has it; a later value that does not fit counts as missing and
+    /// raises a mixed-types alert. The embedding axes are left out.
     fn profile_streaming(&self, options: &ProfileOptions) -> Result<Profile> {
         let mut payloads = RowChunks::default();
         let mut cells = (Vec::new(), Vec::new(), Vec::new());
@@ -496,11 +495,8 @@ impl Project {
         let label = table.names[0].clone();
         let mut kinds = options.kinds.clone();
         kinds.entry(label).or_insert(Kind::Categorical);
-        let opts = self.project_options(kinds, table.names, None)?;
-        table
-            .summary
-            .into_profile(&self.dir.display().to_string(), &opts)
-            .map_err(profile_err)
+        let opts = self.project_options(kinds, table.names.clone(), None)?;
+        table.into_profile(&self.dir.display().to_string(), &opts)
     }
 
     /// The profile options of a project table with these label, source
@@ -634,6 +630,8 @@ struct StreamedTable {
     columns: Vec<(PlSmallStr, DataType)>,
     names: [String; 3],
     later: Vec<(PlSmallStr, DataType)>,
+    /// Per column, how many values did not fit its type.
+    unfit: Vec<(PlSmallStr, DataType, u64)>,
     summary: TableSummary,
 }
 
@@ -651,11 +649,17 @@ impl StreamedTable {
         let (labels, sources, confidence) = std::mem::take(cells);
         let height = chunk.height();
         let typed = |c: &Column| (c.name().clone(), c.dtype().clone());
-        let (columns, names, mut later) = match table {
-            Some(t) => (t.columns.clone(), t.names.clone(), t.later.clone()),
+        let (columns, names, mut later, mut unfit) = match table {
+            Some(t) => (
+                t.columns.clone(),
+                t.names.clone(),
+                t.later.clone(),
+                std::mem::take(&mut t.unfit),
+            ),
             None => (
                 chunk.columns().iter().map(typed).collect(),
                 label_names(&chunk),
+                Vec::new(),
                 Vec::new(),
             ),
         };
@@ -669,15 +673,26 @@ impl StreamedTable {
             .map(typed)
             .collect();
         later.extend(new);
-        // A value that does not fit its column's type counts as missing.
-        let conform = |cols: &[(PlSmallStr, DataType)]| {
-            cols.iter()
-                .map(|(name, dtype)| match chunk.column(name) {
-                    Ok(c) => c.cast(dtype),
-                    Err(_) => Ok(Column::full_null(name.clone(), height, dtype)),
-                })
-                .collect::<polars::prelude::PolarsResult<Vec<Column>>>()
-                .map_err(frame_err)
+        // A value that does not fit its column's type counts as missing,
+        // and is counted.
+        let mut conform = |cols: &[(PlSmallStr, DataType)]| -> Result<Vec<Column>> {
+            let mut out = Vec::with_capacity(cols.len());
+            for (name, dtype) in cols {
+                let Ok(c) = chunk.column(name) else {
+                    out.push(Column::full_null(name.clone(), height, dtype));
+                    continue;
+                };
+                let cast = c.cast(dtype).map_err(frame_err)?;
+                let lost = (cast.null_count() - c.null_count()) as u64;
+                if lost > 0 {
+                    match unfit.iter_mut().find(|(n, _, _)| n == name) {
+                        Some(u) => u.2 += lost,
+                        None => unfit.push((name.clone(), dtype.clone(), lost)),
+                    }
+                }
+                out.push(cast);
+            }
+            Ok(out)
         };
         let mut conformed = conform(&columns)?;
         conformed.extend([
@@ -690,7 +705,7 @@ impl StreamedTable {
         let part = TableSummary::of_batch(&frame).map_err(profile_err)?;
         match table {
             Some(t) => {
-                t.later = later;
+                (t.later, t.unfit) = (later, unfit);
                 t.summary.merge(&part).map_err(profile_err)
             }
             None => {
@@ -698,11 +713,35 @@ impl StreamedTable {
                     columns,
                     names,
                     later,
+                    unfit,
                     summary: part,
                 });
                 Ok(())
             }
         }
+    }
+
+    /// The table's profile, with a mixed-types alert for each column some
+    /// of whose values did not fit its type.
+    fn into_profile(self, source: &str, options: &triage_profile::Options) -> Result<Profile> {
+        let mut profile = self
+            .summary
+            .into_profile(source, options)
+            .map_err(profile_err)?;
+        let rows = profile.rows.max(1) as f64;
+        for (name, dtype, lost) in self.unfit {
+            profile.alerts.push(triage_profile::Alert {
+                kind: "mixed-types".into(),
+                column: Some(name.to_string()),
+                message: format!(
+                    "{lost} of its values did not fit {dtype}, the type the column has in the \
+                     first chunk that holds it, and were counted as missing"
+                ),
+                value: lost as f64 / rows,
+                threshold: 0.0,
+            });
+        }
+        Ok(profile)
     }
 }
 
@@ -735,9 +774,22 @@ mod tests {
         StreamedTable::add(&mut table, third, &mut cells()).unwrap();
         let profile = table
             .unwrap()
-            .summary
             .into_profile("p", &triage_profile::Options::default())
             .unwrap();
+        let mixed: Vec<_> = profile
+            .alerts
+            .iter()
+            .filter(|a| a.kind == "mixed-types")
+            .map(|a| (a.column.as_deref(), a.message.as_str()))
+            .collect();
+        assert_eq!(
+            mixed,
+            [(
+                Some("x"),
+                "1 of its values did not fit i64, the type the column has in the first chunk \
+                 that holds it, and were counted as missing"
+            )]
+        );
         let column = |name: &str| profile.columns.iter().find(|c| c.name == name).unwrap();
         assert_eq!(profile.rows, 6);
         assert_eq!((column("x").count, column("x").missing), (5, 1));
