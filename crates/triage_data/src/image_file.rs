@@ -228,7 +228,12 @@ fn write_thumbnail(image: &image::RgbImage, dest: &Path) -> Result<(), String> {
     };
     let dir = dest.parent().ok_or("thumbnail path has no folder")?;
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let tmp = dest.with_extension(format!("tmp{}", std::process::id()));
+    // Files with the same content share a thumbnail, and a folder's files
+    // are read in parallel: each write gets its own temporary name, and
+    // the renames replace one another with the same bytes.
+    static WRITES: AtomicU64 = AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, Ordering::Relaxed);
+    let tmp = dest.with_extension(format!("tmp{}-{n}", std::process::id()));
     let mut out = Vec::with_capacity(pixels.len() / 4);
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
         .write_image(&pixels, w, h, image::ExtendedColorType::Rgb8)
@@ -291,6 +296,26 @@ pub(crate) fn first_folder(root: &Path, path: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Two files with the same content, read at once, write the same
+    /// thumbnail at once: both writes succeed.
+    #[test]
+    fn the_same_thumbnail_written_from_many_threads_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("ab").join("abcdef.jpg");
+        let image = image::RgbImage::from_fn(300, 200, |x, y| image::Rgb([x as u8, y as u8, 7]));
+        let results: Vec<_> = (0..64)
+            .into_par_iter()
+            .map(|_| write_thumbnail(&image, &dest))
+            .collect();
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert!(image::open(&dest).is_ok());
+        let left: Vec<_> = std::fs::read_dir(dest.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["abcdef.jpg"]);
+    }
 
     fn write_png(path: &Path, w: u32, h: u32) {
         let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([x as u8, y as u8, 7]));
