@@ -266,24 +266,42 @@ fn check_options(names: &[&str], source: &str, options: &Options) -> Result<()> 
 /// different rows share a hash with probability about n²/2⁶⁵: 3·10⁻⁸ for
 /// a million rows.
 fn duplicate_rows(df: &DataFrame) -> Result<u64> {
-    Ok(repeated(row_hashes(df)?))
+    Ok(repeated(&[sorted_row_hashes(df)?]))
 }
 
-/// Each row's 64-bit hash (polars' `hash_rows`, in parallel), with a fixed
-/// seed, so the hashes of a table's batches can be pooled.
-pub(crate) fn row_hashes(df: &DataFrame) -> Result<Vec<u64>> {
+/// Each row's 64-bit hash (polars' `hash_rows`, in parallel), sorted. The
+/// seed is fixed, so the hashes of a table's batches can be pooled.
+pub(crate) fn sorted_row_hashes(df: &DataFrame) -> Result<Vec<u64>> {
     if df.width() == 0 || df.height() == 0 {
         return Ok(Vec::new());
     }
     let seeded = PlSeedableRandomStateQuality::seed_from_u64(0x7269_6167_6500);
     let hashes = df.clone().hash_rows(Some(seeded))?;
-    Ok(hashes.into_no_null_iter().collect())
+    let mut hashes: Vec<u64> = hashes.into_no_null_iter().collect();
+    hashes.par_sort_unstable();
+    Ok(hashes)
 }
 
-/// How many of `hashes` repeat an earlier one.
-pub(crate) fn repeated(mut hashes: Vec<u64>) -> u64 {
-    hashes.par_sort_unstable();
-    hashes.windows(2).filter(|w| w[0] == w[1]).count() as u64
+/// How many hashes, over all the sorted `runs`, repeat an earlier one: a
+/// k-way merge, so the runs are never copied into one.
+pub(crate) fn repeated(runs: &[Vec<u64>]) -> u64 {
+    use std::cmp::Reverse;
+    let mut heads: std::collections::BinaryHeap<Reverse<(u64, usize, usize)>> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(r, run)| Some(Reverse((*run.first()?, r, 0))))
+        .collect();
+    let (mut last, mut count) = (None, 0);
+    while let Some(Reverse((hash, r, i))) = heads.pop() {
+        if last == Some(hash) {
+            count += 1;
+        }
+        last = Some(hash);
+        if let Some(&next) = runs[r].get(i + 1) {
+            heads.push(Reverse((next, r, i + 1)));
+        }
+    }
+    count
 }
 
 /// Adds an image profile to a table profile (or to an empty one), and its

@@ -69,13 +69,14 @@ enum Values {
 
 /// A whole table's summary: each column's, the co-moments of every pair
 /// of numeric columns (upper triangle, row by row), and every row's hash
-/// for duplicate rows (8 bytes a row: far below the rows themselves).
+/// for duplicate rows (8 bytes a row, far below the rows themselves), one
+/// sorted run a batch, so nothing is copied as the table grows.
 #[derive(Debug, Clone)]
 pub struct TableSummary {
     rows: u64,
     columns: Vec<ColumnSummary>,
     pairs: Vec<CoMoments>,
-    row_hashes: Vec<u64>,
+    row_hashes: Vec<Vec<u64>>,
 }
 
 fn is_number(dtype: &DataType) -> bool {
@@ -256,7 +257,7 @@ impl TableSummary {
             rows: df.height() as u64,
             columns,
             pairs,
-            row_hashes: crate::row_hashes(df)?,
+            row_hashes: vec![crate::sorted_row_hashes(df)?],
         })
     }
 
@@ -281,7 +282,7 @@ impl TableSummary {
         for (mine, theirs) in self.pairs.iter_mut().zip(&other.pairs) {
             mine.merge(theirs);
         }
-        self.row_hashes.extend_from_slice(&other.row_hashes);
+        self.row_hashes.extend(other.row_hashes.iter().cloned());
         self.rows += other.rows;
         Ok(())
     }
@@ -293,13 +294,17 @@ impl TableSummary {
         if extra.is_empty() {
             return Ok(());
         }
-        for (mine, theirs) in self.columns.iter().zip(&wider.columns) {
-            if (&mine.name, &mine.dtype) != (&theirs.name, &theirs.dtype) {
-                return Err(Error::Invalid(format!(
-                    "column `{}` ({}) cannot merge with `{}` ({})",
-                    mine.name, mine.dtype, theirs.name, theirs.dtype
-                )));
-            }
+        let fits = self
+            .columns
+            .iter()
+            .zip(&wider.columns)
+            .all(|(a, b)| (&a.name, &a.dtype) == (&b.name, &b.dtype));
+        if !fits {
+            return Err(Error::Invalid(format!(
+                "a part with columns {} cannot merge with one with columns {}",
+                self.column_list(),
+                wider.column_list()
+            )));
         }
         let numeric_before = self.numeric_columns();
         for c in extra {
@@ -317,6 +322,20 @@ impl TableSummary {
         }
         self.pairs = pairs;
         Ok(())
+    }
+
+    /// The first columns, with their types, for errors.
+    fn column_list(&self) -> String {
+        let mut shown: Vec<String> = self
+            .columns
+            .iter()
+            .take(5)
+            .map(|c| format!("{} ({})", c.name, c.dtype))
+            .collect();
+        if self.columns.len() > 5 {
+            shown.push(format!("… {} in all", self.columns.len()));
+        }
+        shown.join(", ")
     }
 
     /// How many columns the co-moments cover.
@@ -354,7 +373,7 @@ impl TableSummary {
             rows: self.rows,
             columns: Vec::new(),
             dataset: DatasetFacts {
-                duplicate_rows: crate::repeated(self.row_hashes),
+                duplicate_rows: crate::repeated(&self.row_hashes),
                 numeric_correlations: None,
                 categorical_associations: None,
             },
