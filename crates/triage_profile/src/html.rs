@@ -189,9 +189,17 @@ pub fn report(profile: &Profile) -> Result<String> {
 
 /// What a streamed profile's reader should know, in one sentence.
 pub fn approximate(method: &Method) -> String {
+    let duplicates = match method.duplicate_rows_sampled {
+        Some(share) if share < 1.0 => format!(
+            "; duplicate rows estimated from {:.1}% of the rows",
+            share * 100.0
+        ),
+        _ => String::new(),
+    };
     format!(
         "approximate: streamed in batches; quantiles and histograms within {:.2}% of the rows \
-         in rank, distinct counts marked ≈ within {:.2}% (standard error); not computed: {}",
+         in rank, distinct counts marked ≈ within {:.2}% (standard error){duplicates}; not \
+         computed: {}",
         method.quantile_rank_error.unwrap_or(0.0) * 100.0,
         method.distinct_standard_error.unwrap_or(0.0) * 100.0,
         method.omitted.join(", ")

@@ -124,6 +124,11 @@ pub struct Method {
     /// Streaming: the relative standard error of a distinct count that is
     /// not exact (`distinct_exact` false).
     pub distinct_standard_error: Option<f64>,
+    /// Streaming: the share of the rows `duplicate_rows` was counted on
+    /// (rows and their copies are sampled together by their hash, and the
+    /// count scaled up); 1 when it is exact.
+    #[serde(default)]
+    pub duplicate_rows_sampled: Option<f64>,
     /// Streaming: what was left out because it needs every row at once.
     pub omitted: Vec<String>,
 }

@@ -602,6 +602,90 @@ impl<K: std::hash::Hash + Eq + Ord + Clone> FrequentValues<K> {
     }
 }
 
+/// How many row hashes a streamed profile keeps: 16 MiB.
+pub const ROW_HASH_BUDGET: usize = 1 << 21;
+
+/// Rows' 64-bit hashes, for counting duplicate rows in bounded memory:
+/// every row's while they number at most `budget`; past that, only hashes
+/// whose top `level` bits are zero. A row and its copies share a hash, so
+/// they are kept or dropped together, and the duplicates among the kept
+/// rows, times 2^level, estimate the whole table's. Kept as sorted runs,
+/// one a batch, so nothing is copied as the table grows.
+#[derive(Debug, Clone)]
+pub struct RowHashes {
+    budget: usize,
+    level: u32,
+    runs: Vec<Vec<u64>>,
+}
+
+impl RowHashes {
+    /// Keeps at most `budget` hashes.
+    pub fn new(budget: usize) -> Self {
+        Self {
+            budget,
+            level: 0,
+            runs: Vec::new(),
+        }
+    }
+
+    /// Adds a batch's hashes, sorted.
+    pub fn push_sorted(&mut self, mut run: Vec<u64>) {
+        Self::thin(&mut run, self.level);
+        self.runs.push(run);
+        self.fit();
+    }
+
+    /// Adds another part's hashes.
+    pub fn merge(&mut self, other: &Self) {
+        self.level = self.level.max(other.level);
+        let level = self.level;
+        for run in &mut self.runs {
+            Self::thin(run, level);
+        }
+        for run in &other.runs {
+            let mut run = run.clone();
+            Self::thin(&mut run, level);
+            self.runs.push(run);
+        }
+        self.fit();
+    }
+
+    /// The share of the rows whose hashes are kept: 1 while every row's is.
+    pub fn sampled(&self) -> f64 {
+        0.5f64.powi(self.level as i32)
+    }
+
+    /// Rows that repeat an earlier row: exact while every hash is kept
+    /// (up to hash collisions), else estimated from the sample.
+    pub fn duplicates(&self) -> u64 {
+        crate::repeated(&self.runs) << self.level
+    }
+
+    fn len(&self) -> usize {
+        self.runs.iter().map(Vec::len).sum()
+    }
+
+    /// Halves the sample until it fits the budget.
+    fn fit(&mut self) {
+        while self.len() > self.budget && self.level < 64 {
+            self.level += 1;
+            let level = self.level;
+            for run in &mut self.runs {
+                Self::thin(run, level);
+            }
+        }
+    }
+
+    /// Keeps the hashes whose top `level` bits are zero.
+    fn thin(run: &mut Vec<u64>, level: u32) {
+        if level > 0 {
+            let kept = u64::MAX >> level;
+            run.retain(|&h| h <= kept);
+            run.shrink_to_fit();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -732,6 +816,51 @@ mod tests {
         few.add_counts([("a".to_owned(), 4)]);
         assert_eq!(few.shortfall(), 0);
         assert_eq!(few.top(5), vec![("a".to_owned(), 7), ("b".to_owned(), 5)]);
+    }
+
+    /// Under the budget the count is exact; past it, the sample's count
+    /// scaled up stays near the truth, and merging parts equals one pass.
+    #[test]
+    fn row_hashes_count_duplicates_exactly_then_from_a_sample() {
+        let hash = |i: u64| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (i >> 7);
+        // 200,000 rows: 20,000 values copied 4 times more, and 100,000 once.
+        let rows: Vec<u64> = (0..200_000u64)
+            .map(|i| {
+                if i < 100_000 {
+                    hash(i % 20_000)
+                } else {
+                    hash(i)
+                }
+            })
+            .collect();
+        let truth = 80_000;
+        let runs = |budget: usize, parts: &[&[u64]]| {
+            let mut all = RowHashes::new(budget);
+            for part in parts {
+                let mut one = RowHashes::new(budget);
+                for batch in part.chunks(10_000) {
+                    let mut run = batch.to_vec();
+                    run.sort_unstable();
+                    one.push_sorted(run);
+                }
+                all.merge(&one);
+            }
+            all
+        };
+        let exact = runs(1 << 20, &[&rows]);
+        assert_eq!((exact.duplicates(), exact.sampled()), (truth, 1.0));
+        let sampled = runs(30_000, &[&rows]);
+        assert!(sampled.sampled() <= 0.25, "{}", sampled.sampled());
+        assert!(sampled.len() <= 30_000);
+        let estimate = sampled.duplicates() as f64;
+        assert!(
+            (estimate - truth as f64).abs() < 0.1 * truth as f64,
+            "{estimate}"
+        );
+        let (a, b) = rows.split_at(70_000);
+        let merged = runs(30_000, &[a, b]);
+        assert_eq!(merged.sampled(), sampled.sampled());
+        assert_eq!(merged.duplicates(), sampled.duplicates());
     }
 
     proptest! {

@@ -15,7 +15,7 @@ use crate::dataset::{MAX_PAIR_COLUMNS, symmetric};
 use crate::model::*;
 use crate::sketch::{
     CoMoments, DistinctCounter, FREQUENT_CAPACITY, FrequentValues, Moments, QUANTILE_K,
-    QuantileSketch, number_bytes,
+    QuantileSketch, ROW_HASH_BUDGET, RowHashes, number_bytes,
 };
 use crate::stats::{self, bin_count, from_order_key, order_key};
 use triage_data::table::TablePart;
@@ -68,15 +68,14 @@ enum Values {
 }
 
 /// A whole table's summary: each column's, the co-moments of every pair
-/// of numeric columns (upper triangle, row by row), and every row's hash
-/// for duplicate rows (8 bytes a row, far below the rows themselves), one
-/// sorted run a batch, so nothing is copied as the table grows.
+/// of numeric columns (upper triangle, row by row), and the rows' hashes
+/// for duplicate rows.
 #[derive(Debug, Clone)]
 pub struct TableSummary {
     rows: u64,
     columns: Vec<ColumnSummary>,
     pairs: Vec<CoMoments>,
-    row_hashes: Vec<Vec<u64>>,
+    row_hashes: RowHashes,
 }
 
 fn is_number(dtype: &DataType) -> bool {
@@ -257,7 +256,11 @@ impl TableSummary {
             rows: df.height() as u64,
             columns,
             pairs,
-            row_hashes: vec![crate::sorted_row_hashes(df)?],
+            row_hashes: {
+                let mut hashes = RowHashes::new(ROW_HASH_BUDGET);
+                hashes.push_sorted(crate::sorted_row_hashes(df)?);
+                hashes
+            },
         })
     }
 
@@ -282,7 +285,7 @@ impl TableSummary {
         for (mine, theirs) in self.pairs.iter_mut().zip(&other.pairs) {
             mine.merge(theirs);
         }
-        self.row_hashes.extend(other.row_hashes.iter().cloned());
+        self.row_hashes.merge(&other.row_hashes);
         self.rows += other.rows;
         Ok(())
     }
@@ -373,7 +376,7 @@ impl TableSummary {
             rows: self.rows,
             columns: Vec::new(),
             dataset: DatasetFacts {
-                duplicate_rows: crate::repeated(&self.row_hashes),
+                duplicate_rows: self.row_hashes.duplicates(),
                 numeric_correlations: None,
                 categorical_associations: None,
             },
@@ -384,6 +387,7 @@ impl TableSummary {
                 mode: Mode::Streaming,
                 quantile_rank_error: Some(QuantileSketch::new(QUANTILE_K).rank_error()),
                 distinct_standard_error: Some(DistinctCounter::standard_error()),
+                duplicate_rows_sampled: Some(self.row_hashes.sampled()),
                 omitted: OMITTED.iter().map(|s| s.to_string()).collect(),
             },
             skipped: Vec::new(),

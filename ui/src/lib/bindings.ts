@@ -915,6 +915,12 @@ quantile_rank_error: number | null,
  */
 distinct_standard_error: number | null, 
 /**
+ * Streaming: the share of the rows `duplicate_rows` was counted on
+ * (rows and their copies are sampled together by their hash, and the
+ * count scaled up); 1 when it is exact.
+ */
+duplicate_rows_sampled: number | null, 
+/**
  * Streaming: what was left out because it needs every row at once.
  */
 omitted: Array<string>, };
