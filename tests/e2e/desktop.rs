@@ -438,23 +438,35 @@ fn million_rows() -> PathBuf {
     }
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(&csv, text).unwrap();
-    let classes = vec!["low".to_owned(), "high".to_owned()];
-    let mut project = Project::create(
+    imported(
         &dir,
-        &triage_api::CreateOptions::new(triage_api::TaskKind::RowClassification, classes),
+        triage_api::TaskKind::RowClassification,
+        &["low", "high"],
+        &csv,
+        N,
+    );
+    dir
+}
+
+/// Makes a project of `task` in `dir` and imports `source` into it: all
+/// `n` items of it.
+fn imported(dir: &Path, task: triage_api::TaskKind, classes: &[&str], source: &Path, n: usize) {
+    let classes = classes.iter().map(|c| c.to_string()).collect();
+    let mut project = Project::create(
+        dir,
+        &triage_api::CreateOptions::new(task, classes),
         triage_api::now(),
     )
     .unwrap();
     let report = project
         .import(
-            &csv,
+            source,
             &triage_api::ImportOptions::default(),
             triage_api::now(),
             &|_, _| {},
         )
         .unwrap();
-    assert_eq!(report.added as usize, N);
-    dir
+    assert_eq!(report.added as usize, n, "{:?}", report.problems.first());
 }
 
 /// A project of 100,000 generated 64×64 JPEGs, made once and kept among
@@ -481,22 +493,14 @@ fn hundred_thousand_images() -> PathBuf {
         });
         img.save(sub.join(format!("{i:06}.jpg"))).unwrap();
     }
-    let classes: Vec<String> = ["cat", "dog", "bird", "fish"].map(String::from).to_vec();
-    let mut project = Project::create(
+    let classes = ["cat", "dog", "bird", "fish"];
+    imported(
         &dir,
-        &triage_api::CreateOptions::new(triage_api::TaskKind::ImageClassification, classes),
-        triage_api::now(),
-    )
-    .unwrap();
-    let report = project
-        .import(
-            &images,
-            &triage_api::ImportOptions::default(),
-            triage_api::now(),
-            &|_, _| {},
-        )
-        .unwrap();
-    assert_eq!(report.added as usize, N);
+        triage_api::TaskKind::ImageClassification,
+        &classes,
+        &images,
+        N,
+    );
     dir
 }
 

@@ -76,35 +76,39 @@ fn project() -> PathBuf {
     }
     lines.flush().unwrap();
     drop(lines);
-    let mut p = Project::create(
-        &dir,
-        &triage_api::CreateOptions::new(
-            triage_api::TaskKind::ImageClassification,
-            CLASSES.map(String::from).to_vec(),
-        ),
-        triage_api::now(),
-    )
-    .unwrap();
+    let task = triage_api::TaskKind::ImageClassification;
+    labeled_project(&dir, task, &CLASSES, &manifest, N, |_| "dog");
+    dir
+}
+
+/// Makes a project of `task` in `dir`, imports `source` into it (all `n`
+/// items of it), and has a person label the first 1,000 queued items,
+/// the `i`th with `class(i)`.
+fn labeled_project(
+    dir: &Path,
+    task: triage_api::TaskKind,
+    classes: &[&str],
+    source: &Path,
+    n: usize,
+    class: impl Fn(usize) -> &'static str,
+) {
+    let classes = classes.iter().map(|c| c.to_string()).collect();
+    let options = triage_api::CreateOptions::new(task, classes);
+    let mut p = Project::create(dir, &options, triage_api::now()).unwrap();
     let report = p
         .import(
-            &manifest,
+            source,
             &triage_api::ImportOptions::default(),
             triage_api::now(),
             &|_, _| {},
         )
         .unwrap();
-    assert_eq!(report.added as usize, N, "{:?}", report.problems.first());
-    for item in p.next_items(1000).unwrap() {
-        p.label(
-            &format!("#{}", item.id),
-            "dog",
-            Some("bench"),
-            None,
-            triage_api::now(),
-        )
-        .unwrap();
+    assert_eq!(report.added as usize, n, "{:?}", report.problems.first());
+    for (i, item) in p.next_items(1000).unwrap().into_iter().enumerate() {
+        let name = format!("#{}", item.id);
+        p.label(&name, class(i), Some("bench"), None, triage_api::now())
+            .unwrap();
     }
-    dir
 }
 
 /// A 1,000,000 × 12 table (numbers, categories, a short text) made into
@@ -158,30 +162,10 @@ fn table_project() -> PathBuf {
     }
     out.flush().unwrap();
     drop(out);
-    let mut p = Project::create(
-        &dir,
-        &triage_api::CreateOptions::new(
-            triage_api::TaskKind::RowClassification,
-            vec!["low".into(), "high".into()],
-        ),
-        triage_api::now(),
-    )
-    .unwrap();
-    let report = p
-        .import(
-            &csv,
-            &triage_api::ImportOptions::default(),
-            triage_api::now(),
-            &|_, _| {},
-        )
-        .unwrap();
-    assert_eq!(report.added as usize, ROWS, "{:?}", report.problems.first());
-    for (i, item) in p.next_items(1000).unwrap().into_iter().enumerate() {
-        let class = if i % 2 == 0 { "low" } else { "high" };
-        let name = format!("#{}", item.id);
-        p.label(&name, class, Some("bench"), None, triage_api::now())
-            .unwrap();
-    }
+    let task = triage_api::TaskKind::RowClassification;
+    labeled_project(&dir, task, &["low", "high"], &csv, ROWS, |i| {
+        ["low", "high"][i % 2]
+    });
     dir
 }
 

@@ -626,9 +626,9 @@ pub fn profile_table_streaming(path: &std::path::Path, options: &Options) -> Res
 
 /// Streams a table split over parts (a lake prefix's objects): each part is
 /// summarised on its own and the summaries merged, as separate machines
-/// could. A part that cannot be read, or whose columns differ from the
-/// first's, is left out and named in `skipped`; when none can be read the
-/// first one's reason is the error.
+/// could. A part that cannot be read, or whose columns neither begin nor
+/// extend the parts' before it, is left out and named in `skipped`; when
+/// none can be read the first one's reason is the error.
 pub fn profile_parts_streaming(
     parts: &[TablePart],
     source: &str,
