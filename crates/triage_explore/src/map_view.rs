@@ -175,6 +175,8 @@ pub fn show(app: &mut Explorer, ui: &mut egui::Ui, data: &Arc<Dataset>) {
 
 /// Paints every shown point (3×3 device pixels) in its label's colour;
 /// points left out by the filter are drawn faint, so the shape stays.
+/// Labeled points go on top: in a dense cloud the few labeled ones would
+/// otherwise vanish under the unlabeled.
 fn raster(
     state: &State,
     map: &FeatureMap,
@@ -187,17 +189,22 @@ fn raster(
     let Some(rect) = state.rect else {
         return image;
     };
-    // Faint points first, so shown ones land on top.
-    for pass in [false, true] {
+    // Faint points first, then the shown unlabeled, then the labeled.
+    let layer = |i: u32| match (shown[i as usize], data.entries[i as usize].class) {
+        (false, _) => 0,
+        (true, None) => 1,
+        (true, Some(_)) => 2,
+    };
+    for pass in 0..3 {
         for (i, p) in &map.points {
-            if shown[*i as usize] != pass {
+            if layer(*i) != pass {
                 continue;
             }
             let Some(pos) = state.to_screen(*p) else {
                 continue;
             };
             let colour = class_colour(&data.classes, data.entries[*i as usize].class);
-            let colour = if pass {
+            let colour = if pass > 0 {
                 colour
             } else {
                 colour.gamma_multiply(0.15)
