@@ -422,7 +422,6 @@ impl Explorer {
         }
         if data.entries.len() <= LOOKUP_IN_FRAME {
             self.lookup = Lookup::compute(data, want, &self.lookup);
-            self.looking = None;
             return;
         }
         let (data, before) = (Arc::clone(data), self.lookup.clone());
