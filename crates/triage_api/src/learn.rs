@@ -276,6 +276,7 @@ impl Project {
         let (ids, x) = self.feature_matrix(cancel, &|done, total| {
             progress("embedding", 0.1 * done as f64 / total.max(1) as f64);
         })?;
+        tracing::info!("features read: {} × {}", x.nrows(), x.ncols());
         progress("training", 0.1);
         let embedding = self.embedding()?;
         let wide = embedding.is_some();

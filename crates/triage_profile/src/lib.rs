@@ -286,6 +286,9 @@ pub(crate) fn sorted_row_hashes(df: &DataFrame) -> Result<Vec<u64>> {
 /// k-way merge, so the runs are never copied into one.
 pub(crate) fn repeated(runs: &[Vec<u64>]) -> u64 {
     use std::cmp::Reverse;
+    if let [run] = runs {
+        return run.windows(2).filter(|w| w[0] == w[1]).count() as u64;
+    }
     let mut heads: std::collections::BinaryHeap<Reverse<(u64, usize, usize)>> = runs
         .iter()
         .enumerate()

@@ -230,6 +230,17 @@ impl ColumnSummary {
     }
 }
 
+/// The columns the co-moments cover, by position: the first
+/// [`MAX_PAIR_COLUMNS`] numeric ones.
+fn paired_columns<'a>(dtypes: impl Iterator<Item = &'a DataType>) -> Vec<usize> {
+    dtypes
+        .enumerate()
+        .filter(|(_, d)| is_number(d))
+        .map(|(i, _)| i)
+        .take(MAX_PAIR_COLUMNS)
+        .collect()
+}
+
 impl TableSummary {
     /// Summarises one batch of rows.
     pub fn of_batch(df: &DataFrame) -> Result<Self> {
@@ -238,12 +249,9 @@ impl TableSummary {
             .par_iter()
             .map(ColumnSummary::of)
             .collect::<Result<Vec<_>>>()?;
-        let numeric: Vec<Vec<f64>> = df
-            .columns()
-            .iter()
-            .filter(|c| is_number(c.dtype()))
-            .take(MAX_PAIR_COLUMNS)
-            .map(ColumnSummary::numbers)
+        let numeric: Vec<Vec<f64>> = paired_columns(df.columns().iter().map(|c| c.dtype()))
+            .into_iter()
+            .map(|i| ColumnSummary::numbers(&df.columns()[i]))
             .collect::<Result<_>>()?;
         let pairs: Vec<(usize, usize)> = (0..numeric.len())
             .flat_map(|i| (i + 1..numeric.len()).map(move |j| (i, j)))
@@ -343,11 +351,7 @@ impl TableSummary {
 
     /// How many columns the co-moments cover.
     fn numeric_columns(&self) -> usize {
-        self.columns
-            .iter()
-            .filter(|c| is_number(&c.dtype))
-            .take(MAX_PAIR_COLUMNS)
-            .count()
+        paired_columns(self.columns.iter().map(|c| &c.dtype)).len()
     }
 
     /// The profile the summary gives, as [`crate::profile_frame`] would
@@ -362,14 +366,7 @@ impl TableSummary {
             &options.confidence_column,
             &options.split_column,
         ];
-        let numeric_index: Vec<usize> = self
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| is_number(&c.dtype))
-            .map(|(i, _)| i)
-            .take(MAX_PAIR_COLUMNS)
-            .collect();
+        let numeric_index = paired_columns(self.columns.iter().map(|c| &c.dtype));
         let mut profile = Profile {
             schema: SCHEMA.to_string(),
             source: source.to_string(),

@@ -98,17 +98,15 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare("SELECT id, label_class, label_source FROM items ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, ItemId>(0)?,
-                r.get::<_, Option<u32>>(1)?,
-                r.get::<_, Option<String>>(2)?,
-            ))
-        })?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, class, source) = row?;
-            let label = match (class, source) {
+        while let Some(r) = rows.next()? {
+            let id: ItemId = r.get(0)?;
+            // Read in place: a big project has millions of labels.
+            let source = r.get_ref(2)?.as_str_or_null().map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
+            })?;
+            let label = match (r.get::<_, Option<u32>>(1)?, source) {
                 (Some(c), Some(s)) => Some((c, s.parse::<AnnotationSource>()?)),
                 _ => None,
             };
@@ -285,6 +283,9 @@ impl Store {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        // First what to write, then the writes: their count decides whether
+        // the label indexes are rebuilt rather than updated.
+        let (mut autos, mut revokes) = (Vec::new(), Vec::new());
         let (mut next_auto, mut next_event) = (0, 0);
         for &item in &considered {
             let auto = find_sorted(&accepted, &mut next_auto, item, |a| a.0).map(|a| (a.1, a.2));
@@ -296,53 +297,59 @@ impl Store {
                 Some(&(_, event, class, true)) => Some((event, class)),
                 None => None,
             };
-            let base = NewAnnotation {
-                item,
-                label: None,
-                source: AnnotationSource::Model,
-                annotator: None,
-                model_version,
-                confidence: None,
-                at: record.finished_at,
-                time_spent_ms: None,
-                undoes: None,
-                meta: None,
-            };
             match (auto, current_model) {
                 // Still the same class: the earlier event stands.
                 (Some((class, _)), Some((_, Some(old)))) if old == class => {}
-                (Some((class, confidence)), _) => {
-                    let event = insert_event(
-                        &tx,
-                        &NewAnnotation {
-                            label: Some(Label::Class(class)),
-                            confidence: Some(confidence),
-                            ..base
-                        },
-                    )?;
-                    // Nothing outranks a model label here (the item has
-                    // none or only a model's), so the newest one is current.
-                    tx.prepare_cached(
-                        "UPDATE items SET label_event = ?2, label_class = ?3, \
-                         label_source = 'model', label_confidence = ?4 WHERE id = ?1",
-                    )?
-                    .execute(params![item, event, class, confidence])?;
-                    applied.auto_labeled += 1;
-                }
-                (None, Some((event, _))) => {
-                    insert_event(
-                        &tx,
-                        &NewAnnotation {
-                            undoes: Some(event),
-                            ..base
-                        },
-                    )?;
-                    refresh_current_label(&tx, item)?;
-                    applied.revoked += 1;
-                }
+                (Some((class, confidence)), _) => autos.push((item, class, confidence)),
+                (None, Some((event, _))) => revokes.push((item, event)),
                 (None, None) => {}
             }
         }
+        let suspended = LabelIndexes::suspend(&tx, autos.len() + revokes.len())?;
+        let base = NewAnnotation {
+            item: 0,
+            label: None,
+            source: AnnotationSource::Model,
+            annotator: None,
+            model_version,
+            confidence: None,
+            at: record.finished_at,
+            time_spent_ms: None,
+            undoes: None,
+            meta: None,
+        };
+        for &(item, class, confidence) in &autos {
+            let event = insert_event(
+                &tx,
+                &NewAnnotation {
+                    item,
+                    label: Some(Label::Class(class)),
+                    confidence: Some(confidence),
+                    ..base.clone()
+                },
+            )?;
+            // Nothing outranks a model label here (the item has none or
+            // only a model's), so the newest one is current.
+            tx.prepare_cached(
+                "UPDATE items SET label_event = ?2, label_class = ?3, \
+                 label_source = 'model', label_confidence = ?4 WHERE id = ?1",
+            )?
+            .execute(params![item, event, class, confidence])?;
+        }
+        for &(item, event) in &revokes {
+            insert_event(
+                &tx,
+                &NewAnnotation {
+                    item,
+                    undoes: Some(event),
+                    ..base.clone()
+                },
+            )?;
+            refresh_current_label(&tx, item)?;
+        }
+        suspended.restore(&tx)?;
+        applied.auto_labeled = autos.len() as u64;
+        applied.revoked = revokes.len() as u64;
 
         tx.execute("DELETE FROM queue", [])?;
         for (position, &(item, audit, score)) in record.queue.iter().enumerate() {
@@ -385,6 +392,7 @@ impl Store {
             stmt.query_map([version], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        let suspended = LabelIndexes::suspend(&tx, targets.len())?;
         for &(item, event) in &targets {
             insert_event(
                 &tx,
@@ -403,6 +411,7 @@ impl Store {
             )?;
             refresh_current_label(&tx, item)?;
         }
+        suspended.restore(&tx)?;
         tx.commit()?;
         Ok(targets.len() as u64)
     }
@@ -629,6 +638,58 @@ fn write_features(
 
 /// The entry for `id` in `sorted` (ascending by `key`), looking from
 /// `*next` on: a walk in ascending `id` order makes every lookup one step.
+/// The indexes over items' cached labels, which every label change
+/// updates.
+pub(crate) const LABEL_INDEXES: [&str; 3] =
+    ["items_unlabeled", "items_label_source", "items_label"];
+
+/// Below this many label changes the indexes are updated in place.
+pub(crate) const REBUILD_MIN: usize = 100_000;
+
+/// The label indexes, dropped for a write that changes the labels of many
+/// items and built again before it commits: updating three indexes row by
+/// row costs several times what sorting them afresh does once a good share
+/// of the items change (a round that auto-labels millions). Both happen in
+/// the caller's transaction, so a failure rolls the drop back too.
+struct LabelIndexes(Vec<String>);
+
+impl LabelIndexes {
+    /// Drops the indexes when `changes` is at least [`REBUILD_MIN`] and an
+    /// eighth of the items, keeping how to build each again.
+    fn suspend(tx: &Connection, changes: usize) -> Result<Self> {
+        // Ids are dense, so the largest is about the item count, read
+        // without a scan.
+        let items: i64 =
+            tx.query_row("SELECT coalesce(max(id), 0) FROM items", [], |r| r.get(0))?;
+        if changes < REBUILD_MIN || (changes as i64) * 8 < items {
+            return Ok(Self(Vec::new()));
+        }
+        let mut creates = Vec::with_capacity(LABEL_INDEXES.len());
+        for name in LABEL_INDEXES {
+            let sql: Option<String> = tx
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(sql) = sql {
+                tx.execute_batch(&format!("DROP INDEX {name}"))?;
+                creates.push(sql);
+            }
+        }
+        Ok(Self(creates))
+    }
+
+    /// Builds the dropped indexes again.
+    fn restore(self, tx: &Connection) -> Result<()> {
+        for sql in self.0 {
+            tx.execute_batch(&sql)?;
+        }
+        Ok(())
+    }
+}
+
 fn find_sorted<'a, T>(
     sorted: &'a [T],
     next: &mut usize,

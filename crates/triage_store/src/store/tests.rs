@@ -445,6 +445,83 @@ fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
     assert!(store.model_exists(2).unwrap() && !store.model_exists(3).unwrap());
 }
 
+/// Each label index's definition, in `LABEL_INDEXES` order.
+fn label_indexes(store: &Store) -> Vec<Option<String>> {
+    crate::learning::LABEL_INDEXES
+        .iter()
+        .map(|name| {
+            store
+                .conn
+                .query_row(
+                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                    [name],
+                    |r| r.get(0),
+                )
+                .optional()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_round_that_relabels_most_items_rebuilds_the_label_indexes_or_rolls_back_whole() {
+    let n = crate::learning::REBUILD_MIN + 10;
+    let (_dir, mut store) = project(n);
+    let indexes = label_indexes(&store);
+    assert!(indexes.iter().all(Option::is_some));
+    store.append(&human(1, 0, 1)).unwrap();
+    let all: Vec<ItemId> = (1..=n as ItemId).collect();
+    // The last item does not exist: its event breaks the write after the
+    // indexes were dropped, and the drop must roll back with the rest.
+    let mut broken = round(
+        all.clone(),
+        all.iter().map(|&i| (i, 1, 0.99)).collect(),
+        vec![],
+    );
+    broken.considered.push(n as ItemId + 1);
+    broken.auto.push((n as ItemId + 1, 1, 0.99));
+    assert!(store.apply_round(&broken).is_err());
+    assert_eq!(label_indexes(&store), indexes);
+    assert_eq!(
+        (store.counts().unwrap().model, store.counts().unwrap().human),
+        (0, 1)
+    );
+
+    // Every open item but the last two is auto-labeled.
+    let applied = store
+        .apply_round(&round(
+            all.clone(),
+            all[..n - 2]
+                .iter()
+                .map(|&i| (i, (i % 3) as u32, 0.99))
+                .collect(),
+            vec![],
+        ))
+        .unwrap();
+    assert_eq!((applied.auto_labeled, applied.skipped), (n as u64 - 3, 1));
+    assert_eq!(label_indexes(&store), indexes);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.model, counts.human), (n as u64 - 3, 1));
+    let next: Vec<ItemId> = store
+        .next_unlabeled(5)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(next, vec![n as ItemId - 1, n as ItemId]);
+    let l = store.item(7).unwrap().label.unwrap();
+    assert_eq!((l.source, l.class()), (AnnotationSource::Model, Some(1)));
+
+    // Taking them all back rebuilds the indexes the same way.
+    let version = applied.model_version.unwrap();
+    assert_eq!(store.revoke_model(version, at(20)).unwrap(), n as u64 - 3);
+    assert_eq!(label_indexes(&store), indexes);
+    assert_eq!(store.integrity_check().unwrap(), "ok");
+    assert_eq!(store.counts().unwrap().model, 0);
+    assert_eq!(store.next_unlabeled(n).unwrap().len(), n - 1);
+}
+
 #[test]
 fn spot_checks_compare_a_person_with_the_sampled_auto_label() {
     let (_dir, mut store) = project(5);
