@@ -20,7 +20,9 @@
 //!
 //! - a project of 10,000,000 rows: import, open, next item, the first
 //!   round (which computes and caches the features), a round with 2,000
-//!   labels and an export to Parquet, each step's time and peak RSS.
+//!   labels and an export to Parquet, each step's time and peak RSS, and
+//!   the round's steps from its log. `TRIAGE_BENCH_ROWS` sets another row
+//!   count, for a quicker look.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
 //! Usage: triage_bench [import|commit|scale|learn|profile|streaming|ten-million|all], or
@@ -769,7 +771,7 @@ fn bench_streaming() -> Result<()> {
     anyhow::ensure!(bin.is_file(), "build triage_cli in release first");
     let cgroup = memory_cgroup(limit)?;
     let json = data.join("profile-8m-streamed.json");
-    let limited = |args: &[&std::ffi::OsStr]| -> Result<(f64, f64)> {
+    let limited = |args: &[&std::ffi::OsStr]| -> Result<(f64, f64, String)> {
         let mut cmd = std::process::Command::new("sh");
         cmd.arg("-c")
             .arg(r#"echo $$ > "$0/cgroup.procs" && exec "$@""#)
@@ -777,7 +779,7 @@ fn bench_streaming() -> Result<()> {
             .args(args);
         timed_process(&mut cmd)
     };
-    let (streamed, rss) = limited(&[
+    let (streamed, rss, _) = limited(&[
         bin.as_os_str(),
         "profile".as_ref(),
         csv.as_os_str(),
@@ -1199,10 +1201,18 @@ fn bench_ten_million() -> Result<()> {
         "build triage_cli in release for the 10M-row project"
     );
     let data = data_dir()?;
-    let csv = data.join("profile-10m.csv");
-    make_profile_csv(&csv, BIG_ROWS)?;
+    let rows = match std::env::var("TRIAGE_BENCH_ROWS") {
+        Ok(n) => n.parse().context("TRIAGE_BENCH_ROWS is not a row count")?,
+        Err(_) => BIG_ROWS,
+    };
+    let csv = data.join(if rows == BIG_ROWS {
+        "profile-10m.csv".to_owned()
+    } else {
+        format!("profile-{rows}.csv")
+    });
+    make_profile_csv(&csv, rows)?;
     let size = std::fs::metadata(&csv)?.len() as f64 / f64::from(1 << 30);
-    println!("\n## a project of {BIG_ROWS} rows × 20 columns ({size:.2} GiB CSV)");
+    println!("\n## a project of {rows} rows × 20 columns ({size:.2} GiB CSV)");
     let dir = data.join("project-10m");
     let _ = std::fs::remove_dir_all(&dir);
     // Each step runs in a memory cgroup of the 4 GiB target where one can
@@ -1223,8 +1233,11 @@ fn bench_ten_million() -> Result<()> {
                 .arg(group),
             Err(_) => cmd.arg("-c").arg(r#"exec "$@""#).arg("sh"),
         };
-        let (wall, rss) = timed_process(cmd.arg(&bin).args(args))?;
+        let (wall, rss, log) = timed_process(cmd.arg(&bin).args(args))?;
         println!("  {what:<28} {wall:>8.2} s   peak RSS {rss:>6.0} MiB{target}");
+        for line in log.lines().filter(|l| !l.trim().is_empty()) {
+            println!("    | {line}");
+        }
         Ok(rss)
     };
     let project = dir.to_str().context("project path is not UTF-8")?;
@@ -1295,7 +1308,7 @@ fn bench_ten_million() -> Result<()> {
     );
     peak = peak.max(run(
         "a round (`train`)",
-        &["train", project],
+        &["-v", "train", project],
         " (target < 15 s)",
     )?);
     let out = data.join("export-10m");
@@ -1338,8 +1351,8 @@ fn label_from_payload(project: &mut Project, n: usize, column: &str) -> Result<(
 }
 
 /// Runs a command under `/usr/bin/time`, returning (wall seconds, peak RSS
-/// in MiB).
-fn timed_process(cmd: &mut std::process::Command) -> Result<(f64, f64)> {
+/// in MiB, what it wrote on stderr).
+fn timed_process(cmd: &mut std::process::Command) -> Result<(f64, f64, String)> {
     let rss = tempfile::NamedTempFile::new()?;
     let program = cmd.get_program().to_owned();
     let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
@@ -1365,7 +1378,11 @@ fn timed_process(cmd: &mut std::process::Command) -> Result<(f64, f64)> {
         .unwrap_or("0")
         .parse()
         .unwrap_or(0.0);
-    Ok((wall, kib / 1024.0))
+    Ok((
+        wall,
+        kib / 1024.0,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
 }
 
 fn bench_profile() -> Result<()> {
@@ -1427,7 +1444,7 @@ fn bench_profile() -> Result<()> {
         // import's project is deleted can be a second slower.
         let (mut walls, mut peak) = (Vec::new(), 0f64);
         for _ in 0..3 {
-            let (wall, rss) = timed_process(
+            let (wall, rss, _) = timed_process(
                 std::process::Command::new(&bin)
                     .arg("profile")
                     .arg(&csv)
@@ -1490,7 +1507,7 @@ fn bench_profile() -> Result<()> {
                 .arg(&project)
                 .output()?;
             anyhow::ensure!(status.status.success(), "triage init failed");
-            let (wall, rss) = timed_process(
+            let (wall, rss, _) = timed_process(
                 std::process::Command::new(&bin)
                     .arg("import")
                     .arg(&project)
@@ -1518,7 +1535,7 @@ fn bench_profile() -> Result<()> {
         );
     }
     let out = data.join("profile-1m-ydata.json");
-    let (ydata, rss) = timed_process(
+    let (ydata, rss, _) = timed_process(
         std::process::Command::new(&python)
             .arg(&script)
             .arg("ydata")

@@ -6,7 +6,7 @@
 //! and events name files and counts only.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -65,6 +65,8 @@ fn stderr_filter(verbosity: u8) -> Targets {
 pub fn init(program: &str, verbosity: u8, file: Option<&Path>) -> Option<PathBuf> {
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        // Colours only for a person: a redirect or a pipe gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .with_filter(stderr_filter(verbosity));
     let opened = file
