@@ -34,6 +34,16 @@ fn item(n: usize, label: Option<u32>) -> NewItem {
     }
 }
 
+/// The ids of the next `n` items to label.
+fn next_ids(store: &Store, n: usize) -> Vec<ItemId> {
+    store
+        .next_unlabeled(n)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect()
+}
+
 fn human(item: ItemId, class: u32, sec: u32) -> NewAnnotation {
     NewAnnotation {
         item,
@@ -118,21 +128,11 @@ fn open_rejects_a_file_that_is_not_a_project() {
 #[test]
 fn label_undo_and_queue() {
     let (_dir, mut store) = project(4);
-    let first: Vec<ItemId> = store
-        .next_unlabeled(10)
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let first = next_ids(&store, 10);
     assert_eq!(first.len(), 4);
     store.append(&human(first[0], 1, 1)).unwrap();
     store.append(&human(first[1], 2, 2)).unwrap();
-    let queue: Vec<ItemId> = store
-        .next_unlabeled(10)
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let queue = next_ids(&store, 10);
     assert_eq!(queue, first[2..]);
     assert_eq!(
         store.item(first[1]).unwrap().label.unwrap().class(),
@@ -342,12 +342,7 @@ fn opens_a_file_made_by_the_previous_schema() {
         store.item(2).unwrap().payload.as_deref(),
         Some(r#"{"note":"b"}"#)
     );
-    let queue: Vec<ItemId> = store
-        .next_unlabeled(5)
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let queue = next_ids(&store, 5);
     assert_eq!(queue, vec![2]);
 }
 
@@ -417,12 +412,7 @@ fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
         (AnnotationSource::Model, Some(1), Some(1), Some(0.98))
     );
     // The queue comes first, in its order, then the rest by id.
-    let next: Vec<ItemId> = store
-        .next_unlabeled(3)
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let next = next_ids(&store, 3);
     assert_eq!(next, vec![6, 5, 4]);
     let snap = store.snapshot().unwrap();
     assert!(!snap[5].audit, "audit only once a person labels it");
@@ -503,12 +493,7 @@ fn a_round_that_relabels_most_items_rebuilds_the_label_indexes_or_rolls_back_who
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let counts = store.counts().unwrap();
     assert_eq!((counts.model, counts.human), (n as u64 - 3, 1));
-    let next: Vec<ItemId> = store
-        .next_unlabeled(5)
-        .unwrap()
-        .iter()
-        .map(|i| i.id)
-        .collect();
+    let next = next_ids(&store, 5);
     assert_eq!(next, vec![n as ItemId - 1, n as ItemId]);
     let l = store.item(7).unwrap().label.unwrap();
     assert_eq!((l.source, l.class()), (AnnotationSource::Model, Some(1)));
