@@ -21,7 +21,8 @@
 //! - a project of 10,000,000 rows: import, open, next item, the first
 //!   round (which computes and caches the features), a round with 2,000
 //!   labels and an export to Parquet, each step's time and peak RSS, and
-//!   the round's steps from its log. `TRIAGE_BENCH_ROWS` sets another row
+//!   the round's steps from its log; a person labels during the round, and
+//!   each label's wait is timed. `TRIAGE_BENCH_ROWS` sets another row
 //!   count, for a quicker look.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
@@ -29,11 +30,12 @@
 //! `simulate`, `clusters` or `round` for one part of `learn`.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use triage_api::{CreateOptions, ImportOptions, Project, TaskKind};
+use triage_api::{CreateOptions, ImportOptions, ItemDto, Project, TaskKind};
 
 const JPEGS: usize = 10_000;
 const SCALE_ITEMS: usize = 1_000_000;
@@ -1306,11 +1308,35 @@ fn bench_ten_million() -> Result<()> {
         secs(labels),
         ms(labels) / BIG_LABELS as f64
     );
-    peak = peak.max(run(
-        "a round (`train`)",
-        &["-v", "train", project],
-        " (target < 15 s)",
-    )?);
+    // A person keeps labeling while the round runs, as in the app: each
+    // label and the next item must get through while the round writes.
+    let done = AtomicBool::new(false);
+    let (rss, person) = std::thread::scope(|scope| {
+        let person = scope.spawn(|| label_meanwhile(&dir, "c2", &done));
+        let rss = run(
+            "a round (`train`)",
+            &["-v", "train", project],
+            " (target < 15 s)",
+        );
+        done.store(true, Ordering::Relaxed);
+        (rss, person.join())
+    });
+    peak = peak.max(rss?);
+    let (mut waits, failed) = person.map_err(|_| anyhow::anyhow!("the labeler panicked"))??;
+    waits.sort_unstable();
+    anyhow::ensure!(!waits.is_empty(), "no label got through during the round");
+    println!(
+        "  a person labeling meanwhile  {} labels, label and next item p50 {:.0} ms, p95 {:.0} ms, \
+         max {:.0} ms; {} failed",
+        waits.len(),
+        ms(percentile(&waits, 0.5)),
+        ms(percentile(&waits, 0.95)),
+        ms(waits.last().copied().unwrap_or_default()),
+        failed.len()
+    );
+    if let Some(first) = failed.first() {
+        println!("    | first failure: {first}");
+    }
     let out = data.join("export-10m");
     let _ = std::fs::remove_dir_all(&out);
     let to = out.to_str().context("export path is not UTF-8")?;
@@ -1332,22 +1358,58 @@ fn bench_ten_million() -> Result<()> {
 /// row's `column` holds.
 fn label_from_payload(project: &mut Project, n: usize, column: &str) -> Result<()> {
     for item in project.next_items(n)? {
-        let class = item
-            .payload
-            .as_ref()
-            .and_then(|p| p.get(column))
-            .and_then(|c| c.as_str())
-            .with_context(|| format!("a row without {column}"))?
-            .to_owned();
-        project.label(
-            &item.id.to_string(),
-            &class,
-            Some("bench"),
-            None,
-            triage_api::now(),
-        )?;
+        label_item(project, &item, column)?;
     }
     Ok(())
+}
+
+/// Labels `item` with the class its row's `column` holds.
+fn label_item(project: &mut Project, item: &ItemDto, column: &str) -> Result<()> {
+    let class = item
+        .payload
+        .as_ref()
+        .and_then(|p| p.get(column))
+        .and_then(|c| c.as_str())
+        .with_context(|| format!("a row without {column}"))?
+        .to_owned();
+    project.label(
+        &item.id.to_string(),
+        &class,
+        Some("bench"),
+        None,
+        triage_api::now(),
+    )?;
+    Ok(())
+}
+
+/// A person's pace: one label every so often.
+const LABEL_PACE: Duration = Duration::from_millis(250);
+
+/// A person labeling in the project at `dir` until `done`, as the app
+/// does: the label, then the next item. Returns how long each step took
+/// and why any failed (a writer that held the project too long).
+fn label_meanwhile(
+    dir: &Path,
+    column: &str,
+    done: &AtomicBool,
+) -> Result<(Vec<Duration>, Vec<String>)> {
+    let mut project = Project::open(dir)?;
+    let mut item = project.next_items(1)?.pop().context("no item to label")?;
+    let (mut waits, mut failed) = (Vec::new(), Vec::new());
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(LABEL_PACE);
+        let start = Instant::now();
+        let step = label_item(&mut project, &item, column)
+            .and_then(|()| project.next_items(1)?.pop().context("no item to label"));
+        match step {
+            Ok(next) => {
+                waits.push(start.elapsed());
+                item = next;
+            }
+            Err(e) => failed.push(format!("{e:#}")),
+        }
+    }
+    Ok((waits, failed))
 }
 
 /// Runs a command under `/usr/bin/time`, returning (wall seconds, peak RSS

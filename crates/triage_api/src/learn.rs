@@ -3,11 +3,12 @@
 //!
 //! Reads a snapshot of labels and cached features from the store; calls
 //! `triage_learn::round`; writes the model, its auto-labels, revocations
-//! and the queue in one short transaction (`Store::apply_round`).
+//! and the queue (`Store::apply_round`).
 //!
 //! A round reads the project, computes with no transaction open, and writes
-//! its result in one short transaction, so a person labeling in the same
-//! project never waits for it; `cancel` stops it between steps.
+//! its result in short transactions, so a person labeling in the same
+//! project waits for a fraction of a second at most; `cancel` stops it
+//! between steps.
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -392,7 +393,9 @@ impl Project {
             record.auto.len()
         );
         progress("writing", 0.9);
-        let applied = self.store.apply_round(&record)?;
+        let applied = self
+            .store
+            .apply_round(&record, |share| progress("writing", 0.9 + 0.1 * share))?;
         progress("done", 1.0);
         tracing::info!(
             "round {}: model {}, {} auto-labeled, {} revoked, {} queued",

@@ -1,5 +1,6 @@
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,31 @@ use crate::{Error, Result};
 /// How long a writer waits for another writer before giving up. Labeling and
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a waiting writer tries the lock again. SQLite's own wait backs
+/// off to 100 ms between tries, which would miss the short pauses between a
+/// round's chunks (`CHUNK_GAP`).
+const LOCK_POLL: Duration = Duration::from_millis(5);
+
+thread_local! {
+    /// When the current wait for the lock began, on this thread.
+    static WAIT_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// SQLite's busy handler on every connection: try again every [`LOCK_POLL`]
+/// until [`BUSY_TIMEOUT`] has passed since the first try.
+fn wait_for_lock(attempt: i32) -> bool {
+    let now = Instant::now();
+    let started = WAIT_STARTED.with(|started| {
+        let first = started.get().filter(|_| attempt > 0).unwrap_or(now);
+        started.set(Some(first));
+        first
+    });
+    if now.duration_since(started) >= BUSY_TIMEOUT {
+        return false;
+    }
+    std::thread::sleep(LOCK_POLL);
+    true
+}
 /// The page cache each connection may grow to, in KiB (see `connect`).
 const PAGE_CACHE_KIB: i64 = 256 * 1024;
 
@@ -427,7 +453,7 @@ impl Store {
         } else {
             Connection::open_with_flags(path, flags)?
         };
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_handler(Some(wait_for_lock))?;
         let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         Ok((conn, version))
     }
@@ -534,7 +560,7 @@ impl Store {
 
     fn connect(path: &Path, flags: OpenFlags) -> Result<Self> {
         let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.busy_handler(Some(wait_for_lock))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

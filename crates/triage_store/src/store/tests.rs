@@ -387,11 +387,14 @@ fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
     let (_dir, mut store) = project(6);
     store.append(&human(1, 0, 1)).unwrap();
     let applied = store
-        .apply_round(&round(
-            vec![1, 2, 3, 4, 5, 6],
-            vec![(1, 2, 0.99), (2, 1, 0.98), (3, 1, 0.97)],
-            vec![(6, true, 0.0), (5, false, 0.4)],
-        ))
+        .apply_round(
+            &round(
+                vec![1, 2, 3, 4, 5, 6],
+                vec![(1, 2, 0.99), (2, 1, 0.98), (3, 1, 0.97)],
+                vec![(6, true, 0.0), (5, false, 0.4)],
+            ),
+            |_| {},
+        )
         .unwrap();
     assert_eq!(
         (
@@ -423,7 +426,7 @@ fn a_round_auto_labels_queues_and_revokes_but_never_touches_human_labels() {
     // Next round: item 2 keeps its class (no new event), item 3 falls below.
     let events_before = store.events(2).unwrap().len();
     let applied = store
-        .apply_round(&round(vec![2, 3, 4, 5], vec![(2, 1, 0.99)], vec![]))
+        .apply_round(&round(vec![2, 3, 4, 5], vec![(2, 1, 0.99)], vec![]), |_| {})
         .unwrap();
     assert_eq!((applied.auto_labeled, applied.revoked), (0, 1));
     assert_eq!(store.events(2).unwrap().len(), events_before);
@@ -453,69 +456,117 @@ fn label_indexes(store: &Store) -> Vec<Option<String>> {
         .collect()
 }
 
+/// When the project's latest round finished, if it did.
+fn last_round_finished(store: &Store) -> Option<String> {
+    store
+        .conn
+        .query_row(
+            "SELECT finished_at FROM rounds ORDER BY id DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 #[test]
-fn a_round_that_relabels_most_items_rebuilds_the_label_indexes_or_rolls_back_whole() {
+fn a_big_round_writes_in_chunks_that_a_person_labels_between_and_that_stand_alone() {
+    let chunk = crate::learning::ROUND_CHUNK;
     let n = crate::learning::REBUILD_MIN + 10;
-    let (_dir, mut store) = project(n);
+    assert!(n > 4 * chunk && n < 5 * chunk);
+    let (dir, mut store) = project(n);
     let indexes = label_indexes(&store);
     assert!(indexes.iter().all(Option::is_some));
     store.append(&human(1, 0, 1)).unwrap();
     let all: Vec<ItemId> = (1..=n as ItemId).collect();
-    // The last item does not exist: its event breaks the write after the
-    // indexes were dropped, and the drop must roll back with the rest.
+
+    // The last item does not exist: its event breaks the fifth chunk. The
+    // four before it stand, and the round keeps no finish time.
     let mut broken = round(
         all.clone(),
         all.iter().map(|&i| (i, 1, 0.99)).collect(),
-        vec![],
+        vec![(3, false, 0.5)],
     );
     broken.considered.push(n as ItemId + 1);
     broken.auto.push((n as ItemId + 1, 1, 0.99));
-    assert!(store.apply_round(&broken).is_err());
-    assert_eq!(label_indexes(&store), indexes);
+    assert!(store.apply_round(&broken, |_| {}).is_err());
+    assert_eq!(last_round_finished(&store), None);
+    let counts = store.counts().unwrap();
+    assert_eq!((counts.model, counts.human), (4 * chunk as u64 - 1, 1));
     assert_eq!(
-        (store.counts().unwrap().model, store.counts().unwrap().human),
-        (0, 1)
+        next_ids(&store, 2),
+        vec![4 * chunk as ItemId + 1, 4 * chunk as ItemId + 2]
     );
+    assert_eq!(label_indexes(&store), indexes);
 
-    // Every open item but the last two is auto-labeled.
+    // A person in another window labels between two chunks of the next
+    // round: no transaction is open then, and the round leaves that item.
+    let mut other = Store::open(&dir.path().join("p.triage")).unwrap();
+    let late = n as ItemId - 3;
+    let mut shares = Vec::new();
     let applied = store
-        .apply_round(&round(
-            all.clone(),
-            all[..n - 2]
-                .iter()
-                .map(|&i| (i, (i % 3) as u32, 0.99))
-                .collect(),
-            vec![],
-        ))
+        .apply_round(
+            &round(
+                all.clone(),
+                all[..n - 2].iter().map(|&i| (i, 2, 0.99)).collect(),
+                vec![],
+            ),
+            |share| {
+                if shares.is_empty() {
+                    other.append(&human(late, 0, 30)).unwrap();
+                }
+                shares.push(share);
+            },
+        )
         .unwrap();
-    assert_eq!((applied.auto_labeled, applied.skipped), (n as u64 - 3, 1));
+    assert_eq!(shares, vec![0.2, 0.4, 0.6, 0.8, 1.0]);
+    assert_eq!(
+        (applied.auto_labeled, applied.revoked, applied.skipped),
+        (n as u64 - 4, 0, 2)
+    );
+    assert!(last_round_finished(&store).is_some());
     assert_eq!(label_indexes(&store), indexes);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     let counts = store.counts().unwrap();
-    assert_eq!((counts.model, counts.human), (n as u64 - 3, 1));
-    let next = next_ids(&store, 5);
-    assert_eq!(next, vec![n as ItemId - 1, n as ItemId]);
+    assert_eq!((counts.model, counts.human), (n as u64 - 4, 2));
+    assert_eq!(
+        store.item(late).unwrap().label.unwrap().source,
+        AnnotationSource::Human
+    );
     let l = store.item(7).unwrap().label.unwrap();
-    assert_eq!((l.source, l.class()), (AnnotationSource::Model, Some(1)));
+    assert_eq!(
+        (l.source, l.class(), l.model_version),
+        (AnnotationSource::Model, Some(2), applied.model_version)
+    );
+    assert_eq!(next_ids(&store, 5), vec![n as ItemId - 1, n as ItemId]);
 
-    // Taking them all back rebuilds the indexes the same way.
+    // Taking back either model's labels, millions at scale, rebuilds the
+    // label indexes rather than updating them; the first model's labels
+    // are current again until they go too.
     let version = applied.model_version.unwrap();
-    assert_eq!(store.revoke_model(version, at(20)).unwrap(), n as u64 - 3);
+    assert_eq!(store.revoke_model(version, at(40)).unwrap(), n as u64 - 4);
+    assert_eq!(store.counts().unwrap().model, 4 * chunk as u64 - 1);
+    assert_eq!(
+        store.revoke_model(version - 1, at(41)).unwrap(),
+        4 * chunk as u64 - 1
+    );
     assert_eq!(label_indexes(&store), indexes);
     assert_eq!(store.integrity_check().unwrap(), "ok");
     assert_eq!(store.counts().unwrap().model, 0);
-    assert_eq!(store.next_unlabeled(n).unwrap().len(), n - 1);
+    assert_eq!(store.next_unlabeled(n).unwrap().len(), n - 2);
 }
 
 #[test]
 fn spot_checks_compare_a_person_with_the_sampled_auto_label() {
     let (_dir, mut store) = project(5);
     store
-        .apply_round(&round(
-            vec![1, 2, 3, 4, 5],
-            vec![(1, 0, 0.99), (2, 1, 0.99), (3, 2, 0.99)],
-            vec![],
-        ))
+        .apply_round(
+            &round(
+                vec![1, 2, 3, 4, 5],
+                vec![(1, 0, 0.99), (2, 1, 0.99), (3, 2, 0.99)],
+                vec![],
+            ),
+            |_| {},
+        )
         .unwrap();
     let drawn = store.sample_spot_checks(2, 42, at(12)).unwrap();
     assert_eq!(drawn.len(), 2);
