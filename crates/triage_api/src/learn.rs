@@ -697,7 +697,7 @@ impl Project {
                 "no model version {version} in this project"
             )));
         }
-        Ok(self.store.revoke_model(version, at)?)
+        Ok(self.store.revoke_model(version, at, |_| {})?)
     }
 
     /// Draws `n` auto-labeled items at random for people to verify, and

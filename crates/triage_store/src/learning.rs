@@ -244,7 +244,7 @@ impl Store {
     pub fn apply_round(
         &mut self,
         record: &RoundRecord,
-        mut written: impl FnMut(f64),
+        written: impl FnMut(f64),
     ) -> Result<RoundApplied> {
         let mut applied = self.begin_round(record)?;
         // Walked in item order beside `considered`, rather than looked up in
@@ -254,33 +254,22 @@ impl Store {
         let mut considered = record.considered.clone();
         considered.sort_unstable();
         let mut next_auto = 0;
-        let chunks = considered.len().div_ceil(ROUND_CHUNK);
-        for (done, chunk) in considered.chunks(ROUND_CHUNK).enumerate() {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let plan = plan_chunk(&tx, chunk, &accepted, &mut next_auto)?;
-            write_autos(&tx, &plan.autos, applied.model_version, record.finished_at)?;
-            for &(item, event) in &plan.revokes {
-                insert_event(
-                    &tx,
-                    &NewAnnotation {
-                        item,
-                        undoes: Some(event),
-                        ..model_event(applied.model_version, record.finished_at)
-                    },
-                )?;
-                refresh_current_label(&tx, item)?;
-            }
-            tx.commit()?;
-            applied.auto_labeled += plan.autos.len() as u64;
-            applied.revoked += plan.revokes.len() as u64;
-            applied.skipped += plan.skipped;
-            written((done + 1) as f64 / chunks as f64);
-            if done + 1 < chunks {
-                std::thread::sleep(CHUNK_GAP);
-            }
-        }
+        let version = applied.model_version;
+        self.write_in_chunks(
+            &considered,
+            |tx, chunk| {
+                let plan = plan_chunk(tx, chunk, &accepted, &mut next_auto)?;
+                write_autos(tx, &plan.autos, version, record.finished_at)?;
+                for &(item, event) in &plan.revokes {
+                    undo_model_event(tx, item, event, version, record.finished_at)?;
+                }
+                applied.auto_labeled += plan.autos.len() as u64;
+                applied.revoked += plan.revokes.len() as u64;
+                applied.skipped += plan.skipped;
+                Ok(())
+            },
+            written,
+        )?;
         self.finish_round(record, applied.round_id)?;
         Ok(applied)
     }
@@ -363,34 +352,67 @@ impl Store {
         Ok(())
     }
 
-    /// Takes back every current auto-label made by one model version.
-    pub fn revoke_model(&mut self, version: i64, at: Timestamp) -> Result<u64> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    /// Takes back every current auto-label made by one model version, in
+    /// chunks as a round writes them: a person labeling meanwhile waits for
+    /// one chunk at most, and an item they label meanwhile keeps its label.
+    /// Cut short, the chunks written stand; revoking again finishes.
+    /// `written` hears the share done after each chunk.
+    pub fn revoke_model(
+        &mut self,
+        version: i64,
+        at: Timestamp,
+        written: impl FnMut(f64),
+    ) -> Result<u64> {
         let targets: Vec<(ItemId, i64)> = {
-            let mut stmt = tx.prepare(
+            let mut stmt = self.conn.prepare(
                 "SELECT i.id, a.id FROM items i JOIN annotations a ON a.id = i.label_event \
-                 WHERE a.source = 'model' AND a.model_version = ?1",
+                 WHERE a.source = 'model' AND a.model_version = ?1 ORDER BY i.id",
             )?;
             stmt.query_map([version], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
-        let suspended = LabelIndexes::suspend(&tx, targets.len())?;
-        for &(item, event) in &targets {
-            insert_event(
-                &tx,
-                &NewAnnotation {
-                    item,
-                    undoes: Some(event),
-                    ..model_event(Some(version), at)
-                },
-            )?;
-            refresh_current_label(&tx, item)?;
+        let mut revoked = 0;
+        self.write_in_chunks(
+            &targets,
+            |tx, chunk| {
+                for &(item, event) in chunk {
+                    let current: Option<i64> = tx
+                        .prepare_cached("SELECT label_event FROM items WHERE id = ?1")?
+                        .query_row([item], |r| r.get(0))?;
+                    if current == Some(event) {
+                        undo_model_event(tx, item, event, Some(version), at)?;
+                        revoked += 1;
+                    }
+                }
+                Ok(())
+            },
+            written,
+        )?;
+        Ok(revoked)
+    }
+
+    /// Runs `write` over `items` in transactions of [`ROUND_CHUNK`], with
+    /// [`CHUNK_GAP`] between them so that other writers get in; `written`
+    /// hears the share done after each commit.
+    fn write_in_chunks<T>(
+        &mut self,
+        items: &[T],
+        mut write: impl FnMut(&Connection, &[T]) -> Result<()>,
+        mut written: impl FnMut(f64),
+    ) -> Result<()> {
+        let chunks = items.len().div_ceil(ROUND_CHUNK);
+        for (done, chunk) in items.chunks(ROUND_CHUNK).enumerate() {
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            write(&tx, chunk)?;
+            tx.commit()?;
+            written((done + 1) as f64 / chunks as f64);
+            if done + 1 < chunks {
+                std::thread::sleep(CHUNK_GAP);
+            }
         }
-        suspended.restore(&tx)?;
-        tx.commit()?;
-        Ok(targets.len() as u64)
+        Ok(())
     }
 
     /// The latest model's version and stored thresholds and metrics.
@@ -622,21 +644,31 @@ pub(crate) const ROUND_CHUNK: usize = 25_000;
 /// waiting writer, polling every `LOCK_POLL`, saw it free.
 const CHUNK_GAP: Duration = Duration::from_millis(15);
 
-/// An event by the model at `at`, without a label: the base of its
-/// auto-labels and of its revocations.
-fn model_event(model_version: Option<i64>, at: Timestamp) -> NewAnnotation {
-    NewAnnotation {
-        item: 0,
-        label: None,
-        source: AnnotationSource::Model,
-        annotator: None,
-        model_version,
-        confidence: None,
-        at,
-        time_spent_ms: None,
-        undoes: None,
-        meta: None,
-    }
+/// Takes back a model's `event` on `item` with an event of the model's
+/// own, and works out the item's current label again.
+fn undo_model_event(
+    tx: &Connection,
+    item: ItemId,
+    event: i64,
+    model_version: Option<i64>,
+    at: Timestamp,
+) -> Result<()> {
+    insert_event(
+        tx,
+        &NewAnnotation {
+            item,
+            label: None,
+            source: AnnotationSource::Model,
+            annotator: None,
+            model_version,
+            confidence: None,
+            at,
+            time_spent_ms: None,
+            undoes: Some(event),
+            meta: None,
+        },
+    )?;
+    refresh_current_label(tx, item)
 }
 
 /// What one chunk of a round writes.
@@ -748,58 +780,6 @@ fn write_autos(
 
 /// The entry for `id` in `sorted` (ascending by `key`), looking from
 /// `*next` on: a walk in ascending `id` order makes every lookup one step.
-/// The indexes over items' cached labels, which every label change
-/// updates.
-pub(crate) const LABEL_INDEXES: [&str; 3] =
-    ["items_unlabeled", "items_label_source", "items_label"];
-
-/// Below this many label changes the indexes are updated in place.
-pub(crate) const REBUILD_MIN: usize = 100_000;
-
-/// The label indexes, dropped for a write that changes the labels of many
-/// items and built again before it commits: updating three indexes row by
-/// row costs several times what sorting them afresh does once a good share
-/// of the items change (revoking a model that auto-labeled millions). Both
-/// happen in the caller's transaction, so a failure rolls the drop back too.
-struct LabelIndexes(Vec<String>);
-
-impl LabelIndexes {
-    /// Drops the indexes when `changes` is at least [`REBUILD_MIN`] and an
-    /// eighth of the items, keeping how to build each again.
-    fn suspend(tx: &Connection, changes: usize) -> Result<Self> {
-        // Ids are dense, so the largest is about the item count, read
-        // without a scan.
-        let items: i64 =
-            tx.query_row("SELECT coalesce(max(id), 0) FROM items", [], |r| r.get(0))?;
-        if changes < REBUILD_MIN || (changes as i64) * 8 < items {
-            return Ok(Self(Vec::new()));
-        }
-        let mut creates = Vec::with_capacity(LABEL_INDEXES.len());
-        for name in LABEL_INDEXES {
-            let sql: Option<String> = tx
-                .query_row(
-                    "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1",
-                    [name],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(sql) = sql {
-                tx.execute_batch(&format!("DROP INDEX {name}"))?;
-                creates.push(sql);
-            }
-        }
-        Ok(Self(creates))
-    }
-
-    /// Builds the dropped indexes again.
-    fn restore(self, tx: &Connection) -> Result<()> {
-        for sql in self.0 {
-            tx.execute_batch(&sql)?;
-        }
-        Ok(())
-    }
-}
-
 fn find_sorted<'a, T>(
     sorted: &'a [T],
     next: &mut usize,
