@@ -21,8 +21,9 @@
 //! - a project of 10,000,000 rows: import, open, next item, the first
 //!   round (which computes and caches the features), a round with 2,000
 //!   labels and an export to Parquet, each step's time and peak RSS, and
-//!   the round's steps from its log; a person labels during the round, and
-//!   each label's wait is timed. `TRIAGE_BENCH_ROWS` sets another row
+//!   the round's steps from its log; then the round's model is revoked. A
+//!   person labels during the round and the revocation, and each label's
+//!   wait is timed. `TRIAGE_BENCH_ROWS` sets another row
 //!   count, for a quicker look.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
@@ -1193,9 +1194,10 @@ const BIG_MEMORY: u64 = 4 << 30;
 /// A project of 10,000,000 rows as a user builds it, each step its own
 /// `triage` process timed with its peak RSS: import (no labels), open
 /// (`status`), the next item (`queue --n 1`), 2,000 labels given in
-/// process, a round (`train`, which writes the auto-labels) and an export
-/// to Parquet. Open and the next item are also timed in process, where the
-/// 200 ms target applies (a process adds its own start).
+/// process, a round (`train`, which writes the auto-labels), an export to
+/// Parquet and the round model's revocation, a person labeling during the
+/// last two writes. Open and the next item are also timed in process, where
+/// the 200 ms target applies (a process adds its own start).
 fn bench_ten_million() -> Result<()> {
     let bin = std::env::current_exe()?.with_file_name("triage");
     anyhow::ensure!(
@@ -1310,41 +1312,33 @@ fn bench_ten_million() -> Result<()> {
     );
     // A person keeps labeling while the round runs, as in the app: each
     // label and the next item must get through while the round writes.
-    let done = AtomicBool::new(false);
-    let (rss, person) = std::thread::scope(|scope| {
-        let person = scope.spawn(|| label_meanwhile(&dir, "c2", &done));
-        let rss = run(
+    peak = peak.max(with_person_labeling(&dir, "c2", || {
+        run(
             "a round (`train`)",
             &["-v", "train", project],
             " (target < 15 s)",
-        );
-        done.store(true, Ordering::Relaxed);
-        (rss, person.join())
-    });
-    peak = peak.max(rss?);
-    let (mut waits, failed) = person.map_err(|_| anyhow::anyhow!("the labeler panicked"))??;
-    waits.sort_unstable();
-    anyhow::ensure!(!waits.is_empty(), "no label got through during the round");
-    println!(
-        "  a person labeling meanwhile  {} labels, label and next item p50 {:.0} ms, p95 {:.0} ms, \
-         max {:.0} ms; {} failed",
-        waits.len(),
-        ms(percentile(&waits, 0.5)),
-        ms(percentile(&waits, 0.95)),
-        ms(waits.last().copied().unwrap_or_default()),
-        failed.len()
-    );
-    if let Some(first) = failed.first() {
-        println!("    | first failure: {first}");
-    }
+        )
+    })?);
     let out = data.join("export-10m");
     let _ = std::fs::remove_dir_all(&out);
     let to = out.to_str().context("export path is not UTF-8")?;
     peak = peak.max(run(
         "export to Parquet",
-        &["export", project, "--to", to, "--format", "parquet"],
+        &["-v", "export", project, "--to", to, "--format", "parquet"],
         "",
     )?);
+    let version = Project::open(&dir)?
+        .model_status()?
+        .context("the round made no model")?
+        .model_version
+        .to_string();
+    peak = peak.max(with_person_labeling(&dir, "c2", || {
+        run(
+            "revoke the round's model",
+            &["revoke", project, "--model-version", &version],
+            "",
+        )
+    })?);
     println!("  peak RSS of any step         {peak:>8.0} MiB (target < 4096 MiB)");
     std::fs::remove_dir_all(&out)?;
     std::fs::remove_dir_all(&dir)?;
@@ -1380,6 +1374,39 @@ fn label_item(project: &mut Project, item: &ItemDto, column: &str) -> Result<()>
         triage_api::now(),
     )?;
     Ok(())
+}
+
+/// Runs `step` while a person labels in the project at `dir` (each item
+/// with the class its row's `column` holds), and prints how long each of
+/// their labels (with the next item) took.
+fn with_person_labeling<T>(
+    dir: &Path,
+    column: &str,
+    step: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    let done = AtomicBool::new(false);
+    let (out, person) = std::thread::scope(|scope| {
+        let person = scope.spawn(|| label_meanwhile(dir, column, &done));
+        let out = step();
+        done.store(true, Ordering::Relaxed);
+        (out, person.join())
+    });
+    let (mut waits, failed) = person.map_err(|_| anyhow::anyhow!("the labeler panicked"))??;
+    waits.sort_unstable();
+    anyhow::ensure!(!waits.is_empty(), "no label got through meanwhile");
+    println!(
+        "  a person labeling meanwhile  {} labels, label and next item p50 {:.0} ms, p95 {:.0} ms, \
+         max {:.0} ms; {} failed",
+        waits.len(),
+        ms(percentile(&waits, 0.5)),
+        ms(percentile(&waits, 0.95)),
+        ms(waits.last().copied().unwrap_or_default()),
+        failed.len()
+    );
+    if let Some(first) = failed.first() {
+        println!("    | first failure: {first}");
+    }
+    out
 }
 
 /// A person's pace: one label every so often.

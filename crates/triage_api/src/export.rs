@@ -522,6 +522,7 @@ impl Project {
                 } else {
                     format!("{dir}/{}", format.file_name())
                 };
+                tracing::info!("wrote {name}: {labeled} labeled items");
                 staged.push(Staged {
                     content: Content::Format(format),
                     name,

@@ -330,8 +330,10 @@ impl Project {
             .collect();
         distribution.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         let imbalance_ratio = triage_profile::imbalance_ratio(&distribution);
+        tracing::info!("review: {} items to export counted", export.items);
         let model = self.model_status()?;
         let profile = self.profile(&crate::ProfileOptions::default())?;
+        tracing::info!("review: profiled ({:?})", profile.method.mode);
         // The label column's own missing values are the unlabeled items.
         let label_column = profile.labels.as_ref().map(|l| l.column.clone());
         let alerts = profile
