@@ -234,7 +234,7 @@ impl Store {
     /// suspects. Human labels always win: an item a person labeled while the
     /// round ran is left alone.
     ///
-    /// The labels go in transactions of [`ROUND_CHUNK`] items, with a pause
+    /// The labels go in transactions of [`WRITE_CHUNK`] items, with a pause
     /// between them, so a person labeling meanwhile waits for one chunk at
     /// most, never for the whole write (minutes at ten million items).
     /// `written` hears the share of items written after each chunk. If the
@@ -391,7 +391,7 @@ impl Store {
         Ok(revoked)
     }
 
-    /// Runs `write` over `items` in transactions of [`ROUND_CHUNK`], with
+    /// Runs `write` over `items` in transactions of [`WRITE_CHUNK`], with
     /// [`CHUNK_GAP`] between them so that other writers get in; `written`
     /// hears the share done after each commit.
     fn write_in_chunks<T>(
@@ -400,8 +400,8 @@ impl Store {
         mut write: impl FnMut(&Connection, &[T]) -> Result<()>,
         mut written: impl FnMut(f64),
     ) -> Result<()> {
-        let chunks = items.len().div_ceil(ROUND_CHUNK);
-        for (done, chunk) in items.chunks(ROUND_CHUNK).enumerate() {
+        let chunks = items.len().div_ceil(WRITE_CHUNK);
+        for (done, chunk) in items.chunks(WRITE_CHUNK).enumerate() {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -635,13 +635,13 @@ fn write_features(
     Ok(())
 }
 
-/// Items per transaction of a round's write: a few tenths of a second of
-/// work, which is all a person labeling meanwhile may wait.
-pub(crate) const ROUND_CHUNK: usize = 25_000;
+/// Items per transaction of a big label write (a round, a revocation): a
+/// few tenths of a second of work, all a person labeling meanwhile waits.
+pub(crate) const WRITE_CHUNK: usize = 25_000;
 
-/// The pause between a round's chunks. SQLite's write lock has no
-/// queue, so without a pause the round would take the lock back before a
-/// waiting writer, polling every `LOCK_POLL`, saw it free.
+/// The pause between two chunks of such a write. SQLite's write lock has
+/// no queue, so without a pause the writer would take the lock back before
+/// a waiting one, polling every `LOCK_POLL`, saw it free.
 const CHUNK_GAP: Duration = Duration::from_millis(15);
 
 /// Takes back a model's `event` on `item` with an event of the model's

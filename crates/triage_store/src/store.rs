@@ -16,8 +16,8 @@ use crate::{Error, Result};
 /// a background round may write at once; both must get through.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a waiting writer tries the lock again. SQLite's own wait backs
-/// off to 100 ms between tries, which would miss the short pauses between a
-/// round's chunks (`CHUNK_GAP`).
+/// off to 100 ms between tries, which would miss the short pauses between
+/// the chunks of a round's write (`CHUNK_GAP`).
 const LOCK_POLL: Duration = Duration::from_millis(5);
 
 thread_local! {
