@@ -23,8 +23,8 @@
 //!   labels and an export to Parquet, each step's time and peak RSS, and
 //!   the round's steps from its log; then the round's model is revoked. A
 //!   person labels during the round and the revocation, and each label's
-//!   wait is timed. `TRIAGE_BENCH_ROWS` sets another row
-//!   count, for a quicker look.
+//!   wait is timed. `TRIAGE_BENCH_ROWS` sets another row count, for a
+//!   quicker look.
 //!
 //! Generated data is kept under `$CARGO_TARGET_DIR/bench-data` between runs.
 //! Usage: triage_bench [import|commit|scale|learn|profile|streaming|ten-million|all], or
@@ -1196,7 +1196,7 @@ const BIG_MEMORY: u64 = 4 << 30;
 /// (`status`), the next item (`queue --n 1`), 2,000 labels given in
 /// process, a round (`train`, which writes the auto-labels), an export to
 /// Parquet and the round model's revocation, a person labeling during the
-/// last two writes. Open and the next item are also timed in process, where
+/// round and the revocation. Open and the next item are also timed in process, where
 /// the 200 ms target applies (a process adds its own start).
 fn bench_ten_million() -> Result<()> {
     let bin = std::env::current_exe()?.with_file_name("triage");
