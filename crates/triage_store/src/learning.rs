@@ -234,7 +234,7 @@ impl Store {
     /// suspects. Human labels always win: an item a person labeled while the
     /// round ran is left alone.
     ///
-    /// The labels go in transactions of [`WRITE_CHUNK`] items, with a pause
+    /// The labels go in transactions of [`ROUND_CHUNK`] items, with a pause
     /// between them, so a person labeling meanwhile waits for one chunk at
     /// most, never for the whole write (minutes at ten million items).
     /// `written` hears the share of items written after each chunk. If the
@@ -257,6 +257,7 @@ impl Store {
         let version = applied.model_version;
         self.write_in_chunks(
             &considered,
+            ROUND_CHUNK,
             |tx, chunk| {
                 let plan = plan_chunk(tx, chunk, &accepted, &mut next_auto)?;
                 write_autos(tx, &plan.autos, version, record.finished_at)?;
@@ -353,8 +354,9 @@ impl Store {
     }
 
     /// Takes back every current auto-label made by one model version, in
-    /// chunks as a round writes them: a person labeling meanwhile waits for
-    /// one chunk at most, and an item they label meanwhile keeps its label.
+    /// chunks of [`REVOKE_CHUNK`] as a round writes its own: a person
+    /// labeling meanwhile waits for one chunk at most, and an item they
+    /// label meanwhile keeps its label.
     /// Cut short, the chunks written stand; revoking again finishes.
     /// `written` hears the share done after each chunk.
     pub fn revoke_model(
@@ -374,6 +376,7 @@ impl Store {
         let mut revoked = 0;
         self.write_in_chunks(
             &targets,
+            REVOKE_CHUNK,
             |tx, chunk| {
                 for &(item, event) in chunk {
                     let current: Option<i64> = tx
@@ -391,17 +394,18 @@ impl Store {
         Ok(revoked)
     }
 
-    /// Runs `write` over `items` in transactions of [`WRITE_CHUNK`], with
+    /// Runs `write` over `items` in transactions of `size` items, with
     /// [`CHUNK_GAP`] between them so that other writers get in; `written`
     /// hears the share done after each commit.
     fn write_in_chunks<T>(
         &mut self,
         items: &[T],
+        size: usize,
         mut write: impl FnMut(&Connection, &[T]) -> Result<()>,
         mut written: impl FnMut(f64),
     ) -> Result<()> {
-        let chunks = items.len().div_ceil(WRITE_CHUNK);
-        for (done, chunk) in items.chunks(WRITE_CHUNK).enumerate() {
+        let chunks = items.len().div_ceil(size);
+        for (done, chunk) in items.chunks(size).enumerate() {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -635,11 +639,16 @@ fn write_features(
     Ok(())
 }
 
-/// Items per transaction of a big label write (a round, a revocation): a
-/// few tenths of a second of work, all a person labeling meanwhile waits.
-pub(crate) const WRITE_CHUNK: usize = 25_000;
+/// Items per transaction of a round's write: a few tenths of a second of
+/// work, all a person labeling meanwhile waits.
+pub(crate) const ROUND_CHUNK: usize = 25_000;
 
-/// The pause between two chunks of such a write. SQLite's write lock has
+/// Items per transaction of a revocation, which works out each item's
+/// label again one by one: about five times the work per item of a round's
+/// set-wise write, so a fifth of the items for the same wait.
+const REVOKE_CHUNK: usize = 5_000;
+
+/// The pause between two chunks of a big label write. SQLite's write lock has
 /// no queue, so without a pause the writer would take the lock back before
 /// a waiting one, polling every `LOCK_POLL`, saw it free.
 const CHUNK_GAP: Duration = Duration::from_millis(15);

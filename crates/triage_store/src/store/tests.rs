@@ -452,7 +452,7 @@ fn last_round_finished(store: &Store) -> Option<String> {
 
 #[test]
 fn a_big_round_writes_in_chunks_that_a_person_labels_between_and_that_stand_alone() {
-    let chunk = crate::learning::WRITE_CHUNK;
+    let chunk = crate::learning::ROUND_CHUNK;
     let n = 4 * chunk + 10;
     let (dir, mut store) = project(n);
     store.append(&human(1, 0, 1)).unwrap();
