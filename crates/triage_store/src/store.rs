@@ -1248,17 +1248,19 @@ pub(crate) fn insert_event(conn: &Connection, new: &NewAnnotation) -> Result<Ann
 pub(crate) fn refresh_current_label(conn: &Connection, item: ItemId) -> Result<()> {
     let events = load_events(conn, item)?;
     let current = current_label(&events);
-    conn.execute(
+    // Cached: a revocation runs this for millions of items, and compiling
+    // the statement each time cost a fifth of its time.
+    conn.prepare_cached(
         "UPDATE items SET label_event = ?2, label_class = ?3, label_source = ?4, \
          label_confidence = ?5 WHERE id = ?1",
-        params![
-            item,
-            current.as_ref().map(|c| c.event),
-            current.as_ref().and_then(|c| c.class),
-            current.as_ref().map(|c| c.source.as_str()),
-            current.as_ref().and_then(|c| c.confidence),
-        ],
-    )?;
+    )?
+    .execute(params![
+        item,
+        current.as_ref().map(|c| c.event),
+        current.as_ref().and_then(|c| c.class),
+        current.as_ref().map(|c| c.source.as_str()),
+        current.as_ref().and_then(|c| c.confidence),
+    ])?;
     Ok(())
 }
 
